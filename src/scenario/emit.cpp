@@ -1,0 +1,222 @@
+// to_yaml: the resolved scenario, defaults filled in, secrets masked, re-parseable.
+#include <yaml-cpp/yaml.h>
+
+#include "scenario/parse.hpp"
+#include "scenario/units.hpp"
+
+namespace fleetload::scenario {
+namespace {
+
+constexpr const char* kMask = "***";
+
+std::string endpoint_text(const Endpoint& e) {
+  const bool v6 = e.host.find(':') != std::string::npos;
+  return (v6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
+}
+
+std::string selection_text(const Selection& s) {
+  switch (s.kind) {
+    case Selection::Kind::All: return "all";
+    case Selection::Kind::None: return "none";
+    case Selection::Kind::Count: return std::to_string(s.count);
+    case Selection::Kind::Share: return format_percent(s.share);
+  }
+  return "all";
+}
+
+// Values always as strings: our parser reads every scalar as text, and quoting keeps
+// templates like "{index}" from being read back as YAML flow mappings.
+// "${" and "$$" are doubled so that ${ENV} substitution on re-parse gives the value back.
+std::string escape_env(const std::string& v) {
+  std::string out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    out += v[i];
+    if (v[i] == '$' && i + 1 < v.size() && (v[i + 1] == '{' || v[i + 1] == '$')) out += '$';
+  }
+  return out;
+}
+void kv(YAML::Emitter& e, const char* key, const std::string& value) {
+  e << YAML::Key << key << YAML::Value << YAML::DoubleQuoted << escape_env(value);
+}
+void kv(YAML::Emitter& e, const char* key, bool value) {
+  e << YAML::Key << key << YAML::Value << (value ? "true" : "false");
+}
+void kv_num(YAML::Emitter& e, const char* key, std::uint64_t value) {
+  e << YAML::Key << key << YAML::Value << value;
+}
+void kv_dur(YAML::Emitter& e, const char* key, Duration d) {
+  e << YAML::Key << key << YAML::Value << format_duration(d);
+}
+
+void emit_publish(YAML::Emitter& e, const Publish& p) {
+  e << YAML::Key << "publish" << YAML::Value << YAML::BeginMap;
+  kv(e, "topic", p.topic);
+  kv_num(e, "qos", p.qos);
+  if (p.rate) e << YAML::Key << "rate" << YAML::Value << format_rate(p.rate->per_second);
+  if (p.fleet_rate) {
+    e << YAML::Key << "fleet_rate" << YAML::Value << format_rate(p.fleet_rate->per_second);
+    e << YAML::Comment("per device: " + format_rate(p.per_device_rate.per_second));
+  }
+  e << YAML::Key << "arrival" << YAML::Value << to_string(p.arrival);
+  e << YAML::Key << "payload" << YAML::Value << YAML::BeginMap;
+  if (p.payload.template_text) {
+    kv(e, "template", *p.payload.template_text);
+  } else {
+    e << YAML::Key << "size" << YAML::Value << format_size(p.payload.size);
+    kv(e, "header", p.payload.accounting_header);
+  }
+  e << YAML::EndMap;
+  kv(e, "retain", p.retain);
+  if (!p.user_properties.empty()) {
+    e << YAML::Key << "user_properties" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : p.user_properties) {
+      e << YAML::Key << YAML::DoubleQuoted << k << YAML::Value << YAML::DoubleQuoted << v;
+    }
+    e << YAML::EndMap;
+  }
+  if (p.content_type) kv(e, "content_type", *p.content_type);
+  if (p.message_expiry) kv_dur(e, "message_expiry", *p.message_expiry);
+  if (p.topic_alias) kv(e, "topic_alias", p.topic_alias);
+  e << YAML::Key << "publishers" << YAML::Value << selection_text(p.publishers);
+  e << YAML::Comment(std::to_string(p.publishers.selected) + " devices");
+  e << YAML::EndMap;
+}
+
+void emit_session(YAML::Emitter& e, const Scenario& s) {
+  const Session& ss = s.session;
+  const bool v5 = s.target.protocol == mqtt::Version::V5;
+  e << YAML::Key << "session" << YAML::Value << YAML::BeginMap;
+  kv_dur(e, "keepalive", ss.keepalive);
+  kv_dur(e, "ping_timeout", ss.ping_timeout);
+  kv_dur(e, "connack_timeout", ss.connack_timeout);
+  kv(e, "clean_session", ss.clean_session);
+  if (ss.session_expiry) kv_dur(e, "session_expiry", *ss.session_expiry);
+  if (ss.receive_maximum) kv_num(e, "receive_maximum", *ss.receive_maximum);
+  if (ss.maximum_packet_size) kv_num(e, "maximum_packet_size", *ss.maximum_packet_size);
+  if (ss.topic_alias_maximum) kv_num(e, "topic_alias_maximum", *ss.topic_alias_maximum);
+  kv_dur(e, "ack_timeout", ss.ack_timeout);
+  e << YAML::Key << "offline_queue" << YAML::Value << to_string(ss.offline_queue);
+  if (ss.will) {
+    const Will& w = *ss.will;
+    e << YAML::Key << "will" << YAML::Value << YAML::BeginMap;
+    kv(e, "topic", w.topic);
+    kv(e, "payload", w.payload);
+    kv_num(e, "qos", w.qos);
+    kv(e, "retain", w.retain);
+    if (v5 && w.delay) kv_dur(e, "delay", *w.delay);
+    if (v5 && w.message_expiry) kv_dur(e, "message_expiry", *w.message_expiry);
+    if (v5 && w.content_type) kv(e, "content_type", *w.content_type);
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+}
+
+}  // namespace
+
+std::string to_yaml(const Scenario& s, bool mask_secrets) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  kv(e, "name", s.name);
+
+  e << YAML::Key << "target" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "endpoints" << YAML::Value << YAML::BeginSeq;
+  for (const auto& ep : s.target.endpoints) e << endpoint_text(ep);
+  e << YAML::EndSeq;
+  e << YAML::Key << "protocol" << YAML::Value
+    << (s.target.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311");
+  kv_dur(e, "connect_timeout", s.target.connect_timeout);
+  e << YAML::EndMap;
+
+  e << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "mode" << YAML::Value << to_string(s.auth.mode);
+  if (s.auth.username) kv(e, "username", *s.auth.username);
+  if (s.auth.password) kv(e, "password", mask_secrets ? std::string(kMask) : *s.auth.password);
+  e << YAML::EndMap;
+
+  e << YAML::Key << "fleet" << YAML::Value << YAML::BeginMap;
+  kv_num(e, "devices", s.fleet.devices);
+  kv(e, "client_id", s.fleet.client_id);
+  kv_num(e, "index_width", s.fleet.index_width);
+  e << YAML::Key << "connect_rate" << YAML::Value << format_rate(s.fleet.connect_rate.per_second);
+  if (!s.fleet.source_addresses.empty()) {
+    e << YAML::Key << "source_addresses" << YAML::Value << YAML::BeginSeq;
+    for (const auto& a : detail::collapse_addresses(s.fleet.source_addresses)) e << a;
+    e << YAML::EndSeq;
+  }
+  e << YAML::EndMap;
+  if (s.fleet.shard.n > 1) {
+    e << YAML::Comment("shard " + std::to_string(s.fleet.shard.k) + "/" +
+                       std::to_string(s.fleet.shard.n) + " (from --shard)");
+  }
+
+  emit_session(e, s);
+
+  e << YAML::Key << "reconnect" << YAML::Value << YAML::BeginMap;
+  kv_dur(e, "min_delay", s.reconnect.min_delay);
+  kv_dur(e, "max_delay", s.reconnect.max_delay);
+  e << YAML::Key << "jitter" << YAML::Value << to_string(s.reconnect.jitter);
+  kv_dur(e, "reset_after", s.reconnect.reset_after);
+  e << YAML::EndMap;
+
+  if (s.publish) emit_publish(e, *s.publish);
+
+  if (!s.subscribe.filters.empty()) {
+    const bool v5 = s.target.protocol == mqtt::Version::V5;
+    e << YAML::Key << "subscribe" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "subscribers" << YAML::Value << selection_text(s.subscribe.subscribers);
+    e << YAML::Comment(std::to_string(s.subscribe.subscribers.selected) + " devices");
+    e << YAML::Key << "filters" << YAML::Value << YAML::BeginSeq;
+    for (const auto& f : s.subscribe.filters) {
+      e << YAML::BeginMap;
+      kv(e, "filter", f.filter);
+      kv_num(e, "qos", f.qos);
+      if (v5) {
+        kv(e, "no_local", f.no_local);
+        kv(e, "retain_as_published", f.retain_as_published);
+        kv_num(e, "retain_handling", f.retain_handling);
+      }
+      e << YAML::EndMap;
+    }
+    e << YAML::EndSeq << YAML::EndMap;
+  }
+
+  e << YAML::Key << "phases" << YAML::Value << YAML::BeginSeq;
+  for (const auto& p : s.phases) {
+    e << YAML::BeginMap;
+    kv(e, "name", p.name);
+    e << YAML::Key << "type" << YAML::Value << to_string(p.type);
+    kv_dur(e, "duration", p.duration);
+    if (p.connect_rate) e << YAML::Key << "connect_rate" << YAML::Value << format_rate(p.connect_rate->per_second);
+    if (p.type == PhaseType::Churn) {
+      e << YAML::Key << "rate" << YAML::Value << format_percent(p.churn_share_per_second) + "/s";
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq;
+
+  e << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
+  kv_dur(e, "duration", s.run.duration);
+  if (s.run.report) kv(e, "report", s.run.report->string());
+  kv_dur(e, "progress_interval", s.run.progress_interval);
+  e << YAML::EndMap;
+
+  if (!s.thresholds.empty()) {
+    e << YAML::Key << "thresholds" << YAML::Value << YAML::BeginMap;
+    for (const auto& t : s.thresholds) {
+      std::string value = std::string(to_string(t.op)) + " ";
+      switch (t.unit) {
+        case Threshold::Unit::Count: value += format_number(t.value); break;
+        case Threshold::Unit::Ratio: value += format_percent(t.value); break;
+        case Threshold::Unit::Seconds:
+          value += format_duration(Duration(static_cast<Duration::rep>(t.value * 1000.0 + 0.5)));
+          break;
+      }
+      e << YAML::Key << t.metric << YAML::Value << YAML::DoubleQuoted << value;
+    }
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace fleetload::scenario

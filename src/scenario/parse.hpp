@@ -1,0 +1,52 @@
+// Internal: one parser per scenario section, sharing a Reader for diagnostics.
+#pragma once
+
+#include <array>
+
+#include "scenario/scenario.hpp"
+#include "scenario/template.hpp"
+#include "scenario/yaml_reader.hpp"
+
+namespace fleetload::scenario::detail {
+
+inline constexpr std::array kClientIdVars{Placeholder::Index, Placeholder::Shard};
+inline constexpr std::array kTopicVars{Placeholder::Index, Placeholder::Shard,
+                                       Placeholder::ClientId};
+inline constexpr std::array kPayloadVars{Placeholder::Index, Placeholder::Shard,
+                                         Placeholder::ClientId, Placeholder::Seq,
+                                         Placeholder::Timestamp};
+
+// Sets every protocol-dependent default (connect/ping/ack timeouts, clean session,
+// reconnect backoff) to the SDK's value for `s.target.protocol` (aws doc §1, §6).
+void apply_protocol_defaults(Scenario& s);
+
+// Section parsers: fill `s` from the node (which may be undefined = section absent).
+void parse_target(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_auth(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_fleet(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_session(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_reconnect(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_publish(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_subscribe(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_phases(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_run(Reader& r, const YAML::Node& n, Scenario& s);
+void parse_thresholds(Reader& r, const YAML::Node& n, Scenario& s);
+
+// Reads a template string and checks its placeholders.
+std::optional<std::string> read_template(Reader& r, const YAML::Node& n, const std::string& path,
+                                         std::span<const Placeholder> allowed);
+// Reports when `n` is set but the protocol is MQTT 3.1.1 (MQTT 5-only settings).
+bool require_mqtt5(Reader& r, const Scenario& s, const YAML::Node& n, const std::string& path);
+// Renders `tpl` for device `index` of `s` (client id first, then the template).
+std::string render_for(const Scenario& s, std::string_view tpl, std::uint64_t index);
+
+// Expands "127.0.0.2-127.0.0.20", "10.0.0.0/30" or a single address; error text on failure.
+struct Expanded {
+  std::vector<std::string> addresses;
+  std::string error;
+};
+Expanded expand_addresses(std::string_view spec);
+// Collapses consecutive IPv4 addresses back into "a-b" ranges (for to_yaml).
+std::vector<std::string> collapse_addresses(const std::vector<std::string>& addresses);
+
+}  // namespace fleetload::scenario::detail

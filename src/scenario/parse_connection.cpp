@@ -1,0 +1,374 @@
+// Parsers for the connection-side sections: target, auth, fleet, session, reconnect.
+#include <algorithm>
+
+#include "mqtt/codec.hpp"
+#include "scenario/parse.hpp"
+#include "scenario/units.hpp"
+
+namespace fleetload::scenario::detail {
+
+using namespace std::chrono_literals;
+
+void apply_protocol_defaults(Scenario& s) {
+  const bool v5 = s.target.protocol == mqtt::Version::V5;
+  s.target.connect_timeout = v5 ? Duration(10s) : Duration(5s);
+  s.session.ping_timeout = v5 ? Duration(30s) : Duration(3s);
+  s.session.clean_session = v5;
+  s.session.ack_timeout = v5 ? Duration(60s) : Duration(0);
+  s.reconnect.min_delay = v5 ? Duration(1s) : Duration(5s);
+  s.reconnect.max_delay = v5 ? Duration(120s) : Duration(60s);
+  s.reconnect.jitter = v5 ? Jitter::Full : Jitter::None;
+  s.reconnect.reset_after = v5 ? Duration(30s) : Duration(0);
+}
+
+std::optional<std::string> read_template(Reader& r, const YAML::Node& n, const std::string& path,
+                                         std::span<const Placeholder> allowed) {
+  auto t = read_string(r, n, path);
+  if (!t) return std::nullopt;
+  if (auto err = check_template(*t, allowed)) {
+    r.error(n, path, *err + ", got \"" + *t + "\"");
+    return std::nullopt;
+  }
+  return t;
+}
+
+bool require_mqtt5(Reader& r, const Scenario& s, const YAML::Node& n, const std::string& path) {
+  if (s.target.protocol == mqtt::Version::V5) return true;
+  r.error(n, path, "only with target.protocol mqtt5 (MQTT 3.1.1 has no such feature)");
+  return false;
+}
+
+std::string render_for(const Scenario& s, std::string_view tpl, std::uint64_t index) {
+  TemplateVars v;
+  v.index = index;
+  v.shard = s.fleet.shard.k;
+  v.index_width = s.fleet.index_width;
+  const std::string client_id = render_template(s.fleet.client_id, v);
+  v.client_id = client_id;
+  return render_template(tpl, v);
+}
+
+// ---- target ---------------------------------------------------------------------------
+
+namespace {
+
+std::optional<Endpoint> parse_endpoint_text(std::string_view text, std::uint16_t default_port,
+                                            std::string& error) {
+  Endpoint e;
+  e.port = default_port;
+  std::string_view host = text;
+  std::string_view port;
+  if (!text.empty() && text.front() == '[') {  // [v6]:port
+    auto close = text.find(']');
+    if (close == std::string_view::npos) {
+      error = "unclosed '[' in an IPv6 endpoint";
+      return std::nullopt;
+    }
+    host = text.substr(1, close - 1);
+    auto rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        error = "expected :port after ']'";
+        return std::nullopt;
+      }
+      port = rest.substr(1);
+    }
+  } else if (auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    if (text.find(':') != colon) {
+      error = "write IPv6 endpoints as [addr]:port";
+      return std::nullopt;
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty()) {
+    error = "empty host";
+    return std::nullopt;
+  }
+  e.host = host;
+  if (!port.empty() || (text.size() > 0 && text.back() == ':')) {
+    auto p = parse_uint(port);
+    if (!p || *p < 1 || *p > 65535) {
+      error = "port must be 1..65535";
+      return std::nullopt;
+    }
+    e.port = static_cast<std::uint16_t>(*p);
+  }
+  return e;
+}
+
+}  // namespace
+
+void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
+  MapView m(r, n, "target", {"endpoint", "port", "endpoints", "protocol", "connect_timeout"});
+  if (!m.ok()) return;
+  if (auto p = m.get("protocol")) {
+    if (auto i = read_enum(r, *p, m.path("protocol"), {"mqtt311", "mqtt5"})) {
+      s.target.protocol = *i == 0 ? mqtt::Version::V311 : mqtt::Version::V5;
+    }
+  }
+  apply_protocol_defaults(s);
+
+  std::uint16_t default_port = 1883;
+  read_into(m, "port", default_port, [&](const YAML::Node& v, const std::string& path) {
+    return read_uint(r, v, path, 1, 65535);
+  });
+  auto one = [&](const YAML::Node& v, const std::string& path) {
+    if (v.IsMap()) {
+      MapView em(r, v, path, {"host", "port"});
+      Endpoint e;
+      e.port = default_port;
+      if (auto h = em.get("host")) {
+        if (auto t = read_string(r, *h, em.path("host"))) e.host = *t;
+      } else {
+        r.error(v, em.path("host"), "required: the broker host name or address");
+      }
+      read_into(em, "port", e.port, [&](const YAML::Node& pn, const std::string& pp) {
+        return read_uint(r, pn, pp, 1, 65535);
+      });
+      if (!e.host.empty()) s.target.endpoints.push_back(e);
+      return;
+    }
+    auto t = r.text(v, path, "an endpoint like \"broker:1883\" or {host, port}");
+    if (!t) return;
+    std::string err;
+    if (auto e = parse_endpoint_text(*t, default_port, err)) {
+      s.target.endpoints.push_back(*e);
+    } else {
+      r.error(v, path, "expected an endpoint like \"broker:1883\" or {host, port} (" + err +
+                           "), got \"" + *t + "\"");
+    }
+  };
+  auto single = m.get("endpoint");
+  auto list = m.get("endpoints");
+  if (single && list) {
+    r.error(*list, m.path("endpoints"), "give either endpoint (one broker) or endpoints (a list), not both");
+  } else if (single) {
+    one(*single, m.path("endpoint"));
+  } else if (list) {
+    if (!list->IsSequence() || list->size() == 0) {
+      r.error(*list, m.path("endpoints"),
+              "expected a non-empty list of endpoints like \"broker:1883\", " + describe(*list));
+    } else {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        one((*list)[i], m.path("endpoints") + "." + std::to_string(i));
+      }
+    }
+  } else {
+    r.error(n, "target.endpoint",
+            "required: the broker as target.endpoint (\"host:port\") or target.endpoints (a list)");
+  }
+  if (auto v = m.get("connect_timeout")) {
+    if (auto d = read_duration(r, *v, m.path("connect_timeout"))) {
+      if (d->count() <= 0) r.error(*v, m.path("connect_timeout"), "expected a duration above 0, got \"" + format_duration(*d) + "\"");
+      else s.target.connect_timeout = *d;
+    }
+  }
+}
+
+// ---- auth -----------------------------------------------------------------------------
+
+void parse_auth(Reader& r, const YAML::Node& n, Scenario& s) {
+  MapView m(r, n, "auth", {"mode", "username", "password"});
+  if (!m.ok()) return;
+  if (auto v = m.get("mode")) {
+    if (auto i = read_enum(r, *v, m.path("mode"), {"plain_tcp"})) {
+      s.auth.mode = static_cast<AuthMode>(*i);
+    }
+  }
+  if (auto v = m.get("username")) {
+    s.auth.username = read_template(r, *v, m.path("username"), kTopicVars);
+  }
+  if (auto v = m.get("password")) s.auth.password = read_string(r, *v, m.path("password"));
+}
+
+// ---- fleet ----------------------------------------------------------------------------
+
+void parse_fleet(Reader& r, const YAML::Node& n, Scenario& s) {
+  MapView m(r, n, "fleet",
+            {"devices", "client_id", "index_width", "connect_rate", "source_addresses"});
+  if (!m.ok()) return;
+  if (auto v = m.get("devices")) {
+    if (auto d = read_uint(r, *v, m.path("devices"), 1, 100'000'000)) s.fleet.devices = *d;
+  } else {
+    r.error(n, "fleet.devices", "required: how many devices the fleet has (1 or more)");
+  }
+  if (auto v = m.get("client_id")) {
+    if (auto t = read_template(r, *v, m.path("client_id"), kClientIdVars)) {
+      if (t->empty()) {
+        r.error(*v, m.path("client_id"), "expected a non-empty client id template, got \"\"");
+      } else if (s.fleet.devices > 1 && !template_uses(*t, Placeholder::Index)) {
+        r.error(*v, m.path("client_id"),
+                "must contain {index} so that " + std::to_string(s.fleet.devices) +
+                    " devices get distinct client ids (the broker drops duplicates), got \"" +
+                    *t + "\"");
+      } else {
+        s.fleet.client_id = *t;
+      }
+    }
+  }
+  read_into(m, "index_width", s.fleet.index_width, [&](const YAML::Node& v, const std::string& p) {
+    return read_uint(r, v, p, 0, 20);
+  });
+  if (auto v = m.get("connect_rate")) {
+    if (auto rate = read_rate(r, *v, m.path("connect_rate"))) {
+      if (*rate <= 0) r.error(*v, m.path("connect_rate"), "expected a rate above 0 like 2000/s, got \"" + v->Scalar() + "\"");
+      else s.fleet.connect_rate.per_second = *rate;
+    }
+  }
+  if (auto v = m.get("source_addresses")) {
+    const std::string path = m.path("source_addresses");
+    std::vector<YAML::Node> items;
+    if (v->IsSequence()) {
+      for (std::size_t i = 0; i < v->size(); ++i) items.push_back((*v)[i]);
+    } else {
+      items.push_back(*v);  // one address or range without a list
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const std::string item_path = v->IsSequence() ? path + "." + std::to_string(i) : path;
+      auto t = r.text(items[i], item_path, "an IP address or range like 127.0.0.2-127.0.0.20");
+      if (!t) continue;
+      auto e = expand_addresses(*t);
+      if (!e.error.empty()) {
+        r.error(items[i], item_path, e.error);
+        continue;
+      }
+      s.fleet.source_addresses.insert(s.fleet.source_addresses.end(), e.addresses.begin(),
+                                      e.addresses.end());
+    }
+    if (s.fleet.source_addresses.size() > 65536) {
+      r.error(*v, path, "more than 65536 addresses in total");
+    }
+  }
+}
+
+// ---- session --------------------------------------------------------------------------
+
+void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
+  MapView m(r, n, "session",
+            {"keepalive", "ping_timeout", "connack_timeout", "clean_session", "session_expiry",
+             "receive_maximum", "maximum_packet_size", "topic_alias_maximum", "ack_timeout",
+             "offline_queue", "will"});
+  if (!m.ok()) return;
+  Session& ss = s.session;
+  read_into(m, "keepalive", ss.keepalive, [&](const YAML::Node& v, const std::string& p) {
+    return read_seconds(r, v, p, 1, 65535);
+  });
+  auto positive = [&](std::string_view key, Duration& out) {
+    auto v = m.get(key);
+    if (!v) return false;
+    auto d = read_duration(r, *v, m.path(key));
+    if (!d) return false;
+    if (d->count() <= 0) {
+      r.error(*v, m.path(key), "expected a duration above 0, got \"" + v->Scalar() + "\"");
+      return false;
+    }
+    out = *d;
+    return true;
+  };
+  const bool ping_set = positive("ping_timeout", ss.ping_timeout);
+  if (ping_set && ss.ping_timeout >= Duration(ss.keepalive)) {
+    r.error(*m.get("ping_timeout"), m.path("ping_timeout"),
+            "must be shorter than session.keepalive (" + format_duration(ss.keepalive) +
+                "), as the SDK requires, got \"" + format_duration(ss.ping_timeout) + "\"");
+  } else if (!ping_set && ss.ping_timeout >= Duration(ss.keepalive)) {
+    // The protocol default (3s / 30s) would break a short keepalive; halve the keepalive.
+    ss.ping_timeout = Duration(ss.keepalive) / 2;
+  }
+  positive("connack_timeout", ss.connack_timeout);
+  read_into(m, "clean_session", ss.clean_session, [&](const YAML::Node& v, const std::string& p) {
+    return read_bool(r, v, p);
+  });
+  if (auto v = m.get("session_expiry"); v && require_mqtt5(r, s, *v, m.path("session_expiry"))) {
+    ss.session_expiry = read_seconds(r, *v, m.path("session_expiry"), 0, 4'294'967'295);
+  }
+  if (auto v = m.get("receive_maximum"); v && require_mqtt5(r, s, *v, m.path("receive_maximum"))) {
+    if (auto x = read_uint(r, *v, m.path("receive_maximum"), 1, 65535)) {
+      ss.receive_maximum = static_cast<std::uint16_t>(*x);
+    }
+  }
+  if (auto v = m.get("maximum_packet_size");
+      v && require_mqtt5(r, s, *v, m.path("maximum_packet_size"))) {
+    if (auto x = read_size(r, *v, m.path("maximum_packet_size"), mqtt::kMaxPacketSize)) {
+      if (*x == 0) r.error(*v, m.path("maximum_packet_size"), "expected a size above 0, got \"0\"");
+      else ss.maximum_packet_size = static_cast<std::uint32_t>(*x);
+    }
+  }
+  if (auto v = m.get("topic_alias_maximum");
+      v && require_mqtt5(r, s, *v, m.path("topic_alias_maximum"))) {
+    if (auto x = read_uint(r, *v, m.path("topic_alias_maximum"), 0, 65535)) {
+      ss.topic_alias_maximum = static_cast<std::uint16_t>(*x);
+    }
+  }
+  read_into(m, "ack_timeout", ss.ack_timeout, [&](const YAML::Node& v, const std::string& p) {
+    return read_duration(r, v, p);
+  });
+  if (auto v = m.get("offline_queue")) {
+    if (auto i = read_enum(r, *v, m.path("offline_queue"),
+                           {"fail_qos0_publish_on_disconnect",
+                            "fail_non_qos1_publish_on_disconnect", "fail_all_on_disconnect"})) {
+      ss.offline_queue = static_cast<OfflineQueue>(*i);
+    }
+  }
+  if (auto v = m.get("will")) {
+    MapView w(r, *v, "session.will",
+              {"topic", "payload", "qos", "retain", "delay", "message_expiry", "content_type"});
+    if (!w.ok()) return;
+    Will will;
+    if (auto t = w.get("topic")) {
+      if (auto tpl = read_template(r, *t, w.path("topic"), kTopicVars)) {
+        if (!mqtt::valid_topic_name(render_for(s, *tpl, 0))) {
+          r.error(*t, w.path("topic"),
+                  "expected a topic name (no + or #, not empty), got \"" + *tpl + "\"");
+        }
+        will.topic = *tpl;
+      }
+    } else {
+      r.error(*v, w.path("topic"), "required when session.will is given");
+    }
+    if (auto t = w.get("payload")) {
+      if (auto p = read_template(r, *t, w.path("payload"), kTopicVars)) will.payload = *p;
+    }
+    read_into(w, "qos", will.qos, [&](const YAML::Node& x, const std::string& p) {
+      return read_uint(r, x, p, 0, 2);
+    });
+    read_into(w, "retain", will.retain, [&](const YAML::Node& x, const std::string& p) {
+      return read_bool(r, x, p);
+    });
+    if (auto x = w.get("delay"); x && require_mqtt5(r, s, *x, w.path("delay"))) {
+      will.delay = read_seconds(r, *x, w.path("delay"), 0, 4'294'967'295);
+    }
+    if (auto x = w.get("message_expiry"); x && require_mqtt5(r, s, *x, w.path("message_expiry"))) {
+      will.message_expiry = read_seconds(r, *x, w.path("message_expiry"), 0, 4'294'967'295);
+    }
+    if (auto x = w.get("content_type"); x && require_mqtt5(r, s, *x, w.path("content_type"))) {
+      will.content_type = read_string(r, *x, w.path("content_type"));
+    }
+    ss.will = will;
+  }
+}
+
+// ---- reconnect ------------------------------------------------------------------------
+
+void parse_reconnect(Reader& r, const YAML::Node& n, Scenario& s) {
+  MapView m(r, n, "reconnect", {"min_delay", "max_delay", "jitter", "reset_after"});
+  if (!m.ok()) return;
+  Reconnect& rc = s.reconnect;
+  auto read_d = [&](const YAML::Node& v, const std::string& p) { return read_duration(r, v, p); };
+  read_into(m, "min_delay", rc.min_delay, read_d);
+  read_into(m, "max_delay", rc.max_delay, read_d);
+  read_into(m, "reset_after", rc.reset_after, read_d);
+  if (auto v = m.get("jitter")) {
+    if (auto i = read_enum(r, *v, m.path("jitter"), {"none", "full", "decorrelated", "default"})) {
+      rc.jitter = static_cast<Jitter>(*i);
+    }
+  }
+  if (rc.min_delay > rc.max_delay) {
+    const YAML::Node at = m.has("max_delay") ? *m.get("max_delay") : n;
+    r.error(at, m.path("max_delay"),
+            "must not be below reconnect.min_delay (" + format_duration(rc.min_delay) +
+                "), got \"" + format_duration(rc.max_delay) + "\"");
+  }
+}
+
+}  // namespace fleetload::scenario::detail

@@ -1,0 +1,195 @@
+// Entry points: load/parse a scenario file, resolve defaults that span sections, errors.
+#include "scenario/scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <utility>
+#include <sstream>
+
+#include "scenario/parse.hpp"
+#include "scenario/units.hpp"
+
+namespace fleetload::scenario {
+
+std::string Diagnostic::format() const {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line) + ":" + std::to_string(column);
+  out += ": ";
+  if (!path.empty()) out += path + ": ";
+  out += message;
+  return out;
+}
+
+namespace {
+
+std::string join_diagnostics(const std::vector<Diagnostic>& ds) {
+  std::string out;
+  for (const auto& d : ds) {
+    if (!out.empty()) out += '\n';
+    out += d.format();
+  }
+  return out;
+}
+
+// Fills what depends on several sections: default phases and the run bound.
+void resolve(Scenario& s, bool run_duration_given) {
+  using namespace std::chrono_literals;
+  if (s.phases.empty()) {
+    if (!run_duration_given) s.run.duration = 60s;
+    const double rate = s.fleet.connect_rate.per_second;
+    const double ramp_ms =
+        rate > 0 ? std::ceil(static_cast<double>(s.fleet.devices) * 1000.0 / rate) : 0.0;
+    Phase ramp;
+    ramp.type = PhaseType::Ramp;
+    ramp.name = "ramp";
+    ramp.duration = std::min(s.run.duration, Duration(static_cast<Duration::rep>(std::max(ramp_ms, 1.0))));
+    s.phases.push_back(ramp);
+    if (ramp.duration < s.run.duration) {
+      Phase steady;
+      steady.type = PhaseType::Steady;
+      steady.name = "steady";
+      steady.duration = s.run.duration - ramp.duration;
+      s.phases.push_back(steady);
+    }
+  } else if (!run_duration_given) {
+    Duration total{0};
+    for (const auto& p : s.phases) total += p.duration;
+    s.run.duration = total;
+  }
+}
+
+}  // namespace
+
+ScenarioError::ScenarioError(std::vector<Diagnostic> diagnostics)
+    : std::runtime_error(join_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
+                        const std::vector<std::string>& overrides) {
+  detail::Reader r{std::string(file_name)};
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    r.error(e.mark, "", "invalid YAML: " + e.msg);
+    throw ScenarioError(std::move(r.diagnostics()));
+  }
+  if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
+    r.error(root, "", "expected a mapping with sections target, fleet, publish, ..., " +
+                          detail::describe(root));
+    throw ScenarioError(std::move(r.diagnostics()));
+  }
+  r.apply_overrides(root, overrides);
+
+  Scenario s;
+  s.source = std::string(file_name);
+  s.name = std::filesystem::path(std::string(file_name)).stem().string();
+  detail::MapView top(r, root, "",
+                      {"name", "target", "auth", "fleet", "session", "reconnect", "publish",
+                       "subscribe", "phases", "run", "thresholds"});
+  auto section = [&](std::string_view key) { return top.get(key).value_or(YAML::Node()); };
+  if (auto v = top.get("name")) {
+    if (auto t = detail::read_string(r, *v, "name")) s.name = *t;
+  }
+  detail::parse_target(r, section("target"), s);
+  detail::parse_auth(r, section("auth"), s);
+  detail::parse_fleet(r, section("fleet"), s);
+  detail::parse_session(r, section("session"), s);
+  detail::parse_reconnect(r, section("reconnect"), s);
+  if (top.has("publish")) detail::parse_publish(r, section("publish"), s);
+  if (top.has("subscribe")) detail::parse_subscribe(r, section("subscribe"), s);
+  if (auto v = top.get("phases"); v && !v->IsNull()) detail::parse_phases(r, *v, s);
+  bool run_duration_given = false;
+  if (auto v = top.get("run"); v && v->IsMap()) {
+    const YAML::Node& run = *v;
+    run_duration_given = run["duration"].IsDefined();
+  }
+  detail::parse_run(r, section("run"), s);
+  if (top.has("thresholds")) detail::parse_thresholds(r, section("thresholds"), s);
+
+  if (r.has_errors()) {
+    auto& ds = r.diagnostics();
+    // File positions in reading order; override and position-less messages keep their order.
+    std::stable_sort(ds.begin(), ds.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      auto key = [](const Diagnostic& d) {
+        return std::pair(d.line == 0 ? std::numeric_limits<int>::max() : d.line, d.column);
+      };
+      return key(a) < key(b);
+    });
+    throw ScenarioError(std::move(ds));
+  }
+  resolve(s, run_duration_given);
+  return s;
+}
+
+Scenario load_scenario(const std::filesystem::path& file,
+                       const std::vector<std::string>& overrides) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    Diagnostic d;
+    d.file = file.string();
+    d.message = "cannot open the scenario file";
+    throw ScenarioError({d});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), file.string(), overrides);
+}
+
+const char* to_string(AuthMode m) noexcept {
+  switch (m) {
+    case AuthMode::PlainTcp: return "plain_tcp";
+  }
+  return "?";
+}
+
+const char* to_string(OfflineQueue q) noexcept {
+  switch (q) {
+    case OfflineQueue::FailQos0PublishOnDisconnect: return "fail_qos0_publish_on_disconnect";
+    case OfflineQueue::FailNonQos1PublishOnDisconnect: return "fail_non_qos1_publish_on_disconnect";
+    case OfflineQueue::FailAllOnDisconnect: return "fail_all_on_disconnect";
+  }
+  return "?";
+}
+
+const char* to_string(Jitter j) noexcept {
+  switch (j) {
+    case Jitter::None: return "none";
+    case Jitter::Full: return "full";
+    case Jitter::Decorrelated: return "decorrelated";
+    case Jitter::Default: return "default";
+  }
+  return "?";
+}
+
+const char* to_string(Arrival a) noexcept {
+  switch (a) {
+    case Arrival::Uniform: return "uniform";
+    case Arrival::Poisson: return "poisson";
+  }
+  return "?";
+}
+
+const char* to_string(PhaseType t) noexcept {
+  switch (t) {
+    case PhaseType::Ramp: return "ramp";
+    case PhaseType::Steady: return "steady";
+    case PhaseType::Churn: return "churn";
+    case PhaseType::Storm: return "storm";
+  }
+  return "?";
+}
+
+const char* to_string(ThresholdOp op) noexcept {
+  switch (op) {
+    case ThresholdOp::Lt: return "<";
+    case ThresholdOp::Le: return "<=";
+    case ThresholdOp::Gt: return ">";
+    case ThresholdOp::Ge: return ">=";
+    case ThresholdOp::Eq: return "==";
+  }
+  return "?";
+}
+
+}  // namespace fleetload::scenario

@@ -1,0 +1,365 @@
+// The typed, validated scenario: what one run does, with every default filled in.
+//
+// Plain data only (no YAML types): the engine, the device session and the CLI read it.
+// Each field's comment names its YAML key and its default. Durations are std::chrono;
+// rates are per second; sizes are bytes; shares/ratios are fractions in [0, 1].
+// Field names are stable: fields may be added, never renamed.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mqtt/packet.hpp"
+
+namespace fleetload::scenario {
+
+using Duration = std::chrono::milliseconds;
+using Seconds = std::chrono::seconds;
+
+// A rate in events per second ("2000/s", "10/m", "3600/h" in YAML).
+struct Rate {
+  double per_second = 0.0;
+  // Mean time between events; Duration::max() for a zero rate.
+  Duration interval() const noexcept {
+    if (per_second <= 0.0) return Duration::max();
+    return Duration(static_cast<Duration::rep>(1000.0 / per_second));
+  }
+  friend bool operator==(const Rate&, const Rate&) = default;
+};
+
+// ---- target ---------------------------------------------------------------------------
+
+// One broker address. YAML: "host:port", "[v6addr]:port", or {host, port}.
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 1883;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+struct Target {
+  // `endpoints` (list) or the shorthand `endpoint` + `port` (port default 1883).
+  // Devices are spread across the list. Required: at least one.
+  std::vector<Endpoint> endpoints;
+  // `protocol`: mqtt311 | mqtt5. Default mqtt311.
+  mqtt::Version protocol = mqtt::Version::V311;
+  // `connect_timeout`: TCP connect timeout. Default 5s (mqtt311) / 10s (mqtt5), as the SDK.
+  Duration connect_timeout{5000};
+};
+
+// ---- auth -----------------------------------------------------------------------------
+
+// `auth.mode`. Only plain TCP today; TLS / AWS modes get new values here.
+enum class AuthMode : std::uint8_t {
+  PlainTcp,  // "plain_tcp": no TLS, CONNECT username/password only
+};
+
+struct Auth {
+  // `mode`: plain_tcp (default).
+  AuthMode mode = AuthMode::PlainTcp;
+  // `username`: CONNECT username (template: {index} {shard} {client_id}). Default: none.
+  std::optional<std::string> username;
+  // `password`: CONNECT password. A SECRET: masked by to_yaml and never logged. Default: none.
+  std::optional<std::string> password;
+};
+
+// ---- fleet ----------------------------------------------------------------------------
+
+// Which slice of the fleet this process runs: devices with index % n == k. Not in the file:
+// filled by the CLI (--shard K/N). Default 0/1 = the whole fleet.
+struct Shard {
+  std::uint32_t k = 0;
+  std::uint32_t n = 1;
+  friend bool operator==(const Shard&, const Shard&) = default;
+};
+
+struct Fleet {
+  // `devices`: number of devices in the whole fleet (all shards). Required, >= 1.
+  std::uint64_t devices = 0;
+  // `client_id`: template with {index} {shard}. Default "fleetload-{shard}-{index}".
+  std::string client_id = "fleetload-{shard}-{index}";
+  // `index_width`: zero-pad {index} to this many digits in every template. Default 0 (none).
+  std::uint32_t index_width = 0;
+  // `connect_rate`: fleet-wide new connections per second (each of N shards uses rate/N).
+  // Default 500/s (AWS IoT Core's default connects/s per account).
+  Rate connect_rate{500.0};
+  // `source_addresses`: local addresses to bind, spread over devices; YAML items are IPs,
+  // IPv4 ranges "127.0.0.2-127.0.0.20" or IPv4 CIDR "127.0.0.0/28". Expanded here into single
+  // addresses (at most 65536). Default: empty = let the OS choose.
+  std::vector<std::string> source_addresses;
+  // Not in the file: set by the CLI from --shard K/N.
+  Shard shard;
+};
+
+// ---- session --------------------------------------------------------------------------
+
+// `session.offline_queue`: what happens to queued operations while disconnected (SDK
+// ClientOperationQueueBehavior).
+enum class OfflineQueue : std::uint8_t {
+  FailQos0PublishOnDisconnect,     // "fail_qos0_publish_on_disconnect" (default)
+  FailNonQos1PublishOnDisconnect,  // "fail_non_qos1_publish_on_disconnect"
+  FailAllOnDisconnect,             // "fail_all_on_disconnect"
+};
+
+// `session.will`: the Will message. Absent by default.
+struct Will {
+  // `topic`: template ({index} {client_id} {shard}). Required when `will` is given.
+  std::string topic;
+  // `payload`: template text. Default "".
+  std::string payload;
+  // `qos`: 0|1|2. Default 0.
+  std::uint8_t qos = 0;
+  // `retain`: default false.
+  bool retain = false;
+  // `delay`: Will Delay Interval (MQTT 5 only). Default: none.
+  std::optional<Seconds> delay;
+  // `message_expiry`: Message Expiry Interval (MQTT 5 only). Default: none.
+  std::optional<Seconds> message_expiry;
+  // `content_type` (MQTT 5 only). Default: none.
+  std::optional<std::string> content_type;
+};
+
+struct Session {
+  // `keepalive`: whole seconds, 1..65535. Default 1200s (SDK). AWS IoT allows 30-1200 (warning).
+  Seconds keepalive{1200};
+  // `ping_timeout`: no PINGRESP within it drops the connection. Default 3s (mqtt311) / 30s (mqtt5).
+  Duration ping_timeout{3000};
+  // `connack_timeout`: default 20s.
+  Duration connack_timeout{20000};
+  // `clean_session` (mqtt311 Clean Session / mqtt5 Clean Start). Default false (mqtt311) /
+  // true (mqtt5, the SDK's CLEAN session behaviour).
+  bool clean_session = false;
+  // `session_expiry` (MQTT 5 CONNECT property). Default: not sent.
+  std::optional<Seconds> session_expiry;
+  // `receive_maximum` (MQTT 5 CONNECT property, 1..65535). Default: not sent.
+  std::optional<std::uint16_t> receive_maximum;
+  // `maximum_packet_size` (MQTT 5 CONNECT property, bytes, >= 1). Default: not sent.
+  std::optional<std::uint32_t> maximum_packet_size;
+  // `topic_alias_maximum` (MQTT 5 CONNECT property). Default: not sent.
+  std::optional<std::uint16_t> topic_alias_maximum;
+  // `ack_timeout`: QoS 1/2 and SUBSCRIBE ack timeout; 0 = none. Default 0 (mqtt311) / 60s (mqtt5).
+  Duration ack_timeout{0};
+  // `offline_queue`: default fail_qos0_publish_on_disconnect.
+  OfflineQueue offline_queue = OfflineQueue::FailQos0PublishOnDisconnect;
+  // `will`: default none.
+  std::optional<Will> will;
+};
+
+// ---- reconnect ------------------------------------------------------------------------
+
+// `reconnect.jitter` (SDK ExponentialBackoffJitterMode). Formulas: aws doc §7.
+enum class Jitter : std::uint8_t { None, Full, Decorrelated, Default };
+
+struct Reconnect {
+  // `min_delay`: default 5s (mqtt311) / 1s (mqtt5).
+  Duration min_delay{5000};
+  // `max_delay`: default 60s (mqtt311) / 120s (mqtt5).
+  Duration max_delay{60000};
+  // `jitter`: none|full|decorrelated|default. Default none (mqtt311) / full (mqtt5).
+  Jitter jitter = Jitter::None;
+  // `reset_after`: connected this long resets the backoff; 0 = on CONNACK success.
+  // Default 0 (mqtt311) / 30s (mqtt5).
+  Duration reset_after{0};
+};
+
+// ---- which devices do something -------------------------------------------------------
+
+// `publishers` / `subscribers`: "all", "none", a count (10) or a share ("10%").
+struct Selection {
+  enum class Kind : std::uint8_t { All, None, Count, Share };
+  Kind kind = Kind::All;
+  std::uint64_t count = 0;  // Kind::Count
+  double share = 0.0;       // Kind::Share, in [0, 1]
+  // Resolved number of selected devices in the whole fleet (filled at parse time from
+  // fleet.devices). The engine picks which indexes; e.g. the first `selected` indexes.
+  std::uint64_t selected = 0;
+};
+
+// ---- publish --------------------------------------------------------------------------
+
+enum class Arrival : std::uint8_t { Uniform, Poisson };
+
+struct Payload {
+  // `payload.size` (or `payload: 1KiB`): total bytes. Default 64.
+  std::uint32_t size = 64;
+  // `payload.header`: put the compact accounting header (publisher index, seq, send time)
+  // first, padded to `size`. Default true; forced false when `template` is given.
+  bool accounting_header = true;
+  // `payload.template` (or `payload: "text with {seq}"`): {seq} {timestamp} {client_id}
+  // {index} {shard}. When set, `size` is ignored. Default: none.
+  std::optional<std::string> template_text;
+};
+
+struct Publish {
+  // `topic`: template ({index} {client_id} {shard}). Required.
+  std::string topic;
+  // `qos`: 0|1|2. Default 0.
+  std::uint8_t qos = 0;
+  // `rate`: per publishing device ("1/s", "10/m"). Exactly one of rate / fleet_rate.
+  std::optional<Rate> rate;
+  // `fleet_rate`: total for the whole fleet, spread evenly over the publishers.
+  std::optional<Rate> fleet_rate;
+  // Resolved per-device rate (from rate, or fleet_rate / publishers.selected).
+  Rate per_device_rate;
+  // `arrival`: uniform | poisson. Default uniform.
+  Arrival arrival = Arrival::Uniform;
+  // `payload`: see Payload.
+  Payload payload;
+  // `retain`: default false.
+  bool retain = false;
+  // `user_properties`: map of MQTT 5 user properties, in file order. Default none.
+  std::vector<std::pair<std::string, std::string>> user_properties;
+  // `content_type` (MQTT 5). Default none.
+  std::optional<std::string> content_type;
+  // `message_expiry` (MQTT 5). Default none.
+  std::optional<Seconds> message_expiry;
+  // `topic_alias` (MQTT 5): use topic aliases when the broker allows. Default false.
+  bool topic_alias = false;
+  // `publishers`: default all.
+  Selection publishers;
+};
+
+// ---- subscribe ------------------------------------------------------------------------
+
+struct Subscription {
+  // `filter`: template ({index} {client_id} {shard}); $share/group/... allowed. Required.
+  std::string filter;
+  // `qos`: 0|1|2. Default 0.
+  std::uint8_t qos = 0;
+  // `no_local` (MQTT 5). Default false.
+  bool no_local = false;
+  // `retain_as_published` (MQTT 5). Default false.
+  bool retain_as_published = false;
+  // `retain_handling` (MQTT 5): 0|1|2. Default 0.
+  std::uint8_t retain_handling = 0;
+};
+
+struct Subscribe {
+  // `subscribe.filters` (or `subscribe:` as a plain list). Default none.
+  std::vector<Subscription> filters;
+  // `subscribe.subscribers`: default all when filters are given, none otherwise.
+  Selection subscribers{Selection::Kind::None};
+};
+
+// ---- phases ---------------------------------------------------------------------------
+
+enum class PhaseType : std::uint8_t {
+  Ramp,    // connect devices at the connect rate
+  Steady,  // hold the fleet, publish
+  Churn,   // disconnect a share of connected devices per second; they reconnect with backoff
+  Storm,   // at phase start drop every connected device; watch them return
+};
+
+struct Phase {
+  // `name`: default "<type>-<position>" e.g. "ramp-0".
+  std::string name;
+  // `type`: ramp|steady|churn|storm. Required.
+  PhaseType type = PhaseType::Steady;
+  // `duration`: required, except ramp: default ceil(devices / connect_rate).
+  Duration duration{0};
+  // `connect_rate` (ramp only): overrides fleet.connect_rate for this phase.
+  std::optional<Rate> connect_rate;
+  // `rate` (churn only): share of connected devices dropped per second ("1%/s"). Required
+  // for churn.
+  double churn_share_per_second = 0.0;
+};
+
+// ---- run ------------------------------------------------------------------------------
+
+struct Run {
+  // `duration`: bound of the whole run. Default: sum of the phases, or 60s when no phases.
+  Duration duration{60000};
+  // `report`: path of the JSON report. Default none.
+  std::optional<std::filesystem::path> report;
+  // `progress_interval`: default 1s.
+  Duration progress_interval{1000};
+};
+
+// ---- thresholds -----------------------------------------------------------------------
+
+enum class ThresholdOp : std::uint8_t { Lt, Le, Gt, Ge, Eq };
+
+// One pass/fail rule; a breach makes the exit code 1. YAML `thresholds:` keys map to
+// metrics (a threshold may carry its own op: ">= 99.9%", "< 250ms"):
+//   connect_success_ratio (default op >=, ratio), max_loss (<=, count or ratio),
+//   max_duplicates (<=, count or ratio), p99_ack_latency / p99_e2e_latency / p99_connect_time
+//   (<=, duration), max_publish_rate_error (<=, ratio).
+struct Threshold {
+  enum class Unit : std::uint8_t { Count, Ratio, Seconds };
+  std::string metric;  // the YAML key, e.g. "p99_ack_latency"
+  ThresholdOp op = ThresholdOp::Le;
+  double value = 0.0;  // Count: count; Ratio: fraction; Seconds: seconds
+  Unit unit = Unit::Count;
+  std::string text;    // as written in the file, for messages ("<= 250ms")
+};
+
+// ---- the whole scenario ---------------------------------------------------------------
+
+struct Scenario {
+  // `name`: free text for the report. Default: the file's stem.
+  std::string name;
+  // Where it came from (file name as given), for messages.
+  std::string source;
+  Target target;
+  Auth auth;
+  Fleet fleet;
+  Session session;
+  Reconnect reconnect;
+  // `publish`: absent = no device publishes.
+  std::optional<Publish> publish;
+  Subscribe subscribe;
+  // `phases`: when absent, one ramp then one steady phase filling run.duration.
+  std::vector<Phase> phases;
+  Run run;
+  std::vector<Threshold> thresholds;
+};
+
+// One problem found in the file; `what()` of ScenarioError lists them one per line as
+// "file:line:col: path: message".
+struct Diagnostic {
+  std::string file;
+  int line = 0;    // 1-based; 0 when unknown (e.g. a missing section)
+  int column = 0;  // 1-based
+  std::string path;     // e.g. "fleet.connect_rate"
+  std::string message;  // e.g. expected a rate like 2000/s, got "fast"
+  std::string format() const;
+};
+
+class ScenarioError : public std::runtime_error {
+ public:
+  explicit ScenarioError(std::vector<Diagnostic> diagnostics);
+  const std::vector<Diagnostic>& diagnostics() const noexcept { return diagnostics_; }
+
+ private:
+  std::vector<Diagnostic> diagnostics_;
+};
+
+// Reads, substitutes ${ENV}, applies `overrides` ("path=value"), validates. Throws
+// ScenarioError listing every problem found (a bad file never starts a run).
+Scenario load_scenario(const std::filesystem::path& file,
+                       const std::vector<std::string>& overrides = {});
+Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
+                        const std::vector<std::string>& overrides = {});
+
+// The resolved scenario (defaults filled) as YAML; secrets as "***" unless mask_secrets is
+// false. Parsing the output again yields the same scenario.
+std::string to_yaml(const Scenario& s, bool mask_secrets = true);
+
+// Advice that does not stop a run: AWS IoT Core limits (aws doc §8) and suspicious settings.
+std::vector<std::string> warnings(const Scenario& s);
+
+// Names for enums as written in YAML.
+const char* to_string(AuthMode m) noexcept;
+const char* to_string(OfflineQueue q) noexcept;
+const char* to_string(Jitter j) noexcept;
+const char* to_string(Arrival a) noexcept;
+const char* to_string(PhaseType t) noexcept;
+const char* to_string(ThresholdOp op) noexcept;
+
+}  // namespace fleetload::scenario

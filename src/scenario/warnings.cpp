@@ -1,0 +1,133 @@
+// warnings(): settings that run but exceed AWS IoT Core limits (aws doc §8) or look odd.
+#include <algorithm>
+
+#include "scenario/parse.hpp"
+#include "scenario/units.hpp"
+
+namespace fleetload::scenario {
+namespace {
+
+constexpr std::size_t kAwsMaxTopicBytes = 256;
+constexpr std::size_t kAwsMaxTopicLevels = 8;
+constexpr double kAwsMaxPublishesPerConnection = 100.0;
+constexpr std::uint64_t kAwsMaxMessageBytes = 128 * 1024;
+constexpr double kAwsMaxBytesPerConnection = 512.0 * 1024;
+constexpr std::size_t kAwsMaxClientIdBytes = 128;
+constexpr double kAwsMaxConnectsPerAccount = 500.0;
+constexpr std::size_t kAwsMaxFiltersPerSubscribe = 8;
+
+// The "$aws/rules/<rule>/" prefix does not count towards the topic limits.
+std::string_view without_rules_prefix(std::string_view topic) {
+  constexpr std::string_view prefix = "$aws/rules/";
+  if (!topic.starts_with(prefix)) return topic;
+  auto slash = topic.find('/', prefix.size());
+  return slash == std::string_view::npos ? topic : topic.substr(slash + 1);
+}
+
+void check_topic(std::vector<std::string>& out, const Scenario& s, std::string_view what,
+                 const std::string& tpl) {
+  // The longest rendering is the one with the largest index (more digits).
+  const std::uint64_t last = s.fleet.devices == 0 ? 0 : s.fleet.devices - 1;
+  std::string topic = detail::render_for(s, tpl, last);
+  std::string_view t = without_rules_prefix(topic);
+  if (t.starts_with("$share/")) {
+    // The share name is not part of the topic filter the limits apply to.
+    auto group_end = t.find('/', 7);
+    if (group_end != std::string_view::npos) t = t.substr(group_end + 1);
+  }
+  if (t.size() > kAwsMaxTopicBytes) {
+    out.push_back(std::string(what) + ": topic \"" + topic + "\" is " + std::to_string(t.size()) +
+                  " bytes; AWS IoT Core allows at most 256");
+  }
+  const std::size_t levels = static_cast<std::size_t>(std::count(t.begin(), t.end(), '/')) + 1;
+  if (levels > kAwsMaxTopicLevels) {
+    out.push_back(std::string(what) + ": topic \"" + topic + "\" has " + std::to_string(levels) +
+                  " levels; AWS IoT Core allows at most 8");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> warnings(const Scenario& s) {
+  std::vector<std::string> out;
+  const auto ka = s.session.keepalive.count();
+  if (ka < 30 || ka > 1200) {
+    out.push_back("session.keepalive: " + format_duration(s.session.keepalive) +
+                  " is outside AWS IoT Core's 30s..1200s range");
+  }
+  const std::uint64_t last = s.fleet.devices == 0 ? 0 : s.fleet.devices - 1;
+  const std::string client_id = detail::render_for(s, "{client_id}", last);
+  if (client_id.size() > kAwsMaxClientIdBytes) {
+    out.push_back("fleet.client_id: \"" + client_id + "\" is " + std::to_string(client_id.size()) +
+                  " bytes; AWS IoT Core allows at most 128");
+  }
+  if (s.fleet.connect_rate.per_second > kAwsMaxConnectsPerAccount) {
+    out.push_back("fleet.connect_rate: " + format_rate(s.fleet.connect_rate.per_second) +
+                  " exceeds AWS IoT Core's default of 500 connects/s per account");
+  }
+  for (const auto& p : s.phases) {
+    if (p.connect_rate && p.connect_rate->per_second > kAwsMaxConnectsPerAccount) {
+      out.push_back("phases." + p.name + ".connect_rate: " + format_rate(p.connect_rate->per_second) +
+                    " exceeds AWS IoT Core's default of 500 connects/s per account");
+    }
+  }
+  if (s.publish) {
+    const Publish& p = *s.publish;
+    const double rate = p.per_device_rate.per_second;
+    if (rate > kAwsMaxPublishesPerConnection) {
+      out.push_back("publish: " + format_rate(rate) +
+                    " per device exceeds AWS IoT Core's 100 publishes/s per connection");
+    }
+    if (p.qos == 2) out.push_back("publish.qos: AWS IoT Core does not support QoS 2");
+    check_topic(out, s, "publish.topic", p.topic);
+    const std::uint64_t size =
+        p.payload.template_text ? p.payload.template_text->size() : p.payload.size;
+    if (size > kAwsMaxMessageBytes) {
+      out.push_back("publish.payload: " + format_size(size) +
+                    " exceeds AWS IoT Core's 128KiB message size");
+    }
+    if (s.session.maximum_packet_size && !s.subscribe.filters.empty() &&
+        size > *s.session.maximum_packet_size) {
+      out.push_back("publish.payload: " + format_size(size) + " exceeds session.maximum_packet_size (" +
+                    format_size(*s.session.maximum_packet_size) +
+                    "): the broker will not deliver these messages to our subscribers");
+    }
+    if (rate * static_cast<double>(size) > kAwsMaxBytesPerConnection) {
+      out.push_back("publish: " + format_size(static_cast<std::uint64_t>(rate * static_cast<double>(size))) +
+                    "/s per device exceeds AWS IoT Core's 512KiB/s per connection");
+    }
+  }
+  for (std::size_t i = 0; i < s.subscribe.filters.size(); ++i) {
+    const auto& f = s.subscribe.filters[i];
+    const std::string path = "subscribe.filters." + std::to_string(i);
+    if (f.qos == 2) out.push_back(path + ".qos: AWS IoT Core does not support QoS 2");
+    check_topic(out, s, path, f.filter);
+  }
+  if (s.subscribe.filters.size() > kAwsMaxFiltersPerSubscribe) {
+    out.push_back("subscribe.filters: " + std::to_string(s.subscribe.filters.size()) +
+                  " filters; AWS IoT Core accepts at most 8 per SUBSCRIBE");
+  }
+  if (s.session.will) {
+    if (s.session.will->qos == 2) out.push_back("session.will.qos: AWS IoT Core does not support QoS 2");
+    check_topic(out, s, "session.will.topic", s.session.will->topic);
+  }
+  Duration total{0};
+  for (const auto& p : s.phases) total += p.duration;
+  if (total > s.run.duration) {
+    out.push_back("run.duration: " + format_duration(s.run.duration) +
+                  " ends the run before the phases do (they last " + format_duration(total) + ")");
+  }
+  const bool has_receivers = !s.subscribe.filters.empty() && s.subscribe.subscribers.selected > 0;
+  for (const auto& t : s.thresholds) {
+    if ((t.metric == "max_loss" || t.metric == "max_duplicates" || t.metric == "p99_e2e_latency") &&
+        !has_receivers) {
+      out.push_back("thresholds." + t.metric + ": needs subscribers to measure; this scenario has none");
+    }
+    if (t.metric == "p99_ack_latency" && (!s.publish || s.publish->qos == 0)) {
+      out.push_back("thresholds.p99_ack_latency: needs QoS 1 or 2 publishes to measure");
+    }
+  }
+  return out;
+}
+
+}  // namespace fleetload::scenario

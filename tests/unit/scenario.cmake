@@ -1,0 +1,7 @@
+# Scenario unit tests: units, templates, parsing, defaults, env, --set, errors, to_yaml, warnings.
+fleetload_add_gtest(NAME scenario_unit_tests LABEL unit
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/scenario_units_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/scenario_parse_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/scenario_errors_test.cpp
+  LIBS fleetload_scenario)
