@@ -3,17 +3,20 @@
 // The engine owns sockets and timers; the session owns MQTT. The engine calls one of the
 // on_* entry points with a per-thread Context, then carries out what the session asked for
 // in that Context: write ctx.out to the transport, open or close the transport, and call
-// on_timer() when deadline() is reached. Nothing here blocks, locks, or knows threads.
+// on_timer() when deadline() is reached. Any call may move the deadline: read deadline()
+// again after every call. Nothing here blocks, locks, or knows threads.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "device/backoff.hpp"
 #include "device/stats.hpp"
 #include "mqtt/codec.hpp"
 
@@ -27,21 +30,7 @@ inline constexpr TimePoint kNever = TimePoint::max();
 
 class FleetPlan;  // immutable, shared by all sessions of a run: see fleet_plan.hpp
 
-// Why the transport went down, as a label for metrics and the report.
-enum class DropReason : std::uint8_t {
-  None,
-  ConnectFailed,     // TCP/TLS/WS could not be established
-  ConnackTimeout,    // no CONNACK within the CONNACK timeout
-  ConnackRefused,    // CONNACK with a failure code (counted by code in stats)
-  PingTimeout,       // no PINGRESP within the ping timeout
-  ServerDisconnect,  // DISCONNECT from the server (MQTT 5, counted by reason code)
-  ProtocolError,     // the broker sent bytes our decoder rejects
-  SocketError,       // read/write error or EOF from the broker
-  Churn,             // the scenario dropped it on purpose (churn / storm phases)
-  LocalLimit,        // we hit a local limit (descriptors, ephemeral ports): not the broker
-  Shutdown,          // the run is ending
-};
-const char* to_string(DropReason r) noexcept;
+// DropReason (why the transport went down) lives in stats.hpp, which labels by it.
 
 // What the session asks the engine to do once the current call returns.
 enum class TransportAction : std::uint8_t {
@@ -57,7 +46,7 @@ struct Context {
   std::vector<std::uint8_t>& out;       // bytes to send; the engine writes and clears it
   TransportAction action = TransportAction::None;
   ThreadStats& stats;                   // owned by the worker thread, read by scrapes
-  std::uint64_t rng_state = 0;          // the worker's xorshift state (sessions draw from it)
+  std::uint64_t rng_state = 0;          // the worker's splitmix64 state (device/rng.hpp)
 };
 
 enum class State : std::uint8_t {
@@ -65,13 +54,16 @@ enum class State : std::uint8_t {
   Connecting,    // transport being opened
   AwaitConnack,  // CONNECT sent
   Connected,     // CONNACK accepted: subscribing / publishing / keeping alive
-  Disconnecting, // DISCONNECT sent, closing
+  Disconnecting, // not entered today: stop() writes DISCONNECT, asks Close, and is Stopped
   BackingOff,    // waiting for the reconnect delay
   Stopped,       // shut down; will not reconnect
 };
 
 class Session {
  public:
+  // `plan` must outlive the session. `device_index` is the device's index in the whole
+  // fleet (all shards): it selects the client id, topics, and whether it publishes or
+  // subscribes.
   Session(const FleetPlan& plan, std::uint32_t device_index);
   ~Session();
   Session(Session&&) noexcept;
@@ -90,16 +82,111 @@ class Session {
   // Drop the connection as a network failure would (churn/storm): no DISCONNECT is sent,
   // the reconnect policy applies.
   void drop(Context& ctx);
-  // End of run: DISCONNECT (normal) when connected, then Close; never reconnects.
+  // End of run: DISCONNECT (normal) when connected, then Close; never reconnects. What is
+  // still in flight or queued is counted as failed (Shutdown).
   void stop(Context& ctx);
 
+  // Stops the publish schedule (no new publishes) but keeps the connection, so in-flight
+  // QoS 1/2 messages can still be acknowledged before stop(): a graceful end of run waits
+  // until pending_publishes() is 0 (or a grace time) for every device, then stops.
+  void stop_publishing() noexcept;
+  // UNSUBSCRIBE from every filter (when connected and subscribed).
+  void unsubscribe(Context& ctx);
+
   TimePoint deadline() const noexcept;
-  State state() const noexcept;
-  std::uint32_t index() const noexcept;
+  State state() const noexcept { return state_; }
+  std::uint32_t index() const noexcept { return index_; }
+
+  // QoS 1/2 messages in flight plus publishes queued (offline or behind a full window).
+  std::uint32_t pending_publishes() const noexcept { return inflight_count_ + queued_; }
+  // The last sequence number this device has put in a payload (0 = none): what subscribers
+  // should have received from it, for ReceiveTracker finalisation.
+  std::uint64_t last_sequence() const noexcept { return next_seq_ - 1; }
+  // End of run, for subscribing devices: every message a publisher sent (by its
+  // last_sequence(), indexed by fleet device index; 0 = unknown or none) that this device
+  // should have received and did not counts as lost in `stats`. Call once, after the
+  // publishers stopped and deliveries had time to arrive.
+  void finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device);
+  // Heap bytes this session owns (in-flight array, receive buffer, tracker): for the memory
+  // report; sizeof(Session) is the rest.
+  std::size_t heap_bytes() const noexcept;
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  struct InFlight;  // one QoS 1/2 publish awaiting its ack (session.cpp)
+  struct Inbound;   // what receiving needs: sequence tracker, QoS 2 ids awaiting PUBREL
+
+  template <class P>
+  bool emit(Context& ctx, const P& packet);  // encode into ctx.out (session_impl.hpp)
+
+  // session.cpp: connection life cycle
+  void set_state(Context& ctx, State s) noexcept;
+  void open(Context& ctx);
+  void send_connect(Context& ctx);
+  void stash(std::span<const std::uint8_t> bytes);
+  std::size_t process(Context& ctx, std::span<const std::uint8_t> in);
+  void protocol_drop(Context& ctx, mqtt::ReasonCode rc);
+  void handle_packet(Context& ctx, const mqtt::Packet& p);
+  void on_connack(Context& ctx, const mqtt::Connack& c);
+  void start_subscribe(Context& ctx);
+  void on_suback(Context& ctx, const mqtt::Suback& s);
+  void keep_alive(Context& ctx);
+  void connection_lost(Context& ctx, DropReason why, bool close);
+  void enter_backoff(Context& ctx);
+  std::string_view current_client_id(std::string& scratch) const;
+
+  // session_publish.cpp: the publish side, acks, receiving
+  void start_schedule(Context& ctx);
+  void advance_schedule(Context& ctx);
+  void run_schedule(Context& ctx);
+  mqtt::QoS effective_qos() const noexcept;
+  void request_publish(Context& ctx);
+  void enqueue(Context& ctx, std::uint8_t qos);
+  static void count_failed(Context& ctx, std::uint8_t qos, PublishFailReason r);
+  bool send_new(Context& ctx, std::uint8_t qos);
+  bool send_publish(Context& ctx, const InFlight& e, bool dup, std::uint64_t wall_ns);
+  void pump(Context& ctx);
+  void resend_in_flight(Context& ctx, bool session_present);
+  void ensure_in_flight_capacity();
+  void remove_in_flight(Context& ctx, std::size_t i);
+  std::uint16_t next_packet_id() noexcept;
+  void send_ack(Context& ctx, mqtt::PacketType t, std::uint16_t id, std::uint8_t rc);
+  void expire_acks(Context& ctx);
+  void on_ack(Context& ctx, const mqtt::PubAck& a);
+  void fail_on_disconnect(Context& ctx);
+  void fail_all(Context& ctx, PublishFailReason r);
+  void on_publish(Context& ctx, const mqtt::Publish& p);
+
+  const FleetPlan* plan_;
+  std::uint32_t index_;
+  State state_ = State::Idle;
+  std::uint8_t flags_ = 0;             // kFlag* bits (session.cpp)
+  std::uint8_t server_max_qos_ = 2;    // from the last CONNACK (MQTT 5 Maximum QoS)
+  std::uint8_t queued_qos_ = 0;        // QoS of the queued publishes
+  std::uint16_t keepalive_s_ = 0;      // in force: ours, or the Server Keep Alive
+  std::uint16_t send_window_ = 0;      // in-flight limit: min(server Receive Maximum, plan)
+  std::uint16_t server_alias_max_ = 0; // server Topic Alias Maximum (0 = no aliases)
+  std::uint16_t packet_id_ = 0;        // last packet identifier used
+  std::uint16_t subscribe_id_ = 0;     // SUBSCRIBE awaiting its SUBACK (0 = none)
+  std::uint16_t unsubscribe_id_ = 0;   // UNSUBSCRIBE awaiting its UNSUBACK (0 = none)
+  std::uint16_t inflight_count_ = 0;
+  std::uint16_t inflight_cap_ = 0;
+  std::uint32_t server_max_packet_ = 0;  // server Maximum Packet Size (0 = no limit)
+  std::uint32_t queued_ = 0;             // publishes queued (generated when sent)
+  std::uint32_t rx_len_ = 0;             // bytes of a partial packet in rx_
+  std::uint32_t rx_cap_ = 0;
+  BackoffState backoff_;
+  std::uint64_t next_seq_ = 1;
+  TimePoint timer_ = kNever;        // AwaitConnack: CONNACK timeout; BackingOff: reconnect
+  TimePoint opened_at_{};           // Open requested (time to connect)
+  TimePoint since_{};               // transport up; then CONNACK accepted (reset_after)
+  TimePoint last_send_{};           // keepalive: PINGREQ when nothing sent for keepalive
+  TimePoint ping_sent_ = kNever;    // PINGREQ awaiting PINGRESP
+  TimePoint next_publish_ = kNever; // the application's next publish
+  TimePoint subscribe_sent_{};
+  std::unique_ptr<InFlight[]> inflight_;
+  std::unique_ptr<Inbound> inbound_;
+  std::unique_ptr<std::uint8_t[]> rx_;       // partial packet across on_data calls
+  std::unique_ptr<char[]> assigned_id_;      // MQTT 5 Assigned Client Identifier (NUL-terminated)
 };
 
 }  // namespace fleetload::device

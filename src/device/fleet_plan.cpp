@@ -1,0 +1,244 @@
+// Building the FleetPlan from a validated Scenario, compiled templates and topic matching.
+#include "device/fleet_plan.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace fleetload::device {
+
+namespace {
+
+void append_uint(std::string& out, std::uint64_t v, std::uint32_t width) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  (void)ec;  // 24 bytes always hold a uint64
+  const auto len = static_cast<std::uint32_t>(end - buf);
+  if (width > len) out.append(width - len, '0');
+  out.append(buf, end);
+}
+
+mqtt::QoS to_qos(std::uint8_t q) noexcept {
+  return static_cast<mqtt::QoS>(q > 2 ? 2 : q);
+}
+
+std::uint32_t seconds_u32(scenario::Seconds s) noexcept {
+  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(s.count(), 0, UINT32_MAX));
+}
+
+std::uint64_t ms_u64(scenario::Duration d) noexcept {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(d.count(), 0));
+}
+
+}  // namespace
+
+// ---- Template ----------------------------------------------------------------------------
+
+Template::Template(std::string_view text) : source_(text) {
+  // One set of brace rules: the scenario's own splitter, the one it validated with.
+  for (const scenario::TemplatePiece& piece : scenario::split_template(source_)) {
+    if (piece.placeholder) {
+      pieces_.push_back({0, 0, static_cast<std::int8_t>(*piece.placeholder)});
+    } else if (!piece.text.empty()) {
+      pieces_.push_back({static_cast<std::uint32_t>(literals_.size()),
+                         static_cast<std::uint32_t>(piece.text.size()), -1});
+      literals_.append(piece.text);
+    }
+  }
+}
+
+void Template::render_to(std::string& out, const scenario::TemplateVars& v) const {
+  for (const Piece& p : pieces_) {
+    if (p.placeholder < 0) {
+      out.append(literals_, p.offset, p.length);
+      continue;
+    }
+    switch (static_cast<scenario::Placeholder>(p.placeholder)) {
+      case scenario::Placeholder::Index: append_uint(out, v.index, v.index_width); break;
+      case scenario::Placeholder::Shard: append_uint(out, v.shard, 0); break;
+      case scenario::Placeholder::ClientId: out.append(v.client_id); break;
+      case scenario::Placeholder::Seq: append_uint(out, v.seq, 0); break;
+      case scenario::Placeholder::Timestamp: append_uint(out, v.timestamp_ms, 0); break;
+    }
+  }
+}
+
+bool Template::uses(scenario::Placeholder p) const noexcept {
+  return std::any_of(pieces_.begin(), pieces_.end(), [&](const Piece& x) {
+    return x.placeholder == static_cast<std::int8_t>(p);
+  });
+}
+
+// ---- topic matching ------------------------------------------------------------------------
+
+bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
+  if (filter.starts_with("$share/")) {
+    const auto slash = filter.find('/', 7);
+    if (slash == std::string_view::npos) return false;
+    filter.remove_prefix(slash + 1);
+  }
+  // Wildcards at the first level do not match topics starting with '$' (§4.7.2).
+  if (!topic.empty() && topic[0] == '$' && !filter.empty() && (filter[0] == '+' || filter[0] == '#'))
+    return false;
+  std::size_t f = 0, t = 0;
+  while (true) {
+    const auto fe = std::min(filter.find('/', f), filter.size());
+    const auto level = filter.substr(f, fe - f);
+    if (level == "#") return true;  // matches the parent level and everything below
+    if (t > topic.size()) return false;
+    const auto te = std::min(topic.find('/', t), topic.size());
+    if (level != "+" && level != topic.substr(t, te - t)) return false;
+    const bool f_end = fe == filter.size();
+    const bool t_end = te == topic.size();
+    if (f_end || t_end) {
+      if (f_end && t_end) return true;
+      // "a/#" matches "a": the filter continues with exactly "/#".
+      return t_end && !f_end && filter.substr(fe + 1) == "#";
+    }
+    f = fe + 1;
+    t = te + 1;
+  }
+}
+
+// ---- FleetPlan ---------------------------------------------------------------------------
+
+FleetPlan::FleetPlan(const scenario::Scenario& s) {
+  version = s.target.protocol;
+  devices = s.fleet.devices;
+  shard = s.fleet.shard;
+  if (shard.n == 0) shard.n = 1;
+  index_width = s.fleet.index_width;
+  client_id = Template(s.fleet.client_id);
+  if (s.auth.username) username = Template(*s.auth.username);
+  password = s.auth.password;
+
+  const auto& ss = s.session;
+  keepalive_s = static_cast<std::uint16_t>(std::clamp<std::int64_t>(ss.keepalive.count(), 0, 65535));
+  ping_timeout = ss.ping_timeout;
+  connack_timeout = ss.connack_timeout;
+  ack_timeout = ss.ack_timeout;
+  clean_start = ss.clean_session;
+  const bool v5 = version == mqtt::Version::V5;
+  if (v5) {
+    if (ss.session_expiry) session_expiry_s = seconds_u32(*ss.session_expiry);
+    receive_maximum = ss.receive_maximum;
+    maximum_packet_size = ss.maximum_packet_size;
+    topic_alias_maximum = ss.topic_alias_maximum;
+  }
+  offline_queue = ss.offline_queue;
+  if (ss.will) {
+    WillPlan w;
+    w.topic = Template(ss.will->topic);
+    w.payload = Template(ss.will->payload);
+    w.qos = to_qos(ss.will->qos);
+    w.retain = ss.will->retain;
+    if (v5) {
+      if (ss.will->delay) w.delay_s = seconds_u32(*ss.will->delay);
+      if (ss.will->message_expiry) w.message_expiry_s = seconds_u32(*ss.will->message_expiry);
+      w.content_type = ss.will->content_type;
+    }
+    will = std::move(w);
+  }
+
+  backoff.min_ms = ms_u64(s.reconnect.min_delay);
+  backoff.max_ms = std::max(backoff.min_ms, ms_u64(s.reconnect.max_delay));
+  switch (s.reconnect.jitter) {
+    case scenario::Jitter::None: backoff.mode = JitterMode::None; break;
+    case scenario::Jitter::Full:
+    case scenario::Jitter::Default: backoff.mode = JitterMode::Full; break;
+    case scenario::Jitter::Decorrelated: backoff.mode = JitterMode::Decorrelated; break;
+  }
+  backoff.reset_after_ms = ms_u64(s.reconnect.reset_after);
+
+  if (s.publish) {
+    const auto& p = *s.publish;
+    publishers = std::min<std::uint64_t>(p.publishers.selected, devices);
+    if (p.publishers.kind == scenario::Selection::Kind::All && publishers == 0) publishers = devices;
+    topic = Template(p.topic);
+    qos = to_qos(p.qos);
+    per_device_rate = p.per_device_rate.per_second;
+    if (per_device_rate <= 0.0 && p.rate) per_device_rate = p.rate->per_second;
+    if (per_device_rate <= 0.0 && p.fleet_rate && publishers > 0)
+      per_device_rate = p.fleet_rate->per_second / static_cast<double>(publishers);
+    if (per_device_rate > 0.0)
+      publish_interval = std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(1e9 / per_device_rate)));
+    else
+      publishers = 0;  // a zero rate publishes nothing
+    poisson = p.arrival == scenario::Arrival::Poisson;
+    payload_size = p.payload.size;
+    accounting_header = p.payload.accounting_header && !p.payload.template_text;
+    if (p.payload.template_text) payload_template = Template(*p.payload.template_text);
+    retain = p.retain;
+    if (v5) {
+      user_properties = p.user_properties;
+      content_type = p.content_type;
+      if (p.message_expiry) message_expiry_s = seconds_u32(*p.message_expiry);
+      topic_alias = p.topic_alias;
+    }
+  }
+
+  if (!s.subscribe.filters.empty()) {
+    subscribers = std::min<std::uint64_t>(s.subscribe.subscribers.selected, devices);
+    if (s.subscribe.subscribers.kind == scenario::Selection::Kind::All && subscribers == 0)
+      subscribers = devices;
+    for (const auto& f : s.subscribe.filters) {
+      SubscriptionPlan sp;
+      sp.filter = Template(f.filter);
+      sp.qos = to_qos(f.qos);
+      sp.no_local = f.no_local;
+      sp.retain_as_published = f.retain_as_published;
+      sp.retain_handling = static_cast<mqtt::RetainHandling>(f.retain_handling > 2 ? 0 : f.retain_handling);
+      sp.shared = std::string_view(f.filter).starts_with("$share/");
+      if (sp.shared) track_loss = false;
+      subscriptions.push_back(std::move(sp));
+    }
+  }
+}
+
+std::uint64_t FleetPlan::devices_in_shard() const noexcept {
+  if (devices <= shard.k) return 0;
+  return (devices - shard.k + shard.n - 1) / shard.n;
+}
+
+std::uint64_t FleetPlan::publishers_in_shard() const noexcept {
+  if (publishers <= shard.k) return 0;
+  return (publishers - shard.k + shard.n - 1) / shard.n;
+}
+
+scenario::TemplateVars FleetPlan::vars(std::uint64_t index) const noexcept {
+  scenario::TemplateVars v;
+  v.index = index;
+  v.shard = shard.k;
+  v.index_width = index_width;
+  return v;
+}
+
+void FleetPlan::render_client_id(std::string& out, std::uint64_t index) const {
+  out.clear();
+  client_id.render_to(out, vars(index));
+}
+
+void FleetPlan::render_topic(std::string& out, std::uint64_t index, std::string_view cid) const {
+  out.clear();
+  auto v = vars(index);
+  v.client_id = cid;
+  topic.render_to(out, v);
+}
+
+bool FleetPlan::subscriber_expects(std::uint64_t sub, std::uint64_t pub) const {
+  if (!is_subscriber(sub) || !is_publisher(pub)) return false;
+  std::string pub_id, pub_topic, sub_id, filter;
+  render_client_id(pub_id, pub);
+  render_topic(pub_topic, pub, pub_id);
+  render_client_id(sub_id, sub);
+  auto v = vars(sub);
+  v.client_id = sub_id;
+  for (const auto& f : subscriptions) {
+    filter.clear();
+    f.filter.render_to(filter, v);
+    if (topic_matches(filter, pub_topic)) return true;
+  }
+  return false;
+}
+
+}  // namespace fleetload::device

@@ -1,0 +1,158 @@
+// FleetPlan: everything a device session needs from the scenario, resolved once per run and
+// shared read-only by all sessions (no per-device copies of configuration).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "device/backoff.hpp"
+#include "mqtt/packet.hpp"
+#include "scenario/scenario.hpp"
+#include "scenario/template.hpp"
+
+namespace fleetload::device {
+
+// A scenario template parsed once into literal runs and placeholders, so rendering per
+// device or per message is a few appends. Same syntax and output as
+// scenario::render_template_to: pieces come from scenario::split_template.
+class Template {
+ public:
+  Template() = default;
+  explicit Template(std::string_view text);
+
+  // Appends the rendering to `out` (no allocation once `out` has the capacity).
+  void render_to(std::string& out, const scenario::TemplateVars& v) const;
+  bool uses(scenario::Placeholder p) const noexcept;
+  bool empty() const noexcept { return pieces_.empty(); }
+  const std::string& source() const noexcept { return source_; }
+
+ private:
+  struct Piece {
+    std::uint32_t offset = 0;  // literal: into literals_
+    std::uint32_t length = 0;
+    std::int8_t placeholder = -1;  // scenario::Placeholder, or -1 for a literal
+  };
+  std::string source_;
+  std::string literals_;
+  std::vector<Piece> pieces_;
+};
+
+// MQTT topic filter matching (5.0 §4.7), "$share/<group>/" prefix ignored.
+bool topic_matches(std::string_view filter, std::string_view topic) noexcept;
+
+struct SubscriptionPlan {
+  Template filter;
+  mqtt::QoS qos = mqtt::QoS::AtMostOnce;
+  bool no_local = false;
+  bool retain_as_published = false;
+  mqtt::RetainHandling retain_handling = mqtt::RetainHandling::SendAtSubscribe;
+  bool shared = false;  // "$share/..."
+};
+
+struct WillPlan {
+  Template topic;
+  Template payload;
+  mqtt::QoS qos = mqtt::QoS::AtMostOnce;
+  bool retain = false;
+  std::optional<std::uint32_t> delay_s;           // MQTT 5 Will Delay Interval
+  std::optional<std::uint32_t> message_expiry_s;  // MQTT 5
+  std::optional<std::string> content_type;        // MQTT 5
+};
+
+// In-flight QoS 1/2 publishes per device when the server sets no Receive Maximum (MQTT
+// 3.1.1, or a v5 CONNACK without one): the array grows on demand up to this.
+inline constexpr std::uint16_t kDefaultMaxInFlight = 1024;
+// Publishes a device queues while disconnected or while its in-flight window is full. The
+// SDK's queue is unbounded; ours is only a count (messages are generated when sent), so the
+// bound exists only to stop a never-ending outage from hiding a runaway.
+inline constexpr std::uint32_t kOfflineQueueLimit = 1'000'000;
+
+class FleetPlan {
+ public:
+  // `s` must be validated (scenario::load_scenario). The shard is s.fleet.shard.
+  explicit FleetPlan(const scenario::Scenario& s);
+
+  // ---- identity ---------------------------------------------------------------------
+  mqtt::Version version = mqtt::Version::V311;
+  std::uint64_t devices = 0;  // whole fleet, all shards
+  scenario::Shard shard;
+  std::uint32_t index_width = 0;
+  Template client_id;
+  std::optional<Template> username;
+  std::optional<std::string> password;
+
+  // ---- session ------------------------------------------------------------------------
+  std::uint16_t keepalive_s = 1200;
+  std::chrono::nanoseconds ping_timeout{std::chrono::seconds(3)};
+  std::chrono::nanoseconds connack_timeout{std::chrono::seconds(20)};
+  std::chrono::nanoseconds ack_timeout{0};  // 0 = none
+  bool clean_start = true;
+  std::optional<std::uint32_t> session_expiry_s;
+  std::optional<std::uint16_t> receive_maximum;      // what we accept (CONNECT property)
+  std::optional<std::uint32_t> maximum_packet_size;  // what we accept (CONNECT property)
+  std::optional<std::uint16_t> topic_alias_maximum;  // inbound aliases we accept
+  scenario::OfflineQueue offline_queue = scenario::OfflineQueue::FailQos0PublishOnDisconnect;
+  std::uint16_t max_in_flight = kDefaultMaxInFlight;
+  std::uint32_t offline_queue_limit = kOfflineQueueLimit;
+  std::optional<WillPlan> will;
+
+  // ---- reconnect ----------------------------------------------------------------------
+  BackoffPolicy backoff;
+
+  // ---- publish ------------------------------------------------------------------------
+  std::uint64_t publishers = 0;  // fleet-wide: device indexes [0, publishers) publish
+  Template topic;
+  mqtt::QoS qos = mqtt::QoS::AtMostOnce;
+  double per_device_rate = 0.0;                  // messages per second per publisher
+  std::chrono::nanoseconds publish_interval{0};  // 1 / per_device_rate (mean for Poisson)
+  bool poisson = false;
+  std::uint32_t payload_size = 64;
+  bool accounting_header = true;
+  std::optional<Template> payload_template;
+  bool retain = false;
+  std::vector<std::pair<std::string, std::string>> user_properties;  // MQTT 5
+  std::optional<std::string> content_type;                           // MQTT 5
+  std::optional<std::uint32_t> message_expiry_s;                     // MQTT 5
+  bool topic_alias = false;                                          // MQTT 5
+
+  // ---- subscribe ----------------------------------------------------------------------
+  // Fleet-wide: the last `subscribers` device indexes subscribe, so that "10 subscribers"
+  // and "10 publishers" are different devices unless the selections overlap.
+  std::uint64_t subscribers = 0;
+  std::vector<SubscriptionPlan> subscriptions;
+  // Per-publisher loss accounting makes sense only when each subscriber should see every
+  // message of the publishers it matches: false with shared subscriptions.
+  bool track_loss = true;
+
+  // ---- questions ----------------------------------------------------------------------
+  bool is_publisher(std::uint64_t index) const noexcept { return index < publishers; }
+  bool is_subscriber(std::uint64_t index) const noexcept {
+    return subscribers > 0 && index >= devices - subscribers;
+  }
+  // Devices of this shard, and the fleet index of the i-th of them (index % n == k).
+  std::uint64_t devices_in_shard() const noexcept;
+  std::uint64_t device_index(std::uint64_t local) const noexcept {
+    return shard.k + local * shard.n;
+  }
+  std::uint64_t publishers_in_shard() const noexcept;
+  // Publishes per second this shard should deliver.
+  double shard_publish_rate() const noexcept {
+    return per_device_rate * static_cast<double>(publishers_in_shard());
+  }
+  // Whether subscriber `sub` should receive publisher `pub`'s messages (its topic matches
+  // one of the subscriber's filters). Renders both: for end-of-run use, not per message.
+  bool subscriber_expects(std::uint64_t sub, std::uint64_t pub) const;
+
+  // Template variables of device `index` (client_id left empty).
+  scenario::TemplateVars vars(std::uint64_t index) const noexcept;
+  // Renders device `index`'s client id / publish topic into `out` (cleared first).
+  void render_client_id(std::string& out, std::uint64_t index) const;
+  void render_topic(std::string& out, std::uint64_t index, std::string_view client_id) const;
+};
+
+}  // namespace fleetload::device

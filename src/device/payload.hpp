@@ -1,0 +1,95 @@
+// Message accounting on the wire: the compact header at the start of every payload
+// (publisher index, sequence number, send time) and the subscriber-side ReceiveTracker
+// that turns received sequence numbers into lost / duplicated / out-of-order counts.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace fleetload::device {
+
+// Layout (little-endian): magic "FLD1" (4) | publisher index (4) | seq (8) | send ns (8).
+inline constexpr std::size_t kPayloadHeaderSize = 24;
+inline constexpr std::uint32_t kPayloadMagic = 0x31444C46;  // "FLD1" as bytes
+
+struct PayloadHeader {
+  std::uint32_t publisher = 0;  // global device index of the publisher
+  std::uint64_t seq = 0;        // 1, 2, 3, ... per publisher
+  std::uint64_t sent_ns = 0;    // system_clock ns when first sent
+  friend bool operator==(const PayloadHeader&, const PayloadHeader&) = default;
+};
+
+// Writes the header into the first kPayloadHeaderSize bytes of `out` (which must hold them).
+void write_payload_header(std::span<std::uint8_t> out, const PayloadHeader& h) noexcept;
+// The header at the start of `payload`, or nullopt when it is not one of ours.
+std::optional<PayloadHeader> read_payload_header(std::span<const std::uint8_t> payload) noexcept;
+
+// Makes `buf` a payload of max(size, kPayloadHeaderSize) bytes: header then padding.
+// The padding is written only when `buf` changes size, so a per-thread buffer reused for
+// one payload size costs a 24-byte write per message.
+std::span<const std::uint8_t> build_payload(std::vector<std::uint8_t>& buf, std::uint32_t size,
+                                            const PayloadHeader& h);
+
+// What one received message (or a finalisation) changed.
+struct ReceiveCounts {
+  std::uint64_t lost = 0;
+  std::uint64_t duplicated = 0;
+  std::uint64_t out_of_order = 0;
+  ReceiveCounts& operator+=(const ReceiveCounts& o) noexcept {
+    lost += o.lost;
+    duplicated += o.duplicated;
+    out_of_order += o.out_of_order;
+    return *this;
+  }
+};
+
+// Per-publisher sequence tracking for one subscriber: the highest sequence seen and a
+// 64-message window behind it. Tracking of a publisher starts at the first message seen from
+// it (what it sent before the subscription existed is not expected). A gap is counted lost only once it falls out of the window
+// (or at finalisation), so a message that arrives a little late counts as out of order, not
+// as lost. A message more than 64 behind the highest arrives after it was declared lost: it
+// counts as out of order (and stays lost). 24 bytes per publisher seen, in an open-addressing
+// table that grows only when a new publisher shows up.
+class ReceiveTracker {
+ public:
+  ReceiveTracker() = default;
+  ReceiveTracker(ReceiveTracker&&) noexcept = default;
+  ReceiveTracker& operator=(ReceiveTracker&&) noexcept = default;
+
+  ReceiveCounts on_message(std::uint32_t publisher, std::uint64_t seq);
+
+  // End of run: every sequence after the first seen up to last_sent_seq that was not
+  // received counts lost. A publisher never seen counts all of 1..last_sent_seq lost (the
+  // caller decides whether that publisher was expected at all). Returns what it adds.
+  ReceiveCounts finalize(std::uint32_t publisher, std::uint64_t last_sent_seq) noexcept;
+  // Whether anything from `publisher` was received.
+  bool seen(std::uint32_t publisher) const noexcept;
+  std::size_t publishers() const noexcept { return size_; }
+  // Calls f(publisher) for each publisher seen.
+  template <class F>
+  void for_each_publisher(F&& f) const {
+    for (std::uint32_t i = 0; i < capacity_; ++i)
+      if (slots_[i].key != 0) f(slots_[i].key - 1);
+  }
+  std::size_t heap_bytes() const noexcept { return capacity_ * sizeof(Slot); }
+
+ private:
+  struct Slot {
+    std::uint32_t key = 0;     // publisher + 1; 0 = empty
+    std::uint32_t pad = 0;
+    std::uint64_t highest = 0; // highest seq seen (0 = none)
+    std::uint64_t window = 0;  // bit i: seq (highest - i) was received
+  };
+  Slot* find(std::uint32_t publisher) const noexcept;
+  Slot& find_or_insert(std::uint32_t publisher);
+
+  std::unique_ptr<Slot[]> slots_;
+  std::uint32_t capacity_ = 0;  // power of two
+  std::uint32_t size_ = 0;
+};
+
+}  // namespace fleetload::device

@@ -1,0 +1,500 @@
+// The device session's connection life cycle: CONNECT/CONNACK, subscribe, keepalive, drops,
+// backoff and reconnect, stop. The publish side lives in session_publish.cpp.
+#include <algorithm>
+#include <cstring>
+
+#include "device/session_impl.hpp"
+
+namespace fleetload::device {
+
+using detail::after;
+using detail::since_ns;
+using detail::to_ns;
+
+namespace detail {
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+}  // namespace detail
+
+namespace {
+constexpr std::uint32_t kKeepRxBuffer = 4096;  // larger partial-packet buffers are released
+bool receiving(State s) noexcept { return s == State::AwaitConnack || s == State::Connected; }
+bool transport_open(State s) noexcept {
+  return s == State::Connecting || s == State::AwaitConnack || s == State::Connected;
+}
+}  // namespace
+
+Session::Session(const FleetPlan& plan, std::uint32_t device_index)
+    : plan_(&plan), index_(device_index) {}
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+std::size_t Session::heap_bytes() const noexcept {
+  std::size_t n = std::size_t{inflight_cap_} * sizeof(InFlight) + rx_cap_;
+  if (inbound_)
+    n += sizeof(Inbound) + inbound_->tracker.heap_bytes() +
+         inbound_->qos2_ids.capacity() * sizeof(std::uint16_t);
+  if (assigned_id_) n += std::strlen(assigned_id_.get()) + 1;
+  return n;
+}
+
+void Session::set_state(Context& ctx, State s) noexcept {
+  auto level = [&](State st, int d) {
+    switch (st) {
+      case State::Connecting:
+      case State::AwaitConnack: ctx.stats.connecting.add(d); break;
+      case State::Connected: ctx.stats.connected.add(d); break;
+      case State::BackingOff: ctx.stats.backing_off.add(d); break;
+      default: break;
+    }
+  };
+  level(state_, -1);
+  level(s, +1);
+  state_ = s;
+}
+
+std::string_view Session::current_client_id(std::string& out) const {
+  if (assigned_id_) return assigned_id_.get();
+  plan_->render_client_id(out, index_);
+  return out;
+}
+
+// ---- opening and CONNECT ------------------------------------------------------------------
+
+void Session::start(Context& ctx) {
+  if (state_ == State::Idle) open(ctx);
+}
+
+void Session::open(Context& ctx) {
+  ctx.stats.connect_attempts.add();
+  opened_at_ = ctx.now;
+  timer_ = kNever;
+  set_state(ctx, State::Connecting);
+  ctx.action = TransportAction::Open;
+}
+
+void Session::on_transport_up(Context& ctx) {
+  if (state_ != State::Connecting) {
+    // Stopped (or dropped) while the transport was opening: close what just came up.
+    if (state_ == State::Stopped || state_ == State::BackingOff) ctx.action = TransportAction::Close;
+    return;
+  }
+  ctx.stats.transports_up.add();
+  since_ = ctx.now;
+  rx_len_ = 0;
+  if (rx_cap_ > kKeepRxBuffer) {
+    rx_.reset();
+    rx_cap_ = 0;
+  }
+  ping_sent_ = kNever;
+  flags_ &= static_cast<std::uint8_t>(~(detail::kAliasSet | detail::kNoRetain));
+  keepalive_s_ = plan_->keepalive_s;
+  server_alias_max_ = 0;
+  server_max_packet_ = 0;
+  send_connect(ctx);
+  timer_ = after(ctx.now, plan_->connack_timeout);
+  set_state(ctx, State::AwaitConnack);
+}
+
+void Session::send_connect(Context& ctx) {
+  const FleetPlan& p = *plan_;
+  auto& sc = detail::scratch();
+  mqtt::Connect c;
+  c.version = p.version;
+  c.clean_start = p.clean_start;
+  c.keep_alive = p.keepalive_s;
+  c.client_id = current_client_id(sc.client_id);
+  auto vars = p.vars(index_);
+  vars.client_id = c.client_id;
+  if (p.username) {
+    sc.username.clear();
+    p.username->render_to(sc.username, vars);
+    c.username = sc.username;
+  }
+  if (p.password)
+    c.password = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(p.password->data()), p.password->size());
+  if (p.will) {
+    const WillPlan& w = *p.will;
+    sc.will_topic.clear();
+    w.topic.render_to(sc.will_topic, vars);
+    sc.will_payload.clear();
+    w.payload.render_to(sc.will_payload, vars);
+    mqtt::Will will;
+    will.topic = sc.will_topic;
+    will.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(sc.will_payload.data()),
+                               sc.will_payload.size());
+    will.qos = w.qos;
+    will.retain = w.retain;
+    if (p.version == mqtt::Version::V5) {
+      will.properties.will_delay_interval = w.delay_s;
+      will.properties.message_expiry_interval = w.message_expiry_s;
+      if (w.content_type) will.properties.content_type = *w.content_type;
+    }
+    c.will = std::move(will);
+  }
+  if (p.version == mqtt::Version::V5) {
+    c.properties.session_expiry_interval = p.session_expiry_s;
+    c.properties.receive_maximum = p.receive_maximum;
+    c.properties.maximum_packet_size = p.maximum_packet_size;
+    c.properties.topic_alias_maximum = p.topic_alias_maximum;
+  }
+  emit(ctx, mqtt::Packet(std::move(c)));
+}
+
+// ---- receiving ----------------------------------------------------------------------------
+
+void Session::on_data(Context& ctx, std::span<const std::uint8_t> bytes) {
+  ctx.stats.bytes_received.add(bytes.size());
+  if (!receiving(state_) || bytes.empty()) return;
+  if (rx_len_ == 0) {
+    const std::size_t used = process(ctx, bytes);
+    if (receiving(state_) && used < bytes.size()) stash(bytes.subspan(used));
+    return;
+  }
+  stash(bytes);
+  const std::size_t used = process(ctx, {rx_.get(), rx_len_});
+  if (!receiving(state_)) {
+    rx_len_ = 0;
+  } else if (used > 0) {
+    std::memmove(rx_.get(), rx_.get() + used, rx_len_ - used);
+    rx_len_ -= static_cast<std::uint32_t>(used);
+  }
+  if (rx_len_ == 0 && rx_cap_ > kKeepRxBuffer) {
+    rx_.reset();
+    rx_cap_ = 0;
+  }
+}
+
+void Session::stash(std::span<const std::uint8_t> bytes) {
+  const std::size_t need = std::size_t{rx_len_} + bytes.size();
+  if (need > rx_cap_) {
+    const std::size_t cap = std::max<std::size_t>({need, std::size_t{rx_cap_} * 2, 256});
+    auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(cap);
+    if (rx_len_) std::memcpy(bigger.get(), rx_.get(), rx_len_);
+    rx_ = std::move(bigger);
+    rx_cap_ = static_cast<std::uint32_t>(cap);
+  }
+  std::memcpy(rx_.get() + rx_len_, bytes.data(), bytes.size());
+  rx_len_ = static_cast<std::uint32_t>(need);
+}
+
+std::size_t Session::process(Context& ctx, std::span<const std::uint8_t> in) {
+  auto& sc = detail::scratch();
+  mqtt::DecodeOptions opts;
+  opts.version = plan_->version;
+  opts.accept_any_connect_version = false;
+  if (plan_->maximum_packet_size) opts.max_packet_size = *plan_->maximum_packet_size;
+  std::size_t off = 0;
+  while (off < in.size() && receiving(state_)) {
+    const auto r = mqtt::decode(in.subspan(off), opts, sc.in);
+    if (r.status == mqtt::DecodeStatus::NeedMore) break;
+    if (r.status == mqtt::DecodeStatus::Error) {
+      ctx.stats.decode_errors.add();
+      const bool too_large = r.error == mqtt::Errc::PacketTooLarge;
+      protocol_drop(ctx, too_large ? mqtt::ReasonCode::PacketTooLarge : mqtt::ReasonCode::MalformedPacket);
+      return in.size();
+    }
+    off += r.consumed;
+    handle_packet(ctx, sc.in);
+  }
+  return off;
+}
+
+void Session::protocol_drop(Context& ctx, mqtt::ReasonCode rc) {
+  // An MQTT 5 client says why before closing (5.0 §4.13); a 3.1.1 client just closes.
+  if (plan_->version == mqtt::Version::V5 && state_ == State::Connected) {
+    mqtt::Disconnect d;
+    d.reason_code = static_cast<std::uint8_t>(rc);
+    emit(ctx, mqtt::Packet(std::move(d)));
+  }
+  connection_lost(ctx, DropReason::ProtocolError, true);
+}
+
+void Session::handle_packet(Context& ctx, const mqtt::Packet& p) {
+  if (state_ == State::AwaitConnack) {
+    if (const auto* c = std::get_if<mqtt::Connack>(&p)) {
+      on_connack(ctx, *c);
+    } else {
+      ctx.stats.protocol_violations.add();  // §3.2: the first packet from the server is CONNACK
+      protocol_drop(ctx, mqtt::ReasonCode::ProtocolError);
+    }
+    return;
+  }
+  switch (p.index()) {
+    case 2: on_publish(ctx, std::get<mqtt::Publish>(p)); break;
+    case 3: on_ack(ctx, std::get<mqtt::PubAck>(p)); break;
+    case 5: on_suback(ctx, std::get<mqtt::Suback>(p)); break;
+    case 7:
+      if (std::get<mqtt::Unsuback>(p).packet_id == unsubscribe_id_ && unsubscribe_id_ != 0) {
+        ctx.stats.unsuback_received.add();
+        unsubscribe_id_ = 0;
+        flags_ &= static_cast<std::uint8_t>(~detail::kSubscribed);
+      } else {
+        ctx.stats.unexpected_acks.add();
+      }
+      break;
+    case 9:  // PINGRESP
+      if (ping_sent_ != kNever) {
+        ctx.stats.pings_answered.add();
+        ctx.stats.ping_rtt.record(since_ns(ping_sent_, ctx.now));
+        ping_sent_ = kNever;
+      }
+      break;
+    case 10: {  // DISCONNECT from the server (MQTT 5)
+      ctx.stats.server_disconnect_codes[std::get<mqtt::Disconnect>(p).reason_code].add();
+      connection_lost(ctx, DropReason::ServerDisconnect, true);
+      break;
+    }
+    default:  // CONNECT, a second CONNACK, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, AUTH
+      ctx.stats.protocol_violations.add();
+      protocol_drop(ctx, mqtt::ReasonCode::ProtocolError);
+      break;
+  }
+}
+
+void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
+  ctx.stats.connack_codes[c.reason_code].add();
+  if (c.reason_code != 0) {
+    connection_lost(ctx, DropReason::ConnackRefused, true);
+    return;
+  }
+  const FleetPlan& p = *plan_;
+  ctx.stats.connects_ok.add();
+  ctx.stats.connect_duration.record(since_ns(since_, ctx.now));
+  ctx.stats.time_to_connect.record(since_ns(opened_at_, ctx.now));
+  if (c.session_present) ctx.stats.sessions_resumed.add();
+  since_ = ctx.now;
+  timer_ = kNever;
+
+  send_window_ = p.max_in_flight;
+  server_max_qos_ = 2;
+  if (p.version == mqtt::Version::V5) {
+    const mqtt::Properties& pr = c.properties;
+    if (pr.receive_maximum) send_window_ = std::min(*pr.receive_maximum, p.max_in_flight);
+    if (pr.maximum_packet_size) server_max_packet_ = *pr.maximum_packet_size;
+    if (pr.topic_alias_maximum) server_alias_max_ = *pr.topic_alias_maximum;
+    if (pr.server_keep_alive) keepalive_s_ = *pr.server_keep_alive;
+    if (pr.maximum_qos) server_max_qos_ = std::min<std::uint8_t>(*pr.maximum_qos, 2);
+    if (pr.retain_available && *pr.retain_available == 0) flags_ |= detail::kNoRetain;
+    if (pr.assigned_client_identifier) {
+      const auto id = *pr.assigned_client_identifier;
+      assigned_id_ = std::make_unique<char[]>(id.size() + 1);
+      std::memcpy(assigned_id_.get(), id.data(), id.size());
+      assigned_id_[id.size()] = '\0';
+    }
+  }
+  set_state(ctx, State::Connected);
+  flags_ |= detail::kEverConnected;
+  if (p.backoff.reset_after_ms == 0) backoff_.reset();  // the 3.1.1 client: reset on success
+
+  if (!c.session_present) flags_ &= static_cast<std::uint8_t>(~detail::kSubscribed);
+  if (p.is_subscriber(index_) && !p.subscriptions.empty()) {
+    if (flags_ & detail::kSubscribed)
+      ctx.stats.subscribes_skipped_resumed.add();  // the broker kept them with the session
+    else
+      start_subscribe(ctx);
+  }
+  if (p.is_publisher(index_) && !(flags_ & (detail::kScheduleOn | detail::kPublishingStopped)))
+    start_schedule(ctx);
+  resend_in_flight(ctx, c.session_present);
+  pump(ctx);
+}
+
+// ---- subscribe ----------------------------------------------------------------------------
+
+void Session::start_subscribe(Context& ctx) {
+  const FleetPlan& p = *plan_;
+  auto& sc = detail::scratch();
+  if (sc.filters.size() < p.subscriptions.size()) sc.filters.resize(p.subscriptions.size());
+  auto vars = p.vars(index_);
+  vars.client_id = current_client_id(sc.client_id);
+  mqtt::Subscribe s;
+  s.packet_id = next_packet_id();
+  s.subscriptions.reserve(p.subscriptions.size());
+  for (std::size_t i = 0; i < p.subscriptions.size(); ++i) {
+    const SubscriptionPlan& f = p.subscriptions[i];
+    sc.filters[i].clear();
+    f.filter.render_to(sc.filters[i], vars);
+    mqtt::Subscription sub;
+    sub.filter = sc.filters[i];
+    sub.qos = f.qos;
+    if (p.version == mqtt::Version::V5) {
+      sub.no_local = f.no_local;
+      sub.retain_as_published = f.retain_as_published;
+      sub.retain_handling = f.retain_handling;
+    }
+    s.subscriptions.push_back(sub);
+  }
+  const auto id = s.packet_id;
+  if (!emit(ctx, mqtt::Packet(std::move(s)))) return;
+  ctx.stats.subscribe_requests.add();
+  subscribe_id_ = id;
+  subscribe_sent_ = ctx.now;
+}
+
+void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
+  if (s.packet_id != subscribe_id_ || subscribe_id_ == 0) {
+    ctx.stats.unexpected_acks.add();
+    return;
+  }
+  subscribe_id_ = 0;
+  ctx.stats.subscribe_latency.record(since_ns(subscribe_sent_, ctx.now));
+  bool any_ok = false;
+  for (const std::uint8_t code : s.reason_codes) {
+    ctx.stats.suback_codes[code].add();
+    if (code < 0x80) {
+      ctx.stats.subscribe_filters_ok.add();
+      any_ok = true;
+    } else {
+      ctx.stats.subscribe_filters_failed.add();
+    }
+  }
+  if (any_ok) flags_ |= detail::kSubscribed;
+}
+
+void Session::unsubscribe(Context& ctx) {
+  if (state_ != State::Connected || !(flags_ & detail::kSubscribed) || unsubscribe_id_ != 0) return;
+  const FleetPlan& p = *plan_;
+  auto& sc = detail::scratch();
+  if (sc.filters.size() < p.subscriptions.size()) sc.filters.resize(p.subscriptions.size());
+  auto vars = p.vars(index_);
+  vars.client_id = current_client_id(sc.client_id);
+  mqtt::Unsubscribe u;
+  u.packet_id = next_packet_id();
+  for (std::size_t i = 0; i < p.subscriptions.size(); ++i) {
+    sc.filters[i].clear();
+    p.subscriptions[i].filter.render_to(sc.filters[i], vars);
+    u.filters.push_back(sc.filters[i]);
+  }
+  const auto id = u.packet_id;
+  if (!emit(ctx, mqtt::Packet(std::move(u)))) return;
+  ctx.stats.unsubscribe_requests.add();
+  unsubscribe_id_ = id;
+}
+
+// ---- timers, keepalive --------------------------------------------------------------------
+
+void Session::on_timer(Context& ctx) {
+  if (flags_ & detail::kScheduleOn) run_schedule(ctx);
+  expire_acks(ctx);
+  switch (state_) {
+    case State::AwaitConnack:
+      if (ctx.now >= timer_) connection_lost(ctx, DropReason::ConnackTimeout, true);
+      break;
+    case State::BackingOff:
+      if (ctx.now >= timer_) {
+        ctx.stats.reconnects.add();
+        open(ctx);
+      }
+      break;
+    case State::Connected: keep_alive(ctx); break;
+    default: break;
+  }
+}
+
+void Session::keep_alive(Context& ctx) {
+  const FleetPlan& p = *plan_;
+  if (ping_sent_ != kNever && ctx.now >= after(ping_sent_, p.ping_timeout)) {
+    ctx.stats.ping_timeouts.add();
+    connection_lost(ctx, DropReason::PingTimeout, true);
+    return;
+  }
+  if (subscribe_id_ != 0 && p.ack_timeout.count() > 0 &&
+      ctx.now >= after(subscribe_sent_, p.ack_timeout)) {
+    ctx.stats.subscribe_timeouts.add();
+    subscribe_id_ = 0;
+  }
+  if (keepalive_s_ > 0 && ping_sent_ == kNever &&
+      ctx.now >= after(last_send_, std::chrono::seconds(keepalive_s_))) {
+    const std::size_t old = ctx.out.size();
+    ctx.out.resize(old + 2);
+    mqtt::encode_pingreq(std::span<std::uint8_t>(ctx.out).subspan(old));
+    ctx.stats.bytes_sent.add(2);
+    ctx.stats.pings_sent.add();
+    last_send_ = ctx.now;
+    ping_sent_ = ctx.now;
+  }
+}
+
+TimePoint Session::deadline() const noexcept {
+  if (state_ == State::Idle || state_ == State::Stopped) return kNever;
+  const FleetPlan& p = *plan_;
+  TimePoint t = kNever;
+  if (flags_ & detail::kScheduleOn) t = next_publish_;
+  if (inflight_count_ > 0 && p.ack_timeout.count() > 0)
+    t = std::min(t, after(inflight_[0].sent, p.ack_timeout));
+  switch (state_) {
+    case State::AwaitConnack:
+    case State::BackingOff: t = std::min(t, timer_); break;
+    case State::Connected:
+      if (ping_sent_ != kNever)
+        t = std::min(t, after(ping_sent_, p.ping_timeout));
+      else if (keepalive_s_ > 0)
+        t = std::min(t, after(last_send_, std::chrono::seconds(keepalive_s_)));
+      if (subscribe_id_ != 0 && p.ack_timeout.count() > 0)
+        t = std::min(t, after(subscribe_sent_, p.ack_timeout));
+      break;
+    default: break;
+  }
+  return t;
+}
+
+// ---- losing the connection ----------------------------------------------------------------
+
+void Session::on_transport_down(Context& ctx, DropReason why, std::error_code) {
+  if (!transport_open(state_)) return;
+  connection_lost(ctx, why == DropReason::None ? DropReason::SocketError : why, false);
+}
+
+void Session::drop(Context& ctx) {
+  if (transport_open(state_)) connection_lost(ctx, DropReason::Churn, true);
+}
+
+void Session::connection_lost(Context& ctx, DropReason why, bool close) {
+  const auto r = static_cast<std::size_t>(why);
+  if (state_ == State::Connected) {
+    ctx.stats.drops.add();
+    ctx.stats.drops_by_reason[r].add();
+    const auto up_ms = since_ns(since_, ctx.now) / 1'000'000;
+    if (plan_->backoff.reset_after_ms > 0 && up_ms >= plan_->backoff.reset_after_ms) backoff_.reset();
+  } else {
+    ctx.stats.connect_failures.add();
+    ctx.stats.connect_failed_by_reason[r].add();
+  }
+  ping_sent_ = kNever;
+  subscribe_id_ = 0;
+  unsubscribe_id_ = 0;
+  // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
+  // which may still be iterating over it.
+  rx_len_ = 0;
+  if (close) ctx.action = TransportAction::Close;
+  fail_on_disconnect(ctx);
+  enter_backoff(ctx);
+}
+
+void Session::enter_backoff(Context& ctx) {
+  const std::uint64_t delay_ms = backoff_.next(plan_->backoff, ctx.rng_state);
+  ctx.stats.reconnect_delay.record(delay_ms * 1'000'000);
+  timer_ = after(ctx.now, std::chrono::milliseconds(delay_ms));
+  set_state(ctx, State::BackingOff);
+}
+
+void Session::stop(Context& ctx) {
+  if (state_ == State::Stopped) return;
+  stop_publishing();
+  if (state_ == State::Connected) {
+    mqtt::Disconnect d;  // Normal disconnection: the broker discards the Will (§3.14.4)
+    if (emit(ctx, mqtt::Packet(std::move(d)))) ctx.stats.clean_disconnects.add();
+  }
+  if (transport_open(state_)) ctx.action = TransportAction::Close;
+  fail_all(ctx, PublishFailReason::Shutdown);
+  timer_ = kNever;
+  ping_sent_ = kNever;
+  rx_len_ = 0;
+  set_state(ctx, State::Stopped);
+}
+
+}  // namespace fleetload::device

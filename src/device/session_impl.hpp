@@ -1,0 +1,102 @@
+// Private to the device session (session.cpp, session_publish.cpp): the heap-side records,
+// state flags, per-thread scratch and the encode-into-ctx.out helper.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "device/fleet_plan.hpp"
+#include "device/payload.hpp"
+#include "device/session.hpp"
+#include "mqtt/codec.hpp"
+
+namespace fleetload::device {
+
+// One QoS 1/2 publish awaiting PUBACK, or PUBREC then PUBCOMP: 16 bytes. The payload is not
+// stored: it is generated again from (seq, original send time) when it must be re-sent.
+struct Session::InFlight {
+  TimePoint sent;           // first transmission: ack latency and ack timeout run from here
+  std::uint32_t seq = 0;
+  std::uint16_t id = 0;     // packet identifier
+  std::uint8_t qos = 1;
+  std::uint8_t stage = 0;   // QoS 2: 0 = awaiting PUBREC, 1 = PUBREL sent, awaiting PUBCOMP
+};
+
+// Receiving side, allocated on the first PUBLISH received (subscribers only, in practice).
+struct Session::Inbound {
+  ReceiveTracker tracker;
+  std::vector<std::uint16_t> qos2_ids;  // inbound QoS 2 PUBLISHes awaiting our PUBCOMP
+};
+
+namespace detail {
+
+enum Flag : std::uint8_t {
+  kScheduleOn = 1,         // the publish schedule is running (since the first CONNACK)
+  kEverConnected = 2,
+  kSubscribed = 4,         // the broker holds our subscriptions (SUBACK seen)
+  kAliasSet = 8,           // topic alias 1 is mapped on this connection
+  kPublishingStopped = 16, // stop_publishing() / stop(): no new publishes
+  kNoRetain = 32,          // the server said Retain Available = 0
+};
+
+// Per-thread scratch: strings and packets reused for every call, so the steady state does
+// not allocate. Sessions never keep pointers into it across calls.
+struct Scratch {
+  std::string client_id;
+  std::string topic;
+  std::string text;      // rendered payload template
+  std::string will_topic;
+  std::string will_payload;
+  std::string username;
+  std::vector<std::string> filters;
+  std::vector<std::uint8_t> payload;
+  mqtt::Publish pub;
+  mqtt::PubAck ack;
+  mqtt::Packet in;
+};
+Scratch& scratch();
+
+inline std::uint64_t to_ns(std::chrono::nanoseconds d) noexcept {
+  return d.count() > 0 ? static_cast<std::uint64_t>(d.count()) : 0;
+}
+inline std::uint64_t since_ns(TimePoint from, TimePoint to) noexcept {
+  return to > from ? static_cast<std::uint64_t>((to - from).count()) : 0;
+}
+// t + d without overflowing past kNever.
+inline TimePoint after(TimePoint t, std::chrono::nanoseconds d) noexcept {
+  if (t == kNever || kNever - t <= d) return kNever;
+  return t + std::chrono::duration_cast<Clock::duration>(d);
+}
+
+// Encodes `p` at the end of ctx.out. False (nothing appended) when it cannot be encoded.
+template <class P>
+bool encode_to(Context& ctx, const P& p, mqtt::Version v, std::size_t& size) {
+  const auto sz = mqtt::encoded_size(p, v);
+  if (sz.error) return false;
+  const std::size_t old = ctx.out.size();
+  ctx.out.resize(old + sz.size);
+  const auto r = mqtt::encode(p, v, std::span<std::uint8_t>(ctx.out).subspan(old));
+  if (r.error) {
+    ctx.out.resize(old);
+    return false;
+  }
+  size = sz.size;
+  return true;
+}
+
+}  // namespace detail
+}  // namespace fleetload::device
+
+namespace fleetload::device {
+
+template <class P>
+bool Session::emit(Context& ctx, const P& p) {
+  std::size_t n = 0;
+  if (!detail::encode_to(ctx, p, plan_->version, n)) return false;
+  ctx.stats.bytes_sent.add(n);
+  last_send_ = ctx.now;
+  return true;
+}
+
+}  // namespace fleetload::device

@@ -1,0 +1,410 @@
+// The device session's message side: the publish schedule, QoS 1/2 in-flight tracking with
+// flow control and ack timeouts, the offline queue, inbound PUBLISH handling and the
+// receive accounting.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "device/rng.hpp"
+#include "device/session_impl.hpp"
+
+namespace fleetload::device {
+
+using detail::after;
+using detail::since_ns;
+
+namespace {
+// Most publishes one device may catch up in one timer call when the thread fell behind;
+// beyond that the missed slots are skipped (and counted) rather than sent as a burst.
+constexpr int kMaxCatchUp = 64;
+}  // namespace
+
+// ---- schedule -----------------------------------------------------------------------------
+
+void Session::start_schedule(Context& ctx) {
+  const auto iv = plan_->publish_interval;
+  if (iv.count() <= 0) return;
+  // A random phase in [0, interval) so that devices connecting together do not publish in
+  // lockstep; Poisson arrivals start with an exponential gap (memoryless).
+  std::chrono::nanoseconds first{0};
+  if (plan_->poisson)
+    first = std::chrono::nanoseconds(static_cast<std::int64_t>(exponential(ctx.rng_state, static_cast<double>(iv.count()))));
+  else
+    first = std::chrono::nanoseconds(static_cast<std::int64_t>(uniform_in(ctx.rng_state, 0, static_cast<std::uint64_t>(iv.count()))));
+  next_publish_ = after(ctx.now, first);
+  flags_ |= detail::kScheduleOn;
+}
+
+void Session::stop_publishing() noexcept {
+  flags_ |= detail::kPublishingStopped;
+  flags_ &= static_cast<std::uint8_t>(~detail::kScheduleOn);
+  next_publish_ = kNever;
+}
+
+void Session::advance_schedule(Context& ctx) {
+  const auto iv = plan_->publish_interval;
+  // Absolute times (next += gap), never "now + gap", so the rate does not drift by the
+  // timer's lateness.
+  if (plan_->poisson)
+    next_publish_ += std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(
+        static_cast<std::int64_t>(exponential(ctx.rng_state, static_cast<double>(iv.count())))));
+  else
+    next_publish_ += std::chrono::duration_cast<Clock::duration>(iv);
+}
+
+void Session::run_schedule(Context& ctx) {
+  const auto iv = std::chrono::duration_cast<Clock::duration>(plan_->publish_interval);
+  int sent = 0;
+  while ((flags_ & detail::kScheduleOn) && next_publish_ <= ctx.now && sent < kMaxCatchUp) {
+    if (ctx.now - next_publish_ > iv) ctx.stats.publishes_late.add();
+    request_publish(ctx);
+    advance_schedule(ctx);
+    ++sent;
+  }
+  if ((flags_ & detail::kScheduleOn) && next_publish_ <= ctx.now) {
+    const auto behind = ctx.now - next_publish_;
+    const auto slots = static_cast<std::uint64_t>(behind / iv) + 1;
+    ctx.stats.publish_slots_skipped.add(slots);
+    next_publish_ += iv * static_cast<Clock::duration::rep>(slots);
+  }
+}
+
+// ---- requesting and sending ---------------------------------------------------------------
+
+mqtt::QoS Session::effective_qos() const noexcept {
+  return static_cast<mqtt::QoS>(std::min<std::uint8_t>(static_cast<std::uint8_t>(plan_->qos), server_max_qos_));
+}
+
+void Session::request_publish(Context& ctx) {
+  const auto q = static_cast<std::uint8_t>(effective_qos());
+  ctx.stats.publish_requests[q].add();
+  if (state_ == State::Connected) {
+    if (q == 0) {
+      send_new(ctx, q);
+      return;
+    }
+    if (queued_ == 0 && inflight_count_ < send_window_) {
+      send_new(ctx, q);
+      return;
+    }
+    ctx.stats.flow_control_stalls.add();
+    enqueue(ctx, q);
+    return;
+  }
+  // Offline: the SDK's offline-queue behaviour (aws doc §6). QoS 0 always fails.
+  const auto policy = plan_->offline_queue;
+  const bool fail = q == 0 || policy == scenario::OfflineQueue::FailAllOnDisconnect ||
+                    (policy == scenario::OfflineQueue::FailNonQos1PublishOnDisconnect && q != 1);
+  if (fail) {
+    count_failed(ctx, q, PublishFailReason::OfflineQueuePolicy);
+    return;
+  }
+  enqueue(ctx, q);
+}
+
+void Session::enqueue(Context& ctx, std::uint8_t q) {
+  if (queued_ >= plan_->offline_queue_limit || (queued_ > 0 && queued_qos_ != q)) {
+    count_failed(ctx, q, PublishFailReason::OfflineQueueFull);
+    return;
+  }
+  queued_qos_ = q;
+  ++queued_;
+  ctx.stats.offline_queued.add(1);
+}
+
+void Session::count_failed(Context& ctx, std::uint8_t q, PublishFailReason r) {
+  ctx.stats.publishes_failed[static_cast<std::size_t>(r)].add();
+  ctx.stats.publishes_failed_by_qos[q].add();
+}
+
+bool Session::send_new(Context& ctx, std::uint8_t q) {
+  InFlight e;
+  e.sent = ctx.now;
+  e.seq = static_cast<std::uint32_t>(next_seq_);
+  e.qos = q;
+  if (q > 0) e.id = next_packet_id();
+  if (!send_publish(ctx, e, false, ctx.wall_ns)) {
+    count_failed(ctx, q, PublishFailReason::PacketTooLarge);
+    return false;
+  }
+  ++next_seq_;
+  ctx.stats.publishes_sent[q].add();
+  if (q > 0) {
+    ensure_in_flight_capacity();
+    inflight_[inflight_count_++] = e;
+    ctx.stats.in_flight.add(1);
+  }
+  return true;
+}
+
+bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint64_t wall_ns) {
+  const FleetPlan& p = *plan_;
+  auto& sc = detail::scratch();
+  mqtt::Publish& pub = sc.pub;
+  // Only these properties are ever set on the scratch PUBLISH: resetting them is cheaper
+  // than Properties::clear() on the hot path.
+  pub.properties.topic_alias.reset();
+  pub.properties.user_properties.clear();
+  pub.properties.content_type.reset();
+  pub.properties.message_expiry_interval.reset();
+  pub.qos = static_cast<mqtt::QoS>(e.qos);
+  pub.dup = dup && e.qos > 0;
+  pub.packet_id = e.id;
+  pub.retain = p.retain && !(flags_ & detail::kNoRetain);
+
+  const bool need_id = p.topic.uses(scenario::Placeholder::ClientId) ||
+                       (p.payload_template && p.payload_template->uses(scenario::Placeholder::ClientId));
+  const std::string_view cid = need_id ? current_client_id(sc.client_id) : std::string_view{};
+  const bool alias = p.topic_alias && server_alias_max_ > 0;
+  if (alias && (flags_ & detail::kAliasSet)) {
+    pub.topic = {};
+  } else {
+    p.render_topic(sc.topic, index_, cid);
+    pub.topic = sc.topic;
+  }
+  if (alias) pub.properties.topic_alias = 1;
+
+  if (p.payload_template) {
+    auto v = p.vars(index_);
+    v.client_id = cid;
+    v.seq = e.seq;
+    v.timestamp_ms = wall_ns / 1'000'000;
+    sc.text.clear();
+    p.payload_template->render_to(sc.text, v);
+    pub.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(sc.text.data()), sc.text.size());
+  } else {
+    PayloadHeader h{index_, e.seq, wall_ns};
+    pub.payload = build_payload(sc.payload, p.payload_size, h);
+  }
+  if (p.version == mqtt::Version::V5) {
+    for (const auto& [k, v] : p.user_properties) pub.properties.user_properties.emplace_back(k, v);
+    if (p.content_type) pub.properties.content_type = *p.content_type;
+    pub.properties.message_expiry_interval = p.message_expiry_s;
+  }
+
+  if (server_max_packet_ != 0) {
+    const auto sz = mqtt::encoded_size(pub, p.version);
+    if (sz.error || sz.size > server_max_packet_) {
+      ctx.stats.oversize_packets.add();
+      return false;
+    }
+  }
+  if (!emit(ctx, pub)) return false;
+  if (p.retain && (flags_ & detail::kNoRetain)) ctx.stats.retain_cleared.add();
+  if (static_cast<std::uint8_t>(p.qos) > e.qos) ctx.stats.qos_downgraded.add();
+  if (alias) {
+    if (flags_ & detail::kAliasSet) ctx.stats.topic_alias_used.add();
+    flags_ |= detail::kAliasSet;
+  }
+  return true;
+}
+
+void Session::pump(Context& ctx) {
+  while (state_ == State::Connected && queued_ > 0 && inflight_count_ < send_window_) {
+    if (queued_qos_ > server_max_qos_) {
+      const std::uint32_t n = queued_;
+      for (std::uint32_t i = 0; i < n; ++i) count_failed(ctx, queued_qos_, PublishFailReason::QosNotSupported);
+      ctx.stats.offline_queued.add(-static_cast<std::int64_t>(n));
+      queued_ = 0;
+      return;
+    }
+    --queued_;
+    ctx.stats.offline_queued.add(-1);
+    send_new(ctx, queued_qos_);
+  }
+}
+
+void Session::resend_in_flight(Context& ctx, bool session_present) {
+  for (std::uint16_t i = 0; i < inflight_count_; ++i) {
+    InFlight& e = inflight_[i];
+    ctx.stats.publishes_retransmitted.add();
+    if (e.stage == 1 && session_present) {
+      send_ack(ctx, mqtt::PacketType::Pubrel, e.id, 0);
+      continue;
+    }
+    // The broker lost the session: the whole exchange starts again.
+    e.stage = 0;
+    const std::uint64_t age = since_ns(e.sent, ctx.now);
+    const std::uint64_t wall = ctx.wall_ns > age ? ctx.wall_ns - age : 0;
+    send_publish(ctx, e, session_present, wall);
+  }
+}
+
+// ---- acknowledgements -----------------------------------------------------------------------
+
+void Session::ensure_in_flight_capacity() {
+  if (inflight_count_ < inflight_cap_) return;
+  const std::uint32_t cap = inflight_cap_ ? std::min<std::uint32_t>(inflight_cap_ * 2u, 65535u) : 4u;
+  auto bigger = std::make_unique<InFlight[]>(cap);
+  std::copy_n(inflight_.get(), inflight_count_, bigger.get());
+  inflight_ = std::move(bigger);
+  inflight_cap_ = static_cast<std::uint16_t>(cap);
+}
+
+void Session::remove_in_flight(Context& ctx, std::size_t i) {
+  // Order-preserving: entries stay in send order, so the first one times out first.
+  std::copy(inflight_.get() + i + 1, inflight_.get() + inflight_count_, inflight_.get() + i);
+  --inflight_count_;
+  ctx.stats.in_flight.add(-1);
+}
+
+std::uint16_t Session::next_packet_id() noexcept {
+  for (int tries = 0; tries < 65535; ++tries) {
+    if (++packet_id_ == 0) packet_id_ = 1;
+    const std::uint16_t id = packet_id_;
+    if (id == subscribe_id_ || id == unsubscribe_id_) continue;
+    const bool used = std::any_of(inflight_.get(), inflight_.get() + inflight_count_,
+                                  [id](const InFlight& e) { return e.id == id; });
+    if (!used) return id;
+  }
+  return packet_id_;
+}
+
+void Session::send_ack(Context& ctx, mqtt::PacketType t, std::uint16_t id, std::uint8_t rc) {
+  auto& a = detail::scratch().ack;
+  a.type = t;
+  a.packet_id = id;
+  a.reason_code = plan_->version == mqtt::Version::V5 ? rc : 0;
+  emit(ctx, a);  // the scratch ack never carries properties
+}
+
+void Session::expire_acks(Context& ctx) {
+  const auto timeout = plan_->ack_timeout;
+  if (timeout.count() <= 0) return;
+  bool freed = false;
+  while (inflight_count_ > 0 && ctx.now >= after(inflight_[0].sent, timeout)) {
+    ctx.stats.ack_timeouts[inflight_[0].qos].add();
+    remove_in_flight(ctx, 0);
+    freed = true;
+  }
+  if (freed) pump(ctx);
+}
+
+void Session::on_ack(Context& ctx, const mqtt::PubAck& a) {
+  if (a.type == mqtt::PacketType::Pubrel) {  // inbound QoS 2, second half
+    std::uint8_t rc = 0x92;  // Packet Identifier not found
+    if (inbound_) {
+      auto& ids = inbound_->qos2_ids;
+      const auto it = std::find(ids.begin(), ids.end(), a.packet_id);
+      if (it != ids.end()) {
+        ids.erase(it);
+        rc = 0;
+      }
+    }
+    send_ack(ctx, mqtt::PacketType::Pubcomp, a.packet_id, rc);
+    return;
+  }
+  const std::uint8_t want_qos = a.type == mqtt::PacketType::Puback ? 1 : 2;
+  const std::uint8_t want_stage = a.type == mqtt::PacketType::Pubcomp ? 1 : 0;
+  std::size_t i = 0;
+  while (i < inflight_count_ && inflight_[i].id != a.packet_id) ++i;
+  const bool found = i < inflight_count_ && inflight_[i].qos == want_qos &&
+                     (inflight_[i].stage == want_stage ||
+                      (a.type == mqtt::PacketType::Pubrec && inflight_[i].stage == 1));
+  if (!found) {
+    ctx.stats.unexpected_acks.add();
+    if (a.type == mqtt::PacketType::Pubrec) send_ack(ctx, mqtt::PacketType::Pubrel, a.packet_id, 0x92);
+    return;
+  }
+  InFlight& e = inflight_[i];
+  if (a.type == mqtt::PacketType::Pubrec && a.reason_code < 0x80) {
+    e.stage = 1;  // a repeated PUBREC gets a repeated PUBREL
+    send_ack(ctx, mqtt::PacketType::Pubrel, e.id, 0);
+    return;
+  }
+  if (a.reason_code >= 0x80) {  // MQTT 5: PUBACK/PUBREC refusing the message
+    ctx.stats.puback_errors.add();
+    ctx.stats.puback_codes[a.reason_code].add();
+    count_failed(ctx, e.qos, PublishFailReason::Rejected);
+  } else {
+    ctx.stats.publishes_acked[e.qos].add();
+    ctx.stats.ack_latency.record(since_ns(e.sent, ctx.now));
+  }
+  remove_in_flight(ctx, i);
+  pump(ctx);
+}
+
+// ---- failing what cannot complete -----------------------------------------------------------
+
+void Session::fail_on_disconnect(Context& ctx) {
+  // FAIL_QOS0_PUBLISH_ON_DISCONNECT keeps QoS 1 and 2; FAIL_NON_QOS1 keeps QoS 1 only;
+  // FAIL_ALL keeps nothing (aws doc §6).
+  const auto policy = plan_->offline_queue;
+  auto fails = [&](std::uint8_t q) {
+    return policy == scenario::OfflineQueue::FailAllOnDisconnect ||
+           (policy == scenario::OfflineQueue::FailNonQos1PublishOnDisconnect && q != 1);
+  };
+  for (std::size_t i = inflight_count_; i-- > 0;) {
+    if (!fails(inflight_[i].qos)) continue;
+    count_failed(ctx, inflight_[i].qos, PublishFailReason::Disconnect);
+    remove_in_flight(ctx, i);
+  }
+  if (queued_ > 0 && fails(queued_qos_)) {
+    for (std::uint32_t i = 0; i < queued_; ++i) count_failed(ctx, queued_qos_, PublishFailReason::Disconnect);
+    ctx.stats.offline_queued.add(-static_cast<std::int64_t>(queued_));
+    queued_ = 0;
+  }
+}
+
+void Session::fail_all(Context& ctx, PublishFailReason r) {
+  while (inflight_count_ > 0) {
+    count_failed(ctx, inflight_[inflight_count_ - 1].qos, r);
+    remove_in_flight(ctx, inflight_count_ - 1);
+  }
+  for (std::uint32_t i = 0; i < queued_; ++i) count_failed(ctx, queued_qos_, r);
+  ctx.stats.offline_queued.add(-static_cast<std::int64_t>(queued_));
+  queued_ = 0;
+}
+
+// ---- receiving ------------------------------------------------------------------------------
+
+void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
+  const FleetPlan& plan = *plan_;
+  if (p.properties.topic_alias &&
+      (!plan.topic_alias_maximum || *p.properties.topic_alias > *plan.topic_alias_maximum))
+    ctx.stats.protocol_violations.add();  // an alias we never allowed (5.0 §3.3.2.3.4)
+  if (!inbound_) inbound_ = std::make_unique<Inbound>();
+  if (p.qos == mqtt::QoS::ExactlyOnce) {
+    auto& ids = inbound_->qos2_ids;
+    if (std::find(ids.begin(), ids.end(), p.packet_id) != ids.end()) {
+      // A re-sent QoS 2 PUBLISH before our PUBREL exchange finished: already delivered.
+      send_ack(ctx, mqtt::PacketType::Pubrec, p.packet_id, 0);
+      return;
+    }
+    ids.push_back(p.packet_id);
+  }
+  ctx.stats.messages_received.add();
+  if (const auto h = read_payload_header(p.payload)) {
+    if (ctx.wall_ns >= h->sent_ns)
+      ctx.stats.e2e_latency.record(ctx.wall_ns - h->sent_ns);
+    else
+      ctx.stats.messages_clock_skewed.add();
+    if (plan.track_loss) {
+      const ReceiveCounts c = inbound_->tracker.on_message(h->publisher, h->seq);
+      if (c.lost) ctx.stats.messages_lost.add(c.lost);
+      if (c.duplicated) ctx.stats.messages_duplicated.add(c.duplicated);
+      if (c.out_of_order) ctx.stats.messages_out_of_order.add(c.out_of_order);
+    }
+  } else {
+    ctx.stats.messages_untracked.add();
+  }
+  if (p.qos == mqtt::QoS::AtLeastOnce) send_ack(ctx, mqtt::PacketType::Puback, p.packet_id, 0);
+  if (p.qos == mqtt::QoS::ExactlyOnce) send_ack(ctx, mqtt::PacketType::Pubrec, p.packet_id, 0);
+}
+
+void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device) {
+  const FleetPlan& p = *plan_;
+  if (!p.track_loss || !p.is_subscriber(index_)) return;
+  if (!inbound_) inbound_ = std::make_unique<Inbound>();
+  ReceiveCounts total;
+  for (std::size_t pub = 0; pub < last_seq_by_device.size(); ++pub) {
+    const std::uint64_t last = last_seq_by_device[pub];
+    if (last == 0) continue;
+    const auto pi = static_cast<std::uint32_t>(pub);
+    if (inbound_->tracker.seen(pi) || p.subscriber_expects(index_, pub))
+      total += inbound_->tracker.finalize(pi, last);
+  }
+  if (total.lost) stats.messages_lost.add(total.lost);
+}
+
+}  // namespace fleetload::device

@@ -1,0 +1,283 @@
+// Per-worker-thread statistics: counters, gauges and log-linear latency histograms that
+// the owner thread writes without lock-prefixed instructions and any thread may read.
+//
+// Concurrency rule: exactly one thread (the worker that owns the devices) writes a
+// ThreadStats; others only load. Writes are load(relaxed) + store(relaxed), so the hot path
+// costs a plain add; a reader may see a value a few increments old, never a torn one.
+// For reports, `snapshot()` copies everything into plain numbers that merge across threads
+// and across shard reports.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+#include <vector>
+
+#include "mqtt/packet.hpp"
+
+namespace fleetload::device {
+
+// Why the transport went down (or never came up), as a label for metrics and the report.
+enum class DropReason : std::uint8_t {
+  None,
+  ConnectFailed,     // TCP/TLS/WS could not be established
+  ConnackTimeout,    // no CONNACK within the CONNACK timeout
+  ConnackRefused,    // CONNACK with a failure code (counted by code in stats)
+  PingTimeout,       // no PINGRESP within the ping timeout
+  ServerDisconnect,  // DISCONNECT from the server (MQTT 5, counted by reason code)
+  ProtocolError,     // the broker sent bytes our decoder rejects, or broke the protocol
+  SocketError,       // read/write error or EOF from the broker
+  Churn,             // the scenario dropped it on purpose (churn / storm phases)
+  LocalLimit,        // we hit a local limit (descriptors, ephemeral ports): not the broker
+  Shutdown,          // the run is ending
+};
+inline constexpr std::size_t kDropReasonCount = 11;
+// snake_case label: "connect_failed", "ping_timeout", ...
+const char* to_string(DropReason r) noexcept;
+
+// Why a publish the device asked for ended neither acknowledged nor timed out.
+enum class PublishFailReason : std::uint8_t {
+  OfflineQueuePolicy,  // disconnected, and the offline-queue policy fails this QoS (§6)
+  OfflineQueueFull,    // disconnected, and the bounded offline queue was full
+  Disconnect,          // in flight when the connection went and the policy does not keep it
+  PacketTooLarge,      // larger than the server's Maximum Packet Size
+  Rejected,            // PUBACK/PUBREC with a reason code >= 0x80 (MQTT 5)
+  Shutdown,            // still queued or in flight when the run stopped
+  QosNotSupported,     // queued at a QoS the server no longer grants (Maximum QoS changed)
+};
+inline constexpr std::size_t kPublishFailReasonCount = 7;
+const char* to_string(PublishFailReason r) noexcept;
+
+// A monotonically increasing count with a single writer.
+class Counter {
+ public:
+  void add(std::uint64_t n = 1) noexcept {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  std::uint64_t load() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+
+// A level (connected devices, messages in flight) with a single writer.
+class Gauge {
+ public:
+  void add(std::int64_t d) noexcept {
+    v_.store(v_.load(std::memory_order_relaxed) + d, std::memory_order_relaxed);
+  }
+  void set(std::int64_t v) noexcept { v_.store(v, std::memory_order_relaxed); }
+  std::int64_t load() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> v_{0};
+};
+
+// Bucket layout shared by Histogram and HistogramSnapshot (HdrHistogram's log-linear idea):
+// values below 256 ns are exact; above, each power of two is split into 128 equal buckets,
+// so a bucket's width is at most 1/128 (0.8 %) of its values. Values up to 2^42 ns (~73 min)
+// are resolved; larger ones land in the last bucket (max and sum stay exact).
+namespace hist {
+inline constexpr unsigned kSubBits = 7;                        // 128 buckets per octave
+inline constexpr unsigned kTopBit = 42;                        // 2^42 ns ~ 73 minutes
+inline constexpr std::size_t kBuckets = (kTopBit - kSubBits + 1) << kSubBits;  // 4608
+std::size_t bucket_index(std::uint64_t v) noexcept;
+std::uint64_t bucket_lowest(std::size_t i) noexcept;
+std::uint64_t bucket_highest(std::size_t i) noexcept;  // inclusive
+}  // namespace hist
+
+// Plain (non-atomic) histogram contents: what reports carry, merge and query.
+struct HistogramSnapshot {
+  std::vector<std::uint64_t> counts;  // empty while count == 0, else hist::kBuckets long
+  std::uint64_t count = 0;
+  std::uint64_t sum = 0;  // ns
+  std::uint64_t min = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t max = 0;
+
+  void record(std::uint64_t ns, std::uint64_t n = 1);
+  void merge(const HistogramSnapshot& other);
+  // Value at quantile q in [0, 1] (q = 0.99 is p99): the highest value equivalent to the
+  // bucket holding that rank, clamped to [min, max]. 0 when empty.
+  std::uint64_t percentile(double q) const noexcept;
+  double mean() const noexcept { return count ? static_cast<double>(sum) / count : 0.0; }
+  // Calls f(bucket_lowest, bucket_highest, count) for each non-empty bucket (sparse export).
+  template <class F>
+  void for_each_bucket(F&& f) const {
+    for (std::size_t i = 0; i < counts.size(); ++i)
+      if (counts[i]) f(hist::bucket_lowest(i), hist::bucket_highest(i), counts[i]);
+  }
+};
+
+// Latency histogram in nanoseconds with a single writer and lock-free readers.
+class Histogram {
+ public:
+  Histogram() = default;
+  Histogram(const Histogram&) = delete;
+  Histogram& operator=(const Histogram&) = delete;
+
+  void record(std::uint64_t ns) noexcept;
+  std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  std::uint64_t sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+  std::uint64_t min() const noexcept;  // 0 when empty
+  std::uint64_t max() const noexcept { return max_.load(std::memory_order_relaxed); }
+  std::uint64_t percentile(double q) const;  // convenience; snapshots are cheaper for many q
+  // Adds this histogram's current contents into `s` (count taken from the buckets read,
+  // so a snapshot is always self-consistent even while the owner keeps recording).
+  void merge_into(HistogramSnapshot& s) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, hist::kBuckets> buckets_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_{0};
+  std::atomic<std::uint64_t> min_{std::numeric_limits<std::uint64_t>::max()};
+  std::atomic<std::uint64_t> max_{0};
+};
+
+// Every scalar counter, with its metric name (fleetload_<name>_total in Prometheus) and a
+// help line. One list keeps ThreadStats, StatsSnapshot, snapshot() and merge() in step, and
+// lets the metrics and report code iterate instead of naming each field.
+//
+// Books for QoS >= 1 (per qos): publish_requests = publishes_acked + ack_timeouts +
+//   publishes_failed + (in flight + offline queued, the gauges) — always balanced.
+// For QoS 0: publish_requests = publishes_sent(first sends) + publishes_failed + queued.
+#define FLEETLOAD_DEVICE_COUNTERS(X)                                                          \
+  X(connect_attempts, "transport opens requested (first connects and reconnects)")           \
+  X(transports_up, "transports established (TCP/TLS/WebSocket up, CONNECT sent)")            \
+  X(connects_ok, "CONNACKs accepting the connection")                                         \
+  X(connect_failures, "connect attempts that did not end in an accepting CONNACK")           \
+  X(sessions_resumed, "accepting CONNACKs with Session Present set")                          \
+  X(drops, "established MQTT connections lost (any reason but a clean stop)")                \
+  X(reconnects, "reconnect attempts started after a drop or failure")                         \
+  X(clean_disconnects, "DISCONNECTs sent by us at stop")                                      \
+  X(publishes_retransmitted, "QoS 1/2 PUBLISHes re-sent with DUP after a reconnect")          \
+  X(publishes_late, "scheduled publishes that went out more than one interval late")          \
+  X(publish_slots_skipped, "scheduled publishes never requested: the thread fell too far behind") \
+  X(flow_control_stalls, "publishes held back because the in-flight window was full")         \
+  X(qos_downgraded, "publishes sent at a lower QoS because of the server's Maximum QoS")      \
+  X(retain_cleared, "publishes sent without retain because the server has no retain")         \
+  X(topic_alias_used, "publishes sent with a topic alias instead of the topic")              \
+  X(puback_errors, "PUBACK/PUBREC with a failure reason code")                                \
+  X(unexpected_acks, "acks for a packet id we did not have in flight")                       \
+  X(messages_received, "PUBLISHes received on subscriptions")                                 \
+  X(messages_untracked, "received PUBLISHes without our payload header")                      \
+  X(messages_lost, "sequence numbers never received by a subscriber")                         \
+  X(messages_duplicated, "sequence numbers received more than once")                          \
+  X(messages_out_of_order, "messages received after a later sequence number")                \
+  X(messages_clock_skewed, "received messages stamped later than their arrival (clock skew)") \
+  X(pings_sent, "PINGREQs sent")                                                              \
+  X(pings_answered, "PINGRESPs received")                                                     \
+  X(ping_timeouts, "connections dropped for a missing PINGRESP")                              \
+  X(subscribe_requests, "SUBSCRIBE packets sent")                                             \
+  X(subscribe_filters_ok, "topic filters granted in SUBACKs")                                 \
+  X(subscribe_filters_failed, "topic filters refused in SUBACKs")                             \
+  X(subscribes_skipped_resumed, "SUBSCRIBEs not needed: the broker kept the session")         \
+  X(subscribe_timeouts, "SUBSCRIBEs without a SUBACK within the ack timeout")                 \
+  X(unsubscribe_requests, "UNSUBSCRIBE packets sent")                                         \
+  X(unsuback_received, "UNSUBACKs received")                                                  \
+  X(bytes_sent, "bytes handed to the transport")                                              \
+  X(bytes_received, "bytes received from the transport")                                      \
+  X(oversize_packets, "packets not sent because of the server's Maximum Packet Size")        \
+  X(decode_errors, "broker byte streams our decoder rejected")                                \
+  X(protocol_violations, "well-formed packets the broker should not have sent")
+
+// Counters per QoS (0, 1, 2).
+#define FLEETLOAD_DEVICE_QOS_COUNTERS(X)                                  \
+  X(publish_requests, "publishes the device application asked for")      \
+  X(publishes_sent, "PUBLISH packets sent (first transmission)")         \
+  X(publishes_acked, "PUBLISHes acknowledged (PUBACK / PUBCOMP)")        \
+  X(ack_timeouts, "PUBLISHes not acknowledged within the ack timeout")
+
+// Histograms (ns).
+#define FLEETLOAD_DEVICE_HISTOGRAMS(X)                                                        \
+  X(connect_duration, "transport up (CONNECT sent) to accepting CONNACK")                    \
+  X(time_to_connect, "transport open requested to accepting CONNACK")                        \
+  X(tcp_connect, "TCP connect (recorded by the engine)")                                      \
+  X(tls_handshake, "TLS handshake (recorded by the engine)")                                  \
+  X(websocket_handshake, "WebSocket upgrade (recorded by the engine)")                        \
+  X(reconnect_delay, "backoff delay chosen before a reconnect")                               \
+  X(ack_latency, "PUBLISH to PUBACK (QoS 1) or PUBCOMP (QoS 2)")                              \
+  X(e2e_latency, "publisher send time to subscriber receive time")                            \
+  X(ping_rtt, "PINGREQ to PINGRESP")                                                          \
+  X(subscribe_latency, "SUBSCRIBE to SUBACK")
+
+// Gauges (levels) maintained by the owner thread.
+#define FLEETLOAD_DEVICE_GAUGES(X)                                           \
+  X(connected, "devices with an accepted MQTT connection")                  \
+  X(connecting, "devices opening a transport or waiting for CONNACK")       \
+  X(backing_off, "devices waiting for their reconnect delay")               \
+  X(in_flight, "QoS 1/2 publishes sent and not yet acknowledged")           \
+  X(offline_queued, "publishes queued while disconnected")
+
+struct ThreadStats {
+#define FLEETLOAD_X(name, help) Counter name;
+  FLEETLOAD_DEVICE_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+#define FLEETLOAD_X(name, help) std::array<Counter, 3> name;
+  FLEETLOAD_DEVICE_QOS_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+#define FLEETLOAD_X(name, help) Gauge name;
+  FLEETLOAD_DEVICE_GAUGES(FLEETLOAD_X)
+#undef FLEETLOAD_X
+#define FLEETLOAD_X(name, help) Histogram name;
+  FLEETLOAD_DEVICE_HISTOGRAMS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+
+  std::array<Counter, kDropReasonCount> connect_failed_by_reason;  // failed connect attempts
+  std::array<Counter, kDropReasonCount> drops_by_reason;           // lost after CONNACK ok
+  std::array<Counter, kPublishFailReasonCount> publishes_failed;   // by reason (all QoS)
+  std::array<Counter, 3> publishes_failed_by_qos;
+  std::array<Counter, 256> connack_codes;             // every CONNACK code, success included
+  std::array<Counter, 256> server_disconnect_codes;   // MQTT 5 DISCONNECT from the server
+  std::array<Counter, 256> suback_codes;              // per topic filter
+  std::array<Counter, 256> puback_codes;              // MQTT 5 PUBACK/PUBREC failure codes
+};
+
+// Plain copy of ThreadStats, mergeable across threads and shards.
+struct StatsSnapshot {
+#define FLEETLOAD_X(name, help) std::uint64_t name = 0;
+  FLEETLOAD_DEVICE_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+#define FLEETLOAD_X(name, help) std::array<std::uint64_t, 3> name{};
+  FLEETLOAD_DEVICE_QOS_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+#define FLEETLOAD_X(name, help) std::int64_t name = 0;
+  FLEETLOAD_DEVICE_GAUGES(FLEETLOAD_X)
+#undef FLEETLOAD_X
+#define FLEETLOAD_X(name, help) HistogramSnapshot name;
+  FLEETLOAD_DEVICE_HISTOGRAMS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+
+  std::array<std::uint64_t, kDropReasonCount> connect_failed_by_reason{};
+  std::array<std::uint64_t, kDropReasonCount> drops_by_reason{};
+  std::array<std::uint64_t, kPublishFailReasonCount> publishes_failed{};
+  std::array<std::uint64_t, 3> publishes_failed_by_qos{};
+  std::array<std::uint64_t, 256> connack_codes{};
+  std::array<std::uint64_t, 256> server_disconnect_codes{};
+  std::array<std::uint64_t, 256> suback_codes{};
+  std::array<std::uint64_t, 256> puback_codes{};
+
+  // True when, for QoS q >= 1, requests == acked + timed out + failed + pending, where
+  // pending is what the caller knows is still in flight or queued (the gauges, summed
+  // over QoS 1 and 2, are exact when only one QoS is used).
+  bool books_balance(unsigned qos, std::uint64_t pending) const noexcept {
+    return publish_requests[qos] ==
+           publishes_acked[qos] + ack_timeouts[qos] + publishes_failed_by_qos[qos] + pending;
+  }
+};
+
+StatsSnapshot snapshot(const ThreadStats& s);
+void merge(StatsSnapshot& into, const StatsSnapshot& from);
+// What happened between two snapshots of the same source (later - earlier): counters and
+// histograms are differences, gauges are `later`'s levels. Histogram min/max of the window
+// are bucket bounds (exact to the bucket width).
+StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier);
+HistogramSnapshot delta(const HistogramSnapshot& later, const HistogramSnapshot& earlier);
+
+// Name of a CONNACK code for labels: the 3.1.1 return code name or the MQTT 5 reason code
+// name (via mqtt::to_string), by the protocol version of the run.
+const char* connack_code_name(mqtt::Version v, std::uint8_t code) noexcept;
+
+}  // namespace fleetload::device

@@ -1,0 +1,124 @@
+// The payload accounting header and the subscriber's ReceiveTracker (loss, duplicates,
+// reordering, end-of-run finalisation).
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "device/payload.hpp"
+
+namespace fleetload::device {
+namespace {
+
+TEST(DevicePayload, HeaderRoundTrips) {
+  std::vector<std::uint8_t> buf;
+  const PayloadHeader h{123456, 0x0102030405060708ull, 1'700'000'000'123'456'789ull};
+  auto p = build_payload(buf, 100, h);
+  EXPECT_EQ(p.size(), 100u);
+  const auto back = read_payload_header(p);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(*back, h);
+  // Padding is stable when the buffer is reused for the next message.
+  const std::vector<std::uint8_t> tail(p.begin() + 24, p.end());
+  auto p2 = build_payload(buf, 100, PayloadHeader{1, 2, 3});
+  EXPECT_EQ(std::vector<std::uint8_t>(p2.begin() + 24, p2.end()), tail);
+  EXPECT_EQ(read_payload_header(p2)->seq, 2u);
+}
+
+TEST(DevicePayload, SmallSizesStillCarryTheHeader) {
+  std::vector<std::uint8_t> buf;
+  auto p = build_payload(buf, 4, PayloadHeader{1, 2, 3});
+  EXPECT_EQ(p.size(), kPayloadHeaderSize);
+  EXPECT_TRUE(read_payload_header(p).has_value());
+}
+
+TEST(DevicePayload, ForeignPayloadsAreNotOurs) {
+  const std::vector<std::uint8_t> text(40, 'x');
+  EXPECT_FALSE(read_payload_header(text).has_value());
+  const std::vector<std::uint8_t> shorter(10, 0);
+  EXPECT_FALSE(read_payload_header(shorter).has_value());
+}
+
+ReceiveCounts feed(ReceiveTracker& t, std::uint32_t pub, std::initializer_list<std::uint64_t> seqs) {
+  ReceiveCounts c;
+  for (auto s : seqs) c += t.on_message(pub, s);
+  return c;
+}
+
+TEST(DeviceReceiveTracker, InOrderStreamHasNothingToReport) {
+  ReceiveTracker t;
+  ReceiveCounts c;
+  for (std::uint64_t s = 1; s <= 1000; ++s) c += t.on_message(5, s);
+  EXPECT_EQ(c.lost + c.duplicated + c.out_of_order, 0u);
+  EXPECT_EQ(t.finalize(5, 1000).lost, 0u);
+}
+
+TEST(DeviceReceiveTracker, GapsBecomeLossOnceTheyLeaveTheWindow) {
+  ReceiveTracker t;
+  auto c = feed(t, 1, {1, 2, 5});  // 3 and 4 missing, still within the window
+  EXPECT_EQ(c.lost, 0u);
+  ReceiveCounts later;
+  for (std::uint64_t s = 6; s <= 80; ++s) later += t.on_message(1, s);
+  EXPECT_EQ(later.lost, 2u);  // 3 and 4 fell out of the 64-message window
+  EXPECT_EQ(t.finalize(1, 80).lost, 0u);
+}
+
+TEST(DeviceReceiveTracker, LateArrivalWithinTheWindowIsOutOfOrderNotLost) {
+  ReceiveTracker t;
+  auto c = feed(t, 1, {1, 2, 4, 3, 5});
+  EXPECT_EQ(c.out_of_order, 1u);
+  EXPECT_EQ(c.lost, 0u);
+  EXPECT_EQ(t.finalize(1, 5).lost, 0u);
+}
+
+TEST(DeviceReceiveTracker, DuplicatesAreCounted) {
+  ReceiveTracker t;
+  auto c = feed(t, 1, {1, 2, 2, 3, 1});
+  EXPECT_EQ(c.duplicated, 2u);
+  EXPECT_EQ(c.out_of_order, 0u);
+}
+
+TEST(DeviceReceiveTracker, HugeJumpCountsEverythingSkipped) {
+  ReceiveTracker t;
+  feed(t, 1, {1});
+  auto c = t.on_message(1, 1000);
+  // 2..1000-64 left the window at once; 937..999 are still pending in the window.
+  EXPECT_EQ(c.lost, 1000u - 1 - 1 - 63);
+  EXPECT_EQ(t.finalize(1, 1000).lost, 63u);
+}
+
+TEST(DeviceReceiveTracker, FinalisationCountsTheTailAndUnseenPublishers) {
+  ReceiveTracker t;
+  feed(t, 1, {1, 2, 3});
+  EXPECT_EQ(t.finalize(1, 10).lost, 7u);
+  EXPECT_EQ(t.finalize(1, 10).lost, 0u);  // idempotent
+  EXPECT_FALSE(t.seen(2));
+  EXPECT_EQ(t.finalize(2, 4).lost, 4u);
+}
+
+TEST(DeviceReceiveTracker, TrackingStartsAtTheFirstMessageSeen) {
+  // A subscriber that joined late sees seq 50 first: 1..49 were never expected.
+  ReceiveTracker t;
+  auto c = feed(t, 9, {50, 51, 52});
+  EXPECT_EQ(c.lost, 0u);
+  EXPECT_EQ(t.finalize(9, 52).lost, 0u);
+}
+
+TEST(DeviceReceiveTracker, ManyPublishersAreTrackedSeparately) {
+  ReceiveTracker t;
+  ReceiveCounts c;
+  for (std::uint32_t pub = 0; pub < 5000; ++pub) {
+    c += t.on_message(pub * 7, 1);
+    c += t.on_message(pub * 7, 2);
+    if (pub % 2) c += t.on_message(pub * 7, 2);
+  }
+  EXPECT_EQ(t.publishers(), 5000u);
+  EXPECT_EQ(c.duplicated, 2500u);
+  EXPECT_EQ(c.lost, 0u);
+  std::size_t seen = 0;
+  t.for_each_publisher([&](std::uint32_t) { ++seen; });
+  EXPECT_EQ(seen, 5000u);
+  EXPECT_LE(t.heap_bytes(), 8192u * 24u);  // 24 bytes a slot, load factor <= 3/4
+}
+
+}  // namespace
+}  // namespace fleetload::device

@@ -1,0 +1,111 @@
+// Device session, receive side: end-to-end latency, loss / duplicates / reordering per
+// publisher, inbound QoS 1/2 acknowledgement, end-of-run finalisation.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "device/payload.hpp"
+#include "device_harness.hpp"
+
+namespace fleetload::device {
+namespace {
+
+using mqtt::PacketType;
+using test::Harness;
+
+mqtt::Publish message(std::vector<std::uint8_t>& buf, std::uint32_t pub, std::uint64_t seq,
+                      std::uint64_t sent_ns, mqtt::QoS q = mqtt::QoS::AtMostOnce, std::uint16_t id = 0) {
+  mqtt::Publish p;
+  p.topic = "t/x";
+  p.qos = q;
+  p.packet_id = id;
+  p.payload = build_payload(buf, 64, PayloadHeader{pub, seq, sent_ns});
+  return p;
+}
+
+TEST(DeviceSessionReceive, SubscriberCountsLatencyLossDuplicatesAndReordering) {
+  auto s = test::make_scenario(mqtt::Version::V311, 10);
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "t/+", 1);
+  Harness h(s, 9);
+  h.start();
+  std::vector<std::uint8_t> buf;
+  const std::uint64_t sent = h.wall_ns - 5'000'000;  // sent 5 ms ago
+  for (std::uint64_t seq : {1, 2, 4, 3, 3, 6})
+    h.feed(message(buf, 3, seq, sent, mqtt::QoS::AtLeastOnce, static_cast<std::uint16_t>(seq + 100)));
+  auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_received, 6u);
+  EXPECT_EQ(snap.messages_out_of_order, 1u);
+  EXPECT_EQ(snap.messages_duplicated, 1u);
+  EXPECT_EQ(snap.messages_lost, 0u);  // 5 may still come
+  EXPECT_EQ(snap.e2e_latency.count, 6u);
+  EXPECT_NEAR(static_cast<double>(snap.e2e_latency.percentile(0.5)), 5e6, 5e6 * 0.01);
+  EXPECT_EQ(h.count_pubacks_of(PacketType::Puback), 6u);
+  // End of run: publisher 3 sent 8, publisher 5 sent 4 and was never seen (its topic matches).
+  std::vector<std::uint64_t> last(10, 0);
+  last[3] = 8;
+  last[5] = 4;
+  h.session.finalize_receive(*h.stats, last);
+  snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_lost, 3u + 4u);  // 5, 7, 8 of publisher 3; all of publisher 5
+}
+
+TEST(DeviceSessionReceive, InboundQos2IsDeliveredOnce) {
+  auto s = test::make_scenario(mqtt::Version::V5, 2);
+  test::add_subscribe(s, "t/#", 2);
+  Harness h(s, 1);
+  h.start();
+  std::vector<std::uint8_t> buf;
+  h.feed(message(buf, 0, 1, h.wall_ns, mqtt::QoS::ExactlyOnce, 9));
+  h.feed(message(buf, 0, 1, h.wall_ns, mqtt::QoS::ExactlyOnce, 9));  // re-sent before PUBREL
+  EXPECT_EQ(h.count_pubacks_of(PacketType::Pubrec), 2u);
+  mqtt::PubAck rel;
+  rel.type = PacketType::Pubrel;
+  rel.packet_id = 9;
+  h.feed(rel);
+  EXPECT_EQ(h.count_pubacks_of(PacketType::Pubcomp), 1u);
+  auto comp = h.last_of(PacketType::Pubcomp);
+  EXPECT_EQ(std::get<mqtt::PubAck>(*comp).reason_code, 0);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_received, 1u);
+  EXPECT_EQ(snap.messages_duplicated, 0u);
+  // The same packet id after PUBCOMP is a new message (here: a true duplicate of seq 1).
+  h.feed(message(buf, 0, 1, h.wall_ns, mqtt::QoS::ExactlyOnce, 9));
+  EXPECT_EQ(snapshot(*h.stats).messages_duplicated, 1u);
+}
+
+TEST(DeviceSessionReceive, SharedSubscriptionsSkipLossAccounting) {
+  auto s = test::make_scenario(mqtt::Version::V5, 2);
+  test::add_subscribe(s, "$share/g/t/#", 1);
+  Harness h(s, 1);
+  h.start();
+  std::vector<std::uint8_t> buf;
+  h.feed(message(buf, 0, 1, h.wall_ns));
+  h.feed(message(buf, 0, 5, h.wall_ns));  // the rest went to other group members
+  std::vector<std::uint64_t> last{9, 0};
+  h.session.finalize_receive(*h.stats, last);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_received, 2u);
+  EXPECT_EQ(snap.messages_lost, 0u);
+  EXPECT_EQ(snap.e2e_latency.count, 2u);
+}
+
+TEST(DeviceSessionReceive, InboundTopicAliasBeyondOurMaximumIsAViolation) {
+  auto s = test::make_scenario(mqtt::Version::V5, 2);
+  s.session.topic_alias_maximum = 4;
+  test::add_subscribe(s, "t/#", 0);
+  Harness h(s, 1);
+  h.start();
+  std::vector<std::uint8_t> buf;
+  auto m = message(buf, 0, 1, h.wall_ns);
+  m.properties.topic_alias = 4;
+  h.feed(m);
+  EXPECT_EQ(snapshot(*h.stats).protocol_violations, 0u);
+  m.properties.topic_alias = 5;
+  h.feed(m);
+  EXPECT_EQ(snapshot(*h.stats).protocol_violations, 1u);
+  EXPECT_EQ(snapshot(*h.stats).messages_received, 2u);
+}
+
+}  // namespace
+}  // namespace fleetload::device
