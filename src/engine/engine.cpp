@@ -1,0 +1,418 @@
+// Engine: builds the workers, drives phases and progress from a control io_context on the
+// caller's thread, handles stop requests and signals, and assembles the RunResult.
+#include "engine/engine.hpp"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <stdexcept>
+#include <thread>
+
+#include "device/fleet_plan.hpp"
+#include "engine/limits.hpp"
+#include "engine/pacing.hpp"
+#include "engine/phases.hpp"
+#include "engine/worker.hpp"
+#include "net/tcp_stream.hpp"
+
+namespace fleetload::engine {
+
+const char* to_string(ExitReason r) noexcept {
+  switch (r) {
+    case ExitReason::Completed: return "completed";
+    case ExitReason::Interrupted: return "interrupted";
+    case ExitReason::RuntimeFailure: return "runtime_failure";
+  }
+  return "unknown";
+}
+
+namespace {
+
+FleetShape shape_of(const scenario::Scenario& s) {
+  FleetShape f;
+  f.fleet_devices = s.fleet.devices;
+  f.shard_count = std::max<std::uint32_t>(1, s.fleet.shard.n);
+  f.devices = pacing::shard_devices(s.fleet.devices, s.fleet.shard.k, f.shard_count);
+  f.source_addresses = s.fleet.source_addresses.size();
+  f.endpoints = std::max<std::size_t>(1, s.target.endpoints.size());
+  return f;
+}
+
+std::uint64_t errors_local(const device::StatsSnapshot& s) {
+  const auto i = static_cast<std::size_t>(device::DropReason::LocalLimit);
+  return s.connect_failed_by_reason[i] + s.drops_by_reason[i];
+}
+
+// Failures the broker (or the path to it) caused: everything but our own limits, on-purpose
+// drops and shutdown.
+std::uint64_t errors_broker(const device::StatsSnapshot& s) {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < device::kDropReasonCount; ++i) {
+    const auto r = static_cast<device::DropReason>(i);
+    if (r == device::DropReason::None || r == device::DropReason::LocalLimit ||
+        r == device::DropReason::Churn || r == device::DropReason::Shutdown)
+      continue;
+    n += s.connect_failed_by_reason[i] + s.drops_by_reason[i];
+  }
+  return n;
+}
+
+std::uint64_t sum3(const std::array<std::uint64_t, 3>& a) { return a[0] + a[1] + a[2]; }
+
+Seconds secs(std::chrono::steady_clock::duration d) { return std::chrono::duration_cast<Seconds>(d); }
+
+}  // namespace
+
+std::vector<LimitProblem> preflight(const scenario::Scenario& s) {
+  return check_limits(shape_of(s), read_system_limits());
+}
+
+std::vector<std::string> preflight_warnings(const scenario::Scenario& s) {
+  return limit_warnings(shape_of(s), read_system_limits());
+}
+
+struct Engine::Impl {
+  scenario::Scenario scenario;
+  RunOptions options;
+  std::unique_ptr<device::FleetPlan> plan;
+  std::vector<net::tcp::endpoint> endpoints;
+  std::vector<boost::asio::ip::address> sources;
+  std::uint64_t shard_devices = 0;
+  double connect_rate = 0.0;
+  std::chrono::milliseconds duration{0};
+  std::vector<PlannedPhase> phases;
+
+  boost::asio::io_context control{1};
+  boost::asio::steady_timer progress_timer{control};
+  boost::asio::steady_timer phase_timer{control};
+  boost::asio::steady_timer grace_timer{control};
+  boost::asio::steady_timer poll_timer{control};
+  std::vector<std::unique_ptr<Worker>> workers;
+
+  RunResult result;
+  TimePoint t0{};
+  std::size_t phase_index = 0;
+  device::StatsSnapshot phase_begin;
+  device::StatsSnapshot last_progress;
+  TimePoint last_progress_at{};
+  std::uint32_t all_connected_workers = 0;
+  std::uint32_t drained_workers = 0;
+  std::uint32_t collected_workers = 0;
+  TimePoint stop_began{};
+  std::uint64_t last_received = 0;
+  int quiet_polls = 0;
+  std::vector<std::uint64_t> last_seq;  // by fleet index, filled at collect
+  bool stopping = false;
+  bool finished = false;
+
+  device::StatsSnapshot merged() const {
+    device::StatsSnapshot m;
+    for (const auto& w : workers) device::merge(m, device::snapshot(w->stats()));
+    return m;
+  }
+
+  void notify(std::uint32_t, WorkerEvent ev, TimePoint at) {
+    boost::asio::post(control, [this, ev, at] {
+      if (ev == WorkerEvent::AllConnected) {
+        if (++all_connected_workers == workers.size() && !result.time_to_all_connected) {
+          result.time_to_all_connected = secs(at - t0);
+          result.rss_all_connected = current_rss_bytes();
+        }
+      } else if (ev == WorkerEvent::Collected) {
+        if (++collected_workers == workers.size())
+          for (auto& w : workers) w->post_stop(&last_seq);
+      } else if (ev == WorkerEvent::Drained) {
+        if (++drained_workers == workers.size()) finish();
+      }
+    });
+  }
+
+  void enter_phase(std::size_t i) {
+    const TimePoint now = Clock::now();
+    auto snap = merged();
+    if (i > 0) close_phase(i - 1, now, snap);
+    phase_index = i;
+    phase_begin = std::move(snap);
+    if (i >= phases.size()) {
+      begin_stop(ExitReason::Completed, "");
+      return;
+    }
+    const auto& p = phases[i];
+    for (auto& w : workers) w->post_phase(p.type, p.churn_share_per_second);
+    phase_timer.expires_at(t0 + p.end);
+    phase_timer.async_wait([this, i](const net::error_code& ec) {
+      if (!ec && !stopping) enter_phase(i + 1);
+    });
+  }
+
+  void close_phase(std::size_t i, TimePoint now, const device::StatsSnapshot& snap) {
+    if (i >= phases.size()) return;
+    PhaseResult r;
+    r.name = phases[i].name;
+    r.type = phases[i].type;
+    r.start = secs(phases[i].start);
+    r.end = secs(now - t0);
+    r.stats = device::delta(snap, phase_begin);
+    const double len = (r.end - r.start).count();
+    r.requested_publish_rate = result.requested_publish_rate * started_share(r.start.count(), r.end.count());
+    r.achieved_publish_rate = len > 0 ? static_cast<double>(sum3(r.stats.publishes_sent)) / len : 0.0;
+    result.phases.push_back(std::move(r));
+  }
+
+  // Mean share of this shard's publishers started over [a, b] seconds: publishers are the
+  // lowest ordinals and start at ordinal / connect_rate, so during the ramp only part of
+  // the requested rate is due.
+  double started_share(double a, double b) const {
+    const double p = static_cast<double>(plan->publishers_in_shard());
+    if (!(connect_rate > 0.0) || p <= 0.0 || b <= a) return 1.0;
+    const double T = p / connect_rate;  // when the last publisher starts
+    auto integral = [T](double x) { return x < T ? x * x / (2 * T) : x - T / 2; };
+    return (integral(b) - integral(a)) / (b - a);
+  }
+
+  void on_progress() {
+    if (finished) return;
+    const TimePoint now = Clock::now();
+    auto total = merged();
+    auto d = device::delta(total, last_progress);
+    const double dt = std::max(1e-9, std::chrono::duration<double>(now - last_progress_at).count());
+    Sample s;
+    s.t = secs(now - t0);
+    s.connected = static_cast<std::uint64_t>(std::max<std::int64_t>(0, total.connected));
+    s.connects_per_s = static_cast<double>(d.connects_ok) / dt;
+    s.publishes_per_s = static_cast<double>(sum3(d.publishes_sent)) / dt;
+    s.receives_per_s = static_cast<double>(d.messages_received) / dt;
+    s.local_limit_errors = errors_local(d);
+    s.errors = s.local_limit_errors + errors_broker(d);
+    result.series.push_back(s);
+    result.peak_connected = std::max(result.peak_connected, s.connected);
+    if (options.on_progress) {
+      const std::string_view name = phase_index < phases.size() ? std::string_view(phases[phase_index].name)
+                                                                : std::string_view("stopping");
+      Progress p{secs(now - t0), stopping ? std::string_view("stopping") : name, s.connected, shard_devices,
+                 total, d, Seconds(dt), errors_local(total), errors_broker(total)};
+      options.on_progress(p);
+    }
+    last_progress = std::move(total);
+    last_progress_at = now;
+    progress_timer.expires_at(now + scenario.run.progress_interval);
+    progress_timer.async_wait([this](const net::error_code& ec) { if (!ec) on_progress(); });
+  }
+
+  void begin_stop(ExitReason why, std::string text) {
+    if (finished) return;
+    if (stopping) {  // second request: at once
+      abort_now();
+      return;
+    }
+    stopping = true;
+    if (result.exit_reason == ExitReason::Completed) {
+      result.exit_reason = why;
+      result.failure = std::move(text);
+    }
+    phase_timer.cancel();
+    stop_began = Clock::now();
+    if (phase_index < phases.size()) {
+      close_phase(phase_index, stop_began, merged());
+      phase_index = phases.size();
+    }
+    for (auto& w : workers) w->post_quiesce();
+    grace_timer.expires_after(options.shutdown_grace);
+    grace_timer.async_wait([this](const net::error_code& ec) { if (!ec) abort_now(); });
+    poll_quiet();
+  }
+
+  // Waits (up to half the grace) for in-flight QoS 1/2 acks and queued publishes to reach
+  // zero and, with subscribers, for deliveries to stop arriving; then collects sequence
+  // numbers so subscribers can count loss, then stops every session.
+  void poll_quiet() {
+    if (finished) return;
+    std::int64_t pending = 0;
+    std::uint64_t received = 0;
+    for (const auto& w : workers) {
+      pending += w->stats().in_flight.load() + w->stats().offline_queued.load();
+      received += w->stats().messages_received.load();
+    }
+    const bool settled = pending <= 0 && (plan->subscribers == 0 || received == last_received);
+    last_received = received;
+    if ((settled && quiet_polls++ > 0) || Clock::now() - stop_began > options.shutdown_grace / 2) {
+      last_seq.assign(scenario.fleet.devices, 0);
+      for (auto& w : workers) w->post_collect(&last_seq);
+      return;
+    }
+    poll_timer.expires_after(std::chrono::milliseconds(100));
+    poll_timer.async_wait([this](const net::error_code& ec) { if (!ec) poll_quiet(); });
+  }
+
+  void abort_now() {
+    if (finished) return;
+    if (!stopping) {
+      stopping = true;
+      const TimePoint now = Clock::now();
+      if (phase_index < phases.size()) close_phase(phase_index, now, merged());
+      phase_index = phases.size();
+    }
+    finish();
+  }
+
+  void finish() {
+    if (finished) return;
+    finished = true;
+    phase_timer.cancel();
+    grace_timer.cancel();
+    poll_timer.cancel();
+    progress_timer.cancel();
+    for (auto& w : workers) w->post_shutdown();
+    control.stop();
+  }
+};
+
+Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::make_unique<Impl>()) {
+  auto& m = *impl_;
+  m.scenario = s;
+  m.options = std::move(options);
+  if (s.target.endpoints.empty()) throw std::runtime_error("scenario has no target endpoints");
+  for (const auto& e : s.target.endpoints) m.endpoints.push_back(net::resolve_endpoint(e.host, e.port));
+  for (const auto& a : s.fleet.source_addresses) m.sources.push_back(net::parse_address(a));
+  const auto shape = shape_of(s);
+  m.shard_devices = shape.devices;
+  if (m.shard_devices > UINT32_MAX) throw std::runtime_error("too many devices for one process");
+  m.connect_rate = shard_connect_rate(s);
+  m.duration = m.options.duration ? *m.options.duration : s.run.duration;
+  m.phases = plan_phases(s.phases, m.duration, m.shard_devices, m.connect_rate);
+  m.plan = std::make_unique<device::FleetPlan>(s);
+}
+
+Engine::~Engine() = default;
+
+void Engine::request_stop(bool immediate) noexcept {
+  auto* m = impl_.get();
+  boost::asio::post(m->control, [m, immediate] {
+    if (immediate) {
+      if (m->result.exit_reason == ExitReason::Completed) m->result.exit_reason = ExitReason::Interrupted;
+      m->abort_now();
+    } else {
+      m->begin_stop(ExitReason::Interrupted, "stop requested");
+    }
+  });
+}
+
+RunResult Engine::run() {
+  auto& m = *impl_;
+  RunResult& r = m.result;
+  r.devices = m.shard_devices;
+  const TimePoint wall_start = Clock::now();
+
+  if (auto problems = preflight(m.scenario); !problems.empty()) {
+    r.exit_reason = ExitReason::RuntimeFailure;
+    r.failure = "refusing to start:";
+    for (const auto& p : problems) r.failure += "\n  " + p.format();
+    return r;
+  }
+
+  unsigned threads = m.options.threads ? m.options.threads : std::thread::hardware_concurrency();
+  threads = static_cast<unsigned>(std::clamp<std::uint64_t>(threads, 1, std::max<std::uint64_t>(1, m.shard_devices)));
+  r.threads = threads;
+  r.requested_publish_rate = m.plan->shard_publish_rate();
+
+  r.rss_before_devices = current_rss_bytes();
+  r.device_slot_bytes = Worker::device_slot_bytes();
+  for (unsigned i = 0; i < threads; ++i) {
+    WorkerConfig cfg;
+    cfg.index = i;
+    cfg.workers = threads;
+    cfg.shard_devices = m.shard_devices;
+    cfg.shard = m.scenario.fleet.shard;
+    if (cfg.shard.n == 0) cfg.shard.n = 1;
+    cfg.plan = m.plan.get();
+    cfg.endpoints = &m.endpoints;
+    cfg.sources = &m.sources;
+    cfg.connect_rate = m.connect_rate;
+    cfg.connect_timeout = m.scenario.target.connect_timeout;
+    cfg.rng_seed = 0x9E3779B97F4A7C15ull * (i + 1) ^ (static_cast<std::uint64_t>(cfg.shard.k) << 32);
+    m.workers.push_back(std::make_unique<Worker>(
+        cfg, [&m](std::uint32_t w, WorkerEvent ev, TimePoint at) { m.notify(w, ev, at); }));
+  }
+
+  std::vector<std::thread> pool;
+  pool.reserve(threads);
+  for (auto& w : m.workers) {
+    pool.emplace_back([&m, wp = w.get()] {
+      try {
+        wp->run();
+      } catch (const std::exception& e) {
+        std::string what = e.what();
+        boost::asio::post(m.control, [&m, what] {
+          m.result.exit_reason = ExitReason::RuntimeFailure;
+          m.result.failure = "worker failed: " + what;
+          m.abort_now();
+        });
+      }
+    });
+  }
+
+  std::optional<boost::asio::signal_set> signals;
+  std::function<void()> wait_signal;
+  if (m.options.handle_signals) {
+    signals.emplace(m.control, SIGINT, SIGTERM);
+    wait_signal = [&] {
+      signals->async_wait([&](const net::error_code& ec, int sig) {
+        if (ec) return;
+        m.begin_stop(ExitReason::Interrupted, sig == SIGINT ? "SIGINT" : "SIGTERM");
+        wait_signal();
+      });
+    };
+    wait_signal();
+  }
+
+  m.t0 = Clock::now();
+  m.last_progress_at = m.t0;
+  for (auto& w : m.workers) w->post_start(m.t0);
+  m.enter_phase(0);
+  m.progress_timer.expires_at(m.t0 + m.scenario.run.progress_interval);
+  m.progress_timer.async_wait([&m](const net::error_code& ec) { if (!ec) m.on_progress(); });
+
+  m.control.run();
+  for (auto& t : pool) t.join();
+  if (signals) {
+    net::error_code ignored;
+    signals->cancel(ignored);
+  }
+
+  // Whole-run figures.
+  r.stats = m.merged();
+  r.local_limit_errors = errors_local(r.stats);
+  r.broker_errors = errors_broker(r.stats);
+  r.wall = secs(Clock::now() - wall_start);
+  double steady_len = 0.0;
+  std::uint64_t steady_sent = 0;
+  for (const auto& p : r.phases) {
+    if (p.type != scenario::PhaseType::Steady) continue;
+    steady_len += (p.end - p.start).count();
+    steady_sent += sum3(p.stats.publishes_sent);
+  }
+  if (steady_len <= 0.0) {
+    steady_len = secs(Clock::now() - m.t0).count();
+    steady_sent = sum3(r.stats.publishes_sent);
+  }
+  r.achieved_publish_rate = steady_len > 0 ? static_cast<double>(steady_sent) / steady_len : 0.0;
+  r.publish_rate_error = r.requested_publish_rate > 0
+                             ? (r.achieved_publish_rate - r.requested_publish_rate) / r.requested_publish_rate
+                             : 0.0;
+  rusage ru{};
+  if (::getrusage(RUSAGE_SELF, &ru) == 0) {
+    r.cpu_user = Seconds(static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec / 1e6);
+    r.cpu_system = Seconds(static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec / 1e6);
+    r.peak_rss_bytes = static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
+  }
+  // The workers (and their devices) stay alive until the Engine is destroyed so the CLI
+  // can still read them; the threads have ended.
+  return r;
+}
+
+}  // namespace fleetload::engine

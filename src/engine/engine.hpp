@@ -1,0 +1,157 @@
+// The engine's public face: run a fleet of device sessions over real sockets, report.
+//
+// One io_context per worker thread, each device pinned to one worker for its whole life,
+// a per-worker timer wheel, a paced connection ramp, phases, and a clean shutdown. The CLI
+// builds an Engine from a validated Scenario, calls run() on its own thread and gets a
+// RunResult back; progress arrives through a callback once per progress interval.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device/stats.hpp"
+#include "scenario/scenario.hpp"
+
+namespace fleetload::engine {
+
+using Seconds = std::chrono::duration<double>;
+
+// What the progress callback sees, once per progress interval (scenario run.progress_interval,
+// default 1 s). Called from the thread that called run(), never from a worker thread; the
+// references are valid only during the call.
+struct Progress {
+  Seconds elapsed{0};
+  std::string_view phase;              // current phase name ("ramp-0", ...)
+  std::uint64_t connected = 0;         // devices whose session is Connected now
+  std::uint64_t target = 0;            // devices in this shard
+  const device::StatsSnapshot& total;  // merged over workers, cumulative since start
+  const device::StatsSnapshot& delta;  // merged, since the previous progress call
+  Seconds interval{0};                 // length of the delta window
+  std::uint64_t local_limit_errors = 0;  // cumulative: EMFILE/ENFILE/EADDRNOTAVAIL/EADDRINUSE
+  std::uint64_t broker_errors = 0;       // cumulative: refused, timeouts, resets, EOF ...
+};
+
+struct RunOptions {
+  // Worker threads (one io_context each). 0 = std::thread::hardware_concurrency().
+  unsigned threads = 0;
+  // Overrides scenario run.duration (CLI --duration). The shard comes from
+  // scenario.fleet.shard (CLI --shard K/N).
+  std::optional<std::chrono::milliseconds> duration;
+  // Called about once per progress interval; may be empty.
+  std::function<void(const Progress&)> on_progress;
+  // After a graceful stop (end of run or first signal): how long to wait for DISCONNECTs
+  // to be written and sockets closed before giving up.
+  std::chrono::milliseconds shutdown_grace{5000};
+  // Install SIGINT/SIGTERM handlers for the duration of run(): first signal = graceful
+  // stop, second = immediate. When false the caller calls request_stop() itself.
+  bool handle_signals = false;
+};
+
+enum class ExitReason : std::uint8_t {
+  Completed,       // the run reached its duration
+  Interrupted,     // request_stop() or a signal
+  RuntimeFailure,  // something failed during the run; see RunResult::failure
+};
+const char* to_string(ExitReason r) noexcept;
+
+// One phase as it actually ran (times relative to run start).
+struct PhaseResult {
+  std::string name;
+  scenario::PhaseType type = scenario::PhaseType::Steady;
+  Seconds start{0};
+  Seconds end{0};
+  device::StatsSnapshot stats;  // delta over the phase (merged)
+  double requested_publish_rate = 0.0;  // msg/s this shard should have sent in the phase
+  double achieved_publish_rate = 0.0;   // msg/s it did send
+};
+
+// One point of the time series, sampled once per progress interval.
+struct Sample {
+  Seconds t{0};
+  std::uint64_t connected = 0;
+  double connects_per_s = 0.0;   // successful CONNACKs per second in the window
+  double publishes_per_s = 0.0;  // PUBLISH packets sent per second
+  double receives_per_s = 0.0;   // PUBLISH packets received per second
+  std::uint64_t errors = 0;      // drops (any reason but Churn/Shutdown) in the window
+  std::uint64_t local_limit_errors = 0;  // of which local limits, in the window
+};
+
+struct RunResult {
+  ExitReason exit_reason = ExitReason::Completed;
+  std::string failure;  // RuntimeFailure: what went wrong; Interrupted: "SIGINT" etc.
+
+  device::StatsSnapshot stats;  // merged over workers, whole run
+  std::vector<PhaseResult> phases;
+  std::vector<Sample> series;
+
+  std::uint64_t devices = 0;  // devices in this shard
+  unsigned threads = 0;
+  std::uint64_t peak_connected = 0;
+  // From run start until every device of the shard was Connected at once; empty if never.
+  std::optional<Seconds> time_to_all_connected;
+
+  // Publish accounting over the publishing phases (steady/churn/storm and ramp).
+  double requested_publish_rate = 0.0;  // msg/s for this shard, from the plan
+  double achieved_publish_rate = 0.0;   // msg/s actually sent while publishing was due
+  double publish_rate_error = 0.0;      // (achieved - requested) / requested; 0 if none requested
+
+  // Errors told apart: we hit a local limit vs the broker failed us.
+  std::uint64_t local_limit_errors = 0;
+  std::uint64_t broker_errors = 0;
+
+  // fleetload's own cost.
+  Seconds wall{0};
+  Seconds cpu_user{0};
+  Seconds cpu_system{0};
+  std::uint64_t peak_rss_bytes = 0;         // getrusage ru_maxrss
+  std::uint64_t rss_before_devices = 0;     // VmRSS before the devices were created
+  std::uint64_t rss_all_connected = 0;      // VmRSS when all were first connected (0 = never)
+  std::uint64_t device_slot_bytes = 0;      // engine's fixed bytes per device (sizeof)
+};
+
+// One reason the run cannot start, with the arithmetic.
+struct LimitProblem {
+  std::string what;       // "open files", "ephemeral ports per (source, endpoint)"
+  std::uint64_t needed = 0;
+  std::uint64_t available = 0;
+  std::string advice;     // what to do: --shard, add source_addresses / endpoints ...
+  std::string format() const;  // one line: what: need N, have M; advice
+};
+
+// Raises RLIMIT_NOFILE soft to hard (as a side effect, once) and checks the shard against
+// the descriptor limit and the ephemeral port range. Empty = fine.
+std::vector<LimitProblem> preflight(const scenario::Scenario& s);
+// Advice that does not refuse the run (for the CLI to print): e.g. more connections per
+// (source address, endpoint) than half the ephemeral port range, beyond which Linux
+// connect() slows sharply (it prefers even ports for connect and scans for a free one).
+std::vector<std::string> preflight_warnings(const scenario::Scenario& s);
+
+class Engine {
+ public:
+  // Resolves endpoints (numeric or by name, once) and builds the plan; throws
+  // std::runtime_error with a clear message when that fails. Does not start anything.
+  Engine(const scenario::Scenario& s, RunOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Runs preflight (refusing with RuntimeFailure and the problems as `failure` if any),
+  // then the fleet, on the calling thread plus the workers. Returns when the run ends.
+  RunResult run();
+
+  // Thread-safe (not async-signal-safe: use handle_signals for signals). First call:
+  // stop starting work, session.stop() everywhere, flush within shutdown_grace.
+  // immediate (or a second call): close everything now and return what we have.
+  void request_stop(bool immediate = false) noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fleetload::engine

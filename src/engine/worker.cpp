@@ -1,0 +1,462 @@
+// Worker: device I/O in reactor style, the timer wheel, ramp pacing, churn/storm, shutdown.
+#include "engine/worker.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/error.hpp>
+
+#include "device/fleet_plan.hpp"
+#include "engine/pacing.hpp"
+
+namespace fleetload::engine {
+
+namespace {
+constexpr std::chrono::milliseconds kTick{1};
+constexpr std::size_t kReadBuffer = 64 * 1024;  // per worker, shared by all its devices
+constexpr int kReadsPerWake = 16;               // fairness: then yield to other devices
+constexpr std::uint64_t kStartsPerTick = 512;   // bound a catch-up burst per timer wake
+constexpr std::chrono::milliseconds kChurnPeriod{100};
+
+std::uint64_t wall_ns_now() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+}  // namespace
+
+Worker::Worker(const WorkerConfig& cfg, Notify notify)
+    : cfg_(cfg),
+      notify_(std::move(notify)),
+      io_(1),
+      timer_(io_),
+      stats_(std::make_unique<device::ThreadStats>()),
+      read_buf_(kReadBuffer),
+      ctx_{.now = {}, .wall_ns = 0, .out = out_, .action = device::TransportAction::None,
+           .stats = *stats_, .rng_state = cfg.rng_seed | 1},
+      wheel_(static_cast<std::uint32_t>(
+          std::max<std::uint64_t>(1, pacing::worker_devices(cfg.shard_devices, cfg.index, cfg.workers)))),
+      epoch_(Clock::now()) {
+  const std::uint64_t mine = pacing::worker_devices(cfg.shard_devices, cfg.index, cfg.workers);
+  out_.reserve(16 * 1024);
+  devices_.reserve(mine);
+  for (std::uint64_t local = 0; local < mine; ++local) {
+    const std::uint64_t ordinal = pacing::ordinal_of(local, cfg.index, cfg.workers);
+    const auto global = pacing::global_index(ordinal, cfg.shard.k, cfg.shard.n);
+    devices_.push_back(Device{device::Session(*cfg.plan, static_cast<std::uint32_t>(global)),
+                              net::TcpStream(io_.get_executor()), nullptr});
+  }
+}
+
+Worker::~Worker() = default;
+
+std::size_t Worker::device_slot_bytes() noexcept { return sizeof(Device) + 16; }
+
+void Worker::run() {
+  auto guard = boost::asio::make_work_guard(io_);
+  io_.run();
+}
+
+void Worker::post_start(TimePoint ramp_start) {
+  boost::asio::post(io_, [this, ramp_start] {
+    started_ = true;
+    ramp_start_ = ramp_start;
+    on_tick();
+  });
+}
+
+void Worker::post_phase(scenario::PhaseType type, double churn_share_per_second) {
+  boost::asio::post(io_, [this, type, churn_share_per_second] {
+    phase_ = type;
+    churn_share_ = churn_share_per_second;
+    churn_carry_ = 0.0;
+    last_churn_ = Clock::now();
+    if (quiet_) return;
+    if (type == scenario::PhaseType::Storm) drop_connected(devices_.size());
+    on_tick();
+  });
+}
+
+void Worker::post_quiesce() {
+  boost::asio::post(io_, [this] {
+    quiet_ = true;
+    for (auto& d : devices_) d.session.stop_publishing();
+  });
+}
+
+void Worker::post_collect(std::vector<std::uint64_t>* seq) {
+  boost::asio::post(io_, [this, seq] {
+    for (const auto& d : devices_) {
+      const auto i = d.session.index();
+      if (i < seq->size()) (*seq)[i] = d.session.last_sequence();
+    }
+    notify_(cfg_.index, WorkerEvent::Collected, Clock::now());
+  });
+}
+
+void Worker::post_stop(const std::vector<std::uint64_t>* seq) {
+  boost::asio::post(io_, [this, seq] {
+    if (stopping_) return;
+    quiet_ = stopping_ = true;
+    if (seq != nullptr) {
+      for (auto& d : devices_)
+        if (d.session.state() != device::State::Idle && cfg_.plan->is_subscriber(d.session.index()))
+          d.session.finalize_receive(*stats_, *seq);
+    }
+    for (std::uint32_t id = 0; id < devices_.size(); ++id) {
+      const auto st = devices_[id].session.state();
+      if (st == device::State::Idle || st == device::State::Stopped) continue;
+      call(id, [](device::Session& s, device::Context& c) { s.stop(c); });
+    }
+    check_drained();
+  });
+}
+
+void Worker::post_abort() {
+  boost::asio::post(io_, [this] {
+    quiet_ = stopping_ = true;
+    for (auto& d : devices_) close_transport(d);
+    wheel_ = TimerWheel(static_cast<std::uint32_t>(std::max<std::size_t>(1, devices_.size())));
+    timer_.cancel();
+    check_drained();
+  });
+}
+
+void Worker::post_shutdown() {
+  boost::asio::post(io_, [this] {
+    for (auto& d : devices_) close_transport(d);
+    timer_.cancel();
+    io_.stop();
+  });
+}
+
+TimerWheel::Tick Worker::tick_of(TimePoint tp) const noexcept {
+  if (tp == device::kNever) return TimerWheel::kNoTick;
+  if (tp <= epoch_) return 0;
+  // Round up: the wheel may fire late, never early.
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(tp - epoch_).count();
+  const auto per = std::chrono::duration_cast<std::chrono::nanoseconds>(kTick).count();
+  return static_cast<TimerWheel::Tick>((ns + per - 1) / per);
+}
+
+TimePoint Worker::time_of(TimerWheel::Tick t) const noexcept {
+  return epoch_ + kTick * static_cast<std::int64_t>(t);
+}
+
+void Worker::prepare(TimePoint now) {
+  ctx_.now = now;
+  ctx_.wall_ns = wall_ns_now();
+  ctx_.action = device::TransportAction::None;
+  out_.clear();
+}
+
+template <class F>
+void Worker::call(std::uint32_t id, F&& f) {
+  prepare(Clock::now());
+  f(devices_[id].session, ctx_);
+  settle(id);
+}
+
+// Carries out what the session asked for: bytes to write, transport to open or close. A
+// failure found here (open or write) goes back to the session as on_transport_down, which
+// may ask for more; the loop is bounded because each round needs a new failure.
+void Worker::settle(std::uint32_t id) {
+  Device& d = devices_[id];
+  for (int round = 0; round < 8; ++round) {
+    const auto action = ctx_.action;
+    ctx_.action = device::TransportAction::None;
+    Down down;
+    if (!out_.empty()) {
+      if (d.stream.is_open() && !d.connecting) {
+        net::error_code ec;
+        if (!send(id, ec) && action != device::TransportAction::Close) {
+          down = {true, net::is_local_limit(ec) ? device::DropReason::LocalLimit : device::DropReason::SocketError, ec};
+        }
+      }
+      out_.clear();
+    }
+    if (down.pending) {
+      close_transport(d);
+    } else if (action == device::TransportAction::Close) {
+      if (d.tail && d.stream.is_open()) {
+        d.close_after_flush = true;
+      } else {
+        close_transport(d);
+      }
+    } else if (action == device::TransportAction::Open) {
+      open_transport(id, down);
+    }
+    if (!down.pending) break;
+    prepare(Clock::now());
+    d.session.on_transport_down(ctx_, down.reason, down.ec);
+  }
+  rearm(id);
+  check_all_connected();
+  if (stopping_) check_drained();
+}
+
+bool Worker::send(std::uint32_t id, net::error_code& ec) {
+  Device& d = devices_[id];
+  if (d.tail) {
+    d.tail->insert(d.tail->end(), out_.begin(), out_.end());
+    return true;
+  }
+  std::size_t n = d.stream.write_some(out_, ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
+    ec.clear();
+    n = 0;
+  }
+  if (ec) return false;
+  if (n < out_.size()) {
+    d.tail = std::make_unique<std::vector<std::uint8_t>>(out_.begin() + static_cast<std::ptrdiff_t>(n), out_.end());
+    arm_write(id);
+  }
+  return true;
+}
+
+void Worker::open_transport(std::uint32_t id, Down& down) {
+  Device& d = devices_[id];
+  close_transport(d);
+  if (stopping_) {
+    down = {true, device::DropReason::Shutdown, boost::asio::error::operation_aborted};
+    return;
+  }
+  const std::uint64_t ordinal = pacing::ordinal_of(id, cfg_.index, cfg_.workers);
+  const auto& eps = *cfg_.endpoints;
+  const auto e = pacing::endpoint_of(ordinal, static_cast<std::uint32_t>(eps.size()));
+  const auto& srcs = *cfg_.sources;
+  const boost::asio::ip::address* src =
+      srcs.empty() ? nullptr
+                   : &srcs[pacing::source_of(ordinal, static_cast<std::uint32_t>(eps.size()),
+                                             static_cast<std::uint32_t>(srcs.size()))];
+  net::error_code ec = d.stream.open(eps[e], src);
+  if (ec) {
+    down = {true, net::is_local_limit(ec) ? device::DropReason::LocalLimit : device::DropReason::ConnectFailed, ec};
+    return;
+  }
+  ++open_sockets_;
+  d.connecting = true;
+  d.connect_deadline = static_cast<std::uint32_t>(tick_of(ctx_.now + cfg_.connect_timeout));
+  d.stream.async_connect(eps[e], [this, id, gen = d.gen](const net::error_code& err) {
+    on_connected(id, gen, err);
+  });
+}
+
+void Worker::close_transport(Device& d) {
+  if (!d.stream.is_open()) return;
+  d.stream.close();
+  --open_sockets_;
+  ++d.gen;
+  d.tail.reset();
+  d.connecting = d.read_armed = d.write_armed = d.close_after_flush = false;
+}
+
+void Worker::rearm(std::uint32_t id) {
+  Device& d = devices_[id];
+  TimerWheel::Tick at = tick_of(d.session.deadline());
+  if (d.connecting) at = std::min<TimerWheel::Tick>(at, d.connect_deadline);
+  if (at == TimerWheel::kNoTick) {
+    wheel_.cancel(id);
+    return;
+  }
+  wheel_.schedule(id, at);
+  if (at < timer_at_ && !in_tick_) arm_timer();
+}
+
+void Worker::arm_read(std::uint32_t id) {
+  Device& d = devices_[id];
+  if (d.read_armed || !d.stream.is_open()) return;
+  d.read_armed = true;
+  d.stream.async_wait_readable([this, id, gen = d.gen](const net::error_code& ec) { on_readable(id, gen, ec); });
+}
+
+void Worker::arm_write(std::uint32_t id) {
+  Device& d = devices_[id];
+  if (d.write_armed || !d.stream.is_open()) return;
+  d.write_armed = true;
+  d.stream.async_wait_writable([this, id, gen = d.gen](const net::error_code& ec) { on_writable(id, gen, ec); });
+}
+
+void Worker::on_connected(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
+  Device& d = devices_[id];
+  if (gen != d.gen || !d.connecting) return;
+  d.connecting = false;
+  const TimePoint now = Clock::now();
+  if (ec) {
+    close_transport(d);
+    const auto why = net::is_local_limit(ec) ? device::DropReason::LocalLimit : device::DropReason::ConnectFailed;
+    call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, ec); });
+    return;
+  }
+  // The start is known to the tick (1 ms) from the deadline: enough for a histogram whose
+  // interesting values are the slow tail; a sub-tick connect is recorded as 0.
+  const TimePoint began = time_of(d.connect_deadline) - cfg_.connect_timeout;
+  ctx_.stats.tcp_connect.record(now > began ? static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now - began).count()) : 0);
+  call(id, [](device::Session& s, device::Context& c) { s.on_transport_up(c); });
+  if (d.gen == gen && d.stream.is_open() && !d.close_after_flush) arm_read(id);
+}
+
+void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
+  Device& d = devices_[id];
+  if (gen != d.gen) return;
+  d.read_armed = false;
+  if (ec == boost::asio::error::operation_aborted) return;
+  for (int i = 0; i < kReadsPerWake; ++i) {
+    net::error_code rec;
+    const std::size_t n = d.stream.read_some(read_buf_, rec);
+    if (rec == boost::asio::error::would_block || rec == boost::asio::error::try_again) break;
+    if (rec || n == 0) {
+      close_transport(d);
+      const auto why = net::is_local_limit(rec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
+      const std::error_code sec = rec ? std::error_code(rec) : std::make_error_code(std::errc::connection_reset);
+      call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, sec); });
+      return;
+    }
+    call(id, [&](device::Session& s, device::Context& c) {
+      s.on_data(c, std::span<const std::uint8_t>(read_buf_.data(), n));
+    });
+    if (d.gen != gen || !d.stream.is_open()) return;
+    if (n < read_buf_.size()) break;
+  }
+  if (d.gen == gen && d.stream.is_open() && !d.close_after_flush) arm_read(id);
+}
+
+void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
+  Device& d = devices_[id];
+  if (gen != d.gen) return;
+  d.write_armed = false;
+  if (ec == boost::asio::error::operation_aborted || !d.tail) return;
+  net::error_code wec;
+  const std::size_t n = d.stream.write_some(*d.tail, wec);
+  if (wec == boost::asio::error::would_block || wec == boost::asio::error::try_again) {
+    arm_write(id);
+    return;
+  }
+  if (wec) {
+    const bool closing = d.close_after_flush;
+    close_transport(d);
+    if (!closing) {
+      const auto why = net::is_local_limit(wec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
+      call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, wec); });
+    } else if (stopping_) {
+      check_drained();
+    }
+    return;
+  }
+  d.tail->erase(d.tail->begin(), d.tail->begin() + static_cast<std::ptrdiff_t>(n));
+  if (!d.tail->empty()) {
+    arm_write(id);
+    return;
+  }
+  d.tail.reset();  // release: an idle device holds no write buffer
+  if (d.close_after_flush) {
+    close_transport(d);
+    if (stopping_) check_drained();
+  }
+}
+
+void Worker::on_wheel(std::uint32_t id) {
+  Device& d = devices_[id];
+  const TimePoint now = Clock::now();
+  if (d.connecting && tick_of(now) >= d.connect_deadline) {
+    close_transport(d);
+    const std::error_code ec = std::make_error_code(std::errc::timed_out);
+    call(id, [&](device::Session& s, device::Context& c) {
+      s.on_transport_down(c, device::DropReason::ConnectFailed, ec);
+    });
+    return;
+  }
+  if (d.session.deadline() <= now) {
+    call(id, [](device::Session& s, device::Context& c) { s.on_timer(c); });
+    return;
+  }
+  rearm(id);
+}
+
+void Worker::on_tick() {
+  const TimePoint now = Clock::now();
+  const auto t = std::chrono::duration_cast<std::chrono::milliseconds>(now - epoch_).count();
+  // One arm_timer() at the end instead of one per device re-armed while firing.
+  in_tick_ = true;
+  if (t > 0) wheel_.advance(static_cast<TimerWheel::Tick>(t), [this](std::uint32_t id) { on_wheel(id); });
+  if (started_ && !quiet_) {
+    start_due(now);
+    if (phase_ == scenario::PhaseType::Churn) churn(now);
+  }
+  in_tick_ = false;
+  arm_timer();
+}
+
+void Worker::arm_timer() {
+  TimerWheel::Tick next = wheel_.next_busy_tick();
+  if (started_ && !quiet_) {
+    if (next_start_ < devices_.size()) {
+      const auto ord = pacing::ordinal_of(next_start_, cfg_.index, cfg_.workers);
+      next = std::min(next, tick_of(ramp_start_ + pacing::start_offset(ord, cfg_.connect_rate)));
+    }
+    if (phase_ == scenario::PhaseType::Churn && churn_share_ > 0)
+      next = std::min(next, tick_of(last_churn_ + kChurnPeriod));
+  }
+  if (next == TimerWheel::kNoTick || next == timer_at_) return;
+  timer_at_ = next;
+  timer_.expires_at(time_of(next));
+  timer_.async_wait([this, g = ++timer_gen_](const net::error_code& ec) {
+    if (ec || g != timer_gen_) return;
+    timer_at_ = TimerWheel::kNoTick;
+    on_tick();
+  });
+}
+
+void Worker::start_due(TimePoint now) {
+  std::uint64_t started = 0;
+  while (next_start_ < devices_.size() && started < kStartsPerTick) {
+    const auto ord = pacing::ordinal_of(next_start_, cfg_.index, cfg_.workers);
+    if (ramp_start_ + pacing::start_offset(ord, cfg_.connect_rate) > now) break;
+    const auto id = static_cast<std::uint32_t>(next_start_++);
+    call(id, [](device::Session& s, device::Context& c) { s.start(c); });
+    ++started;
+  }
+  if (started == kStartsPerTick && next_start_ < devices_.size()) {
+    // Behind schedule (all-at-once or a stalled thread): come back at once, after I/O.
+    boost::asio::post(io_, [this] {
+      if (!quiet_) start_due(Clock::now());
+      arm_timer();
+    });
+  }
+}
+
+void Worker::churn(TimePoint now) {
+  if (now < last_churn_ + kChurnPeriod) return;
+  const double dt = std::chrono::duration<double>(now - last_churn_).count();
+  last_churn_ = now;
+  const auto connected = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ctx_.stats.connected.load()));
+  drop_connected(pacing::churn_quota(churn_share_, connected, dt, churn_carry_));
+}
+
+// Drops up to `limit` Connected devices, continuing round-robin from the last one dropped
+// so churn spreads over the whole fleet.
+void Worker::drop_connected(std::uint64_t limit) {
+  const std::uint64_t n = devices_.size();
+  for (std::uint64_t seen = 0; seen < n && limit > 0; ++seen) {
+    const auto id = static_cast<std::uint32_t>(churn_cursor_);
+    churn_cursor_ = (churn_cursor_ + 1) % n;
+    if (devices_[id].session.state() != device::State::Connected) continue;
+    call(id, [](device::Session& s, device::Context& c) { s.drop(c); });
+    --limit;
+  }
+}
+
+void Worker::check_all_connected() {
+  if (all_connected_sent_ || devices_.empty()) return;
+  if (ctx_.stats.connected.load() < static_cast<std::int64_t>(devices_.size())) return;
+  all_connected_sent_ = true;
+  notify_(cfg_.index, WorkerEvent::AllConnected, Clock::now());
+}
+
+void Worker::check_drained() {
+  if (drained_sent_ || open_sockets_ != 0) return;
+  drained_sent_ = true;
+  notify_(cfg_.index, WorkerEvent::Drained, Clock::now());
+}
+
+}  // namespace fleetload::engine

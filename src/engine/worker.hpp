@@ -1,0 +1,160 @@
+// One worker thread: an io_context, the devices pinned to it, their sockets and timers.
+//
+// As h2load's Worker owns its Clients, a Worker owns a slice of the shard's devices for
+// the whole run. Everything here runs on the worker's own thread except the post_*()
+// entry points (which only post) and stats() (readable from any thread by design).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "device/session.hpp"
+#include "device/stats.hpp"
+#include "engine/timer_wheel.hpp"
+#include "net/tcp_stream.hpp"
+#include "scenario/scenario.hpp"
+
+namespace fleetload::device { class FleetPlan; }
+
+namespace fleetload::engine {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct WorkerConfig {
+  std::uint32_t index = 0;    // this worker
+  std::uint32_t workers = 1;  // W
+  std::uint64_t shard_devices = 0;  // m: ordinals 0..m-1 of the shard
+  scenario::Shard shard;            // k/n: global index = k + ordinal * n
+  const device::FleetPlan* plan = nullptr;
+  const std::vector<net::tcp::endpoint>* endpoints = nullptr;
+  const std::vector<boost::asio::ip::address>* sources = nullptr;  // empty = OS chooses
+  double connect_rate = 0.0;  // this shard's devices per second (0 = all at once)
+  std::chrono::milliseconds connect_timeout{5000};
+  std::uint64_t rng_seed = 1;
+};
+
+// What a worker tells the control thread (called on the worker thread; the receiver posts).
+enum class WorkerEvent : std::uint8_t {
+  AllConnected,  // every device of this worker is Connected (first time only)
+  Collected,     // post_collect() done: its devices' last sequence numbers are written
+  Drained,       // after post_stop(): no socket is open any more
+};
+
+class Worker {
+ public:
+  using Notify = std::function<void(std::uint32_t worker, WorkerEvent, TimePoint)>;
+
+  Worker(const WorkerConfig& cfg, Notify notify);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Thread body: runs the io_context until post_shutdown().
+  void run();
+
+  // From the control thread.
+  void post_start(TimePoint ramp_start);
+  void post_phase(scenario::PhaseType type, double churn_share_per_second);
+  // Graceful end, in three steps driven by the control thread:
+  // quiesce: no new starts or churn, every session stops publishing (in-flight acks and
+  //   deliveries may still arrive);
+  // collect: write each device's last_sequence() into seq[fleet index], then Collected;
+  // stop: subscribers finalize loss against `seq` (may be null), session.stop() everywhere
+  //   (DISCONNECT normal), then Drained once every socket is closed.
+  void post_quiesce();
+  void post_collect(std::vector<std::uint64_t>* seq);
+  void post_stop(const std::vector<std::uint64_t>* seq);
+  void post_abort();     // close every socket now
+  void post_shutdown();  // leave run()
+
+  const device::ThreadStats& stats() const noexcept { return *stats_; }
+  // Fixed bytes per device in the engine (slot incl. Session handle and socket, wheel node);
+  // the session's own heap and the kernel/reactor state come on top.
+  static std::size_t device_slot_bytes() noexcept;
+  std::uint64_t device_count() const noexcept { return devices_.size(); }
+
+ private:
+  struct Device {
+    device::Session session;
+    net::TcpStream stream;
+    std::unique_ptr<std::vector<std::uint8_t>> tail;  // unsent bytes; null when drained
+    std::uint32_t gen = 0;               // bumps on close: stale handlers see a mismatch
+    std::uint32_t connect_deadline = 0;  // wheel tick while connecting
+    bool connecting = false;
+    bool read_armed = false;
+    bool write_armed = false;
+    bool close_after_flush = false;
+  };
+  struct Down {
+    bool pending = false;
+    device::DropReason reason = device::DropReason::None;
+    net::error_code ec;
+  };
+
+  TimerWheel::Tick tick_of(TimePoint tp) const noexcept;
+  TimePoint time_of(TimerWheel::Tick t) const noexcept;
+  void prepare(TimePoint now);
+  // Runs f(session, ctx) for device id and carries out what the session asked for.
+  template <class F>
+  void call(std::uint32_t id, F&& f);
+  void settle(std::uint32_t id);
+  bool send(std::uint32_t id, net::error_code& ec);
+  void open_transport(std::uint32_t id, Down& down);
+  void close_transport(Device& d);
+  void rearm(std::uint32_t id);
+  void arm_read(std::uint32_t id);
+  void arm_write(std::uint32_t id);
+  void on_connected(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  void on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  void on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  void on_wheel(std::uint32_t id);
+  void on_tick();
+  void arm_timer();
+  void start_due(TimePoint now);
+  void churn(TimePoint now);
+  void drop_connected(std::uint64_t limit);
+  void check_all_connected();
+  void check_drained();
+
+  WorkerConfig cfg_;
+  Notify notify_;
+  boost::asio::io_context io_;
+  boost::asio::steady_timer timer_;
+  std::unique_ptr<device::ThreadStats> stats_;
+  std::vector<std::uint8_t> out_;
+  std::vector<std::uint8_t> read_buf_;
+  device::Context ctx_;
+  std::vector<Device> devices_;
+  TimerWheel wheel_;
+  TimePoint epoch_;
+  TimerWheel::Tick timer_at_ = TimerWheel::kNoTick;
+  std::uint64_t timer_gen_ = 0;
+  bool in_tick_ = false;
+
+  // Ramp.
+  bool started_ = false;
+  TimePoint ramp_start_{};
+  std::uint64_t next_start_ = 0;  // local id of the next device to start
+
+  // Phases.
+  scenario::PhaseType phase_ = scenario::PhaseType::Ramp;
+  double churn_share_ = 0.0;
+  double churn_carry_ = 0.0;
+  TimePoint last_churn_{};
+  std::uint64_t churn_cursor_ = 0;
+
+  std::uint64_t open_sockets_ = 0;
+  bool quiet_ = false;     // no new starts, no churn
+  bool stopping_ = false;  // no new transports either
+  bool drained_sent_ = false;
+  bool all_connected_sent_ = false;
+};
+
+}  // namespace fleetload::engine

@@ -1,0 +1,132 @@
+// Limit arithmetic: refusals carry needed/available numbers and advice; phases resolve.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "engine/limits.hpp"
+#include "engine/phases.hpp"
+#include "net/tcp_stream.hpp"
+
+namespace fleetload::engine {
+namespace {
+
+SystemLimits box() {
+  SystemLimits s;
+  s.nofile_soft = s.nofile_hard = 20000;
+  s.port_low = 32768;
+  s.port_high = 60999;  // 28232 ports
+  return s;
+}
+
+TEST(EngineLimits, FleetWithinLimitsPasses) {
+  FleetShape f{.devices = 19000, .fleet_devices = 19000, .shard_count = 1, .source_addresses = 0, .endpoints = 1};
+  EXPECT_TRUE(check_limits(f, box()).empty());
+}
+
+TEST(EngineLimits, TooManyDescriptorsIsRefusedWithTheArithmeticAndShardAdvice) {
+  FleetShape f{.devices = 100000, .fleet_devices = 100000, .shard_count = 1, .source_addresses = 4, .endpoints = 1};
+  auto problems = check_limits(f, box());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].needed, 100000 + kDescriptorMargin);
+  EXPECT_EQ(problems[0].available, 20000u);
+  const std::string text = problems[0].format();
+  EXPECT_NE(text.find("need 100064, have 20000"), std::string::npos) << text;
+  EXPECT_NE(text.find("--shard K/6"), std::string::npos) << text;  // 100000 / 19936 -> 6
+}
+
+TEST(EngineLimits, TooManyConnectionsPerSourceEndpointPairIsRefused) {
+  SystemLimits s = box();
+  s.nofile_soft = s.nofile_hard = 1'000'000;
+  FleetShape f{.devices = 100000, .fleet_devices = 100000, .shard_count = 1, .source_addresses = 0, .endpoints = 1};
+  auto problems = check_limits(f, s);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].needed, 100000u);
+  EXPECT_EQ(problems[0].available, 28232u);
+  EXPECT_NE(problems[0].advice.find("at least 4 fleet.source_addresses"), std::string::npos) << problems[0].advice;
+  // Four source addresses spread 25000 per pair: fits.
+  f.source_addresses = 4;
+  EXPECT_TRUE(check_limits(f, s).empty());
+  // So do two endpoints with two sources.
+  f.source_addresses = 2;
+  f.endpoints = 2;
+  EXPECT_TRUE(check_limits(f, s).empty());
+}
+
+TEST(EngineLimits, MoreThanHalfThePortRangePerPairWarnsWithoutRefusing) {
+  SystemLimits s = box();
+  FleetShape f{.devices = 19000, .fleet_devices = 19000, .shard_count = 1, .source_addresses = 0, .endpoints = 1};
+  EXPECT_TRUE(check_limits(f, s).empty());
+  auto w = limit_warnings(f, s);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("19000 connections per (source address, endpoint)"), std::string::npos) << w[0];
+  f.source_addresses = 2;
+  EXPECT_TRUE(limit_warnings(f, s).empty());
+}
+
+TEST(EngineLimits, BusiestPairRoundsUp) {
+  EXPECT_EQ(max_devices_per_pair(10, 3, 1), 4u);
+  EXPECT_EQ(max_devices_per_pair(10, 0, 0), 10u);
+  EXPECT_EQ(max_devices_per_pair(12, 2, 3), 2u);
+}
+
+TEST(EngineLimits, ReadingSystemLimitsRaisesSoftToHard) {
+  const auto s = read_system_limits();
+  EXPECT_EQ(s.nofile_soft, s.nofile_hard);
+  EXPECT_GT(s.ports(), 0u);
+  EXPECT_GT(current_rss_bytes(), 0u);
+}
+
+TEST(EngineLimits, LocalLimitErrorsAreToldApartFromBrokerFailures) {
+  auto sys = [](int e) { return net::error_code(e, boost::system::system_category()); };
+  for (int e : {EMFILE, ENFILE, EADDRNOTAVAIL, EADDRINUSE, ENOBUFS})
+    EXPECT_EQ(net::classify(sys(e)), net::FailureSide::Local) << e;
+  for (int e : {ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, EPIPE})
+    EXPECT_EQ(net::classify(sys(e)), net::FailureSide::Remote) << e;
+  EXPECT_EQ(net::classify(boost::asio::error::eof), net::FailureSide::Remote);
+}
+
+TEST(EnginePhases, NoPhasesMeansRampThenSteadyToTheEnd) {
+  auto p = plan_phases({}, std::chrono::milliseconds(60000), 19000, 2000.0);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].type, scenario::PhaseType::Ramp);
+  EXPECT_EQ(p[0].end.count(), 9500);
+  EXPECT_EQ(p[1].type, scenario::PhaseType::Steady);
+  EXPECT_EQ(p[1].start.count(), 9500);
+  EXPECT_EQ(p[1].end.count(), 60000);
+}
+
+TEST(EnginePhases, PhasesAreCutToTheRunDuration) {
+  scenario::Phase a;
+  a.name = "up";
+  a.type = scenario::PhaseType::Ramp;
+  a.duration = std::chrono::milliseconds(10000);
+  scenario::Phase b;
+  b.name = "churny";
+  b.type = scenario::PhaseType::Churn;
+  b.duration = std::chrono::milliseconds(30000);
+  b.churn_share_per_second = 0.01;
+  scenario::Phase c;
+  c.name = "never";
+  c.type = scenario::PhaseType::Steady;
+  c.duration = std::chrono::milliseconds(10000);
+  auto p = plan_phases({a, b, c}, std::chrono::milliseconds(25000), 100, 10.0);
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[1].name, "churny");
+  EXPECT_EQ(p[1].end.count(), 25000);
+  EXPECT_DOUBLE_EQ(p[1].churn_share_per_second, 0.01);
+}
+
+TEST(EnginePhases, ShardConnectRateSplitsTheFleetRate) {
+  scenario::Scenario s;
+  s.fleet.connect_rate.per_second = 6000;
+  s.fleet.shard = {2, 6};
+  EXPECT_DOUBLE_EQ(shard_connect_rate(s), 1000.0);
+  scenario::Phase r;
+  r.type = scenario::PhaseType::Ramp;
+  r.connect_rate = scenario::Rate{600};
+  s.phases = {r};
+  EXPECT_DOUBLE_EQ(shard_connect_rate(s), 100.0);
+}
+
+}  // namespace
+}  // namespace fleetload::engine
