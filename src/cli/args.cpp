@@ -1,0 +1,245 @@
+// The argv parser and help texts of `fleetload`.
+#include "cli/args.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace fleetload::cli {
+
+namespace {
+
+constexpr std::string_view kExitCodes =
+    "Exit codes:\n"
+    "  0  ok: the run finished and every threshold passed (or none was set)\n"
+    "  1  thresholds breached (the report says which)\n"
+    "  2  bad input: scenario file, arguments, or a preflight refusal (limits)\n"
+    "  3  runtime failure: the run could not produce results\n"
+    "An interrupted run (SIGINT/SIGTERM) still writes its report and exits with the\n"
+    "thresholds verdict on what ran (0 or 1), or 3 when it could not produce results.\n";
+
+bool is_help(std::string_view a) { return a == "--help" || a == "-h"; }
+
+std::optional<CommandKind> command_of(std::string_view name) {
+  if (name == "run") return CommandKind::Run;
+  if (name == "validate") return CommandKind::Validate;
+  if (name == "version") return CommandKind::Version;
+  if (name == "help") return CommandKind::Help;
+  return std::nullopt;
+}
+
+const char* name_of(CommandKind k) {
+  switch (k) {
+    case CommandKind::Run: return "run";
+    case CommandKind::Validate: return "validate";
+    case CommandKind::Version: return "version";
+    case CommandKind::Help: return "help";
+  }
+  return "?";
+}
+
+std::uint32_t parse_u32(std::string_view text, std::string_view what) {
+  std::uint32_t v = 0;
+  const auto* end = text.data() + text.size();
+  auto [p, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || p != end) {
+    throw ArgError(std::string(what) + ": expected a whole number, got \"" + std::string(text) + "\"");
+  }
+  return v;
+}
+
+// Walks the options after the command name. Options take their value either as the next
+// argument ("--set k=v") or after '=' ("--set=k=v").
+class OptionReader {
+ public:
+  OptionReader(const std::vector<std::string>& argv, std::size_t first, CommandKind cmd)
+      : argv_(argv), i_(first), cmd_(cmd) {}
+
+  bool done() const { return i_ >= argv_.size(); }
+  const std::string& peek() const { return argv_[i_]; }
+  std::string next() { return argv_[i_++]; }
+
+  // When the current argument is `--name` or `--name=value`, consumes it and returns the
+  // value; nullopt when it is another argument.
+  std::optional<std::string> value_of(std::string_view name) {
+    const std::string& a = argv_[i_];
+    if (a == name) {
+      if (i_ + 1 >= argv_.size()) {
+        throw ArgError(std::string(name_of(cmd_)) + ": " + std::string(name) + " needs a value");
+      }
+      i_ += 2;
+      return argv_[i_ - 1];
+    }
+    if (a.size() > name.size() && a.compare(0, name.size(), name) == 0 && a[name.size()] == '=') {
+      ++i_;
+      return a.substr(name.size() + 1);
+    }
+    return std::nullopt;
+  }
+
+ private:
+  const std::vector<std::string>& argv_;
+  std::size_t i_;
+  CommandKind cmd_;
+};
+
+void check_override(const std::string& kv) {
+  const auto eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw ArgError("--set: expected path=value (e.g. fleet.devices=5000), got \"" + kv + "\"");
+  }
+}
+
+}  // namespace
+
+ShardArg parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  if (slash == std::string::npos) {
+    throw ArgError("--shard: expected K/N (e.g. 0/4, shard K of N, counting from 0), got \"" + text + "\"");
+  }
+  ShardArg s;
+  s.k = parse_u32(std::string_view(text).substr(0, slash), "--shard K");
+  s.n = parse_u32(std::string_view(text).substr(slash + 1), "--shard N");
+  if (s.n == 0) throw ArgError("--shard: N must be at least 1, got \"" + text + "\"");
+  if (s.k >= s.n) {
+    throw ArgError("--shard: K must be below N (shards are numbered 0..N-1), got \"" + text + "\"");
+  }
+  return s;
+}
+
+Command parse_args(int argc, const char* const* argv) {
+  std::vector<std::string> v;
+  for (int i = 0; i < argc; ++i) v.emplace_back(argv[i]);
+  return parse_args(v);
+}
+
+Command parse_args(const std::vector<std::string>& argv) {
+  Command c;
+  if (argv.size() < 2) return c;  // global help
+  const std::string& first = argv[1];
+  if (is_help(first)) return c;
+  if (first == "--version") {
+    c.kind = CommandKind::Version;
+    return c;
+  }
+  const auto kind = command_of(first);
+  if (!kind) {
+    if (!first.empty() && first[0] == '-') throw ArgError("unknown option \"" + first + "\" (see fleetload --help)");
+    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, version, help");
+  }
+  c.kind = *kind;
+
+  if (c.kind == CommandKind::Help) {
+    if (argv.size() > 3) throw ArgError("help: takes at most one command name");
+    if (argv.size() == 3) {
+      const auto topic = command_of(argv[2]);
+      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, version");
+      c.help_topic = argv[2];
+    }
+    return c;
+  }
+
+  OptionReader r(argv, 2, c.kind);
+  while (!r.done()) {
+    if (is_help(r.peek())) {
+      c.help_topic = name_of(c.kind);
+      c.kind = CommandKind::Help;
+      return c;
+    }
+    if (c.kind == CommandKind::Version) {
+      throw ArgError("version: unexpected argument \"" + r.peek() + "\"");
+    }
+    if (auto v = r.value_of("--set")) {
+      check_override(*v);
+      c.overrides.push_back(*v);
+    } else if (auto v = r.value_of("--shard")) {
+      c.shard = parse_shard(*v);
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--duration"))) {
+      if (v->empty()) throw ArgError("--duration: expected a duration like 30s or 5m");
+      c.duration = *v;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--report"))) {
+      if (v->empty()) throw ArgError("--report: expected a file path");
+      c.report_path = *v;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--threads"))) {
+      c.threads = parse_u32(*v, "--threads");
+      if (*c.threads == 0) throw ArgError("--threads: must be at least 1");
+    } else if (c.kind == CommandKind::Run && r.peek() == "--no-progress") {
+      r.next();
+      c.progress = false;
+    } else if (!r.peek().empty() && r.peek()[0] == '-' && r.peek() != "-") {
+      throw ArgError(std::string(name_of(c.kind)) + ": unknown option \"" + r.peek() +
+                     "\" (see fleetload " + name_of(c.kind) + " --help)");
+    } else if (c.scenario_path.empty()) {
+      c.scenario_path = r.next();
+    } else {
+      throw ArgError(std::string(name_of(c.kind)) + ": more than one scenario file (\"" +
+                     c.scenario_path + "\" and \"" + r.peek() + "\")");
+    }
+  }
+  if ((c.kind == CommandKind::Run || c.kind == CommandKind::Validate) && c.scenario_path.empty()) {
+    throw ArgError(std::string(name_of(c.kind)) + ": missing the scenario file (fleetload " +
+                   name_of(c.kind) + " SCENARIO.yaml)");
+  }
+  return c;
+}
+
+std::string global_help() {
+  std::string h =
+      "fleetload: simulate a fleet of MQTT devices against a broker and measure it.\n"
+      "\n"
+      "Usage:\n"
+      "  fleetload run SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
+      "                [--report FILE] [--threads N] [--no-progress]\n"
+      "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N]\n"
+      "  fleetload version\n"
+      "  fleetload help [COMMAND] | fleetload COMMAND --help\n"
+      "\n"
+      "Commands:\n"
+      "  run       run the scenario; live progress on stderr, summary on stdout, JSON report\n"
+      "  validate  check the scenario and print it resolved (defaults filled, secrets masked)\n"
+      "  version   print the version\n"
+      "\n";
+  h += kExitCodes;
+  return h;
+}
+
+std::string command_help(CommandKind kind) {
+  std::string h;
+  switch (kind) {
+    case CommandKind::Run:
+      h = "Usage: fleetload run SCENARIO [options]\n"
+          "\n"
+          "Runs the scenario against its target. Progress once a second on stderr, a summary\n"
+          "table on stdout at the end, and a JSON report (--report or run.report).\n"
+          "\n"
+          "Options:\n"
+          "  --set PATH=VALUE  override a scenario field, e.g. --set fleet.devices=5000\n"
+          "                    --set target.endpoint=broker.local (repeatable, applied in order)\n"
+          "  --shard K/N       run only devices with index % N == K (K counts from 0)\n"
+          "  --duration D      bound the run, e.g. 30s, 5m (same as --set run.duration=D)\n"
+          "  --report FILE     write the JSON report to FILE (overrides run.report)\n"
+          "  --threads N       worker threads (default: one per core)\n"
+          "  --no-progress     no live progress on stderr\n"
+          "\n"
+          "Signals: the first SIGINT/SIGTERM stops the run cleanly (DISCONNECT from every\n"
+          "device); a second one stops at once. The report is written in both cases.\n"
+          "\n";
+      h += kExitCodes;
+      return h;
+    case CommandKind::Validate:
+      h = "Usage: fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N]\n"
+          "\n"
+          "Reads and checks the scenario exactly as `run` would, then prints it resolved\n"
+          "(every default filled in, secrets shown as ***) on stdout and any warnings (for\n"
+          "example AWS IoT Core limits) on stderr. Nothing connects.\n"
+          "\n"
+          "Exit codes: 0 valid, 2 invalid (each problem as file:line:col: field: message).\n";
+      return h;
+    case CommandKind::Version:
+      return "Usage: fleetload version\n\nPrints the fleetload version.\n";
+    case CommandKind::Help:
+      return global_help();
+  }
+  return global_help();
+}
+
+}  // namespace fleetload::cli

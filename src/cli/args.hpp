@@ -1,0 +1,58 @@
+// Command-line parsing for `fleetload`: a small hand-rolled argv parser with clear errors.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fleetload::cli {
+
+// Exit codes, documented in `fleetload --help` and docs/cli.md.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitThresholdsBreached = 1,
+  kExitBadInput = 2,      // scenario, arguments, or a preflight refusal
+  kExitRuntimeFailure = 3,
+};
+
+enum class CommandKind { Help, Version, Run, Validate };
+
+struct ShardArg {
+  std::uint32_t k = 0;
+  std::uint32_t n = 1;
+};
+
+// What the user asked for, before the scenario is read.
+struct Command {
+  CommandKind kind = CommandKind::Help;
+  // For Help: the command whose help was asked ("" = global help).
+  std::string help_topic;
+  std::string scenario_path;
+  std::vector<std::string> overrides;  // "path=value", in the order given
+  std::optional<ShardArg> shard;
+  std::optional<std::string> duration;  // human units, applied as run.duration
+  std::optional<std::string> report_path;
+  std::optional<std::uint32_t> threads;
+  bool progress = true;
+};
+
+// A usage error: the message names the argument and what is allowed; exit code 2.
+class ArgError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parses argv (argv[0] is the program name). Throws ArgError.
+Command parse_args(const std::vector<std::string>& argv);
+Command parse_args(int argc, const char* const* argv);
+
+// "K/N" with 0 <= K < N, N >= 1. Throws ArgError naming the value.
+ShardArg parse_shard(const std::string& text);
+
+// Help texts (stdout for --help).
+std::string global_help();
+std::string command_help(CommandKind kind);
+
+}  // namespace fleetload::cli

@@ -1,0 +1,163 @@
+// The `fleetload` commands and the top-level dispatch with exit codes.
+#include "cli/commands.hpp"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <optional>
+
+#include "cli/progress.hpp"
+#include "cli/report_builder.hpp"
+#include "cli/signals.hpp"
+#include "engine/engine.hpp"
+#include "metrics/report_json.hpp"
+#include "metrics/report_text.hpp"
+#include "scenario/scenario.hpp"
+#include "scenario/units.hpp"
+
+namespace fleetload::cli {
+
+namespace {
+
+// Reads the scenario as both run and validate see it: overrides, then the shard.
+scenario::Scenario load(const Command& cmd) {
+  scenario::Scenario s = scenario::load_scenario(cmd.scenario_path, cmd.overrides);
+  if (cmd.shard) s.fleet.shard = scenario::Shard{cmd.shard->k, cmd.shard->n};
+  return s;
+}
+
+void print_warnings(const scenario::Scenario& s) {
+  for (const auto& w : scenario::warnings(s)) std::fprintf(stderr, "warning: %s\n", w.c_str());
+}
+
+const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "signal"; }
+
+}  // namespace
+
+int validate_command(const Command& cmd) {
+  const scenario::Scenario s = load(cmd);
+  std::fputs(scenario::to_yaml(s, /*mask_secrets=*/true).c_str(), stdout);
+  std::fflush(stdout);
+  print_warnings(s);
+  // The limits of this machine do not make the file invalid (it may run elsewhere, or in
+  // shards), but say now what `run` would refuse here.
+  for (const auto& p : engine::preflight(s)) {
+    std::fprintf(stderr, "warning: `run` would refuse on this machine: %s\n", p.format().c_str());
+  }
+  std::fprintf(stderr, "%s: valid\n", cmd.scenario_path.c_str());
+  return kExitOk;
+}
+
+int run_command(const Command& cmd) {
+  scenario::Scenario s = load(cmd);
+  engine::RunOptions options;
+  if (cmd.duration) {
+    const auto d = scenario::parse_duration(*cmd.duration);
+    if (!d || d->count() == 0) {
+      throw ArgError("--duration: expected a positive duration like 30s, 5m or 1h30m, got \"" + *cmd.duration + "\"");
+    }
+    s.run.duration = *d;
+    options.duration = *d;
+  }
+  if (cmd.threads) options.threads = *cmd.threads;
+  std::optional<std::filesystem::path> report_path = s.run.report;
+  if (cmd.report_path) report_path = *cmd.report_path;
+  print_warnings(s);
+
+  const auto problems = engine::preflight(s);
+  if (!problems.empty()) {
+    std::fprintf(stderr, "fleetload: refusing to start: this machine cannot hold the fleet as configured\n");
+    for (const auto& p : problems) std::fprintf(stderr, "  %s\n", p.format().c_str());
+    return kExitBadInput;
+  }
+
+  ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, publish_target_per_s(s));
+  if (cmd.progress) options.on_progress = [&printer](const engine::Progress& p) { printer.print(p); };
+
+  std::optional<engine::Engine> eng;
+  try {
+    eng.emplace(s, std::move(options));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleetload: cannot start: %s\n", e.what());
+    return kExitBadInput;
+  }
+  const std::string started_at = utc_now_iso8601();
+  // Declared after the engine so the watcher stops before the engine is destroyed, and
+  // kept until the report is written so a late signal cannot kill the process mid-write.
+  SignalWatcher watcher([&eng, &printer](int signo, int n) {
+    printer.finish();
+    if (n == 1) {
+      std::fprintf(stderr, "fleetload: %s: stopping (DISCONNECT from every device); send it again to stop at once\n",
+                   signal_name(signo));
+      eng->request_stop(false);
+    } else {
+      std::fprintf(stderr, "fleetload: %s again: stopping now\n", signal_name(signo));
+      eng->request_stop(true);
+    }
+  });
+  engine::RunResult result = eng->run();
+  // The engine only saw request_stop(); name what the user did.
+  if (watcher.count() > 0 && result.exit_reason == engine::ExitReason::Interrupted) {
+    result.failure = signal_name(watcher.first_signal());
+    if (watcher.count() > 1) result.failure += " twice: stopped at once";
+  }
+  printer.finish();
+
+  const metrics::RunReport report = build_run_report(result, s, started_at);
+  std::fputs(metrics::format_summary(report).c_str(), stdout);
+  std::fflush(stdout);
+  int code = report.thresholds_passed ? kExitOk : kExitThresholdsBreached;
+  if (result.exit_reason == engine::ExitReason::RuntimeFailure) {
+    std::fprintf(stderr, "fleetload: the run failed: %s\n", result.failure.c_str());
+    code = kExitRuntimeFailure;
+  }
+  if (report_path) {
+    try {
+      metrics::write_json_report(report, *report_path);
+      std::fprintf(stderr, "fleetload: report written to %s\n", report_path->c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fleetload: %s\n", e.what());
+      code = kExitRuntimeFailure;
+    }
+  }
+  return code;
+}
+
+int version_command() {
+  std::printf("fleetload %s\n", fleetload_version());
+  return kExitOk;
+}
+
+int help_command(const Command& cmd) {
+  if (cmd.help_topic == "run") std::fputs(command_help(CommandKind::Run).c_str(), stdout);
+  else if (cmd.help_topic == "validate") std::fputs(command_help(CommandKind::Validate).c_str(), stdout);
+  else if (cmd.help_topic == "version") std::fputs(command_help(CommandKind::Version).c_str(), stdout);
+  else std::fputs(global_help().c_str(), stdout);
+  return kExitOk;
+}
+
+int fleetload_main(int argc, const char* const* argv) {
+  try {
+    const Command cmd = parse_args(argc, argv);
+    switch (cmd.kind) {
+      case CommandKind::Help: return help_command(cmd);
+      case CommandKind::Version: return version_command();
+      case CommandKind::Validate: return validate_command(cmd);
+      case CommandKind::Run: return run_command(cmd);
+    }
+  } catch (const ArgError& e) {
+    std::fprintf(stderr, "fleetload: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const scenario::ScenarioError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fleetload: %s\n", e.what());
+    return kExitRuntimeFailure;
+  }
+  return kExitRuntimeFailure;
+}
+
+}  // namespace fleetload::cli

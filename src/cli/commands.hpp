@@ -1,0 +1,16 @@
+// The `fleetload` commands: run, validate, version, help. Each returns the process exit code.
+#pragma once
+
+#include "cli/args.hpp"
+
+namespace fleetload::cli {
+
+int run_command(const Command& cmd);
+int validate_command(const Command& cmd);
+int version_command();
+int help_command(const Command& cmd);
+
+// Parses argv and dispatches; prints usage errors on stderr. The whole of main().
+int fleetload_main(int argc, const char* const* argv);
+
+}  // namespace fleetload::cli

@@ -1,0 +1,86 @@
+// From engine::RunResult and the scenario to the report model the writers share.
+#include "cli/report_builder.hpp"
+
+#include <ctime>
+
+namespace fleetload::cli {
+
+const char* fleetload_version() noexcept { return FLEETLOAD_VERSION; }
+
+std::string utc_now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+metrics::RunReport build_run_report(const engine::RunResult& res, const scenario::Scenario& s,
+                                    const std::string& started_at_utc) {
+  metrics::RunReport r;
+  r.fleetload_version = fleetload_version();
+  r.scenario_name = s.name;
+  r.scenario_source = s.source;
+  r.scenario_yaml = scenario::to_yaml(s, /*mask_secrets=*/true);
+  r.started_at_utc = started_at_utc;
+  r.protocol = s.target.protocol;
+  r.shard_k = s.fleet.shard.k;
+  r.shard_n = s.fleet.shard.n;
+
+  r.exit_reason = engine::to_string(res.exit_reason);
+  r.failure = res.failure;
+  r.devices = res.devices;
+  r.threads = res.threads;
+  r.peak_connected = res.peak_connected;
+  // The engine stops every device at the end (the final gauge reads 0) and keeps sampling
+  // while it stops; the fleet as it stood is the last sample taken before the stop, which
+  // is when the last phase closed.
+  const double stop_s = res.phases.empty() ? res.wall.count() : res.phases.back().end.count();
+  for (const auto& x : res.series) {
+    if (x.t.count() > stop_s) break;
+    r.connected_at_end = static_cast<std::int64_t>(x.connected);
+  }
+  if (res.time_to_all_connected) r.time_to_all_connected_s = res.time_to_all_connected->count();
+
+  r.stats = res.stats;
+  for (const auto& p : res.phases) {
+    metrics::PhaseReport pr;
+    pr.name = p.name;
+    pr.type = p.type;
+    pr.start_s = p.start.count();
+    pr.end_s = p.end.count();
+    pr.publish_rate = metrics::rate_figure(p.requested_publish_rate, p.achieved_publish_rate);
+    pr.stats = p.stats;
+    r.phases.push_back(std::move(pr));
+  }
+  for (const auto& x : res.series) {
+    r.series.push_back({x.t.count(), x.connected, x.connects_per_s, x.publishes_per_s, x.receives_per_s, x.errors,
+                        x.local_limit_errors});
+  }
+  r.publish_rate = metrics::rate_figure(res.requested_publish_rate, res.achieved_publish_rate);
+  r.books = metrics::message_books(res.stats);
+  r.local_limit_errors = res.local_limit_errors;
+  r.broker_errors = res.broker_errors;
+
+  auto& c = r.cost;
+  c.wall_s = res.wall.count();
+  c.cpu_user_s = res.cpu_user.count();
+  c.cpu_system_s = res.cpu_system.count();
+  const auto& st = res.stats;
+  c.messages = st.publishes_sent[0] + st.publishes_sent[1] + st.publishes_sent[2] + st.messages_received;
+  if (c.messages > 0) c.cpu_s_per_100k_messages = (c.cpu_user_s + c.cpu_system_s) * 100000.0 / static_cast<double>(c.messages);
+  c.peak_rss_bytes = res.peak_rss_bytes;
+  if (res.devices > 0) c.peak_rss_per_device_bytes = static_cast<double>(res.peak_rss_bytes) / static_cast<double>(res.devices);
+  c.rss_before_devices = res.rss_before_devices;
+  c.rss_all_connected = res.rss_all_connected;
+  if (res.devices > 0 && res.rss_all_connected > res.rss_before_devices) {
+    c.rss_per_connected_device_bytes =
+        static_cast<double>(res.rss_all_connected - res.rss_before_devices) / static_cast<double>(res.devices);
+  }
+
+  metrics::evaluate_thresholds(s.thresholds, r);
+  return r;
+}
+
+}  // namespace fleetload::cli

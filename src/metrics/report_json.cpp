@@ -1,0 +1,255 @@
+// Turning a RunReport into the JSON report document (Boost.JSON) and writing it to a file.
+#include "metrics/report_json.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace fleetload::metrics {
+
+namespace json = boost::json;
+
+namespace {
+
+const char* phase_type_name(scenario::PhaseType t) { return scenario::to_string(t); }
+
+json::object histogram_json(const device::HistogramSnapshot& h, bool with_buckets) {
+  const Percentiles p = percentiles_of(h);
+  json::object o;
+  o["count"] = p.count;
+  o["min_ms"] = p.min_ms;
+  o["mean_ms"] = p.mean_ms;
+  o["p50_ms"] = p.p50_ms;
+  o["p90_ms"] = p.p90_ms;
+  o["p99_ms"] = p.p99_ms;
+  o["p99_9_ms"] = p.p999_ms;
+  o["max_ms"] = p.max_ms;
+  if (with_buckets) {
+    // Sparse buckets [lowest_ns, highest_ns, count] let readers compute any quantile.
+    json::array b;
+    h.for_each_bucket([&](std::uint64_t lo, std::uint64_t hi, std::uint64_t n) {
+      b.push_back(json::array{lo, hi, n});
+    });
+    o["buckets"] = std::move(b);
+  }
+  return o;
+}
+
+template <std::size_t N, class NameOf>
+json::array code_table(const std::array<std::uint64_t, N>& counts, NameOf&& name_of) {
+  json::array a;
+  for (std::size_t c = 0; c < N; ++c) {
+    if (counts[c] == 0) continue;
+    a.push_back(json::object{{"code", c}, {"name", name_of(static_cast<std::uint8_t>(c))}, {"count", counts[c]}});
+  }
+  return a;
+}
+
+json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool with_buckets) {
+  json::object counters;
+#define FLEETLOAD_X(name, help) counters[#name] = s.name;
+  FLEETLOAD_DEVICE_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+  json::object by_qos;
+#define FLEETLOAD_X(name, help) by_qos[#name] = json::array{s.name[0], s.name[1], s.name[2]};
+  FLEETLOAD_DEVICE_QOS_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+  by_qos["publishes_failed"] =
+      json::array{s.publishes_failed_by_qos[0], s.publishes_failed_by_qos[1], s.publishes_failed_by_qos[2]};
+  json::object gauges;
+#define FLEETLOAD_X(name, help) gauges[#name] = s.name;
+  FLEETLOAD_DEVICE_GAUGES(FLEETLOAD_X)
+#undef FLEETLOAD_X
+  json::object hists;
+#define FLEETLOAD_X(name, help) hists[#name] = histogram_json(s.name, with_buckets);
+  FLEETLOAD_DEVICE_HISTOGRAMS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+
+  json::object connect_failed, drops;
+  for (std::size_t i = 0; i < device::kDropReasonCount; ++i) {
+    const auto r = static_cast<device::DropReason>(i);
+    if (r == device::DropReason::None) continue;
+    connect_failed[device::to_string(r)] = s.connect_failed_by_reason[i];
+    drops[device::to_string(r)] = s.drops_by_reason[i];
+  }
+  json::object failed;
+  for (std::size_t i = 0; i < device::kPublishFailReasonCount; ++i) {
+    failed[device::to_string(static_cast<device::PublishFailReason>(i))] = s.publishes_failed[i];
+  }
+  const auto reason_name = [](std::uint8_t c) { return mqtt::to_string(static_cast<mqtt::ReasonCode>(c)); };
+  const auto suback_name = [v, reason_name](std::uint8_t c) -> const char* {
+    if (v == mqtt::Version::V311) {
+      // 3.1.1 §3.9.3: 0x00-0x02 granted QoS, 0x80 failure.
+      switch (c) {
+        case 0x00: return "granted_qos0";
+        case 0x01: return "granted_qos1";
+        case 0x02: return "granted_qos2";
+        default: return "failure";
+      }
+    }
+    return c == 0 ? "granted_qos0" : reason_name(c);
+  };
+
+  json::object o;
+  o["counters"] = std::move(counters);
+  o["counters_by_qos"] = std::move(by_qos);
+  o["gauges"] = std::move(gauges);
+  o["histograms"] = std::move(hists);
+  o["connect_failed_by_reason"] = std::move(connect_failed);
+  o["drops_by_reason"] = std::move(drops);
+  o["publishes_failed_by_reason"] = std::move(failed);
+  o["connack_codes"] = code_table(s.connack_codes, [v](std::uint8_t c) { return device::connack_code_name(v, c); });
+  o["server_disconnect_codes"] = code_table(s.server_disconnect_codes, reason_name);
+  o["suback_codes"] = code_table(s.suback_codes, suback_name);
+  o["puback_codes"] = code_table(s.puback_codes, reason_name);
+  return o;
+}
+
+json::object rate_json(const RateFigure& r) {
+  return json::object{{"requested_per_s", r.requested}, {"achieved_per_s", r.achieved}, {"error_percent", r.error_percent}};
+}
+
+// Boost.JSON's serializer writes compact text; indent it for people who open the file.
+void pretty(std::ostream& os, const json::value& jv, std::string& indent) {
+  switch (jv.kind()) {
+    case json::kind::object: {
+      const auto& obj = jv.get_object();
+      if (obj.empty()) { os << "{}"; return; }
+      os << "{\n";
+      indent.append(2, ' ');
+      bool first = true;
+      for (const auto& kv : obj) {
+        if (!first) os << ",\n";
+        first = false;
+        os << indent << json::serialize(kv.key()) << ": ";
+        pretty(os, kv.value(), indent);
+      }
+      indent.resize(indent.size() - 2);
+      os << "\n" << indent << "}";
+      return;
+    }
+    case json::kind::array: {
+      const auto& arr = jv.get_array();
+      if (arr.empty()) { os << "[]"; return; }
+      // Arrays of scalars (bucket triples, per-QoS counters) stay on one line.
+      bool scalars = true;
+      for (const auto& e : arr) scalars = scalars && !e.is_object() && !e.is_array();
+      if (scalars) { os << json::serialize(jv); return; }
+      os << "[\n";
+      indent.append(2, ' ');
+      bool first = true;
+      for (const auto& e : arr) {
+        if (!first) os << ",\n";
+        first = false;
+        os << indent;
+        if (e.is_array()) os << json::serialize(e); else pretty(os, e, indent);
+      }
+      indent.resize(indent.size() - 2);
+      os << "\n" << indent << "]";
+      return;
+    }
+    default:
+      os << json::serialize(jv);
+  }
+}
+
+}  // namespace
+
+std::string report_to_json(const RunReport& r) {
+  json::object root;
+  root["fleetload_version"] = r.fleetload_version;
+  root["started_at"] = r.started_at_utc;
+  root["scenario"] = json::object{{"name", r.scenario_name}, {"source", r.scenario_source}, {"resolved_yaml", r.scenario_yaml}};
+  root["protocol"] = r.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311";
+  root["shard"] = json::object{{"k", r.shard_k}, {"n", r.shard_n}};
+
+  json::object run;
+  run["exit_reason"] = r.exit_reason;
+  run["failure"] = r.failure;
+  run["devices"] = r.devices;
+  run["threads"] = r.threads;
+  run["peak_connected"] = r.peak_connected;
+  run["connected_at_end"] = r.connected_at_end;
+  if (r.time_to_all_connected_s) run["time_to_all_connected_s"] = *r.time_to_all_connected_s;
+  else run["time_to_all_connected_s"] = nullptr;
+  run["wall_s"] = r.cost.wall_s;
+  root["run"] = std::move(run);
+
+  root["totals"] = stats_json(r.stats, r.protocol, true);
+  root["publish_rate"] = rate_json(r.publish_rate);
+
+  json::array books;
+  for (const auto& b : r.books) {
+    books.push_back(json::object{{"qos", b.qos}, {"requests", b.requests}, {"acked", b.acked},
+                                 {"timed_out", b.timed_out}, {"failed", b.failed},
+                                 {"pending_at_end", b.pending}, {"balanced", b.balanced}});
+  }
+  root["message_books"] = std::move(books);
+  root["errors"] = json::object{{"local_limit", r.local_limit_errors}, {"broker", r.broker_errors}};
+
+  const auto& c = r.cost;
+  root["cost"] = json::object{
+      {"wall_s", c.wall_s}, {"cpu_user_s", c.cpu_user_s}, {"cpu_system_s", c.cpu_system_s},
+      {"messages", c.messages}, {"cpu_s_per_100k_messages", c.cpu_s_per_100k_messages},
+      {"peak_rss_bytes", c.peak_rss_bytes}, {"peak_rss_per_device_bytes", c.peak_rss_per_device_bytes},
+      {"rss_before_devices_bytes", c.rss_before_devices}, {"rss_all_connected_bytes", c.rss_all_connected},
+      {"rss_per_connected_device_bytes", c.rss_per_connected_device_bytes}};
+
+  json::array phases;
+  for (const auto& p : r.phases) {
+    json::object o;
+    o["name"] = p.name;
+    o["type"] = phase_type_name(p.type);
+    o["start_s"] = p.start_s;
+    o["end_s"] = p.end_s;
+    o["publish_rate"] = rate_json(p.publish_rate);
+    json::object st = stats_json(p.stats, r.protocol, false);
+    for (auto& kv : st) o[kv.key()] = std::move(kv.value());
+    phases.push_back(std::move(o));
+  }
+  root["phases"] = std::move(phases);
+
+  json::array series;
+  for (const auto& s : r.series) {
+    series.push_back(json::object{{"t_s", s.t_s}, {"connected", s.connected}, {"connects_per_s", s.connects_per_s},
+                                  {"publishes_per_s", s.publishes_per_s}, {"receives_per_s", s.receives_per_s},
+                                  {"errors", s.errors}, {"local_limit_errors", s.local_limit_errors}});
+  }
+  root["series"] = std::move(series);
+
+  json::array th;
+  for (const auto& t : r.thresholds) {
+    json::object o{{"metric", t.metric}, {"op", t.op}, {"limit", t.limit}, {"unit", t.unit},
+                   {"measured", t.measured}, {"passed", t.passed}, {"text", t.text}};
+    if (t.measured) o["value"] = t.value; else o["value"] = nullptr;
+    th.push_back(std::move(o));
+  }
+  root["thresholds"] = json::object{{"passed", r.thresholds_passed}, {"results", std::move(th)}};
+
+  std::ostringstream os;
+  std::string indent;
+  pretty(os, root, indent);
+  os << "\n";
+  return os.str();
+}
+
+void write_json_report(const RunReport& report, const std::filesystem::path& path) {
+  const std::string text = report_to_json(report);
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write the report to " + path.string() + ": cannot open " + tmp.string());
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write the report to " + path.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error("cannot write the report to " + path.string() + ": " + ec.message());
+}
+
+}  // namespace fleetload::metrics

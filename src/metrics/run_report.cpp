@@ -1,0 +1,140 @@
+// Figures derived from a run for the report: percentiles, rate errors, books, thresholds.
+#include "metrics/run_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fleetload::metrics {
+
+namespace {
+
+double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+const char* op_text(scenario::ThresholdOp op) {
+  switch (op) {
+    case scenario::ThresholdOp::Lt: return "<";
+    case scenario::ThresholdOp::Le: return "<=";
+    case scenario::ThresholdOp::Gt: return ">";
+    case scenario::ThresholdOp::Ge: return ">=";
+    case scenario::ThresholdOp::Eq: return "==";
+  }
+  return "?";
+}
+
+const char* unit_text(scenario::Threshold::Unit u) {
+  switch (u) {
+    case scenario::Threshold::Unit::Count: return "count";
+    case scenario::Threshold::Unit::Ratio: return "ratio";
+    case scenario::Threshold::Unit::Seconds: return "seconds";
+  }
+  return "?";
+}
+
+bool compare(double value, scenario::ThresholdOp op, double limit) {
+  switch (op) {
+    case scenario::ThresholdOp::Lt: return value < limit;
+    case scenario::ThresholdOp::Le: return value <= limit;
+    case scenario::ThresholdOp::Gt: return value > limit;
+    case scenario::ThresholdOp::Ge: return value >= limit;
+    case scenario::ThresholdOp::Eq: return value == limit;
+  }
+  return false;
+}
+
+std::optional<double> p99_seconds(const device::HistogramSnapshot& h) {
+  if (h.count == 0) return std::nullopt;
+  return static_cast<double>(h.percentile(0.99)) / 1e9;
+}
+
+// A count, or that count as a share of `base` when the threshold is a ratio.
+std::optional<double> count_or_ratio(const scenario::Threshold& t, std::uint64_t count, std::uint64_t base) {
+  if (t.unit != scenario::Threshold::Unit::Ratio) return static_cast<double>(count);
+  if (base == 0) return std::nullopt;
+  return static_cast<double>(count) / static_cast<double>(base);
+}
+
+}  // namespace
+
+Percentiles percentiles_of(const device::HistogramSnapshot& h) {
+  Percentiles p;
+  p.count = h.count;
+  if (h.count == 0) return p;
+  p.min_ms = ms(h.min);
+  p.mean_ms = h.mean() / 1e6;
+  p.p50_ms = ms(h.percentile(0.50));
+  p.p90_ms = ms(h.percentile(0.90));
+  p.p99_ms = ms(h.percentile(0.99));
+  p.p999_ms = ms(h.percentile(0.999));
+  p.max_ms = ms(h.max);
+  return p;
+}
+
+RateFigure rate_figure(double requested, double achieved) {
+  RateFigure r{requested, achieved, 0.0};
+  if (requested > 0.0) r.error_percent = (achieved - requested) / requested * 100.0;
+  return r;
+}
+
+std::vector<MessageBooks> message_books(const device::StatsSnapshot& s) {
+  std::vector<MessageBooks> out;
+  const auto pending = static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.in_flight + s.offline_queued));
+  for (unsigned q = 1; q <= 2; ++q) {
+    if (s.publish_requests[q] == 0) continue;
+    MessageBooks b;
+    b.qos = q;
+    b.requests = s.publish_requests[q];
+    b.acked = s.publishes_acked[q];
+    b.timed_out = s.ack_timeouts[q];
+    b.failed = s.publishes_failed_by_qos[q];
+    // The gauges do not split by QoS; a scenario publishes at one QoS, so they belong to it.
+    b.pending = pending;
+    b.balanced = s.books_balance(q, pending);
+    out.push_back(b);
+  }
+  return out;
+}
+
+std::optional<double> threshold_value(const scenario::Threshold& t, const RunReport& r) {
+  const auto& s = r.stats;
+  if (t.metric == "connect_success_ratio") {
+    // Completed attempts only: attempts still in progress when the run ended are neither.
+    const std::uint64_t done = s.connects_ok + s.connect_failures;
+    if (done == 0) return std::nullopt;
+    return static_cast<double>(s.connects_ok) / static_cast<double>(done);
+  }
+  if (t.metric == "max_loss") {
+    const std::uint64_t tracked = s.messages_received - std::min(s.messages_received, s.messages_untracked);
+    return count_or_ratio(t, s.messages_lost, tracked + s.messages_lost);
+  }
+  if (t.metric == "max_duplicates") return count_or_ratio(t, s.messages_duplicated, s.messages_received);
+  if (t.metric == "p99_ack_latency") return p99_seconds(s.ack_latency);
+  if (t.metric == "p99_e2e_latency") return p99_seconds(s.e2e_latency);
+  if (t.metric == "p99_connect_time") return p99_seconds(s.time_to_connect);
+  if (t.metric == "max_publish_rate_error") {
+    if (r.publish_rate.requested <= 0.0) return std::nullopt;
+    return std::fabs(r.publish_rate.error_percent) / 100.0;
+  }
+  return std::nullopt;
+}
+
+void evaluate_thresholds(const std::vector<scenario::Threshold>& thresholds, RunReport& report) {
+  report.thresholds.clear();
+  report.thresholds_passed = true;
+  for (const auto& t : thresholds) {
+    ThresholdResult res;
+    res.metric = t.metric;
+    res.op = op_text(t.op);
+    res.limit = t.value;
+    res.unit = unit_text(t.unit);
+    res.text = t.text;
+    const auto v = threshold_value(t, report);
+    res.measured = v.has_value();
+    res.value = v.value_or(0.0);
+    // A threshold over nothing measured fails: a CI gate must not pass on an empty run.
+    res.passed = res.measured && compare(res.value, t.op, t.value);
+    report.thresholds_passed = report.thresholds_passed && res.passed;
+    report.thresholds.push_back(std::move(res));
+  }
+}
+
+}  // namespace fleetload::metrics

@@ -1,0 +1,138 @@
+// The end-of-run report model: everything the summary table, the JSON report (and later the
+// HTML report) show, as plain data built once from a run's results.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device/stats.hpp"
+#include "mqtt/packet.hpp"
+#include "scenario/scenario.hpp"
+
+namespace fleetload::metrics {
+
+// Requested vs achieved, with the signed error in percent ((achieved - requested) / requested).
+struct RateFigure {
+  double requested = 0.0;  // per second
+  double achieved = 0.0;   // per second
+  double error_percent = 0.0;
+};
+
+// One phase as it ran.
+struct PhaseReport {
+  std::string name;
+  scenario::PhaseType type = scenario::PhaseType::Steady;
+  double start_s = 0.0;  // relative to the run start
+  double end_s = 0.0;
+  RateFigure publish_rate;
+  device::StatsSnapshot stats;  // delta over the phase
+};
+
+// One point of the per-interval time series.
+struct SeriesPoint {
+  double t_s = 0.0;
+  std::uint64_t connected = 0;
+  double connects_per_s = 0.0;
+  double publishes_per_s = 0.0;
+  double receives_per_s = 0.0;
+  std::uint64_t errors = 0;
+  std::uint64_t local_limit_errors = 0;
+};
+
+// QoS >= 1 message books: requests = acked + timed out + failed + pending (in flight or
+// queued at the end of the run).
+struct MessageBooks {
+  unsigned qos = 1;
+  std::uint64_t requests = 0;
+  std::uint64_t acked = 0;
+  std::uint64_t timed_out = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t pending = 0;
+  bool balanced = false;
+};
+
+// fleetload's own cost, so users can size load generators.
+struct CostFigures {
+  double wall_s = 0.0;
+  double cpu_user_s = 0.0;
+  double cpu_system_s = 0.0;
+  std::uint64_t messages = 0;  // PUBLISH packets sent + received
+  double cpu_s_per_100k_messages = 0.0;  // 0 when no messages
+  std::uint64_t peak_rss_bytes = 0;
+  double peak_rss_per_device_bytes = 0.0;
+  std::uint64_t rss_before_devices = 0;
+  std::uint64_t rss_all_connected = 0;
+  // (RSS when all were connected - RSS before devices) / devices; 0 when never all connected.
+  double rss_per_connected_device_bytes = 0.0;
+};
+
+// One threshold evaluated against the run.
+struct ThresholdResult {
+  std::string metric;  // the scenario key, e.g. "p99_ack_latency"
+  std::string op;      // "<=", ">=", ...
+  double limit = 0.0;  // in `unit`
+  std::string unit;    // "count", "ratio", "seconds"
+  double value = 0.0;  // measured, in `unit`
+  bool measured = true;  // false when nothing was measured (e.g. an empty histogram): fails
+  bool passed = false;
+  std::string text;    // as written in the scenario
+};
+
+struct RunReport {
+  std::string fleetload_version;
+  std::string scenario_name;
+  std::string scenario_source;
+  std::string scenario_yaml;  // resolved scenario, secrets masked
+  std::string started_at_utc;  // ISO 8601
+  mqtt::Version protocol = mqtt::Version::V311;
+  std::uint32_t shard_k = 0;
+  std::uint32_t shard_n = 1;
+
+  std::string exit_reason;  // "completed" | "interrupted" | "runtime_failure"
+  std::string failure;      // empty unless interrupted / failed
+  std::uint64_t devices = 0;  // in this shard
+  unsigned threads = 0;
+  std::uint64_t peak_connected = 0;
+  std::int64_t connected_at_end = 0;  // the connected gauge before the final stop
+  std::optional<double> time_to_all_connected_s;
+
+  device::StatsSnapshot stats;  // whole run
+  std::vector<PhaseReport> phases;
+  std::vector<SeriesPoint> series;
+  RateFigure publish_rate;
+  std::vector<MessageBooks> books;  // one per QoS >= 1 that saw requests
+
+  std::uint64_t local_limit_errors = 0;
+  std::uint64_t broker_errors = 0;
+  CostFigures cost;
+
+  std::vector<ThresholdResult> thresholds;
+  bool thresholds_passed = true;  // also true when there are none
+};
+
+// The percentiles every histogram is reported with.
+struct Percentiles {
+  std::uint64_t count = 0;
+  double min_ms = 0, mean_ms = 0, p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
+};
+Percentiles percentiles_of(const device::HistogramSnapshot& h);
+
+// Signed relative error in percent; 0 when nothing was requested.
+RateFigure rate_figure(double requested, double achieved);
+
+// The QoS >= 1 books from a whole-run snapshot. `pending` is in flight + offline queued at
+// the end; it is attributed to the QoS in use (the gauges do not split by QoS).
+std::vector<MessageBooks> message_books(const device::StatsSnapshot& s);
+
+// Thresholds from the scenario against the report's figures. Sets `thresholds` and
+// `thresholds_passed` in `report`.
+void evaluate_thresholds(const std::vector<scenario::Threshold>& thresholds, RunReport& report);
+
+// The value the report has for a threshold metric, in that threshold's unit; nullopt when
+// nothing was measured. Metrics: connect_success_ratio, max_loss, max_duplicates,
+// p99_ack_latency, p99_e2e_latency, p99_connect_time, max_publish_rate_error.
+std::optional<double> threshold_value(const scenario::Threshold& t, const RunReport& report);
+
+}  // namespace fleetload::metrics

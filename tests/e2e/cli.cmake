@@ -1,0 +1,36 @@
+# End-to-end tests through the real `fleetload` binary against a real mosquitto started by
+# tests/e2e/mosquitto_fixture on a free loopback port. ctest -L e2e.
+add_library(fleetload_e2e_support STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/child_process.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mosquitto_fixture.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/fleetload_runner.cpp
+)
+target_include_directories(fleetload_e2e_support PUBLIC ${PROJECT_SOURCE_DIR}/tests)
+# Boost.JSON is compiled once, in fleetload_metrics.
+target_link_libraries(fleetload_e2e_support PUBLIC fleetload_metrics PRIVATE fleetload_warnings)
+# Where the binary and the scenarios are when the environment does not say.
+target_compile_definitions(fleetload_e2e_support PRIVATE
+  FLEETLOAD_E2E_BINARY_DIR="${PROJECT_BINARY_DIR}" FLEETLOAD_E2E_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+
+fleetload_add_gtest(NAME mosquitto_fixture_test LABEL e2e TIMEOUT 60
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/mosquitto_fixture_test.cpp
+  LIBS fleetload_e2e_support)
+
+if(TARGET fleetload)
+  # The tests spawn the binary: build it with them.
+  fleetload_add_gtest(NAME cli_e2e_test LABEL e2e TIMEOUT 120
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_e2e_test.cpp
+    LIBS fleetload_e2e_support)
+  fleetload_add_gtest(NAME fleet_e2e_test LABEL e2e TIMEOUT 150 RUN_SERIAL
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/fleet_e2e_test.cpp
+    LIBS fleetload_e2e_support)
+  fleetload_add_gtest(NAME keepalive_e2e_test LABEL e2e TIMEOUT 90 RUN_SERIAL
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/keepalive_e2e_test.cpp
+    LIBS fleetload_e2e_support)
+  fleetload_add_gtest(NAME reconnect_e2e_test LABEL e2e TIMEOUT 120 RUN_SERIAL
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/reconnect_e2e_test.cpp
+    LIBS fleetload_e2e_support)
+  foreach(t cli_e2e_test fleet_e2e_test keepalive_e2e_test reconnect_e2e_test)
+    add_dependencies(${t} fleetload)
+  endforeach()
+endif()
