@@ -28,8 +28,11 @@ scenario::Scenario load(const Command& cmd) {
   return s;
 }
 
+// Scenario warnings (e.g. AWS IoT Core limits) and this machine's soft limits (e.g. more
+// connections per source/endpoint pair than Linux connects quickly).
 void print_warnings(const scenario::Scenario& s) {
   for (const auto& w : scenario::warnings(s)) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  for (const auto& w : engine::preflight_warnings(s)) std::fprintf(stderr, "warning: %s\n", w.c_str());
 }
 
 const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "signal"; }
