@@ -111,6 +111,96 @@ void emit_session(YAML::Emitter& e, const Scenario& s) {
   e << YAML::EndMap;
 }
 
+void emit_pairs(YAML::Emitter& e, const char* key,
+                const std::vector<std::pair<std::string, std::string>>& pairs, bool mask) {
+  if (pairs.empty()) return;
+  e << YAML::Key << key << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, v] : pairs) kv(e, k.c_str(), mask ? std::string(kMask) : v);
+  e << YAML::EndMap;
+}
+
+// Every secret (aws doc: keys, PINs, passwords, tokens, signatures) becomes "***".
+void emit_auth(YAML::Emitter& e, const Auth& a, bool mask) {
+  auto opt = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) kv(e, key, *v);
+  };
+  auto secret = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) kv(e, key, mask ? std::string(kMask) : *v);
+  };
+  e << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "mode" << YAML::Value << to_string(a.mode);
+  opt("username", a.username);
+  secret("password", a.password);
+  kv(e, "enable_metrics_collection", a.metrics.enabled);
+  if (a.metrics.enabled) {
+    e << YAML::Key << "metrics" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "format" << YAML::Value << to_string(a.metrics.format);
+    kv(e, "sdk_language", a.metrics.sdk_language);
+    kv(e, "sdk_version", a.metrics.sdk_version);
+    kv(e, "crt_version", a.metrics.crt_version);
+    kv(e, "platform", a.metrics.platform);
+    if (!a.metrics.features.empty()) {
+      e << YAML::Key << "features" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& f : a.metrics.features) e << YAML::DoubleQuoted << f;
+      e << YAML::EndSeq;
+    }
+    e << YAML::EndMap;
+  }
+  opt("cert_filepath", a.cert_filepath);
+  opt("pri_key_filepath", a.pri_key_filepath);
+  opt("cert_bytes", a.cert_bytes);
+  secret("pri_key_bytes", a.pri_key_bytes);
+  opt("ca_filepath", a.ca_filepath);
+  opt("ca_dirpath", a.ca_dirpath);
+  opt("ca_bytes", a.ca_bytes);
+  opt("pkcs11_lib", a.pkcs11_lib);
+  secret("user_pin", a.user_pin);
+  if (a.slot_id) kv_num(e, "slot_id", *a.slot_id);
+  opt("token_label", a.token_label);
+  opt("private_key_label", a.private_key_label);
+  opt("pkcs12_filepath", a.pkcs12_filepath);
+  secret("pkcs12_password", a.pkcs12_password);
+  opt("cert_store_path", a.cert_store_path);
+  opt("region", a.region);
+  if (a.mode == AuthMode::WebsocketsWithDefaultAwsSigning) {
+    const AwsCredentialsSpec& c = a.credentials;
+    e << YAML::Key << "credentials" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "source" << YAML::Value << to_string(c.source);
+    opt("access_key_id", c.access_key_id);
+    secret("secret_access_key", c.secret_access_key);
+    secret("session_token", c.session_token);
+    opt("profile", c.profile);
+    opt("credential_process", c.credential_process);
+    e << YAML::EndMap;
+  }
+  if (!a.websocket_headers.empty() || !a.websocket_query.empty()) {
+    e << YAML::Key << "websocket" << YAML::Value << YAML::BeginMap;
+    emit_pairs(e, "headers", a.websocket_headers, mask);
+    emit_pairs(e, "query", a.websocket_query, mask);
+    e << YAML::EndMap;
+  }
+  opt("auth_username", a.auth_username);
+  opt("auth_authorizer_name", a.auth_authorizer_name);
+  secret("auth_authorizer_signature", a.auth_authorizer_signature);
+  secret("auth_password", a.auth_password);
+  opt("auth_token_key_name", a.auth_token_key_name);
+  secret("auth_token_value", a.auth_token_value);
+  if (a.mode != AuthMode::PlainTcp) {
+    e << YAML::Key << "tls" << YAML::Value << YAML::BeginMap;
+    kv(e, "enabled", a.tls.enabled);
+    kv(e, "verify_peer", a.tls.verify_peer);
+    kv(e, "session_resumption", a.tls.session_resumption);
+    if (a.tls.alpn) {
+      e << YAML::Key << "alpn" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+      for (const auto& p : *a.tls.alpn) e << YAML::DoubleQuoted << p;
+      e << YAML::EndSeq;
+    }
+    opt("sni", a.tls.sni);
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+}
+
 }  // namespace
 
 std::string to_yaml(const Scenario& s, bool mask_secrets) {
@@ -127,11 +217,7 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
   kv_dur(e, "connect_timeout", s.target.connect_timeout);
   e << YAML::EndMap;
 
-  e << YAML::Key << "auth" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "mode" << YAML::Value << to_string(s.auth.mode);
-  if (s.auth.username) kv(e, "username", *s.auth.username);
-  if (s.auth.password) kv(e, "password", mask_secrets ? std::string(kMask) : *s.auth.password);
-  e << YAML::EndMap;
+  emit_auth(e, s.auth, mask_secrets);
 
   e << YAML::Key << "fleet" << YAML::Value << YAML::BeginMap;
   kv_num(e, "devices", s.fleet.devices);

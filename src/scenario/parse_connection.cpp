@@ -1,4 +1,4 @@
-// Parsers for the connection-side sections: target, auth, fleet, session, reconnect.
+// Parsers for the connection-side sections: target, fleet, session, reconnect (auth: parse_auth.cpp).
 #include <algorithm>
 
 #include "mqtt/codec.hpp"
@@ -109,7 +109,8 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
   }
   apply_protocol_defaults(s);
 
-  std::uint16_t default_port = 1883;
+  // Auth is parsed first: TLS and WebSocket modes change the port an endpoint defaults to.
+  std::uint16_t default_port = scenario::default_port(s.auth.mode);
   read_into(m, "port", default_port, [&](const YAML::Node& v, const std::string& path) {
     return read_uint(r, v, path, 1, 65535);
   });
@@ -164,22 +165,6 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
       else s.target.connect_timeout = *d;
     }
   }
-}
-
-// ---- auth -----------------------------------------------------------------------------
-
-void parse_auth(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "auth", {"mode", "username", "password"});
-  if (!m.ok()) return;
-  if (auto v = m.get("mode")) {
-    if (auto i = read_enum(r, *v, m.path("mode"), {"plain_tcp"})) {
-      s.auth.mode = static_cast<AuthMode>(*i);
-    }
-  }
-  if (auto v = m.get("username")) {
-    s.auth.username = read_template(r, *v, m.path("username"), kTopicVars);
-  }
-  if (auto v = m.get("password")) s.auth.password = read_string(r, *v, m.path("password"));
 }
 
 // ---- fleet ----------------------------------------------------------------------------

@@ -92,8 +92,9 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   if (auto v = top.get("name")) {
     if (auto t = detail::read_string(r, *v, "name")) s.name = *t;
   }
-  detail::parse_target(r, section("target"), s);
+  // Auth before target: the mode decides the default port; auth reads only its section.
   detail::parse_auth(r, section("auth"), s);
+  detail::parse_target(r, section("target"), s);
   detail::parse_fleet(r, section("fleet"), s);
   detail::parse_session(r, section("session"), s);
   detail::parse_reconnect(r, section("reconnect"), s);
@@ -137,12 +138,6 @@ Scenario load_scenario(const std::filesystem::path& file,
   return parse_scenario(text.str(), file.string(), overrides);
 }
 
-const char* to_string(AuthMode m) noexcept {
-  switch (m) {
-    case AuthMode::PlainTcp: return "plain_tcp";
-  }
-  return "?";
-}
 
 const char* to_string(OfflineQueue q) noexcept {
   switch (q) {

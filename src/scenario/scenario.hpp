@@ -55,19 +55,143 @@ struct Target {
 
 // ---- auth -----------------------------------------------------------------------------
 
-// `auth.mode`. Only plain TCP today; TLS / AWS modes get new values here.
+// `auth.mode`: the AWS IoT Device SDK v2 connection builder each device imitates (aws doc
+// §2-§5), plus plain TCP for local brokers. YAML names are the builder names.
 enum class AuthMode : std::uint8_t {
-  PlainTcp,  // "plain_tcp": no TLS, CONNECT username/password only
+  PlainTcp,                         // "plain_tcp": no TLS, CONNECT username/password only
+  MtlsFromPath,                     // "mtls_from_path"
+  MtlsFromBytes,                    // "mtls_from_bytes"
+  MtlsWithPkcs11,                   // "mtls_with_pkcs11"
+  MtlsWithPkcs12,                   // "mtls_with_pkcs12"
+  MtlsWithWindowsCertStorePath,     // "mtls_with_windows_cert_store_path" (Windows only)
+  WebsocketsWithDefaultAwsSigning,  // "websockets_with_default_aws_signing"
+  WebsocketsWithCustomHandshake,    // "websockets_with_custom_handshake"
+  DirectWithCustomAuthorizer,       // "direct_with_custom_authorizer"
+  WebsocketsWithCustomAuthorizer,   // "websockets_with_custom_authorizer"
+  NewDefaultBuilder,                // "new_default_builder"
+};
+
+// `auth.metrics.format`: the SDK metrics suffix of the CONNECT username (aws doc §1).
+enum class MetricsFormat : std::uint8_t {
+  Current,  // "current": SDK=IoTDeviceSDK/<Lang>&Platform=..&Metadata=(..)
+  Legacy,   // "legacy": SDK=PythonV2&Version=<v>
+  Off,      // "off": no suffix (same as enable_metrics_collection: false)
+};
+
+struct SdkMetrics {
+  // `enable_metrics_collection` (top level of auth, as the SDK names it). Default true.
+  bool enabled = true;
+  // `metrics.format`: current | legacy | off. Default current.
+  MetricsFormat format = MetricsFormat::Current;
+  // `metrics.sdk_language`: <Lang> of "IoTDeviceSDK/<Lang>". Default "Python".
+  std::string sdk_language = "Python";
+  // `metrics.sdk_version`: IoTSDKVersion (current) / Version (legacy). Default "1.24.0".
+  std::string sdk_version = "1.24.0";
+  // `metrics.crt_version`: CRTVersion. Default "0.24.0".
+  std::string crt_version = "0.24.0";
+  // `metrics.platform`: Platform. Default "Unix".
+  std::string platform = "Unix";
+  // `metrics.features`: extra IoTSDKFeature codes after F/3 or F/5 (e.g. ["G/A"]). Default none.
+  std::vector<std::string> features;
+};
+
+// `auth.credentials`: where websockets_with_default_aws_signing gets AWS credentials.
+enum class CredentialsSource : std::uint8_t {
+  DefaultChain,  // "default": environment, shared files (profile), credential_process (aws doc §3)
+  Static,        // "static": access_key_id + secret_access_key (+ session_token) given here
+  Environment,   // "environment": AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+  Profile,       // "profile": ~/.aws/credentials and ~/.aws/config, named profile
+  Process,       // "process": run credential_process and read its JSON
+};
+
+struct AwsCredentialsSpec {
+  // `credentials.source`: default | static | environment | profile | process. Default: from
+  // the keys given (access_key_id -> static, profile -> profile, credential_process ->
+  // process), else default.
+  CredentialsSource source = CredentialsSource::DefaultChain;
+  // `credentials.access_key_id` (static). Usually "${AWS_ACCESS_KEY_ID}"-style.
+  std::optional<std::string> access_key_id;
+  // `credentials.secret_access_key` (static). A SECRET.
+  std::optional<std::string> secret_access_key;
+  // `credentials.session_token` (static, optional). A SECRET.
+  std::optional<std::string> session_token;
+  // `credentials.profile` (profile; also for the default chain). Default: $AWS_PROFILE or
+  // "default".
+  std::optional<std::string> profile;
+  // `credentials.credential_process` (process): a command line run with /bin/sh.
+  std::optional<std::string> credential_process;
+};
+
+struct AuthTls {
+  // `tls.enabled`: TLS under MQTT or WebSocket. Default true except plain_tcp. false is only
+  // for local tests of the WebSocket, custom authorizer and default builders (warned).
+  bool enabled = true;
+  // `tls.verify_peer`: verify the broker certificate. Default true; false is warned loudly.
+  bool verify_peer = true;
+  // `tls.session_resumption`: offer TLS session resumption on reconnect. Default false.
+  bool session_resumption = false;
+  // `tls.alpn`: ALPN protocol list replacing the builder's (aws doc §1). Default: none.
+  std::optional<std::vector<std::string>> alpn;
+  // `tls.sni`: server name sent instead of the endpoint host. Default: the endpoint host.
+  std::optional<std::string> sni;
 };
 
 struct Auth {
-  // `mode`: plain_tcp (default).
+  // `mode`: plain_tcp (default) or an SDK builder name.
   AuthMode mode = AuthMode::PlainTcp;
   // `username`: CONNECT username (template: {index} {shard} {client_id}). Default: none.
   std::optional<std::string> username;
   // `password`: CONNECT password. A SECRET: masked by to_yaml and never logged. Default: none.
   std::optional<std::string> password;
+
+  // Certificates (mtls_*; cert also for pkcs11). Paths are templates ({index} {shard}
+  // {client_id}) so each device may have its own identity.
+  std::optional<std::string> cert_filepath;     // `cert_filepath`
+  std::optional<std::string> pri_key_filepath;  // `pri_key_filepath`
+  std::optional<std::string> cert_bytes;        // `cert_bytes`: inline PEM or ${ENV}
+  std::optional<std::string> pri_key_bytes;     // `pri_key_bytes`: A SECRET
+  // Trust store (aws doc §1): ca_bytes wins, else ca_filepath and/or ca_dirpath, else system.
+  std::optional<std::string> ca_filepath;  // `ca_filepath`
+  std::optional<std::string> ca_dirpath;   // `ca_dirpath`
+  std::optional<std::string> ca_bytes;     // `ca_bytes`
+  // PKCS#11 (mtls_with_pkcs11).
+  std::optional<std::string> pkcs11_lib;         // `pkcs11_lib`: the module .so
+  std::optional<std::string> user_pin;           // `user_pin`: A SECRET; none = protected path
+  std::optional<std::uint64_t> slot_id;          // `slot_id`
+  std::optional<std::string> token_label;        // `token_label`
+  std::optional<std::string> private_key_label;  // `private_key_label`
+  // PKCS#12 (mtls_with_pkcs12); the file path is a template.
+  std::optional<std::string> pkcs12_filepath;  // `pkcs12_filepath`
+  std::optional<std::string> pkcs12_password;  // `pkcs12_password`: A SECRET
+  // Windows certificate store (refused on other platforms).
+  std::optional<std::string> cert_store_path;  // `cert_store_path`
+  // SigV4 (websockets_with_default_aws_signing).
+  std::optional<std::string> region;  // `region`: required for SigV4
+  AwsCredentialsSpec credentials;     // `credentials`
+  // `websocket.headers` / `websocket.query`: extra handshake headers and query parameters
+  // (custom handshake), values are templates, in file order.
+  std::vector<std::pair<std::string, std::string>> websocket_headers;
+  std::vector<std::pair<std::string, std::string>> websocket_query;
+  // Custom authorizer (aws doc §4).
+  std::optional<std::string> auth_username;              // `auth_username` (template)
+  std::optional<std::string> auth_authorizer_name;       // `auth_authorizer_name`
+  std::optional<std::string> auth_authorizer_signature;  // A SECRET
+  std::optional<std::string> auth_password;              // A SECRET
+  std::optional<std::string> auth_token_key_name;        // `auth_token_key_name`
+  std::optional<std::string> auth_token_value;           // A SECRET (template)
+  // SDK metrics suffix of the username.
+  SdkMetrics metrics;
+  // `tls`: transport security options.
+  AuthTls tls;
 };
+
+// True for the modes that speak MQTT over WebSocket.
+bool is_websocket(AuthMode m) noexcept;
+// True for the mtls_* modes (client certificate).
+bool is_mtls(AuthMode m) noexcept;
+// The SDK's default port for a mode: 1883 plain_tcp, 443 WebSocket and direct custom
+// authorizer, 8883 otherwise (aws doc §1, §4).
+std::uint16_t default_port(AuthMode m) noexcept;
 
 // ---- fleet ----------------------------------------------------------------------------
 
@@ -356,6 +480,8 @@ std::vector<std::string> warnings(const Scenario& s);
 
 // Names for enums as written in YAML.
 const char* to_string(AuthMode m) noexcept;
+const char* to_string(MetricsFormat f) noexcept;
+const char* to_string(CredentialsSource c) noexcept;
 const char* to_string(OfflineQueue q) noexcept;
 const char* to_string(Jitter j) noexcept;
 const char* to_string(Arrival a) noexcept;

@@ -46,10 +46,37 @@ void check_topic(std::vector<std::string>& out, const Scenario& s, std::string_v
   }
 }
 
+// Auth settings that run but weaken security or differ from what the SDK would do.
+void auth_warnings(std::vector<std::string>& out, const Scenario& s) {
+  const Auth& a = s.auth;
+  if (a.mode == AuthMode::PlainTcp) return;
+  if (!a.tls.enabled) {
+    out.push_back("auth.tls.enabled: false: " + std::string(to_string(a.mode)) +
+                  " runs WITHOUT TLS (local tests only); credentials travel in clear text");
+  } else if (!a.tls.verify_peer) {
+    out.push_back("auth.tls.verify_peer: false: THE BROKER CERTIFICATE IS NOT VERIFIED; anyone "
+                  "on the path can impersonate the broker and read credentials");
+  }
+  if (a.ca_bytes && (a.ca_filepath || a.ca_dirpath)) {
+    out.push_back("auth.ca_bytes: given with ca_filepath/ca_dirpath; ca_bytes wins and the "
+                  "others are ignored (as in the SDK)");
+  }
+  if (a.mode == AuthMode::DirectWithCustomAuthorizer) {
+    for (const auto& ep : s.target.endpoints) {
+      if (ep.port != 443) {
+        out.push_back("target: port " + std::to_string(ep.port) +
+                      ": the SDK's direct_with_custom_authorizer always connects to 443");
+        break;
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> warnings(const Scenario& s) {
   std::vector<std::string> out;
+  auth_warnings(out, s);
   const auto ka = s.session.keepalive.count();
   if (ka < 30 || ka > 1200) {
     out.push_back("session.keepalive: " + format_duration(s.session.keepalive) +

@@ -67,10 +67,13 @@ bool is_secret_path(std::string_view path) {
   auto dot = path.rfind('.');
   std::string_view last = dot == std::string_view::npos ? path : path.substr(dot + 1);
   for (std::string_view secret : {"password", "secret", "token", "pin", "secret_access_key",
-                                  "session_token", "passphrase"}) {
+                                  "session_token", "passphrase", "pri_key_bytes", "user_pin",
+                                  "pkcs12_password", "auth_authorizer_signature",
+                                  "auth_password", "auth_token_value"}) {
     if (last == secret) return true;
   }
-  return false;
+  // WebSocket header and query values may carry tokens: never quote them.
+  return path.starts_with("auth.websocket.");
 }
 
 std::string describe(const YAML::Node& n) {

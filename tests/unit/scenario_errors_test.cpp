@@ -67,7 +67,11 @@ const Case kCases[] = {
     {"empty_value", "target: {endpoint: h}\nfleet:\n  devices:\n",
      "s.yaml:3:3: fleet.devices: expected a whole number from 1 to 100000000, got nothing"},
     {"auth_unknown_mode", base("auth: {mode: mtls}\n"),
-     "s.yaml:3:14: auth.mode: expected one of plain_tcp, got \"mtls\""},
+     "s.yaml:3:14: auth.mode: expected one of plain_tcp, mtls_from_path, mtls_from_bytes, "
+     "mtls_with_pkcs11, mtls_with_pkcs12, mtls_with_windows_cert_store_path, "
+     "websockets_with_default_aws_signing, websockets_with_custom_handshake, "
+     "direct_with_custom_authorizer, websockets_with_custom_authorizer, new_default_builder, "
+     "got \"mtls\""},
     {"bad_rate", "target: {endpoint: h}\nfleet:\n  devices: 10\n  connect_rate: fast\n",
      "s.yaml:4:17: fleet.connect_rate: expected a rate like 2000/s, 10/m or 3600/h, got \"fast\""},
     {"zero_rate", base("publish: {topic: t, rate: 0/s}\n"),
