@@ -1,0 +1,206 @@
+// From a merged StatsSnapshot to Prometheus metric families: names, labels, base units and
+// the fixed histogram buckets (see docs/metrics.md for the reference of every family).
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
+
+#include <array>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "metrics/exporter.hpp"
+
+namespace fleetload::metrics {
+namespace {
+
+using Labels = std::vector<prometheus::ClientMetric::Label>;
+
+constexpr double kNsPerSecond = 1e9;
+
+// Collects the families of one exposition, every series with the process-wide labels.
+class Builder {
+ public:
+  explicit Builder(const ExportLabels& l)
+      : base_{{"scenario", l.scenario}, {"shard", l.shard}, {"protocol", l.protocol}, {"auth_mode", l.auth_mode}} {}
+
+  prometheus::MetricFamily& family(std::string name, std::string help, prometheus::MetricType type) {
+    out_.push_back({std::move(name), std::move(help), type, {}});
+    return out_.back();
+  }
+  void counter(const std::string& name, const std::string& help, double v) {
+    add_counter(family(name, help, prometheus::MetricType::Counter), v, {});
+  }
+  void gauge(const std::string& name, const std::string& help, double v) {
+    add_gauge(family(name, help, prometheus::MetricType::Gauge), v, {});
+  }
+  void add_counter(prometheus::MetricFamily& f, double v, const Labels& extra) {
+    auto& m = add(f, extra);
+    m.counter.value = v;
+  }
+  void add_gauge(prometheus::MetricFamily& f, double v, const Labels& extra) {
+    auto& m = add(f, extra);
+    m.gauge.value = v;
+  }
+  // Log-linear ns buckets folded into the fixed second bounds: a source bucket counts
+  // under a bound when its highest value is within it (bucket width <= 0.8 %).
+  void add_histogram(prometheus::MetricFamily& f, const device::HistogramSnapshot& h, const Labels& extra) {
+    auto& m = add(f, extra);
+    const auto& bounds = histogram_bounds_seconds();
+    m.histogram.sample_count = h.count;
+    m.histogram.sample_sum = static_cast<double>(h.sum) / kNsPerSecond;
+    m.histogram.bucket.reserve(bounds.size() + 1);
+    std::size_t i = 0;
+    std::uint64_t cumulative = 0;
+    for (double b : bounds) {
+      const double bound_ns = b * kNsPerSecond;
+      while (i < h.counts.size() && static_cast<double>(device::hist::bucket_highest(i)) <= bound_ns) cumulative += h.counts[i++];
+      m.histogram.bucket.push_back({cumulative, b});
+    }
+    m.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
+  }
+  void histogram(const std::string& name, const std::string& help, const device::HistogramSnapshot& h) {
+    add_histogram(family(name, help, prometheus::MetricType::Histogram), h, {});
+  }
+
+  std::vector<prometheus::MetricFamily> take() { return std::move(out_); }
+
+ private:
+  prometheus::ClientMetric& add(prometheus::MetricFamily& f, const Labels& extra) {
+    f.metric.emplace_back();
+    auto& m = f.metric.back();
+    m.label = base_;
+    m.label.insert(m.label.end(), extra.begin(), extra.end());
+    return m;
+  }
+
+  Labels base_;
+  std::vector<prometheus::MetricFamily> out_;
+};
+
+constexpr std::array<const char*, 3> kQos{"0", "1", "2"};
+
+void add_counters(Builder& b, const device::StatsSnapshot& s) {
+  // Counters with a by-reason split are exported only split (sum by () gives the total).
+#define FLEETLOAD_X(name, help)                                                   \
+  if (std::string_view(#name) != "connect_failures" && std::string_view(#name) != "drops") \
+    b.counter("fleetload_" #name "_total", help, static_cast<double>(s.name));
+  FLEETLOAD_DEVICE_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+#define FLEETLOAD_X(name, help)                                                           \
+  {                                                                                       \
+    auto& f = b.family("fleetload_" #name "_total", help " (by qos)", prometheus::MetricType::Counter); \
+    for (std::size_t q = 0; q < 3; ++q) b.add_counter(f, static_cast<double>(s.name[q]), {{"qos", kQos[q]}}); \
+  }
+  FLEETLOAD_DEVICE_QOS_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+  auto& failed_qos = b.family("fleetload_publishes_failed_total",
+                              "publishes that ended neither acknowledged nor timed out (by qos)",
+                              prometheus::MetricType::Counter);
+  for (std::size_t q = 0; q < 3; ++q)
+    b.add_counter(failed_qos, static_cast<double>(s.publishes_failed_by_qos[q]), {{"qos", kQos[q]}});
+  auto& failed_reason = b.family("fleetload_publish_failures_total",
+                                 "publishes that ended neither acknowledged nor timed out (by reason)",
+                                 prometheus::MetricType::Counter);
+  for (std::size_t r = 0; r < device::kPublishFailReasonCount; ++r)
+    b.add_counter(failed_reason, static_cast<double>(s.publishes_failed[r]),
+                  {{"reason", device::to_string(static_cast<device::PublishFailReason>(r))}});
+  // Reason None is never a failure: leave it out.
+  auto& cf = b.family("fleetload_connect_failures_total",
+                      "connect attempts that did not end in an accepting CONNACK (by reason)",
+                      prometheus::MetricType::Counter);
+  auto& dr = b.family("fleetload_drops_total",
+                      "established MQTT connections lost, any reason but a clean stop (by reason)",
+                      prometheus::MetricType::Counter);
+  for (std::size_t r = 1; r < device::kDropReasonCount; ++r) {
+    const Labels l{{"reason", device::to_string(static_cast<device::DropReason>(r))}};
+    b.add_counter(cf, static_cast<double>(s.connect_failed_by_reason[r]), l);
+    b.add_counter(dr, static_cast<double>(s.drops_by_reason[r]), l);
+  }
+}
+
+// Code families carry only the codes seen, so they stay a handful of series.
+void add_codes(Builder& b, const device::StatsSnapshot& s, mqtt::Version v) {
+  auto codes = [&](const char* name, const char* help, const std::array<std::uint64_t, 256>& a, bool connack) {
+    auto& f = b.family(name, help, prometheus::MetricType::Counter);
+    for (std::size_t c = 0; c < a.size(); ++c) {
+      if (a[c] == 0) continue;
+      const auto code = static_cast<std::uint8_t>(c);
+      const char* n = connack ? device::connack_code_name(v, code) : mqtt::to_string(static_cast<mqtt::ReasonCode>(code));
+      b.add_counter(f, static_cast<double>(a[c]), {{"code", std::to_string(c)}, {"code_name", n}});
+    }
+  };
+  codes("fleetload_connack_codes_total", "CONNACKs received (by return / reason code)", s.connack_codes, true);
+  codes("fleetload_server_disconnect_codes_total", "DISCONNECTs from the server (MQTT 5, by reason code)",
+        s.server_disconnect_codes, false);
+  codes("fleetload_suback_codes_total", "topic filters answered in SUBACKs (by reason code)", s.suback_codes, false);
+  codes("fleetload_puback_codes_total", "PUBACK/PUBREC failure reason codes (MQTT 5)", s.puback_codes, false);
+}
+
+void add_histograms(Builder& b, const device::StatsSnapshot& s) {
+  auto& stage = b.family("fleetload_connect_stage_duration_seconds",
+                         "connect duration by stage: tcp connect, tls handshake, websocket upgrade, "
+                         "CONNECT sent to accepting CONNACK",
+                         prometheus::MetricType::Histogram);
+  b.add_histogram(stage, s.tcp_connect, {{"stage", "tcp"}});
+  b.add_histogram(stage, s.tls_handshake, {{"stage", "tls"}});
+  b.add_histogram(stage, s.websocket_handshake, {{"stage", "websocket"}});
+  b.add_histogram(stage, s.connect_duration, {{"stage", "connack"}});
+  b.histogram("fleetload_time_to_connect_seconds", "transport open requested to accepting CONNACK",
+              s.time_to_connect);
+  b.histogram("fleetload_reconnect_delay_seconds", "backoff delay chosen before a reconnect", s.reconnect_delay);
+  b.histogram("fleetload_ack_latency_seconds", "PUBLISH to PUBACK (QoS 1) or PUBCOMP (QoS 2)", s.ack_latency);
+  b.histogram("fleetload_e2e_latency_seconds", "publisher send time to subscriber receive time", s.e2e_latency);
+  b.histogram("fleetload_ping_rtt_seconds", "PINGREQ to PINGRESP", s.ping_rtt);
+  b.histogram("fleetload_subscribe_latency_seconds", "SUBSCRIBE to SUBACK", s.subscribe_latency);
+}
+
+}  // namespace
+
+const std::vector<double>& histogram_bounds_seconds() {
+  // 100 us to 5 min in 1-2.5-5 steps: loopback acks land in the first buckets, broker
+  // trouble and reconnect backoff in the last ones.
+  static const std::vector<double> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                          0.1,    0.25,    0.5,    1.0,   2.5,    5.0,   10.0, 30.0,  60.0,
+                                          120.0,  300.0};
+  return bounds;
+}
+
+std::vector<prometheus::MetricFamily> build_families(const ExportState& st, const ExporterOptions& o) {
+  Builder b(o.labels);
+  const auto& s = st.total;
+  b.gauge("fleetload_devices_target", "devices this shard runs", static_cast<double>(st.target));
+  b.gauge("fleetload_devices_connected", "devices with an accepted MQTT connection",
+          static_cast<double>(st.connected));
+  b.gauge("fleetload_devices_connecting", "devices opening a transport or waiting for CONNACK",
+          static_cast<double>(s.connecting));
+  b.gauge("fleetload_devices_backing_off", "devices waiting for their reconnect delay",
+          static_cast<double>(s.backing_off));
+  b.gauge("fleetload_publishes_in_flight", "QoS 1/2 publishes sent and not yet acknowledged",
+          static_cast<double>(s.in_flight));
+  b.gauge("fleetload_publishes_offline_queued", "publishes queued while disconnected",
+          static_cast<double>(s.offline_queued));
+  b.gauge("fleetload_publish_rate_target", "publishes per second this shard should send in steady phases",
+          o.target_publish_rate);
+  b.gauge("fleetload_publish_rate_achieved", "publishes per second sent over the last progress interval",
+          st.achieved_publish_rate);
+  b.gauge("fleetload_run_elapsed_seconds", "time since the run started", st.elapsed_s);
+  b.gauge("fleetload_run_finished", "1 once the run has ended and the values are final", st.finished ? 1.0 : 0.0);
+  b.gauge("fleetload_shards", "shards the fleet is split into (N of --shard K/N)", o.shard_count);
+  auto& phase = b.family("fleetload_phase_info", "the phase running now (value 1)", prometheus::MetricType::Gauge);
+  b.add_gauge(phase, 1.0, {{"phase", st.phase.empty() ? std::string("none") : st.phase}});
+  if (st.finished) {
+    auto& ex = b.family("fleetload_run_exit_info", "how the run ended (value 1)", prometheus::MetricType::Gauge);
+    b.add_gauge(ex, 1.0, {{"result", st.exit_reason}});
+  }
+  b.counter("fleetload_local_limit_errors_total", "errors from local limits (descriptors, ephemeral ports)",
+            static_cast<double>(st.local_limit_errors));
+  b.counter("fleetload_broker_errors_total", "errors caused by the broker (refusals, timeouts, resets, EOF)",
+            static_cast<double>(st.broker_errors));
+  add_counters(b, s);
+  add_codes(b, s, o.protocol);
+  add_histograms(b, s);
+  return b.take();
+}
+
+}  // namespace fleetload::metrics

@@ -1,0 +1,10 @@
+# Metrics e2e: a real run feeds the exporter while a real Prometheus scrapes it and a real
+# Pushgateway receives its pushes; promtool lints it; headless Chromium renders the HTML
+# report. Needs /usr/bin/prometheus, promtool, prometheus-pushgateway and chromium.
+if(TARGET fleetload_exporter AND TARGET fleetload_report_html AND TARGET fleetload_cli
+   AND TARGET fleetload_e2e_support)
+  fleetload_add_gtest(NAME metrics_e2e_test LABEL e2e TIMEOUT 180 RUN_SERIAL
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_e2e_test.cpp ${CMAKE_CURRENT_LIST_DIR}/metrics_servers.cpp
+    LIBS fleetload_exporter fleetload_report_html fleetload_cli fleetload_e2e_support)
+  target_compile_definitions(metrics_e2e_test PRIVATE FLEETLOAD_E2E_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+endif()

@@ -1,0 +1,460 @@
+// Metrics against real components: one short real run against mosquitto feeds the exporter
+// while a real Prometheus scrapes it and a real Pushgateway receives its pushes; then
+// promtool lints the exposition, every dashboard expression is evaluated in Prometheus, the
+// Pushgateway serves the final values, counters agree with the JSON report, and the HTML
+// report renders in headless Chromium.
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <set>
+#include <string>
+
+#include "cli/report_builder.hpp"
+#include "e2e/metrics_servers.hpp"
+#include "e2e/mosquitto_fixture.hpp"
+#include "engine/engine.hpp"
+#include "metrics/exporter.hpp"
+#include "metrics/report_html.hpp"
+#include "metrics/report_json.hpp"
+#include "scenario/scenario.hpp"
+
+namespace fleetload::e2e {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr int kDevices = 200;
+
+// Everything the tests look at, built once: the run takes ~7 s and feeds all of them.
+struct World {
+  std::unique_ptr<MosquittoBroker> broker;
+  std::unique_ptr<Pushgateway> pushgateway;
+  std::unique_ptr<metrics::Exporter> exporter;
+  std::unique_ptr<PrometheusServer> prometheus;
+  engine::RunResult result;
+  metrics::RunReport report;
+  fs::path dir;
+  int progress_calls = 0;
+  bool final_push_ok = false;
+  std::string error;  // set when the setup failed; every test reports it
+};
+World* world = nullptr;
+
+std::string scenario_yaml(std::uint16_t port) {
+  return "name: metrics-e2e\n"
+         "target: {endpoint: 127.0.0.1, port: " + std::to_string(port) + ", protocol: mqtt311, connect_timeout: 2s}\n"
+         "fleet: {devices: " + std::to_string(kDevices) + ", connect_rate: 1000/s}\n"
+         "session: {keepalive: 2s, clean_session: true}\n"
+         "reconnect: {min_delay: 200ms, max_delay: 1s}\n"
+         "publish: {topic: \"m/{index}/t\", qos: 1, rate: 5/s, payload: 64B}\n"
+         "subscribe: {filters: [{filter: \"m/+/t\", qos: 1}], subscribers: 2}\n"
+         "phases:\n  - type: ramp\n  - {name: hold, type: steady, duration: 5s}\n"
+         "thresholds:\n  connect_success_ratio: \">= 99%\"\n  p99_ack_latency: \"<= 2s\"\n";
+}
+
+void build_world(World& w) {
+  w.dir = make_temp_dir("metrics-e2e");
+  w.broker = std::make_unique<MosquittoBroker>(MosquittoBroker::Options{.extra_config = "", .log_connections = false});
+  w.pushgateway = std::make_unique<Pushgateway>();
+  auto s = scenario::parse_scenario(scenario_yaml(w.broker->port()), "metrics-e2e.yaml");
+  metrics::ExporterOptions o = metrics::exporter_options_for(s);
+  o.listen = "127.0.0.1:0";
+  o.pushgateway = w.pushgateway->url();
+  o.push_interval = 1s;
+  w.exporter = std::make_unique<metrics::Exporter>(o);
+  const std::string target = "127.0.0.1:" + std::to_string(w.exporter->listen_port());
+  w.prometheus = std::make_unique<PrometheusServer>(std::vector<std::string>{target});
+  // The run starts once Prometheus scrapes us, so its series cover the whole run.
+  if (!wait_until([&] { return w.prometheus->query("up{job=\"fleetload\"} == 1").find("\"value\"") != std::string::npos; },
+                  20s))
+    throw std::runtime_error("prometheus never scraped the exporter:\n" + w.prometheus->log());
+
+  engine::RunOptions ro;
+  ro.threads = 2;
+  ro.on_progress = [&](const engine::Progress& p) {
+    ++w.progress_calls;
+    w.exporter->update(p);
+  };
+  const std::string started = cli::utc_now_iso8601();
+  engine::Engine e(s, ro);
+  w.result = e.run();
+  w.final_push_ok = w.exporter->finish(w.result);
+  w.report = cli::build_run_report(w.result, s, started);
+  metrics::write_json_report(w.report, w.dir / "report.json");
+  metrics::write_html_report(w.report, w.dir / "report.html");
+  // Final values are in Prometheus once a scrape saw the finished flag.
+  if (!wait_until([&] { return w.prometheus->query("fleetload_run_finished == 1").find("\"value\"") != std::string::npos; },
+                  20s))
+    throw std::runtime_error("prometheus never scraped the final values:\n" + w.prometheus->log());
+}
+
+class MetricsE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    world = new World;
+    try {
+      build_world(*world);
+    } catch (const std::exception& e) {
+      world->error = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    // Keep the reports, screenshot and logs of a failed run for the failure message reader.
+    const auto* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
+    std::error_code ec;
+    if (suite && suite->Passed() && !world->dir.empty()) fs::remove_all(world->dir, ec);
+    delete world;
+    world = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(world->error.empty()) << world->error; }
+
+  static std::string scrape() {
+    const auto r = http_get(world->exporter->listen_port(), "/metrics");
+    EXPECT_EQ(r.status, 200);
+    return r.body;
+  }
+};
+
+// Runs `promtool check metrics` on `text`; returns promtool's exit code and output.
+std::pair<int, std::string> promtool_check(const std::string& text, const fs::path& dir) {
+  const fs::path in = dir / "exposition.txt";
+  std::ofstream(in) << text;
+  ChildProcess p({"/bin/sh", "-c", "/usr/bin/promtool check metrics < '" + in.string() + "'"}, dir / "promtool.out",
+                 dir / "promtool.err");
+  const auto st = p.wait_for(30s);
+  if (!st) return {-1, "promtool timed out"};
+  return {st->code, p.stdout_text() + p.stderr_text()};
+}
+
+TEST_F(MetricsE2E, RunWentAsPlanned) {
+  const auto& r = world->result;
+  ASSERT_EQ(r.exit_reason, engine::ExitReason::Completed) << r.failure << world->broker->log();
+  EXPECT_EQ(r.stats.connects_ok, static_cast<std::uint64_t>(kDevices));
+  EXPECT_GT(r.stats.publishes_sent[1], 1000u);
+  EXPECT_GT(r.stats.messages_received, 0u);
+  EXPECT_GE(world->progress_calls, 4);
+  // Prometheus's scrape after finish() is what lets the CLI's linger end early.
+  EXPECT_TRUE(world->exporter->wait_for_final_scrape(0ms));
+}
+
+TEST_F(MetricsE2E, PromtoolAcceptsTheExpositionOfARealRun) {
+  const std::string text = scrape();
+  ASSERT_NE(text.find("fleetload_publishes_sent_total"), std::string::npos);
+  const auto [code, out] = promtool_check(text, world->dir);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(out.find("fleetload_"), std::string::npos) << "promtool lint problems:\n" << out;
+}
+
+TEST_F(MetricsE2E, PromtoolAcceptsEveryFamilyFilledIn) {
+  // A synthetic state where every optional family (codes, exit info) has series.
+  metrics::ExportState st;
+  st.total = world->result.stats;
+  st.total.connack_codes[0x87] = 3;
+  st.total.server_disconnect_codes[0x8B] = 1;
+  st.total.suback_codes[0x80] = 2;
+  st.total.puback_codes[0x97] = 4;
+  st.total.connect_failed_by_reason[1] = 5;
+  st.finished = true;
+  st.exit_reason = "completed";
+  metrics::ExporterOptions o;
+  o.labels.scenario = "synthetic";
+  o.protocol = mqtt::Version::V5;
+  const std::string text = prometheus::TextSerializer().Serialize(metrics::build_families(st, o));
+  ASSERT_NE(text.find("fleetload_puback_codes_total{"), std::string::npos);
+  const auto [code, out] = promtool_check(text, world->dir);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_EQ(out.find("fleetload_"), std::string::npos) << "promtool lint problems:\n" << out;
+}
+
+void collect_exprs(const boost::json::value& v, std::vector<std::string>& out) {
+  if (v.is_object()) {
+    for (const auto& [k, x] : v.as_object()) {
+      if (k == "expr" && x.is_string()) out.emplace_back(x.as_string().c_str());
+      else collect_exprs(x, out);
+    }
+  } else if (v.is_array()) {
+    for (const auto& x : v.as_array()) collect_exprs(x, out);
+  }
+}
+
+std::string substitute(std::string e) {
+  e = std::regex_replace(e, std::regex(R"(\$__rate_interval)"), "30s");
+  e = std::regex_replace(e, std::regex(R"(\$scenario)"), "metrics-e2e");
+  e = std::regex_replace(e, std::regex(R"(\$shard)"), "0");
+  return e;
+}
+
+TEST_F(MetricsE2E, EveryDashboardExpressionReturnsDataFromARealPrometheus) {
+  const fs::path file = fs::path(FLEETLOAD_E2E_SOURCE_DIR) / "dashboards" / "fleetload-capacity.json";
+  const auto dashboard = boost::json::parse(read_file(file));
+  std::vector<std::string> exprs;
+  collect_exprs(dashboard, exprs);
+  ASSERT_GE(exprs.size(), 40u);
+  // Template variables: Grafana's label_values(selector, label) as the equivalent PromQL.
+  for (const auto& var : dashboard.at("templating").at("list").as_array()) {
+    if (var.at("type").as_string() != "query") continue;
+    static const std::regex lv(R"(label_values\((.*), *(\w+)\))");
+    std::smatch m;
+    const std::string def(var.at("definition").as_string().c_str());
+    ASSERT_TRUE(std::regex_match(def, m, lv)) << def;
+    exprs.push_back("count by (" + m[2].str() + ") (" + m[1].str() + ")");
+  }
+  std::set<std::string> seen_panels_with_values;
+  int non_zero = 0;
+  for (const auto& raw : exprs) {
+    const std::string e = substitute(raw);
+    ASSERT_EQ(e.find('$'), std::string::npos) << "unsubstituted variable in " << raw;
+    const std::string body = world->prometheus->query(e);
+    ASSERT_FALSE(body.empty()) << "query failed: " << e;
+    const auto j = boost::json::parse(body);
+    ASSERT_EQ(j.at("status").as_string(), "success") << e << "\n" << body;
+    const auto& result = j.at("data").at("result").as_array();
+    EXPECT_FALSE(result.empty()) << "no data for: " << e;
+    for (const auto& sample : result) {
+      const std::string v(sample.at("value").as_array().at(1).as_string().c_str());
+      if (v != "0" && v != "NaN") {
+        ++non_zero;
+        break;
+      }
+    }
+  }
+  // A real run moves most panels: not only zeros and NaNs came back.
+  EXPECT_GE(non_zero, static_cast<int>(exprs.size()) / 2) << non_zero << " of " << exprs.size();
+  // Spot checks with known answers.
+  auto scalar = [](const std::string& body) {
+    const auto j = boost::json::parse(body);
+    const auto& res = j.at("data").at("result").as_array();
+    return res.empty() ? -1.0 : std::stod(std::string(res.at(0).at("value").as_array().at(1).as_string().c_str()));
+  };
+  EXPECT_DOUBLE_EQ(scalar(world->prometheus->query("sum(fleetload_devices_target{scenario=\"metrics-e2e\"})")), kDevices);
+  EXPECT_DOUBLE_EQ(scalar(world->prometheus->query("max_over_time(fleetload_devices_connected[1m])")), kDevices);
+  EXPECT_DOUBLE_EQ(scalar(world->prometheus->query("fleetload_publish_rate_target")), kDevices * 5.0);
+}
+
+TEST_F(MetricsE2E, PushgatewayServesTheFinalValues) {
+  EXPECT_TRUE(world->final_push_ok) << world->exporter->last_push_error() << world->pushgateway->log();
+  EXPECT_GE(world->exporter->pushes_ok(), 2u);  // periodic pushes during the run + the final one
+  const auto r = http_get(world->pushgateway->port(), "/metrics");
+  ASSERT_EQ(r.status, 200);
+  const auto& s = world->result.stats;
+  // The grouping key (job, scenario sent base64-encoded, shard) comes back as labels.
+  const std::vector<std::string> group{"job=\"fleetload\"", "scenario=\"metrics-e2e\"", "shard=\"0\""};
+  auto at = [&](const std::string& name, std::vector<std::string> extra = {}) {
+    extra.insert(extra.end(), group.begin(), group.end());
+    return sample_value(r.body, name, extra);
+  };
+  EXPECT_EQ(at("fleetload_run_finished"), 1.0) << r.body.substr(0, 2000);
+  EXPECT_EQ(at("fleetload_publishes_sent_total", {"qos=\"1\""}), static_cast<double>(s.publishes_sent[1]));
+  EXPECT_EQ(at("fleetload_publishes_acked_total", {"qos=\"1\""}), static_cast<double>(s.publishes_acked[1]));
+  EXPECT_EQ(at("fleetload_messages_received_total"), static_cast<double>(s.messages_received));
+  EXPECT_EQ(at("fleetload_connects_ok_total"), static_cast<double>(s.connects_ok));
+  EXPECT_EQ(at("fleetload_bytes_sent_total"), static_cast<double>(s.bytes_sent));
+  EXPECT_EQ(at("fleetload_ack_latency_seconds_count"), static_cast<double>(s.ack_latency.count));
+  EXPECT_EQ(at("fleetload_devices_target"), static_cast<double>(kDevices));
+}
+
+TEST_F(MetricsE2E, CountersMatchTheJsonReportPrometheusAndTheRunsBooks) {
+  const auto& s = world->result.stats;
+  const std::string text = scrape();
+  const auto json = boost::json::parse(read_file(world->dir / "report.json"));
+  const auto& totals = json.at("totals");
+  auto json_counter = [&](const char* name) { return static_cast<double>(totals.at("counters").at(name).to_number<std::uint64_t>()); };
+  auto json_qos = [&](const char* name, int q) {
+    return static_cast<double>(totals.at("counters_by_qos").at(name).as_array().at(q).to_number<std::uint64_t>());
+  };
+  auto prom = [&](const std::string& q) {
+    const auto j = boost::json::parse(world->prometheus->query(q));
+    const auto& res = j.at("data").at("result").as_array();
+    return res.empty() ? -1.0 : std::stod(std::string(res.at(0).at("value").as_array().at(1).as_string().c_str()));
+  };
+  for (const char* name : {"connect_attempts", "connects_ok", "messages_received", "messages_lost",
+                           "messages_duplicated", "bytes_sent", "bytes_received", "pings_sent"}) {
+    const std::string metric = std::string("fleetload_") + name + "_total";
+    EXPECT_EQ(sample_value(text, metric), json_counter(name)) << name;
+    EXPECT_DOUBLE_EQ(prom(metric), json_counter(name)) << name;
+  }
+  for (const char* name : {"publish_requests", "publishes_sent", "publishes_acked", "ack_timeouts"}) {
+    const std::string metric = std::string("fleetload_") + name + "_total";
+    EXPECT_EQ(sample_value(text, metric, {"qos=\"1\""}), json_qos(name, 1)) << name;
+    EXPECT_DOUBLE_EQ(prom(metric + "{qos=\"1\"}"), json_qos(name, 1)) << name;
+  }
+  // The run's own books: mosquitto acknowledges every QoS 1 publish, subscribers lose
+  // nothing on loopback, and the devices connected exactly once each.
+  EXPECT_EQ(s.publish_requests[1], s.publishes_acked[1] + s.ack_timeouts[1] + s.publishes_failed_by_qos[1]);
+  EXPECT_EQ(s.ack_timeouts[1], 0u);
+  EXPECT_EQ(s.messages_lost, 0u);
+  EXPECT_EQ(s.messages_duplicated, 0u);
+  EXPECT_EQ(sample_value(text, "fleetload_connects_ok_total"), static_cast<double>(kDevices));
+  // Two subscribers each get every message sent once they subscribed (they connect last,
+  // at the end of the ramp): at most twice the sends, at least twice the hold phase's.
+  const auto& phases = world->result.phases;
+  ASSERT_EQ(phases.size(), 2u);
+  EXPECT_LE(s.messages_received, 2 * s.publishes_sent[1]);
+  EXPECT_GE(static_cast<double>(s.messages_received), 0.99 * 2.0 * static_cast<double>(phases[1].stats.publishes_sent[1]));
+  // Histogram counts in Prometheus equal the report's histogram counts.
+  EXPECT_DOUBLE_EQ(prom("fleetload_ack_latency_seconds_count"),
+                   static_cast<double>(totals.at("histograms").at("ack_latency").at("count").to_number<std::uint64_t>()));
+  EXPECT_DOUBLE_EQ(prom("fleetload_e2e_latency_seconds_count"), static_cast<double>(s.e2e_latency.count));
+}
+
+// Headless Chromium on a local file; returns stdout, fills `log` with stderr.
+std::string chromium(const std::vector<std::string>& extra, const fs::path& page, const fs::path& dir, std::string& log) {
+  static int n = 0;
+  const fs::path run = dir / ("chromium-" + std::to_string(++n));
+  fs::create_directories(run);
+  std::vector<std::string> argv{"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                                "--no-first-run", "--user-data-dir=" + (run / "profile").string(),
+                                "--enable-logging=stderr", "--v=0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back("file://" + page.string());
+  ChildProcess p(argv, run / "stdout.txt", run / "stderr.txt");
+  const auto st = p.wait_for(45s);
+  if (!st) p.kill_and_wait();
+  log = p.stderr_text();
+  EXPECT_TRUE(st && st->code == 0) << "chromium failed:\n" << log;
+  return p.stdout_text();
+}
+
+bool has_console_message(const std::string& log) { return log.find(":CONSOLE") != std::string::npos; }
+
+TEST_F(MetricsE2E, HtmlReportRendersInHeadlessChromiumWithoutConsoleErrors) {
+  const fs::path& dir = world->dir;
+  std::string log;
+  // Control: the console detector sees an error when there is one.
+  const fs::path bad = dir / "control.html";
+  std::ofstream(bad) << "<html><body><script>console.error('control error')</script></body></html>";
+  chromium({"--dump-dom"}, bad, dir, log);
+  ASSERT_TRUE(has_console_message(log)) << "the console check would not notice errors:\n" << log;
+
+  // The report itself: no console message at all.
+  const fs::path html = dir / "report.html";
+  const fs::path png = dir / "report.png";
+  chromium({"--screenshot=" + png.string(), "--window-size=1280,3000", "--hide-scrollbars"}, html, dir, log);
+  EXPECT_FALSE(has_console_message(log)) << log;
+  ASSERT_TRUE(fs::exists(png));
+  const std::string png_bytes = read_file(png);
+  ASSERT_GT(png_bytes.size(), 24u);
+  EXPECT_EQ(png_bytes.substr(1, 3), "PNG");
+  auto be32 = [&](std::size_t at) {
+    return (static_cast<unsigned>(static_cast<unsigned char>(png_bytes[at])) << 24) |
+           (static_cast<unsigned>(static_cast<unsigned char>(png_bytes[at + 1])) << 16) |
+           (static_cast<unsigned>(static_cast<unsigned char>(png_bytes[at + 2])) << 8) |
+           static_cast<unsigned>(static_cast<unsigned char>(png_bytes[at + 3]));
+  };
+  EXPECT_EQ(be32(16), 1280u);  // IHDR width
+  EXPECT_GT(png_bytes.size(), 40'000u);  // charts and tables, not a blank page
+
+  // Rendered geometry: a probe script appended to a copy of the report measures what the
+  // layout engine drew (chart boxes with area, series paths with length, bars with height).
+  std::string page = read_file(html);
+  const auto body_end = page.rfind("</body>");
+  ASSERT_NE(body_end, std::string::npos);
+  page.insert(body_end,
+              "<script>(function(){var c=0,p=0,b=0;"
+              "document.querySelectorAll('svg.chart').forEach(function(s){var r=s.getBoundingClientRect();"
+              "if(r.width>100&&r.height>50)c++;});"
+              "document.querySelectorAll('svg.chart path.series').forEach(function(e){if(e.getTotalLength()>10)p++;});"
+              "document.querySelectorAll('svg.chart rect.bar').forEach(function(e){if(e.getBBox().height>0)b++;});"
+              "var d=document.createElement('div');d.id='probe';d.textContent='charts='+c+' paths='+p+' bars='+b;"
+              "document.body.appendChild(d);})();</script>");
+  const fs::path probe = dir / "probe.html";
+  std::ofstream(probe) << page;
+  const std::string dom = chromium({"--dump-dom"}, probe, dir, log);
+  EXPECT_FALSE(has_console_message(log)) << log;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"(charts=(\d+) paths=(\d+) bars=(\d+))"))) << dom.substr(0, 500);
+  EXPECT_EQ(std::stoi(m[1]), 5);  // connected, connect rate, publish rate, errors, latency bars
+  EXPECT_GE(std::stoi(m[2]), 3);  // connected, connects/s, sent/s (received/s) have length
+  EXPECT_GE(std::stoi(m[3]), 8);  // p50..p99.9 for at least connack and ack latency
+}
+
+TEST(MetricsExporterErrors, BusyListenAddressIsAClearErrorNamingIt) {
+  metrics::ExporterOptions o;
+  o.listen = "127.0.0.1:0";
+  metrics::Exporter first(o);
+  ASSERT_NE(first.listen_port(), 0);
+  o.listen = "127.0.0.1:" + std::to_string(first.listen_port());
+  try {
+    metrics::Exporter second(o);
+    FAIL() << "a second exporter bound the same port";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(o.listen), std::string::npos) << e.what();
+  }
+}
+
+TEST(MetricsExporterErrors, UnreachablePushgatewayFailsTheFinalPushWithAReason) {
+  metrics::ExporterOptions o;
+  o.listen.clear();
+  o.pushgateway = "http://127.0.0.1:" + std::to_string(pick_free_port());
+  o.push_interval = std::chrono::milliseconds(0);
+  metrics::Exporter e(o);
+  EXPECT_EQ(e.listen_port(), 0);
+  EXPECT_FALSE(e.finish(engine::RunResult{}));
+  EXPECT_NE(e.last_push_error().find("connection failed"), std::string::npos) << e.last_push_error();
+  EXPECT_EQ(e.pushes_ok(), 0u);
+  o.pushgateway = "127.0.0.1:9091";  // no scheme
+  EXPECT_THROW(metrics::Exporter{o}, std::runtime_error);
+}
+
+TEST(MetricsExporterErrors, SilentPushgatewayCannotHoldTheRunPastThePushTimeout) {
+  // A socket that listens and never answers: connect succeeds (backlog), the reply never comes.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  metrics::ExporterOptions o;
+  o.listen.clear();
+  o.pushgateway = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  o.push_interval = std::chrono::milliseconds(0);
+  o.push_timeout = std::chrono::milliseconds(300);
+  metrics::Exporter e(o);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(e.finish(engine::RunResult{}));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::seconds(3));
+  EXPECT_NE(e.last_push_error().find("connection failed"), std::string::npos) << e.last_push_error();
+  ::close(fd);
+}
+
+TEST(MetricsExporterErrors, ScrapeServesTheLatestStateOnly) {
+  metrics::ExporterOptions o;
+  o.listen = "127.0.0.1:0";
+  metrics::Exporter e(o);
+  metrics::ExportState st;
+  st.total.connects_ok = 41;
+  e.set_state(st);
+  EXPECT_EQ(sample_value(http_get(e.listen_port(), "/metrics").body, "fleetload_connects_ok_total"), 41.0);
+  st.total.connects_ok = 42;
+  e.set_state(st);
+  EXPECT_EQ(sample_value(http_get(e.listen_port(), "/metrics").body, "fleetload_connects_ok_total"), 42.0);
+  // Scrapes before the end do not count as having seen the final values.
+  EXPECT_FALSE(e.wait_for_final_scrape(std::chrono::milliseconds(0)));
+  engine::RunResult r;
+  r.stats.connects_ok = 43;
+  e.finish(r);
+  EXPECT_FALSE(e.wait_for_final_scrape(std::chrono::milliseconds(200)));
+  EXPECT_EQ(sample_value(http_get(e.listen_port(), "/metrics").body, "fleetload_connects_ok_total"), 43.0);
+  EXPECT_TRUE(e.wait_for_final_scrape(std::chrono::milliseconds(0)));
+}
+
+}  // namespace
+}  // namespace fleetload::e2e

@@ -1,0 +1,247 @@
+// The Prometheus families built from a snapshot: names, labels, values, and histogram
+// buckets folded from the log-linear ns layout into fixed second bounds.
+#include <gtest/gtest.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include <boost/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "metrics/exporter.hpp"
+#include "metrics/exporter_push.hpp"
+
+namespace fleetload::metrics {
+namespace {
+
+const prometheus::MetricFamily* find(const std::vector<prometheus::MetricFamily>& fs, const std::string& name) {
+  for (const auto& f : fs)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::string label(const prometheus::ClientMetric& m, const std::string& name) {
+  for (const auto& l : m.label)
+    if (l.name == name) return l.value;
+  return {};
+}
+
+ExporterOptions options() {
+  ExporterOptions o;
+  o.labels = {"cap test", "3", "mqtt5", "mtls_from_path"};
+  o.protocol = mqtt::Version::V5;
+  o.target_publish_rate = 1600;
+  o.listen.clear();
+  return o;
+}
+
+TEST(MetricsFamilies, CountersCarryValuesAndProcessLabels) {
+  ExportState st;
+  st.total.connect_attempts = 12;
+  st.total.connects_ok = 10;
+  st.total.publishes_sent[1] = 77;
+  st.total.bytes_sent = 4096;
+  st.connected = 9;
+  st.target = 10;
+  const auto fs = build_families(st, options());
+  const auto* attempts = find(fs, "fleetload_connect_attempts_total");
+  ASSERT_NE(attempts, nullptr);
+  ASSERT_EQ(attempts->metric.size(), 1u);
+  EXPECT_EQ(attempts->type, prometheus::MetricType::Counter);
+  EXPECT_DOUBLE_EQ(attempts->metric[0].counter.value, 12.0);
+  EXPECT_EQ(label(attempts->metric[0], "scenario"), "cap test");
+  EXPECT_EQ(label(attempts->metric[0], "shard"), "3");
+  EXPECT_EQ(label(attempts->metric[0], "protocol"), "mqtt5");
+  EXPECT_EQ(label(attempts->metric[0], "auth_mode"), "mtls_from_path");
+  const auto* sent = find(fs, "fleetload_publishes_sent_total");
+  ASSERT_NE(sent, nullptr);
+  ASSERT_EQ(sent->metric.size(), 3u);
+  EXPECT_EQ(label(sent->metric[1], "qos"), "1");
+  EXPECT_DOUBLE_EQ(sent->metric[1].counter.value, 77.0);
+  EXPECT_DOUBLE_EQ(find(fs, "fleetload_bytes_sent_total")->metric[0].counter.value, 4096.0);
+  EXPECT_DOUBLE_EQ(find(fs, "fleetload_devices_connected")->metric[0].gauge.value, 9.0);
+  EXPECT_DOUBLE_EQ(find(fs, "fleetload_devices_target")->metric[0].gauge.value, 10.0);
+  EXPECT_DOUBLE_EQ(find(fs, "fleetload_publish_rate_target")->metric[0].gauge.value, 1600.0);
+}
+
+TEST(MetricsFamilies, ReasonsAreLabelsNeverSeparateNamesAndAlwaysPresent) {
+  ExportState st;
+  st.total.connect_failed_by_reason[static_cast<int>(device::DropReason::ConnackTimeout)] = 4;
+  st.total.drops_by_reason[static_cast<int>(device::DropReason::PingTimeout)] = 2;
+  const auto fs = build_families(st, options());
+  const auto* cf = find(fs, "fleetload_connect_failures_total");
+  ASSERT_NE(cf, nullptr);
+  EXPECT_EQ(cf->metric.size(), device::kDropReasonCount - 1);  // every reason but None
+  double timeouts = -1;
+  for (const auto& m : cf->metric)
+    if (label(m, "reason") == "connack_timeout") timeouts = m.counter.value;
+  EXPECT_DOUBLE_EQ(timeouts, 4.0);
+  const auto* dr = find(fs, "fleetload_drops_total");
+  ASSERT_NE(dr, nullptr);
+  double pings = -1;
+  for (const auto& m : dr->metric)
+    if (label(m, "reason") == "ping_timeout") pings = m.counter.value;
+  EXPECT_DOUBLE_EQ(pings, 2.0);
+  // No family name appears twice (Prometheus rejects a repeated family).
+  std::set<std::string> names;
+  for (const auto& f : fs) EXPECT_TRUE(names.insert(f.name).second) << f.name;
+}
+
+TEST(MetricsFamilies, CodeFamiliesListOnlyCodesSeen) {
+  ExportState st;
+  st.total.connack_codes[0] = 5;
+  st.total.connack_codes[0x87] = 2;
+  const auto fs = build_families(st, options());
+  const auto* cc = find(fs, "fleetload_connack_codes_total");
+  ASSERT_NE(cc, nullptr);
+  ASSERT_EQ(cc->metric.size(), 2u);
+  EXPECT_EQ(label(cc->metric[1], "code"), "135");
+  EXPECT_FALSE(label(cc->metric[1], "code_name").empty());
+  EXPECT_DOUBLE_EQ(cc->metric[1].counter.value, 2.0);
+}
+
+TEST(MetricsFamilies, HistogramBucketsAreCumulativeAndMatchRecordedValues) {
+  ExportState st;
+  // 3 x 0.8 ms, 2 x 40 ms, 1 x 3 s, 1 x 20 min (beyond the last bound: +Inf only).
+  st.total.ack_latency.record(800'000, 3);
+  st.total.ack_latency.record(40'000'000, 2);
+  st.total.ack_latency.record(3'000'000'000ULL);
+  st.total.ack_latency.record(1'200'000'000'000ULL);
+  const auto fs = build_families(st, options());
+  const auto* h = find(fs, "fleetload_ack_latency_seconds");
+  ASSERT_NE(h, nullptr);
+  EXPECT_EQ(h->type, prometheus::MetricType::Histogram);
+  const auto& hist = h->metric.at(0).histogram;
+  EXPECT_EQ(hist.sample_count, 7u);
+  EXPECT_NEAR(hist.sample_sum, 3 * 0.0008 + 2 * 0.04 + 3.0 + 1200.0, 1e-6);
+  const auto& bounds = histogram_bounds_seconds();
+  ASSERT_EQ(hist.bucket.size(), bounds.size() + 1);
+  EXPECT_TRUE(std::isinf(hist.bucket.back().upper_bound));
+  EXPECT_EQ(hist.bucket.back().cumulative_count, 7u);
+  auto at = [&](double le) {
+    for (const auto& b : hist.bucket)
+      if (b.upper_bound == le) return b.cumulative_count;
+    return std::uint64_t{999};
+  };
+  EXPECT_EQ(at(0.0005), 0u);
+  EXPECT_EQ(at(0.001), 3u);
+  EXPECT_EQ(at(0.025), 3u);
+  EXPECT_EQ(at(0.05), 5u);
+  EXPECT_EQ(at(2.5), 5u);
+  EXPECT_EQ(at(5.0), 6u);
+  EXPECT_EQ(at(300.0), 6u);
+  for (std::size_t i = 1; i < hist.bucket.size(); ++i)
+    EXPECT_GE(hist.bucket[i].cumulative_count, hist.bucket[i - 1].cumulative_count);
+}
+
+TEST(MetricsFamilies, ConnectStagesShareOneFamilyWithAStageLabel) {
+  ExportState st;
+  st.total.tcp_connect.record(200'000);
+  st.total.connect_duration.record(2'000'000);
+  const auto fs = build_families(st, options());
+  const auto* f = find(fs, "fleetload_connect_stage_duration_seconds");
+  ASSERT_NE(f, nullptr);
+  std::set<std::string> stages;
+  for (const auto& m : f->metric) stages.insert(label(m, "stage"));
+  EXPECT_EQ(stages, (std::set<std::string>{"tcp", "tls", "websocket", "connack"}));
+  EXPECT_EQ(f->metric[0].histogram.sample_count, 1u);
+}
+
+TEST(MetricsFamilies, FinishedStateSaysHowTheRunEnded) {
+  ExportState st;
+  st.finished = true;
+  st.exit_reason = "completed";
+  const auto fs = build_families(st, options());
+  EXPECT_DOUBLE_EQ(find(fs, "fleetload_run_finished")->metric[0].gauge.value, 1.0);
+  const auto* ex = find(fs, "fleetload_run_exit_info");
+  ASSERT_NE(ex, nullptr);
+  EXPECT_EQ(label(ex->metric[0], "result"), "completed");
+  ExportState running;
+  EXPECT_EQ(find(build_families(running, options()), "fleetload_run_exit_info"), nullptr);
+}
+
+TEST(MetricsFamilies, TextExpositionHasHelpTypeAndEscapedLabels) {
+  ExportState st;
+  ExporterOptions o = options();
+  o.labels.scenario = "quote\" and \\ backslash";
+  const std::string text = prometheus::TextSerializer().Serialize(build_families(st, o));
+  EXPECT_NE(text.find("# TYPE fleetload_ack_latency_seconds histogram"), std::string::npos);
+  EXPECT_NE(text.find("# HELP fleetload_devices_connected"), std::string::npos);
+  EXPECT_NE(text.find("scenario=\"quote\\\" and \\\\ backslash\""), std::string::npos);
+  EXPECT_NE(text.find("fleetload_ack_latency_seconds_bucket{"), std::string::npos);
+  EXPECT_NE(text.find("le=\"+Inf\""), std::string::npos);
+}
+
+TEST(PushTarget, GroupsByJobScenarioAndShardWithBase64Names) {
+  const auto t = parse_push_target("http://pgw.example:9091", "fleetload", "a/b c", "7");
+  EXPECT_EQ(t.host, "pgw.example");
+  EXPECT_EQ(t.port, "9091");
+  EXPECT_EQ(t.host_header, "pgw.example:9091");
+  // base64url("fleetload") = ZmxlZXRsb2Fk, base64url("a/b c") = YS9iIGM
+  EXPECT_EQ(t.target, "/metrics/job@base64/ZmxlZXRsb2Fk/scenario@base64/YS9iIGM/shard/7");
+  const auto p = parse_push_target("http://[::1]/prefix/", "j", "s", "0");
+  EXPECT_EQ(p.host, "::1");
+  EXPECT_EQ(p.port, "80");
+  EXPECT_EQ(p.target.rfind("/prefix/metrics/job@base64/ag/", 0), 0u) << p.target;
+  EXPECT_THROW(parse_push_target("https://pgw:9091", "j", "s", "0"), std::runtime_error);
+  EXPECT_THROW(parse_push_target("pgw:9091", "j", "s", "0"), std::runtime_error);
+  EXPECT_THROW(parse_push_target("http://:9091", "j", "s", "0"), std::runtime_error);
+}
+
+void collect(const boost::json::value& v, const char* key, std::vector<const boost::json::value*>& out) {
+  if (v.is_object()) {
+    for (const auto& [k, x] : v.as_object()) {
+      if (k == key) out.push_back(&x);
+      collect(x, key, out);
+    }
+  } else if (v.is_array()) {
+    for (const auto& x : v.as_array()) collect(x, key, out);
+  }
+}
+
+// Without a Prometheus: every metric the dashboard names is one the exporter produces (a
+// renamed family would otherwise only show up as an empty panel), and panel ids are unique.
+TEST(Dashboard, NamesOnlyExportedFamiliesAndHasUniquePanelIds) {
+  std::ifstream in(std::string(FLEETLOAD_UNIT_SOURCE_DIR) + "/dashboards/fleetload-capacity.json");
+  ASSERT_TRUE(in) << "dashboard JSON missing";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const auto dash = boost::json::parse(ss.str());
+  std::set<std::string> exported;
+  for (const auto& f : build_families({}, options())) {
+    exported.insert(f.name);
+    if (f.type == prometheus::MetricType::Histogram)
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) exported.insert(f.name + suffix);
+  }
+  // Code families are empty until a code is seen; they still exist by name.
+  for (const char* c : {"fleetload_connack_codes_total", "fleetload_server_disconnect_codes_total",
+                        "fleetload_suback_codes_total", "fleetload_puback_codes_total", "fleetload_run_exit_info"})
+    exported.insert(c);
+  std::vector<const boost::json::value*> exprs;
+  collect(dash, "expr", exprs);
+  collect(dash, "definition", exprs);
+  ASSERT_GE(exprs.size(), 40u);
+  const std::regex metric(R"(fleetload_[a-z0-9_]+)");
+  std::set<std::string> used;
+  for (const auto* e : exprs) {
+    const std::string text(e->as_string().c_str());
+    for (std::sregex_iterator it(text.begin(), text.end(), metric), end; it != end; ++it) {
+      used.insert(it->str());
+      EXPECT_TRUE(exported.count(it->str())) << it->str() << " in " << text;
+    }
+  }
+  EXPECT_GE(used.size(), 30u);
+  std::vector<const boost::json::value*> ids;
+  collect(dash, "id", ids);
+  std::set<std::int64_t> unique;
+  for (const auto* id : ids) EXPECT_TRUE(unique.insert(id->as_int64()).second) << id->as_int64();
+  EXPECT_EQ(dash.at("templating").at("list").as_array().size(), 3u);
+}
+
+}  // namespace
+}  // namespace fleetload::metrics
