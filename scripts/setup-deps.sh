@@ -13,6 +13,10 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # real components used by the tests and the quickstart
   mosquitto mosquitto-clients openssl
+  # auth: SigV4 checked by an independent signer; PKCS#11 through SoftHSM2 + OpenSSL engine
+  python3-botocore softhsm2 libengine-pkcs11-openssl opensc
+  # metrics: a real Prometheus (+ promtool) and Pushgateway; headless Chromium for the HTML report
+  prometheus prometheus-pushgateway chromium
   python3
 )
 # The mqtt-packet cross-check runs on Node.js. A machine may already carry a Node.js
@@ -36,7 +40,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Debian enables the broker's system service on install; our tests start their own on free ports.
-  if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
+  if command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now mosquitto prometheus prometheus-pushgateway >/dev/null 2>&1 || true
+  fi
 fi
 
 # npm packages used by tests (pinned in tests/crosscheck/package.json / package-lock.json)

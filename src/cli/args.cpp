@@ -157,7 +157,7 @@ Command parse_args(const std::vector<std::string>& argv) {
       if (v->empty()) throw ArgError("--duration: expected a duration like 30s or 5m");
       c.duration = *v;
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--report"))) {
-      if (v->empty()) throw ArgError("--report: expected a file path");
+      if (v->empty()) throw ArgError("--report: expected a file path or a directory");
       c.report_path = *v;
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--threads"))) {
       c.threads = parse_u32(*v, "--threads");
@@ -165,6 +165,22 @@ Command parse_args(const std::vector<std::string>& argv) {
     } else if (c.kind == CommandKind::Run && r.peek() == "--no-progress") {
       r.next();
       c.progress = false;
+    } else if (c.kind == CommandKind::Run && r.peek() == "--no-metrics") {
+      r.next();
+      c.metrics = false;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--metrics-listen"))) {
+      if (v->find(':') == std::string::npos) throw ArgError("--metrics-listen: expected HOST:PORT, got \"" + *v + "\"");
+      c.metrics_listen = *v;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--pushgateway"))) {
+      if (v->rfind("http://", 0) != 0) throw ArgError("--pushgateway: expected a URL like http://HOST:9091, got \"" + *v + "\"");
+      c.pushgateway = *v;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--push-interval"))) {
+      c.push_interval = *v;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--push-job"))) {
+      if (v->empty()) throw ArgError("--push-job: expected a job name");
+      c.push_job = *v;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--metrics-linger"))) {
+      c.metrics_linger = *v;
     } else if (!r.peek().empty() && r.peek()[0] == '-' && r.peek() != "-") {
       throw ArgError(std::string(name_of(c.kind)) + ": unknown option \"" + r.peek() +
                      "\" (see fleetload " + name_of(c.kind) + " --help)");
@@ -188,7 +204,8 @@ std::string global_help() {
       "\n"
       "Usage:\n"
       "  fleetload run SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
-      "                [--report FILE] [--threads N] [--no-progress]\n"
+      "                [--report FILE|DIR] [--threads N] [--no-progress]\n"
+      "                [--metrics-listen HOST:PORT | --no-metrics] [--pushgateway URL]\n"
       "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N]\n"
       "  fleetload version\n"
       "  fleetload help [COMMAND] | fleetload COMMAND --help\n"
@@ -216,9 +233,20 @@ std::string command_help(CommandKind kind) {
           "                    --set target.endpoint=broker.local (repeatable, applied in order)\n"
           "  --shard K/N       run only devices with index % N == K (K counts from 0)\n"
           "  --duration D      bound the run, e.g. 30s, 5m (same as --set run.duration=D)\n"
-          "  --report FILE     write the JSON report to FILE (overrides run.report)\n"
+          "  --report PATH     PATH ending in .json: the JSON report there and the HTML report\n"
+          "                    beside it (.html); any other PATH is a directory that gets\n"
+          "                    report.json and report.html (overrides run.report)\n"
           "  --threads N       worker threads (default: one per core)\n"
           "  --no-progress     no live progress on stderr\n"
+          "  --metrics-listen HOST:PORT  Prometheus /metrics (default 127.0.0.1:9464; when the\n"
+          "                    default port is busy the run goes on without it, with a warning)\n"
+          "  --no-metrics      no Prometheus exposer\n"
+          "  --pushgateway URL push metrics to a Pushgateway (http://HOST:9091) during the run\n"
+          "                    and at the end (batch runs)\n"
+          "  --push-interval D push period (default 10s; 0 = only the final push)\n"
+          "  --push-job NAME   Pushgateway job name (default fleetload)\n"
+          "  --metrics-linger D  after the run keep /metrics up until Prometheus has scraped\n"
+          "                    the final values, at most D\n"
           "\n"
           "Signals: the first SIGINT/SIGTERM stops the run cleanly (DISCONNECT from every\n"
           "device); a second one stops at once. The report is written in both cases.\n"

@@ -36,6 +36,14 @@ struct Command {
   std::optional<std::string> report_path;
   std::optional<std::uint32_t> threads;
   bool progress = true;
+  // Prometheus: exposer address (nullopt = the default 127.0.0.1:9464, which a busy port
+  // only warns about), off with --no-metrics; Pushgateway for batch runs.
+  bool metrics = true;
+  std::optional<std::string> metrics_listen;
+  std::optional<std::string> pushgateway;
+  std::optional<std::string> push_interval;  // human units; 0 = final push only
+  std::optional<std::string> push_job;
+  std::optional<std::string> metrics_linger;  // keep /metrics up after the run until scraped
 };
 
 // A usage error: the message names the argument and what is allowed; exit code 2.

@@ -6,12 +6,18 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <chrono>
+#include <filesystem>
 #include <optional>
+#include <string>
+#include <utility>
 
 #include "cli/progress.hpp"
 #include "cli/report_builder.hpp"
 #include "cli/signals.hpp"
 #include "engine/engine.hpp"
+#include "metrics/exporter.hpp"
+#include "metrics/report_html.hpp"
 #include "metrics/report_json.hpp"
 #include "metrics/report_text.hpp"
 #include "scenario/scenario.hpp"
@@ -33,6 +39,55 @@ scenario::Scenario load(const Command& cmd) {
 void print_warnings(const scenario::Scenario& s) {
   for (const auto& w : scenario::warnings(s)) std::fprintf(stderr, "warning: %s\n", w.c_str());
   for (const auto& w : engine::preflight_warnings(s)) std::fprintf(stderr, "warning: %s\n", w.c_str());
+}
+
+// --report PATH: "x.json" gives x.json + x.html; anything else is a directory that gets
+// report.json + report.html.
+std::pair<std::filesystem::path, std::filesystem::path> report_paths(const std::filesystem::path& p) {
+  if (p.extension() == ".json") {
+    auto html = p;
+    html.replace_extension(".html");
+    return {p, html};
+  }
+  std::filesystem::create_directories(p);
+  return {p / "report.json", p / "report.html"};
+}
+
+std::optional<std::chrono::milliseconds> duration_arg(const std::optional<std::string>& v, const char* flag) {
+  if (!v) return std::nullopt;
+  const auto d = scenario::parse_duration(*v);
+  if (!d) throw ArgError(std::string(flag) + ": expected a duration like 10s or 0, got \"" + *v + "\"");
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+}
+
+// Starts the Prometheus exposer / Pushgateway pusher. An address the user asked for that
+// cannot be bound is bad input; the default address being busy (another fleetload on this
+// host) only costs the exposer, with a warning, so the run itself still happens.
+int start_exporter(const Command& cmd, const scenario::Scenario& s, std::optional<metrics::Exporter>& out) {
+  if (!cmd.metrics && !cmd.pushgateway) return kExitOk;
+  metrics::ExporterOptions eo = metrics::exporter_options_for(s);
+  eo.listen = cmd.metrics ? cmd.metrics_listen.value_or("127.0.0.1:9464") : "";
+  if (cmd.pushgateway) eo.pushgateway = *cmd.pushgateway;
+  if (auto d = duration_arg(cmd.push_interval, "--push-interval")) eo.push_interval = *d;
+  if (cmd.push_job) eo.push_job = *cmd.push_job;
+  (void)duration_arg(cmd.metrics_linger, "--metrics-linger");  // checked before the run
+  std::string why;
+  try {
+    out.emplace(eo);
+    return kExitOk;
+  } catch (const std::exception& e) {
+    if (cmd.metrics_listen || !cmd.metrics) {
+      std::fprintf(stderr, "fleetload: %s\n", e.what());
+      return kExitBadInput;
+    }
+    why = e.what();
+  }
+  std::fprintf(stderr, "fleetload: warning: running without the Prometheus exposer: %s "
+               "(choose another with --metrics-listen HOST:PORT, or --no-metrics)\n", why.c_str());
+  eo.listen.clear();
+  if (eo.pushgateway.empty()) return kExitOk;
+  out.emplace(eo);
+  return kExitOk;
 }
 
 const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "signal"; }
@@ -77,7 +132,12 @@ int run_command(const Command& cmd) {
   }
 
   ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, publish_target_per_s(s));
-  if (cmd.progress) options.on_progress = [&printer](const engine::Progress& p) { printer.print(p); };
+  std::optional<metrics::Exporter> exporter;
+  if (const int rc = start_exporter(cmd, s, exporter); rc != kExitOk) return rc;
+  options.on_progress = [&printer, &exporter, show = cmd.progress](const engine::Progress& p) {
+    if (exporter) exporter->update(p);
+    if (show) printer.print(p);
+  };
 
   std::optional<engine::Engine> eng;
   try {
@@ -107,6 +167,10 @@ int run_command(const Command& cmd) {
     if (watcher.count() > 1) result.failure += " twice: stopped at once";
   }
   printer.finish();
+  if (exporter && !exporter->finish(result)) {
+    std::fprintf(stderr, "fleetload: warning: final Pushgateway push failed: %s\n",
+                 exporter->last_push_error().c_str());
+  }
 
   const metrics::RunReport report = build_run_report(result, s, started_at);
   std::fputs(metrics::format_summary(report).c_str(), stdout);
@@ -118,12 +182,18 @@ int run_command(const Command& cmd) {
   }
   if (report_path) {
     try {
-      metrics::write_json_report(report, *report_path);
-      std::fprintf(stderr, "fleetload: report written to %s\n", report_path->c_str());
+      const auto [json_path, html_path] = report_paths(*report_path);
+      metrics::write_json_report(report, json_path);
+      metrics::write_html_report(report, html_path);
+      std::fprintf(stderr, "fleetload: report written to %s and %s\n", json_path.c_str(), html_path.c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "fleetload: %s\n", e.what());
       code = kExitRuntimeFailure;
     }
+  }
+  if (exporter && cmd.metrics_linger) {
+    exporter->wait_for_final_scrape(std::chrono::duration_cast<std::chrono::milliseconds>(
+        *scenario::parse_duration(*cmd.metrics_linger)));
   }
   return code;
 }
