@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "auth/presentation.hpp"
+#include "auth/tls_identity.hpp"
 #include "device/fleet_plan.hpp"
 #include "engine/limits.hpp"
 #include "engine/pacing.hpp"
@@ -86,6 +88,8 @@ struct Engine::Impl {
   double connect_rate = 0.0;
   std::chrono::milliseconds duration{0};
   std::vector<PlannedPhase> phases;
+  std::unique_ptr<auth::FleetPresentation> presentation;  // TLS modes only
+  auth::TlsContextCache tls_contexts;
 
   boost::asio::io_context control{1};
   boost::asio::steady_timer progress_timer{control};
@@ -286,6 +290,12 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   m.duration = m.options.duration ? *m.options.duration : s.run.duration;
   m.phases = plan_phases(s.phases, m.duration, m.shard_devices, m.connect_rate);
   m.plan = std::make_unique<device::FleetPlan>(s);
+  const auto mode = s.auth.mode;
+  if (scenario::is_websocket(mode))
+    throw std::runtime_error(std::string("auth mode ") + scenario::to_string(mode) +
+                             " speaks MQTT over WebSocket; this engine runs plain TCP and TLS transports only");
+  if (mode != scenario::AuthMode::PlainTcp && s.auth.tls.enabled)
+    m.presentation = std::make_unique<auth::FleetPresentation>(s);
 }
 
 Engine::~Engine() = default;
@@ -334,6 +344,10 @@ RunResult Engine::run() {
     cfg.sources = &m.sources;
     cfg.connect_rate = m.connect_rate;
     cfg.connect_timeout = m.scenario.target.connect_timeout;
+    cfg.presentation = m.presentation.get();
+    cfg.tls_contexts = &m.tls_contexts;
+    cfg.targets = &m.scenario.target.endpoints;
+    cfg.tls_resumption = m.scenario.auth.tls.session_resumption;
     cfg.rng_seed = 0x9E3779B97F4A7C15ull * (i + 1) ^ (static_cast<std::uint64_t>(cfg.shard.k) << 32);
     m.workers.push_back(std::make_unique<Worker>(
         cfg, [&m](std::uint32_t w, WorkerEvent ev, TimePoint at) { m.notify(w, ev, at); }));
@@ -389,6 +403,13 @@ RunResult Engine::run() {
   r.local_limit_errors = errors_local(r.stats);
   r.broker_errors = errors_broker(r.stats);
   r.wall = secs(Clock::now() - wall_start);
+  for (const auto& w : m.workers) {
+    const auto& t = w->tls_stats();
+    for (std::size_t i = 0; i < net::kTlsFailureCount; ++i) r.tls_failures[i] += t.failures[i].load();
+    r.tls_handshakes += t.handshakes.load();
+    r.tls_resumed += t.resumed.load();
+    if (r.tls_identity_error.empty()) r.tls_identity_error = w->tls_identity_error();
+  }
   double steady_len = 0.0;
   std::uint64_t steady_sent = 0;
   for (const auto& p : r.phases) {

@@ -6,6 +6,7 @@
 // RunResult back; progress arrives through a callback once per progress interval.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "device/stats.hpp"
+#include "net/tls_stream.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fleetload::engine {
@@ -112,6 +114,14 @@ struct RunResult {
   std::uint64_t rss_before_devices = 0;     // VmRSS before the devices were created
   std::uint64_t rss_all_connected = 0;      // VmRSS when all were first connected (0 = never)
   std::uint64_t device_slot_bytes = 0;      // engine's fixed bytes per device (sizeof)
+
+  // TLS (auth modes with TLS): failed attempts by reason (index = net::TlsFailure; each
+  // is also a connect failure or drop with DropReason::ConnectFailed / SocketError),
+  // completed handshakes, of which resumed, and the first identity loading error.
+  std::array<std::uint64_t, net::kTlsFailureCount> tls_failures{};
+  std::uint64_t tls_handshakes = 0;
+  std::uint64_t tls_resumed = 0;
+  std::string tls_identity_error;
 };
 
 // One reason the run cannot start, with the arithmetic.
@@ -134,7 +144,8 @@ std::vector<std::string> preflight_warnings(const scenario::Scenario& s);
 class Engine {
  public:
   // Resolves endpoints (numeric or by name, once) and builds the plan; throws
-  // std::runtime_error with a clear message when that fails. Does not start anything.
+  // std::runtime_error with a clear message when that fails (also for the WebSocket auth
+  // modes, whose transport this engine does not have). Does not start anything.
   Engine(const scenario::Scenario& s, RunOptions options);
   ~Engine();
   Engine(const Engine&) = delete;

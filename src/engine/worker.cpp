@@ -30,6 +30,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
       io_(1),
       timer_(io_),
       stats_(std::make_unique<device::ThreadStats>()),
+      tls_stats_(std::make_unique<TlsStats>()),
       read_buf_(kReadBuffer),
       ctx_{.now = {}, .wall_ns = 0, .out = out_, .action = device::TransportAction::None,
            .stats = *stats_, .rng_state = cfg.rng_seed | 1},
@@ -43,7 +44,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
     const std::uint64_t ordinal = pacing::ordinal_of(local, cfg.index, cfg.workers);
     const auto global = pacing::global_index(ordinal, cfg.shard.k, cfg.shard.n);
     devices_.push_back(Device{device::Session(*cfg.plan, static_cast<std::uint32_t>(global)),
-                              net::TcpStream(io_.get_executor()), nullptr});
+                              net::TcpStream(io_.get_executor()), nullptr, nullptr});
   }
 }
 
@@ -200,7 +201,7 @@ bool Worker::send(std::uint32_t id, net::error_code& ec) {
     d.tail->insert(d.tail->end(), out_.begin(), out_.end());
     return true;
   }
-  std::size_t n = d.stream.write_some(out_, ec);
+  std::size_t n = write_some(d, out_, ec);
   if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
     ec.clear();
     n = 0;
@@ -234,6 +235,7 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
     return;
   }
   ++open_sockets_;
+  if (cfg_.presentation != nullptr && !start_tls(d, e, down)) return;
   d.connecting = true;
   d.connect_deadline = static_cast<std::uint32_t>(tick_of(ctx_.now + cfg_.connect_timeout));
   d.stream.async_connect(eps[e], [this, id, gen = d.gen](const net::error_code& err) {
@@ -243,6 +245,11 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
 
 void Worker::close_transport(Device& d) {
   if (!d.stream.is_open()) return;
+  if (d.tls) {
+    // Before the socket closes: close_notify goes out on it.
+    d.tls->end(cfg_.tls_resumption);
+    if (!d.tls->has_session()) d.tls.reset();  // nothing to keep: no TLS memory while down
+  }
   d.stream.close();
   --open_sockets_;
   ++d.gen;
@@ -282,9 +289,7 @@ void Worker::on_connected(std::uint32_t id, std::uint32_t gen, const net::error_
   d.connecting = false;
   const TimePoint now = Clock::now();
   if (ec) {
-    close_transport(d);
-    const auto why = net::is_local_limit(ec) ? device::DropReason::LocalLimit : device::DropReason::ConnectFailed;
-    call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, ec); });
+    fail_connect(id, ec);
     return;
   }
   // The start is known to the tick (1 ms) from the deadline: enough for a histogram whose
@@ -292,6 +297,27 @@ void Worker::on_connected(std::uint32_t id, std::uint32_t gen, const net::error_
   const TimePoint began = time_of(d.connect_deadline) - cfg_.connect_timeout;
   ctx_.stats.tcp_connect.record(now > began ? static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(now - began).count()) : 0);
+  if (d.tls && d.tls->active()) {
+    d.connecting = true;  // until the handshake is done; the connect deadline still holds
+    d.tls->started = now;
+    tls_step(id);
+    return;
+  }
+  call(id, [](device::Session& s, device::Context& c) { s.on_transport_up(c); });
+  if (d.gen == gen && d.stream.is_open() && !d.close_after_flush) arm_read(id);
+}
+
+void Worker::fail_connect(std::uint32_t id, const net::error_code& ec) {
+  Device& d = devices_[id];
+  d.connecting = false;
+  close_transport(d);
+  const auto why = net::is_local_limit(ec) ? device::DropReason::LocalLimit : device::DropReason::ConnectFailed;
+  call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, ec); });
+}
+
+void Worker::transport_up(std::uint32_t id) {
+  Device& d = devices_[id];
+  const std::uint32_t gen = d.gen;
   call(id, [](device::Session& s, device::Context& c) { s.on_transport_up(c); });
   if (d.gen == gen && d.stream.is_open() && !d.close_after_flush) arm_read(id);
 }
@@ -303,11 +329,24 @@ void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_c
   if (ec == boost::asio::error::operation_aborted) return;
   for (int i = 0; i < kReadsPerWake; ++i) {
     net::error_code rec;
-    const std::size_t n = d.stream.read_some(read_buf_, rec);
-    if (rec == boost::asio::error::would_block || rec == boost::asio::error::try_again) break;
+    bool want_write = false;
+    const bool tls = d.tls && d.tls->active();
+    const std::size_t n = tls ? d.tls->read_some(read_buf_, rec, want_write) : d.stream.read_some(read_buf_, rec);
+    if (rec == boost::asio::error::would_block || rec == boost::asio::error::try_again) {
+      if (want_write) {
+        // OpenSSL must write (a TLS 1.3 key update) before it can read on.
+        d.read_armed = true;
+        d.stream.async_wait_writable([this, id, gen](const net::error_code& e) { on_readable(id, gen, e); });
+        return;
+      }
+      break;
+    }
     if (rec || n == 0) {
       close_transport(d);
-      const auto why = net::is_local_limit(rec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
+      count_tls(rec);
+      auto why = net::is_local_limit(rec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
+      // TLS 1.3 lets the broker refuse our certificate only after our handshake is done.
+      if (net::tls_failure_of(rec) == net::TlsFailure::ClientCertRejected) why = device::DropReason::ConnectFailed;
       const std::error_code sec = rec ? std::error_code(rec) : std::make_error_code(std::errc::connection_reset);
       call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, sec); });
       return;
@@ -316,9 +355,16 @@ void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_c
       s.on_data(c, std::span<const std::uint8_t>(read_buf_.data(), n));
     });
     if (d.gen != gen || !d.stream.is_open()) return;
-    if (n < read_buf_.size()) break;
+    if (!tls && n < read_buf_.size()) break;  // TLS hands out one record per read
   }
-  if (d.gen == gen && d.stream.is_open() && !d.close_after_flush) arm_read(id);
+  if (d.gen != gen || !d.stream.is_open() || d.close_after_flush) return;
+  if (d.tls && d.tls->active() && d.tls->has_pending()) {
+    // Plaintext already inside OpenSSL: no readiness event would announce it.
+    d.read_armed = true;
+    boost::asio::post(io_, [this, id, gen] { on_readable(id, gen, {}); });
+    return;
+  }
+  arm_read(id);
 }
 
 void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
@@ -327,7 +373,7 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
   d.write_armed = false;
   if (ec == boost::asio::error::operation_aborted || !d.tail) return;
   net::error_code wec;
-  const std::size_t n = d.stream.write_some(*d.tail, wec);
+  const std::size_t n = write_some(d, *d.tail, wec);
   if (wec == boost::asio::error::would_block || wec == boost::asio::error::try_again) {
     arm_write(id);
     return;
@@ -336,6 +382,7 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
     const bool closing = d.close_after_flush;
     close_transport(d);
     if (!closing) {
+      count_tls(wec);
       const auto why = net::is_local_limit(wec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
       call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, wec); });
     } else if (stopping_) {

@@ -12,15 +12,22 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "device/session.hpp"
 #include "device/stats.hpp"
 #include "engine/timer_wheel.hpp"
 #include "net/tcp_stream.hpp"
+#include "net/tls_stream.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fleetload::device { class FleetPlan; }
+namespace fleetload::auth {
+class FleetPresentation;
+class TlsContextCache;
+}  // namespace fleetload::auth
 
 namespace fleetload::engine {
 
@@ -38,6 +45,19 @@ struct WorkerConfig {
   double connect_rate = 0.0;  // this shard's devices per second (0 = all at once)
   std::chrono::milliseconds connect_timeout{5000};
   std::uint64_t rng_seed = 1;
+  // TLS under MQTT (auth modes with tls): who each device is and the shared SSL_CTXs.
+  // Null for plain TCP: devices then own no TLS state at all.
+  auth::FleetPresentation* presentation = nullptr;
+  auth::TlsContextCache* tls_contexts = nullptr;
+  const std::vector<scenario::Endpoint>* targets = nullptr;  // parallel to endpoints
+  bool tls_resumption = false;  // keep each device's session for its next handshake
+};
+
+// TLS outcomes of one worker (single writer: the worker thread).
+struct TlsStats {
+  std::array<device::Counter, net::kTlsFailureCount> failures;  // by net::TlsFailure
+  device::Counter handshakes;  // completed
+  device::Counter resumed;     // of which resumed a session
 };
 
 // What a worker tells the control thread (called on the worker thread; the receiver posts).
@@ -75,6 +95,10 @@ class Worker {
   void post_shutdown();  // leave run()
 
   const device::ThreadStats& stats() const noexcept { return *stats_; }
+  const TlsStats& tls_stats() const noexcept { return *tls_stats_; }
+  // The first TLS identity loading error of this worker (names files, never secrets);
+  // read after run() has returned.
+  const std::string& tls_identity_error() const noexcept { return tls_identity_error_; }
   // Fixed bytes per device in the engine (slot incl. Session handle and socket, wheel node);
   // the session's own heap and the kernel/reactor state come on top.
   static std::size_t device_slot_bytes() noexcept;
@@ -85,6 +109,8 @@ class Worker {
     device::Session session;
     net::TcpStream stream;
     std::unique_ptr<std::vector<std::uint8_t>> tail;  // unsent bytes; null when drained
+    // TLS state: while connected, and between connections when a session is kept.
+    std::unique_ptr<net::TlsConn> tls;
     std::uint32_t gen = 0;               // bumps on close: stale handlers see a mismatch
     std::uint32_t connect_deadline = 0;  // wheel tick while connecting
     bool connecting = false;
@@ -112,6 +138,13 @@ class Worker {
   void arm_read(std::uint32_t id);
   void arm_write(std::uint32_t id);
   void on_connected(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  bool start_tls(Device& d, std::uint64_t endpoint, Down& down);
+  void tls_step(std::uint32_t id);
+  void on_tls_io(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  void fail_connect(std::uint32_t id, const net::error_code& ec);
+  void transport_up(std::uint32_t id);  // on_transport_up, then reads
+  void count_tls(const net::error_code& ec) noexcept;
+  std::size_t write_some(Device& d, std::span<const std::uint8_t> buf, net::error_code& ec);
   void on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   void on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   void on_wheel(std::uint32_t id);
@@ -128,6 +161,8 @@ class Worker {
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<device::ThreadStats> stats_;
+  std::unique_ptr<TlsStats> tls_stats_;
+  std::string tls_identity_error_;
   std::vector<std::uint8_t> out_;
   std::vector<std::uint8_t> read_buf_;
   device::Context ctx_;

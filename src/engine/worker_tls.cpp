@@ -1,0 +1,88 @@
+// Worker, TLS part: presentation and shared SSL_CTX per attempt, the non-blocking
+// handshake driven by readiness waits, failure counting by reason.
+#include <boost/asio/error.hpp>
+
+#include "auth/presentation.hpp"
+#include "auth/tls_identity.hpp"
+#include "engine/worker.hpp"
+
+namespace fleetload::engine {
+
+// Presentation, shared SSL_CTX and a new SSL on the just-opened socket. false: `down` is
+// set and the socket is closed again.
+bool Worker::start_tls(Device& d, std::uint64_t endpoint, Down& down) {
+  SSL_CTX* ctx = nullptr;
+  auth::DevicePresentation pres;
+  const auth::TlsIdentitySpec* spec = nullptr;
+  try {
+    pres = cfg_.presentation->device(d.session.index(), (*cfg_.targets)[endpoint]);
+    spec = &cfg_.presentation->identity(pres.identity);
+    ctx = cfg_.tls_contexts->get(*spec).get();  // the cache keeps it alive
+  } catch (const std::exception& e) {
+    if (tls_identity_error_.empty()) tls_identity_error_ = e.what();
+    ctx = nullptr;
+  }
+  net::error_code ec = net::make_error_code(net::TlsFailure::Identity);
+  if (ctx != nullptr) {
+    if (!d.tls) d.tls = std::make_unique<net::TlsConn>();
+    const bool verify = spec->verify_peer;
+    if (d.tls->start(ctx, d.stream.socket().native_handle(), cfg_.tls_resumption,
+                     [&](SSL* ssl) { return auth::apply_presentation(ssl, pres, verify); }))
+      return true;
+    ec = net::make_error_code(net::TlsFailure::HandshakeFailure);
+  }
+  count_tls(ec);
+  close_transport(d);
+  down = {true, device::DropReason::ConnectFailed, ec};
+  return false;
+}
+
+void Worker::tls_step(std::uint32_t id) {
+  Device& d = devices_[id];
+  const std::uint32_t gen = d.gen;
+  net::error_code ec;
+  switch (d.tls->handshake(ec)) {
+    case net::TlsConn::Step::Done: {
+      const TimePoint now = Clock::now();
+      ctx_.stats.tls_handshake.record(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(now - d.tls->started).count()));
+      tls_stats_->handshakes.add();
+      if (d.tls->resumed()) tls_stats_->resumed.add();
+      d.connecting = false;
+      transport_up(id);
+      return;
+    }
+    case net::TlsConn::Step::WantRead:
+      d.stream.async_wait_readable([this, id, gen](const net::error_code& e) { on_tls_io(id, gen, e); });
+      return;
+    case net::TlsConn::Step::WantWrite:
+      d.stream.async_wait_writable([this, id, gen](const net::error_code& e) { on_tls_io(id, gen, e); });
+      return;
+    case net::TlsConn::Step::Failed:
+      count_tls(ec);
+      fail_connect(id, ec);
+      return;
+  }
+}
+
+void Worker::on_tls_io(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
+  Device& d = devices_[id];
+  if (gen != d.gen || !d.connecting) return;
+  if (ec) {
+    fail_connect(id, ec);
+    return;
+  }
+  tls_step(id);
+}
+
+void Worker::count_tls(const net::error_code& ec) noexcept {
+  const auto f = net::tls_failure_of(ec);
+  if (f != net::TlsFailure::None) tls_stats_->failures[static_cast<std::size_t>(f)].add();
+}
+
+std::size_t Worker::write_some(Device& d, std::span<const std::uint8_t> buf, net::error_code& ec) {
+  if (d.tls && d.tls->active()) return d.tls->write_some(buf, ec);
+  return d.stream.write_some(buf, ec);
+}
+
+}  // namespace fleetload::engine

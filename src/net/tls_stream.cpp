@@ -1,0 +1,230 @@
+// TlsConn: non-blocking OpenSSL handshake, reads and writes on a socket, failure reasons.
+#include "net/tls_stream.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include <boost/asio/error.hpp>
+#include <cerrno>
+#include <string>
+
+namespace fleetload::net {
+
+const char* to_string(TlsFailure f) noexcept {
+  switch (f) {
+    case TlsFailure::None: return "none";
+    case TlsFailure::UnknownCa: return "unknown_ca";
+    case TlsFailure::BadCertificate: return "bad_certificate";
+    case TlsFailure::ClientCertRejected: return "client_cert_rejected";
+    case TlsFailure::HandshakeFailure: return "handshake_failure";
+    case TlsFailure::Identity: return "identity";
+    case TlsFailure::Protocol: return "protocol_error";
+  }
+  return "unknown";
+}
+
+namespace {
+
+class TlsCategory : public boost::system::error_category {
+ public:
+  const char* name() const noexcept override { return "tls"; }
+  std::string message(int v) const override {
+    switch (static_cast<TlsFailure>(v)) {
+      case TlsFailure::UnknownCa: return "unknown_ca: the broker certificate is not signed by a trusted CA";
+      case TlsFailure::BadCertificate: return "bad_certificate: the broker certificate failed verification";
+      case TlsFailure::ClientCertRejected: return "client_cert_rejected: the broker refused our certificate";
+      case TlsFailure::HandshakeFailure: return "handshake_failure: the TLS handshake failed";
+      case TlsFailure::Identity: return "identity: the TLS identity could not be loaded";
+      case TlsFailure::Protocol: return "protocol_error: TLS error on an established connection";
+      case TlsFailure::None: break;
+    }
+    return "tls: no error";
+  }
+};
+
+bool is_unknown_ca(long verify) noexcept {
+  switch (verify) {
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The broker's alerts that mean "your certificate": it did not trust or want it.
+bool is_client_cert_alert(unsigned long err) noexcept {
+  if (ERR_GET_LIB(err) != ERR_LIB_SSL) return false;
+  switch (ERR_GET_REASON(err)) {
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+    case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+    case SSL_R_TLSV1_ALERT_DECRYPT_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// SSL_ERROR_SYSCALL: errno when there is one, else the peer closed without close_notify.
+error_code syscall_error() {
+  const int e = errno;
+  if (e != 0 && e != EAGAIN && e != EWOULDBLOCK) return error_code(e, boost::system::system_category());
+  return boost::asio::error::eof;
+}
+
+}  // namespace
+
+const boost::system::error_category& tls_category() noexcept {
+  static const TlsCategory c;
+  return c;
+}
+
+TlsFailure tls_failure_of(const error_code& ec) noexcept {
+  if (ec.category() != tls_category()) return TlsFailure::None;
+  return static_cast<TlsFailure>(ec.value());
+}
+
+TlsConn::~TlsConn() {
+  end(false);
+  if (session_ != nullptr) SSL_SESSION_free(session_);
+}
+
+bool TlsConn::begin(SSL_CTX* ctx, int fd, bool resume) {
+  end(resume);
+  failed_ = false;
+  ssl_ = SSL_new(ctx);
+  if (ssl_ == nullptr) return false;
+  // The unsent tail is a heap vector that moves and grows between retries.
+  SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (SSL_set_fd(ssl_, fd) != 1) {
+    end();
+    return false;
+  }
+  if (resume && session_ != nullptr) SSL_set_session(ssl_, session_);
+  if (!resume && session_ != nullptr) {
+    SSL_SESSION_free(session_);
+    session_ = nullptr;
+  }
+  SSL_set_connect_state(ssl_);
+  started = std::chrono::steady_clock::now();
+  return true;
+}
+
+TlsConn::Step TlsConn::handshake(error_code& ec) {
+  ERR_clear_error();
+  errno = 0;
+  const int r = SSL_do_handshake(ssl_);
+  if (r == 1) return Step::Done;
+  const int e = SSL_get_error(ssl_, r);
+  if (e == SSL_ERROR_WANT_READ) return Step::WantRead;
+  if (e == SSL_ERROR_WANT_WRITE) return Step::WantWrite;
+  failed_ = true;
+  TlsFailure why = TlsFailure::HandshakeFailure;
+  const long verify = SSL_get_verify_result(ssl_);
+  if (verify != X509_V_OK) {
+    why = is_unknown_ca(verify) ? TlsFailure::UnknownCa : TlsFailure::BadCertificate;
+  } else if (e == SSL_ERROR_SSL && is_client_cert_alert(ERR_peek_last_error())) {
+    why = TlsFailure::ClientCertRejected;
+  }
+  ERR_clear_error();
+  ec = make_error_code(why);
+  return Step::Failed;
+}
+
+bool TlsConn::resumed() const noexcept { return ssl_ != nullptr && SSL_session_reused(ssl_) == 1; }
+
+std::size_t TlsConn::read_some(std::span<std::uint8_t> buf, error_code& ec, bool& want_write) {
+  want_write = false;
+  ERR_clear_error();
+  errno = 0;
+  std::size_t n = 0;
+  if (SSL_read_ex(ssl_, buf.data(), buf.size(), &n) == 1) {
+    ec.clear();
+    return n;
+  }
+  const int e = SSL_get_error(ssl_, 0);
+  switch (e) {
+    case SSL_ERROR_WANT_READ:
+      // The read that found nothing has just set up a 17 KiB record buffer again, and
+      // SSL_MODE_RELEASE_BUFFERS frees it only after a record: give it back now, or every
+      // idle device holds one (it refuses when part of a record is buffered).
+      SSL_free_buffers(ssl_);
+      ec = boost::asio::error::would_block;
+      break;
+    case SSL_ERROR_WANT_WRITE:
+      want_write = true;
+      ec = boost::asio::error::would_block;
+      break;
+    case SSL_ERROR_ZERO_RETURN:
+      ec = boost::asio::error::eof;
+      break;
+    case SSL_ERROR_SYSCALL:
+      failed_ = true;
+      ec = syscall_error();
+      break;
+    default:
+      failed_ = true;
+      // TLS 1.3: the client's handshake ends before the broker has checked our
+      // certificate, so its refusal arrives as an alert on the first read.
+      ec = make_error_code(is_client_cert_alert(ERR_peek_last_error()) ? TlsFailure::ClientCertRejected
+                                                                       : TlsFailure::Protocol);
+      break;
+  }
+  ERR_clear_error();
+  return 0;
+}
+
+std::size_t TlsConn::write_some(std::span<const std::uint8_t> buf, error_code& ec) {
+  ERR_clear_error();
+  errno = 0;
+  std::size_t n = 0;
+  if (SSL_write_ex(ssl_, buf.data(), buf.size(), &n) == 1) {
+    ec.clear();
+    return n;
+  }
+  const int e = SSL_get_error(ssl_, 0);
+  if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+    ec = boost::asio::error::would_block;
+  } else if (e == SSL_ERROR_SYSCALL) {
+    failed_ = true;
+    ec = syscall_error();
+  } else {
+    failed_ = true;
+    ec = make_error_code(TlsFailure::Protocol);
+  }
+  ERR_clear_error();
+  return 0;
+}
+
+void TlsConn::end(bool keep_session) noexcept {
+  if (ssl_ == nullptr) return;
+  const bool finished = SSL_is_init_finished(ssl_) == 1;
+  if (finished && !failed_) {
+    // close_notify (best effort, non-blocking): an SSL freed without it has its session
+    // marked not resumable.
+    ERR_clear_error();
+    SSL_shutdown(ssl_);
+    if (keep_session) {
+      SSL_SESSION* s = SSL_get1_session(ssl_);
+      if (s != nullptr && SSL_SESSION_is_resumable(s) == 1) {
+        if (session_ != nullptr) SSL_SESSION_free(session_);
+        session_ = s;
+      } else if (s != nullptr) {
+        SSL_SESSION_free(s);
+      }
+    }
+  }
+  ERR_clear_error();
+  SSL_free(ssl_);
+  ssl_ = nullptr;
+}
+
+}  // namespace fleetload::net

@@ -1,0 +1,95 @@
+// TLS over a TcpStream's non-blocking socket, reactor style: OpenSSL reads and writes the
+// socket itself (SSL_set_fd) and the caller waits for readiness with the TcpStream.
+//
+// Why not asio::ssl::stream: it keeps a memory-BIO pair and its own buffers per connection
+// for the connection's life; here an idle connection keeps only OpenSSL's SSL object (its
+// record buffers are given back when idle) and reads go into the worker's shared buffer,
+// exactly as plain TCP does.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <span>
+
+#include <openssl/ssl.h>
+#include <boost/system/error_code.hpp>
+
+namespace fleetload::net {
+
+using error_code = boost::system::error_code;
+
+// Why a TLS connection attempt failed, as a report label.
+enum class TlsFailure : int {
+  None = 0,
+  UnknownCa,         // we do not trust the broker's certificate chain
+  BadCertificate,    // broker certificate invalid (name mismatch, expired, ...)
+  ClientCertRejected,  // the broker refused our certificate (unknown_ca / bad_certificate alert)
+  HandshakeFailure,  // any other handshake failure (protocol, alert, reset mid-handshake)
+  Identity,          // our identity (certificate, key, trust store) could not be loaded
+  Protocol,          // a TLS error after the handshake (bad record, fatal alert)
+};
+inline constexpr std::size_t kTlsFailureCount = 7;
+const char* to_string(TlsFailure f) noexcept;
+
+// error_code category for TlsFailure values ("tls: unknown_ca ...").
+const boost::system::error_category& tls_category() noexcept;
+inline error_code make_error_code(TlsFailure f) noexcept {
+  return error_code(static_cast<int>(f), tls_category());
+}
+// The TlsFailure an error_code stands for (None when it is not a TLS failure).
+TlsFailure tls_failure_of(const error_code& ec) noexcept;
+
+class TlsConn {
+ public:
+  enum class Step : std::uint8_t { Done, WantRead, WantWrite, Failed };
+
+  TlsConn() = default;
+  ~TlsConn();
+  TlsConn(const TlsConn&) = delete;
+  TlsConn& operator=(const TlsConn&) = delete;
+
+  // New SSL on `fd` from `ctx` (shared by every device with the same identity). When
+  // `resume` and a session was kept from the previous connection, offers it. configure
+  // applies SNI/ALPN/host check (returns false on refusal). false = OpenSSL refused.
+  template <class Configure>
+  bool start(SSL_CTX* ctx, int fd, bool resume, Configure&& configure) {
+    if (!begin(ctx, fd, resume)) return false;
+    if (!configure(ssl_)) {
+      end();
+      return false;
+    }
+    return true;
+  }
+
+  // One non-blocking handshake step; Failed sets ec (tls_category) with the reason.
+  Step handshake(error_code& ec);
+  // True when the last completed handshake resumed a session.
+  bool resumed() const noexcept;
+
+  // Non-blocking; would_block when nothing is there (want_write set when OpenSSL needs the
+  // socket writable first), eof when the peer closed.
+  std::size_t read_some(std::span<std::uint8_t> buf, error_code& ec, bool& want_write);
+  // Non-blocking; may write fewer bytes than given (would_block when none). A retry must
+  // start with the same bytes (the unsent tail does).
+  std::size_t write_some(std::span<const std::uint8_t> buf, error_code& ec);
+  // Plaintext OpenSSL already holds (no readiness event will announce it).
+  bool has_pending() const noexcept { return ssl_ != nullptr && SSL_has_pending(ssl_) == 1; }
+
+  // Frees the SSL (sending close_notify when it can), keeping the session for the next
+  // start() when `keep_session`. The socket is closed by its owner.
+  void end(bool keep_session = false) noexcept;
+  bool active() const noexcept { return ssl_ != nullptr; }
+  bool has_session() const noexcept { return session_ != nullptr; }
+
+  // When the handshake began (for the tls_handshake histogram).
+  std::chrono::steady_clock::time_point started{};
+
+ private:
+  bool begin(SSL_CTX* ctx, int fd, bool resume);
+
+  SSL* ssl_ = nullptr;
+  SSL_SESSION* session_ = nullptr;
+  bool failed_ = false;  // a fatal error happened: no close_notify, no session kept
+};
+
+}  // namespace fleetload::net
