@@ -8,26 +8,8 @@ namespace fleetload::crosscheck {
 
 using namespace fleetload::mqtt;
 
-const char* cmd_name(PacketType t) noexcept {
-  switch (t) {
-    case PacketType::Connect: return "connect";
-    case PacketType::Connack: return "connack";
-    case PacketType::Publish: return "publish";
-    case PacketType::Puback: return "puback";
-    case PacketType::Pubrec: return "pubrec";
-    case PacketType::Pubrel: return "pubrel";
-    case PacketType::Pubcomp: return "pubcomp";
-    case PacketType::Subscribe: return "subscribe";
-    case PacketType::Suback: return "suback";
-    case PacketType::Unsubscribe: return "unsubscribe";
-    case PacketType::Unsuback: return "unsuback";
-    case PacketType::Pingreq: return "pingreq";
-    case PacketType::Pingresp: return "pingresp";
-    case PacketType::Disconnect: return "disconnect";
-    case PacketType::Auth: return "auth";
-  }
-  return "unknown";
-}
+// mqtt-packet's `cmd` names are the codec's own lowercase packet names.
+const char* cmd_name(PacketType t) noexcept { return to_string(t); }
 
 namespace {
 
