@@ -92,10 +92,13 @@ void TimerWheel::cancel(std::uint32_t id) {
   }
 }
 
-void TimerWheel::collect_near(std::uint32_t slot, Tick to) {
-  std::uint32_t id = near_.heads[slot];
-  near_.heads[slot] = kNone;
-  near_.busy[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
+// Empties one slot of `lv`: nodes due by `to` go to due_, the others are re-linked where
+// `relink` says (same near slot a round later, or cascaded down from the far level).
+template <class Relink>
+void TimerWheel::drain_slot(Level& lv, std::uint32_t slot, Tick to, Relink relink) {
+  std::uint32_t id = lv.heads[slot];
+  lv.heads[slot] = kNone;
+  lv.busy[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
   while (id != kNone) {
     Node& n = nodes_[id];
     const std::uint32_t next = n.next;
@@ -105,31 +108,24 @@ void TimerWheel::collect_near(std::uint32_t slot, Tick to) {
       --size_;
       due_.push_back(id);
     } else {
-      link(near_, id, slot, NodeState::Near);
+      relink(id, n.at);
     }
     id = next;
   }
 }
 
+void TimerWheel::collect_near(std::uint32_t slot, Tick to) {
+  drain_slot(near_, slot, to, [&](std::uint32_t id, Tick) { link(near_, id, slot, NodeState::Near); });
+}
+
 void TimerWheel::cascade_far(std::uint32_t slot, Tick to) {
-  std::uint32_t id = far_.heads[slot];
-  far_.heads[slot] = kNone;
-  far_.busy[slot >> 6] &= ~(std::uint64_t{1} << (slot & 63));
-  while (id != kNone) {
-    Node& n = nodes_[id];
-    const std::uint32_t next = n.next;
-    n.prev = n.next = kNone;
-    if (n.at <= to) {
-      n.state = NodeState::Due;
-      --size_;
-      due_.push_back(id);
-    } else if (n.at - to <= mask_) {
-      link(near_, id, near_slot(n.at), NodeState::Near);
+  drain_slot(far_, slot, to, [&](std::uint32_t id, Tick at) {
+    if (at - to <= mask_) {
+      link(near_, id, near_slot(at), NodeState::Near);
     } else {
-      link(far_, id, far_slot(n.at), NodeState::Far);  // a later round of this slot
+      link(far_, id, far_slot(at), NodeState::Far);  // a later round of this slot
     }
-    id = next;
-  }
+  });
 }
 
 TimerWheel::Tick TimerWheel::next_busy_tick() const noexcept {

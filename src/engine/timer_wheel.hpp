@@ -68,6 +68,8 @@ class TimerWheel {
   void place(std::uint32_t id);  // links by nodes_[id].at relative to now_
   void link(Level& lv, std::uint32_t id, std::uint32_t slot, NodeState st);
   void unlink(std::uint32_t id);
+  template <class Relink>
+  void drain_slot(Level& lv, std::uint32_t slot, Tick to, Relink relink);
   void collect_near(std::uint32_t slot, Tick to);
   void cascade_far(std::uint32_t slot, Tick to);
 
