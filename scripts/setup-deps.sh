@@ -15,6 +15,10 @@ APT_PACKAGES=(
   mosquitto mosquitto-clients openssl
   # auth: SigV4 checked by an independent signer; PKCS#11 through SoftHSM2 + OpenSSL engine
   python3-botocore softhsm2 libengine-pkcs11-openssl opensc
+  # WebSocket modes: a real WebSocket server (websockify) in front of mosquitto
+  websockify
+  # deploy checks without a Docker engine: `docker-compose config` validates compose.yaml
+  docker-compose
   # metrics: a real Prometheus (+ promtool) and Pushgateway; headless Chromium for the HTML report
   prometheus prometheus-pushgateway chromium
   python3
