@@ -31,6 +31,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
       timer_(io_),
       stats_(std::make_unique<device::ThreadStats>()),
       tls_stats_(std::make_unique<TlsStats>()),
+      ws_stats_(std::make_unique<WsStats>()),
       read_buf_(kReadBuffer),
       ctx_{.now = {}, .wall_ns = 0, .out = out_, .action = device::TransportAction::None,
            .stats = *stats_, .rng_state = cfg.rng_seed | 1},
@@ -44,7 +45,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
     const std::uint64_t ordinal = pacing::ordinal_of(local, cfg.index, cfg.workers);
     const auto global = pacing::global_index(ordinal, cfg.shard.k, cfg.shard.n);
     devices_.push_back(Device{device::Session(*cfg.plan, static_cast<std::uint32_t>(global)),
-                              net::TcpStream(io_.get_executor()), nullptr, nullptr});
+                              net::TcpStream(io_.get_executor()), nullptr, nullptr, nullptr});
   }
 }
 
@@ -196,19 +197,24 @@ void Worker::settle(std::uint32_t id) {
 }
 
 bool Worker::send(std::uint32_t id, net::error_code& ec) {
+  if (devices_[id].ws) net::WsConn::frame_binary(out_);  // one binary frame per batch
+  return send_bytes(id, out_, ec);
+}
+
+bool Worker::send_bytes(std::uint32_t id, std::span<const std::uint8_t> bytes, net::error_code& ec) {
   Device& d = devices_[id];
   if (d.tail) {
-    d.tail->insert(d.tail->end(), out_.begin(), out_.end());
+    d.tail->insert(d.tail->end(), bytes.begin(), bytes.end());
     return true;
   }
-  std::size_t n = write_some(d, out_, ec);
+  std::size_t n = write_some(d, bytes, ec);
   if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
     ec.clear();
     n = 0;
   }
   if (ec) return false;
-  if (n < out_.size()) {
-    d.tail = std::make_unique<std::vector<std::uint8_t>>(out_.begin() + static_cast<std::ptrdiff_t>(n), out_.end());
+  if (n < bytes.size()) {
+    d.tail = std::make_unique<std::vector<std::uint8_t>>(bytes.begin() + static_cast<std::ptrdiff_t>(n), bytes.end());
     arm_write(id);
   }
   return true;
@@ -235,6 +241,7 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
     return;
   }
   ++open_sockets_;
+  if (cfg_.websocket != nullptr && !start_ws(d, e, down)) return;
   if (cfg_.presentation != nullptr && !start_tls(d, e, down)) return;
   d.connecting = true;
   d.connect_deadline = static_cast<std::uint32_t>(tick_of(ctx_.now + cfg_.connect_timeout));
@@ -245,6 +252,7 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
 
 void Worker::close_transport(Device& d) {
   if (!d.stream.is_open()) return;
+  if (d.ws) ws_end(d);  // close frame first, then TLS close_notify, then the socket
   if (d.tls) {
     // Before the socket closes: close_notify goes out on it.
     d.tls->end(cfg_.tls_resumption);
@@ -303,8 +311,7 @@ void Worker::on_connected(std::uint32_t id, std::uint32_t gen, const net::error_
     tls_step(id);
     return;
   }
-  call(id, [](device::Session& s, device::Context& c) { s.on_transport_up(c); });
-  if (d.gen == gen && d.stream.is_open() && !d.close_after_flush) arm_read(id);
+  transport_up(id);
 }
 
 void Worker::fail_connect(std::uint32_t id, const net::error_code& ec) {
@@ -317,6 +324,12 @@ void Worker::fail_connect(std::uint32_t id, const net::error_code& ec) {
 
 void Worker::transport_up(std::uint32_t id) {
   Device& d = devices_[id];
+  if (d.ws && !d.ws->upgraded()) {  // TCP/TLS is up: the WebSocket upgrade comes first
+    d.connecting = true;            // until the upgrade is done; the connect deadline holds
+    d.ws->started = Clock::now();
+    ws_write_request(id);
+    return;
+  }
   const std::uint32_t gen = d.gen;
   call(id, [](device::Session& s, device::Context& c) { s.on_transport_up(c); });
   if (d.gen == gen && d.stream.is_open() && !d.close_after_flush) arm_read(id);
@@ -351,9 +364,13 @@ void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_c
       call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, sec); });
       return;
     }
-    call(id, [&](device::Session& s, device::Context& c) {
-      s.on_data(c, std::span<const std::uint8_t>(read_buf_.data(), n));
-    });
+    if (d.ws) {
+      if (!ws_data(id, gen, std::span<std::uint8_t>(read_buf_.data(), n))) return;
+    } else {
+      call(id, [&](device::Session& s, device::Context& c) {
+        s.on_data(c, std::span<const std::uint8_t>(read_buf_.data(), n));
+      });
+    }
     if (d.gen != gen || !d.stream.is_open()) return;
     if (!tls && n < read_buf_.size()) break;  // TLS hands out one record per read
   }

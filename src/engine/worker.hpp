@@ -16,15 +16,19 @@
 #include <string>
 #include <vector>
 
+#include "auth/tls_identity.hpp"
 #include "device/session.hpp"
 #include "device/stats.hpp"
+#include "engine/engine.hpp"
 #include "engine/timer_wheel.hpp"
 #include "net/tcp_stream.hpp"
 #include "net/tls_stream.hpp"
+#include "net/ws_stream.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fleetload::device { class FleetPlan; }
 namespace fleetload::auth {
+class CredentialsProvider;
 class FleetPresentation;
 class TlsContextCache;
 }  // namespace fleetload::auth
@@ -51,13 +55,25 @@ struct WorkerConfig {
   auth::TlsContextCache* tls_contexts = nullptr;
   const std::vector<scenario::Endpoint>* targets = nullptr;  // parallel to endpoints
   bool tls_resumption = false;  // keep each device's session for its next handshake
+  // WebSocket auth modes (worker_ws.cpp): the upgrade request per device, SigV4 credentials
+  // (websockets_with_default_aws_signing only). Null otherwise: no WebSocket state at all.
+  auth::FleetPresentation* websocket = nullptr;
+  auth::CredentialsProvider* aws_credentials = nullptr;
 };
 
 // TLS outcomes of one worker (single writer: the worker thread).
 struct TlsStats {
   std::array<device::Counter, net::kTlsFailureCount> failures;  // by net::TlsFailure
+  // Failures::Identity split by auth::TlsIdentityFailure (wrong_pin, wrong_password, ...).
+  std::array<device::Counter, auth::kTlsIdentityFailureCount> identity;
   device::Counter handshakes;  // completed
   device::Counter resumed;     // of which resumed a session
+};
+
+// WebSocket outcomes of one worker (single writer: the worker thread).
+struct WsStats {
+  std::array<device::Counter, net::kWsFailureCount> failures;  // by net::WsFailure
+  device::Counter upgrades;  // completed
 };
 
 // What a worker tells the control thread (called on the worker thread; the receiver posts).
@@ -99,6 +115,9 @@ class Worker {
   // The first TLS identity loading error of this worker (names files, never secrets);
   // read after run() has returned.
   const std::string& tls_identity_error() const noexcept { return tls_identity_error_; }
+  const WsStats& ws_stats() const noexcept { return *ws_stats_; }
+  // The first WebSocket failure of this worker, as one secret-free line; read after run().
+  const std::string& ws_error() const noexcept { return ws_error_; }
   // Fixed bytes per device in the engine (slot incl. Session handle and socket, wheel node);
   // the session's own heap and the kernel/reactor state come on top.
   static std::size_t device_slot_bytes() noexcept;
@@ -111,6 +130,7 @@ class Worker {
     std::unique_ptr<std::vector<std::uint8_t>> tail;  // unsent bytes; null when drained
     // TLS state: while connected, and between connections when a session is kept.
     std::unique_ptr<net::TlsConn> tls;
+    std::unique_ptr<net::WsConn> ws;  // WebSocket modes, while a transport is open
     std::uint32_t gen = 0;               // bumps on close: stale handlers see a mismatch
     std::uint32_t connect_deadline = 0;  // wheel tick while connecting
     bool connecting = false;
@@ -132,6 +152,7 @@ class Worker {
   void call(std::uint32_t id, F&& f);
   void settle(std::uint32_t id);
   bool send(std::uint32_t id, net::error_code& ec);
+  bool send_bytes(std::uint32_t id, std::span<const std::uint8_t> bytes, net::error_code& ec);
   void open_transport(std::uint32_t id, Down& down);
   void close_transport(Device& d);
   void rearm(std::uint32_t id);
@@ -144,6 +165,14 @@ class Worker {
   void fail_connect(std::uint32_t id, const net::error_code& ec);
   void transport_up(std::uint32_t id);  // on_transport_up, then reads
   void count_tls(const net::error_code& ec) noexcept;
+  // WebSocket (worker_ws.cpp).
+  bool start_ws(Device& d, std::uint64_t endpoint, Down& down);
+  void ws_write_request(std::uint32_t id);
+  void ws_read_response(std::uint32_t id);
+  void on_ws_io(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  bool ws_data(std::uint32_t id, std::uint32_t gen, std::span<std::uint8_t> bytes);
+  void ws_fail(std::uint32_t id, const net::error_code& ec, const std::string& what);
+  void ws_end(Device& d);
   std::size_t write_some(Device& d, std::span<const std::uint8_t> buf, net::error_code& ec);
   void on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   void on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
@@ -163,6 +192,9 @@ class Worker {
   std::unique_ptr<device::ThreadStats> stats_;
   std::unique_ptr<TlsStats> tls_stats_;
   std::string tls_identity_error_;
+  std::unique_ptr<WsStats> ws_stats_;
+  std::string ws_error_;
+  std::vector<std::uint8_t> ws_ctl_;  // control frames to send (pong, close)
   std::vector<std::uint8_t> out_;
   std::vector<std::uint8_t> read_buf_;
   device::Context ctx_;
@@ -191,5 +223,11 @@ class Worker {
   bool drained_sent_ = false;
   bool all_connected_sent_ = false;
 };
+
+// The causes of failed connect attempts so far (worker_tls.cpp): the workers' TLS, identity
+// and WebSocket failures (read from their counters: any thread) and the CONNACK refusals of
+// `total`, with CONNACK codes named for protocol `v`.
+std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<std::unique_ptr<Worker>>& workers,
+                                                        const device::StatsSnapshot& total, mqtt::Version v);
 
 }  // namespace fleetload::engine
