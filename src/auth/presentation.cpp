@@ -91,17 +91,25 @@ void append_username_parameter(std::string& username, std::string_view param) {
   username += param;
 }
 
-std::string custom_authorizer_username(const scenario::Auth& a, std::string base, bool mqtt5,
-                                       std::string_view token_value) {
+namespace {
+
+bool is_custom_authorizer(AuthMode m) {
+  return m == AuthMode::DirectWithCustomAuthorizer || m == AuthMode::WebsocketsWithCustomAuthorizer;
+}
+
+// The authorizer parameters in the SDK's order (aws doc §4). The token's value goes into
+// value_template: a template in a recipe, rendered text for custom_authorizer_username.
+std::vector<UsernameParam> authorizer_params(const scenario::Auth& a, bool mqtt5,
+                                             std::string_view token_value) {
   // A value already carrying its "name=" prefix is appended as is (aws doc §4).
   auto param = [](std::string_view name, std::string_view value) {
     const std::string prefix = std::string(name) + "=";
     return value.starts_with(prefix) ? std::string(value) : prefix + std::string(value);
   };
   const bool current = a.metrics.format != scenario::MetricsFormat::Legacy;
-  std::string name_param, sig_param, token_param;
+  UsernameParam name_param, sig_param, token_param;
   if (a.auth_authorizer_name) {
-    name_param = param("x-amz-customauthorizer-name", *a.auth_authorizer_name);
+    name_param.literal = param("x-amz-customauthorizer-name", *a.auth_authorizer_name);
   }
   if (a.auth_authorizer_signature) {
     std::string sig = *a.auth_authorizer_signature;
@@ -109,18 +117,63 @@ std::string custom_authorizer_username(const scenario::Auth& a, std::string base
     const std::string prefix = "x-amz-customauthorizer-signature=";
     if (sig.starts_with(prefix)) sig = sig.substr(prefix.size());
     if (current && sig.find('%') == std::string::npos) sig = uri_encode(sig);
-    sig_param = prefix + sig;
+    sig_param.literal = prefix + sig;
   }
   if (a.auth_token_key_name && a.auth_token_value) {
-    token_param = param(*a.auth_token_key_name, token_value);
+    const std::string prefix = *a.auth_token_key_name + "=";
+    if (!token_value.starts_with(prefix)) token_param.literal = prefix;
+    token_param.value_template = std::string(token_value);
   }
   // Current MQTT 5 builders: name, token, signature; otherwise name, signature, token.
-  std::vector<std::string*> order = {&name_param, &sig_param, &token_param};
+  std::vector<UsernameParam*> order = {&name_param, &sig_param, &token_param};
   if (current && mqtt5) order = {&name_param, &token_param, &sig_param};
-  for (std::string* p : order) {
-    if (!p->empty()) append_username_parameter(base, *p);
+  std::vector<UsernameParam> out;
+  for (UsernameParam* p : order) {
+    if (!p->literal.empty() || !p->value_template.empty()) out.push_back(std::move(*p));
+  }
+  return out;
+}
+
+std::string metrics_suffix_of(const scenario::Scenario& s) {
+  const scenario::SdkMetrics& m = s.auth.metrics;
+  if (!m.enabled || m.format == scenario::MetricsFormat::Off) return {};
+  if (m.format == scenario::MetricsFormat::Legacy) {
+    return "SDK=" + m.sdk_language + "V2&Version=" + m.sdk_version;
+  }
+  std::string features = s.target.protocol == mqtt::Version::V5 ? "F/5" : "F/3";
+  for (const auto& f : m.features) features += "," + f;
+  return "SDK=IoTDeviceSDK/" + m.sdk_language + "&Platform=" + m.platform +
+         "&Metadata=(CRTVersion=" + m.crt_version + ";IoTSDKVersion=" + m.sdk_version +
+         ";IoTSDKFeature=" + features + ";IoTSDKMetricsVersion=1)";
+}
+
+}  // namespace
+
+std::string custom_authorizer_username(const scenario::Auth& a, std::string base, bool mqtt5,
+                                       std::string_view token_value) {
+  for (const UsernameParam& p : authorizer_params(a, mqtt5, token_value)) {
+    append_username_parameter(base, p.literal + p.value_template);
   }
   return base;
+}
+
+UsernameRecipe username_recipe(const scenario::Scenario& s) {
+  const scenario::Auth& a = s.auth;
+  UsernameRecipe r;
+  const bool custom = is_custom_authorizer(a.mode);
+  if (custom && a.auth_username) r.base = *a.auth_username;
+  else if (a.username) r.base = *a.username;
+  if (custom) {
+    r.params = authorizer_params(a, s.target.protocol == mqtt::Version::V5,
+                                 a.auth_token_value.value_or(""));
+  }
+  if (auto suffix = metrics_suffix_of(s); !suffix.empty()) r.params.push_back({std::move(suffix), {}});
+  return r;
+}
+
+std::optional<std::string> connect_password(const scenario::Auth& a) {
+  if (is_custom_authorizer(a.mode) && a.auth_password) return a.auth_password;
+  return a.password;
 }
 
 std::string encode_alpn(const std::vector<std::string>& protocols) {
@@ -134,30 +187,15 @@ std::string encode_alpn(const std::vector<std::string>& protocols) {
 
 FleetPresentation::FleetPresentation(const scenario::Scenario& s) : s_(s) {}
 
-std::string FleetPresentation::metrics_suffix() const {
-  const scenario::SdkMetrics& m = s_.auth.metrics;
-  if (!m.enabled || m.format == scenario::MetricsFormat::Off) return {};
-  if (m.format == scenario::MetricsFormat::Legacy) {
-    return "SDK=" + m.sdk_language + "V2&Version=" + m.sdk_version;
-  }
-  std::string features = s_.target.protocol == mqtt::Version::V5 ? "F/5" : "F/3";
-  for (const auto& f : m.features) features += "," + f;
-  return "SDK=IoTDeviceSDK/" + m.sdk_language + "&Platform=" + m.platform +
-         "&Metadata=(CRTVersion=" + m.crt_version + ";IoTSDKVersion=" + m.sdk_version +
-         ";IoTSDKFeature=" + features + ";IoTSDKMetricsVersion=1)";
-}
+std::string FleetPresentation::metrics_suffix() const { return metrics_suffix_of(s_); }
 
 std::string FleetPresentation::username_for(std::uint64_t index) const {
-  const scenario::Auth& a = s_.auth;
-  std::string u = a.username ? render(s_, *a.username, index) : std::string();
-  if (a.mode == AuthMode::DirectWithCustomAuthorizer ||
-      a.mode == AuthMode::WebsocketsWithCustomAuthorizer) {
-    std::string base = a.auth_username ? render(s_, *a.auth_username, index) : u;
-    const std::string token = a.auth_token_value ? render(s_, *a.auth_token_value, index) : "";
-    u = custom_authorizer_username(a, std::move(base), s_.target.protocol == mqtt::Version::V5,
-                                   token);
+  const UsernameRecipe r = username_recipe(s_);
+  std::string u = render(s_, r.base, index);
+  for (const UsernameParam& p : r.params) {
+    if (p.value_template.empty()) append_username_parameter(u, p.literal);
+    else append_username_parameter(u, p.literal + render(s_, p.value_template, index));
   }
-  if (auto suffix = metrics_suffix(); !suffix.empty()) append_username_parameter(u, suffix);
   return u;
 }
 
@@ -188,10 +226,7 @@ DevicePresentation FleetPresentation::device(std::uint64_t index,
   d.port = endpoint.port;
   d.tls = a.mode != AuthMode::PlainTcp && a.tls.enabled;
   if (auto u = username_for(index); !u.empty()) d.username = std::move(u);
-  const bool custom_auth = a.mode == AuthMode::DirectWithCustomAuthorizer ||
-                           a.mode == AuthMode::WebsocketsWithCustomAuthorizer;
-  if (custom_auth && a.auth_password) d.password = a.auth_password;
-  else d.password = a.password;
+  d.password = connect_password(a);
 
   if (scenario::is_websocket(a.mode)) {
     WebSocketRequest w;

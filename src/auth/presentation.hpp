@@ -102,6 +102,23 @@ class FleetPresentation {
   std::unordered_map<std::string, std::size_t> by_key_;
 };
 
+// The CONNECT username as a recipe, rendered per device when its CONNECT is built (aws doc
+// §1, §4): the base template, then each parameter appended after '?' (when the string has
+// none yet) or '&'. A parameter is `literal` followed by the per-device `value_template`
+// (only the authorizer token value has one). Empty result: no username at all.
+struct UsernameParam {
+  std::string literal;         // e.g. "x-amz-customauthorizer-name=MyAuth", "token=", metrics
+  std::string value_template;  // scenario template syntax; empty for most parameters
+};
+struct UsernameRecipe {
+  std::string base;  // template: auth_username / username, or empty
+  std::vector<UsernameParam> params;
+  bool empty() const noexcept { return base.empty() && params.empty(); }
+};
+UsernameRecipe username_recipe(const scenario::Scenario& s);
+// The CONNECT password of the scenario's mode (auth_password wins for custom authorizers).
+std::optional<std::string> connect_password(const scenario::Auth& a);
+
 // "<base>?<param>" or "<base>&<param>" (aws doc §1, §4: `?` unless the string has one).
 void append_username_parameter(std::string& username, std::string_view param);
 

@@ -26,6 +26,7 @@ enum class TlsIdentityFailure : std::uint8_t {
   Pkcs11,           // PKCS#11 module/token/key not found
   OpenSsl,          // anything else OpenSSL refused
 };
+inline constexpr std::size_t kTlsIdentityFailureCount = 9;
 const char* to_string(TlsIdentityFailure f) noexcept;
 
 // what() names the file/option and the reason; never a key, PIN or password.

@@ -69,6 +69,24 @@ bool Template::uses(scenario::Placeholder p) const noexcept {
   });
 }
 
+// ---- UsernamePlan --------------------------------------------------------------------------
+
+UsernamePlan::UsernamePlan(const auth::UsernameRecipe& recipe) : base_(recipe.base) {
+  params_.reserve(recipe.params.size());
+  for (const auth::UsernameParam& p : recipe.params)
+    params_.push_back({p.literal, Template(p.value_template)});
+}
+
+void UsernamePlan::render_to(std::string& out, const scenario::TemplateVars& v) const {
+  const std::size_t start = out.size();
+  base_.render_to(out, v);
+  for (const Param& p : params_) {
+    out += out.find('?', start) == std::string::npos ? '?' : '&';
+    out += p.literal;
+    p.value.render_to(out, v);
+  }
+}
+
 // ---- topic matching ------------------------------------------------------------------------
 
 bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
@@ -109,8 +127,9 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
   if (shard.n == 0) shard.n = 1;
   index_width = s.fleet.index_width;
   client_id = Template(s.fleet.client_id);
-  if (s.auth.username) username = Template(*s.auth.username);
-  password = s.auth.password;
+  // What the SDK builder of auth.mode sends (aws doc §1, §4, §5), not auth.username as written.
+  if (const auth::UsernameRecipe r = auth::username_recipe(s); !r.empty()) username.emplace(r);
+  password = auth::connect_password(s.auth);
 
   const auto& ss = s.session;
   keepalive_s = static_cast<std::uint16_t>(std::clamp<std::int64_t>(ss.keepalive.count(), 0, 65535));

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/presentation.hpp"
 #include "device/backoff.hpp"
 #include "mqtt/packet.hpp"
 #include "scenario/scenario.hpp"
@@ -40,6 +41,25 @@ class Template {
   std::string source_;
   std::string literals_;
   std::vector<Piece> pieces_;
+};
+
+// The CONNECT username of the scenario's SDK builder (auth::username_recipe: base template,
+// custom-authorizer parameters, SDK metrics suffix), compiled once and rendered only when a
+// CONNECT is built, so an idle device holds no username.
+class UsernamePlan {
+ public:
+  explicit UsernamePlan(const auth::UsernameRecipe& recipe);
+  // Appends the username to `out`; each parameter after '?' when the username has none yet,
+  // else '&' (aws doc §1, §4).
+  void render_to(std::string& out, const scenario::TemplateVars& v) const;
+
+ private:
+  struct Param {
+    std::string literal;
+    Template value;
+  };
+  Template base_;
+  std::vector<Param> params_;
 };
 
 // MQTT topic filter matching (5.0 §4.7), "$share/<group>/" prefix ignored.
@@ -83,8 +103,8 @@ class FleetPlan {
   scenario::Shard shard;
   std::uint32_t index_width = 0;
   Template client_id;
-  std::optional<Template> username;
-  std::optional<std::string> password;
+  std::optional<UsernamePlan> username;  // none: no username (empty after the SDK's rules)
+  std::optional<std::string> password;   // the mode's CONNECT password (secret)
 
   // ---- session ------------------------------------------------------------------------
   std::uint16_t keepalive_s = 1200;

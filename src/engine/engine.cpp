@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "auth/credentials.hpp"
 #include "auth/presentation.hpp"
 #include "auth/tls_identity.hpp"
 #include "device/fleet_plan.hpp"
@@ -88,7 +89,10 @@ struct Engine::Impl {
   double connect_rate = 0.0;
   std::chrono::milliseconds duration{0};
   std::vector<PlannedPhase> phases;
-  std::unique_ptr<auth::FleetPresentation> presentation;  // TLS modes only
+  std::unique_ptr<auth::FleetPresentation> presentation;  // TLS and WebSocket modes only
+  bool tls = false;
+  bool websocket = false;
+  std::unique_ptr<auth::CredentialsProvider> aws_credentials;  // SigV4 over WebSocket only
   auth::TlsContextCache tls_contexts;
 
   boost::asio::io_context control{1};
@@ -193,13 +197,17 @@ struct Engine::Impl {
     s.receives_per_s = static_cast<double>(d.messages_received) / dt;
     s.local_limit_errors = errors_local(d);
     s.errors = s.local_limit_errors + errors_broker(d);
+    s.ack_latency = metrics::SparseHistogram::of(d.ack_latency);
+    s.e2e_latency = metrics::SparseHistogram::of(d.e2e_latency);
+    s.connect_duration = metrics::SparseHistogram::of(d.connect_duration);
     result.series.push_back(s);
     result.peak_connected = std::max(result.peak_connected, s.connected);
     if (options.on_progress) {
       const std::string_view name = phase_index < phases.size() ? std::string_view(phases[phase_index].name)
                                                                 : std::string_view("stopping");
       Progress p{secs(now - t0), stopping ? std::string_view("stopping") : name, s.connected, shard_devices,
-                 total, d, Seconds(dt), errors_local(total), errors_broker(total)};
+                 total, d, Seconds(dt), errors_local(total), errors_broker(total),
+                 connect_failure_causes(workers, total, scenario.target.protocol)};
       options.on_progress(p);
     }
     last_progress = std::move(total);
@@ -291,11 +299,12 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   m.phases = plan_phases(s.phases, m.duration, m.shard_devices, m.connect_rate);
   m.plan = std::make_unique<device::FleetPlan>(s);
   const auto mode = s.auth.mode;
-  if (scenario::is_websocket(mode))
-    throw std::runtime_error(std::string("auth mode ") + scenario::to_string(mode) +
-                             " speaks MQTT over WebSocket; this engine runs plain TCP and TLS transports only");
-  if (mode != scenario::AuthMode::PlainTcp && s.auth.tls.enabled)
-    m.presentation = std::make_unique<auth::FleetPresentation>(s);
+  m.tls = mode != scenario::AuthMode::PlainTcp && s.auth.tls.enabled;
+  m.websocket = scenario::is_websocket(mode);
+  if (m.tls || m.websocket) m.presentation = std::make_unique<auth::FleetPresentation>(s);
+  // Resolved lazily, at the first connection attempt: a failure is counted per attempt.
+  if (mode == scenario::AuthMode::WebsocketsWithDefaultAwsSigning)
+    m.aws_credentials = std::make_unique<auth::CredentialsProvider>(s.auth.credentials);
 }
 
 Engine::~Engine() = default;
@@ -330,6 +339,10 @@ RunResult Engine::run() {
   r.threads = threads;
   r.requested_publish_rate = m.plan->shard_publish_rate();
 
+  // OpenSSL writes TLS records with plain send()/write() (no MSG_NOSIGNAL): a close frame or
+  // close_notify to a peer that has just hung up must be an EPIPE, not a process-killing
+  // SIGPIPE (as h2load and wrk do, process-wide).
+  std::signal(SIGPIPE, SIG_IGN);
   r.rss_before_devices = current_rss_bytes();
   r.device_slot_bytes = Worker::device_slot_bytes();
   for (unsigned i = 0; i < threads; ++i) {
@@ -344,7 +357,9 @@ RunResult Engine::run() {
     cfg.sources = &m.sources;
     cfg.connect_rate = m.connect_rate;
     cfg.connect_timeout = m.scenario.target.connect_timeout;
-    cfg.presentation = m.presentation.get();
+    cfg.presentation = m.tls ? m.presentation.get() : nullptr;
+    cfg.websocket = m.websocket ? m.presentation.get() : nullptr;
+    cfg.aws_credentials = m.aws_credentials.get();
     cfg.tls_contexts = &m.tls_contexts;
     cfg.targets = &m.scenario.target.endpoints;
     cfg.tls_resumption = m.scenario.auth.tls.session_resumption;
@@ -409,7 +424,12 @@ RunResult Engine::run() {
     r.tls_handshakes += t.handshakes.load();
     r.tls_resumed += t.resumed.load();
     if (r.tls_identity_error.empty()) r.tls_identity_error = w->tls_identity_error();
+    const auto& ws = w->ws_stats();
+    for (std::size_t i = 0; i < net::kWsFailureCount; ++i) r.ws_failures[i] += ws.failures[i].load();
+    r.ws_upgrades += ws.upgrades.load();
+    if (r.ws_error.empty()) r.ws_error = w->ws_error();
   }
+  r.connect_failures = connect_failure_causes(m.workers, r.stats, m.scenario.target.protocol);
   double steady_len = 0.0;
   std::uint64_t steady_sent = 0;
   for (const auto& p : r.phases) {

@@ -13,15 +13,28 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "device/stats.hpp"
+#include "metrics/sparse_histogram.hpp"
 #include "net/tls_stream.hpp"
+#include "net/ws_stream.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fleetload::engine {
 
 using Seconds = std::chrono::duration<double>;
+
+// Failed connect attempts of one cause, with low-cardinality labels: `result` names the layer
+// that failed (tls_failed, identity_failed, websocket_failed, connack_refused), `reason` the
+// cause (unknown_ca, client_cert_rejected, wrong_pin, wrong_password, bad_username_or_password,
+// not_authorized, ...). The strings are static.
+struct ConnectFailureCause {
+  const char* result = "";
+  const char* reason = "";
+  std::uint64_t count = 0;
+};
 
 // What the progress callback sees, once per progress interval (scenario run.progress_interval,
 // default 1 s). Called from the thread that called run(), never from a worker thread; the
@@ -36,6 +49,7 @@ struct Progress {
   Seconds interval{0};                 // length of the delta window
   std::uint64_t local_limit_errors = 0;  // cumulative: EMFILE/ENFILE/EADDRNOTAVAIL/EADDRINUSE
   std::uint64_t broker_errors = 0;       // cumulative: refused, timeouts, resets, EOF ...
+  std::vector<ConnectFailureCause> connect_failures;  // cumulative, non-zero causes only
 };
 
 struct RunOptions {
@@ -81,6 +95,10 @@ struct Sample {
   double receives_per_s = 0.0;   // PUBLISH packets received per second
   std::uint64_t errors = 0;      // drops (any reason but Churn/Shutdown) in the window
   std::uint64_t local_limit_errors = 0;  // of which local limits, in the window
+  // Latency distributions of the window (histogram deltas), sparse: the series' percentiles.
+  metrics::SparseHistogram ack_latency;
+  metrics::SparseHistogram e2e_latency;
+  metrics::SparseHistogram connect_duration;
 };
 
 struct RunResult {
@@ -122,6 +140,16 @@ struct RunResult {
   std::uint64_t tls_handshakes = 0;
   std::uint64_t tls_resumed = 0;
   std::string tls_identity_error;
+  // Every failed connect attempt's cause (TLS, identity, WebSocket, CONNACK refusal), the
+  // non-zero ones in a stable order; identity failures split by reason here.
+  std::vector<ConnectFailureCause> connect_failures;
+
+  // WebSocket (websockets_* modes): failed attempts and drops by reason (index =
+  // net::WsFailure; each is also a connect failure or drop), completed upgrades, and the
+  // first failure as one secret-free line (query values withheld).
+  std::array<std::uint64_t, net::kWsFailureCount> ws_failures{};
+  std::uint64_t ws_upgrades = 0;
+  std::string ws_error;
 };
 
 // One reason the run cannot start, with the arithmetic.
@@ -144,8 +172,7 @@ std::vector<std::string> preflight_warnings(const scenario::Scenario& s);
 class Engine {
  public:
   // Resolves endpoints (numeric or by name, once) and builds the plan; throws
-  // std::runtime_error with a clear message when that fails (also for the WebSocket auth
-  // modes, whose transport this engine does not have). Does not start anything.
+  // std::runtime_error with a clear message when that fails. Does not start anything.
   Engine(const scenario::Scenario& s, RunOptions options);
   ~Engine();
   Engine(const Engine&) = delete;

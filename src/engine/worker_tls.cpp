@@ -18,8 +18,14 @@ bool Worker::start_tls(Device& d, std::uint64_t endpoint, Down& down) {
     pres = cfg_.presentation->device(d.session.index(), (*cfg_.targets)[endpoint]);
     spec = &cfg_.presentation->identity(pres.identity);
     ctx = cfg_.tls_contexts->get(*spec).get();  // the cache keeps it alive
+  } catch (const auth::TlsIdentityError& e) {
+    // what() names the file/option and the reason, never a key, PIN or password.
+    if (tls_identity_error_.empty()) tls_identity_error_ = e.what();
+    tls_stats_->identity[static_cast<std::size_t>(e.failure())].add();
+    ctx = nullptr;
   } catch (const std::exception& e) {
     if (tls_identity_error_.empty()) tls_identity_error_ = e.what();
+    tls_stats_->identity[static_cast<std::size_t>(auth::TlsIdentityFailure::OpenSsl)].add();
     ctx = nullptr;
   }
   net::error_code ec = net::make_error_code(net::TlsFailure::Identity);
@@ -78,6 +84,34 @@ void Worker::on_tls_io(std::uint32_t id, std::uint32_t gen, const net::error_cod
 void Worker::count_tls(const net::error_code& ec) noexcept {
   const auto f = net::tls_failure_of(ec);
   if (f != net::TlsFailure::None) tls_stats_->failures[static_cast<std::size_t>(f)].add();
+}
+
+std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<std::unique_ptr<Worker>>& workers,
+                                                        const device::StatsSnapshot& total, mqtt::Version v) {
+  std::array<std::uint64_t, net::kTlsFailureCount> tls{};
+  std::array<std::uint64_t, auth::kTlsIdentityFailureCount> identity{};
+  std::array<std::uint64_t, net::kWsFailureCount> ws{};
+  for (const auto& w : workers) {
+    const TlsStats& t = w->tls_stats();
+    for (std::size_t i = 0; i < tls.size(); ++i) tls[i] += t.failures[i].load();
+    for (std::size_t i = 0; i < identity.size(); ++i) identity[i] += t.identity[i].load();
+    for (std::size_t i = 0; i < ws.size(); ++i) ws[i] += w->ws_stats().failures[i].load();
+  }
+  std::vector<ConnectFailureCause> out;
+  for (std::size_t i = 1; i < tls.size(); ++i) {
+    const auto f = static_cast<net::TlsFailure>(i);
+    // Identity failures are told apart by their own reason below.
+    if (tls[i] > 0 && f != net::TlsFailure::Identity) out.push_back({"tls_failed", net::to_string(f), tls[i]});
+  }
+  for (std::size_t i = 0; i < identity.size(); ++i)
+    if (identity[i] > 0)
+      out.push_back({"identity_failed", auth::to_string(static_cast<auth::TlsIdentityFailure>(i)), identity[i]});
+  for (std::size_t i = 1; i < ws.size(); ++i)
+    if (ws[i] > 0) out.push_back({"websocket_failed", net::to_string(static_cast<net::WsFailure>(i)), ws[i]});
+  for (std::size_t c = 1; c < total.connack_codes.size(); ++c)
+    if (total.connack_codes[c] > 0)
+      out.push_back({"connack_refused", device::connack_code_name(v, static_cast<std::uint8_t>(c)), total.connack_codes[c]});
+  return out;
 }
 
 std::size_t Worker::write_some(Device& d, std::span<const std::uint8_t> buf, net::error_code& ec) {

@@ -154,6 +154,7 @@ void Exporter::update(const engine::Progress& p) {
   st.achieved_publish_rate = p.interval.count() > 0 ? sent / p.interval.count() : 0.0;
   st.local_limit_errors = p.local_limit_errors;
   st.broker_errors = p.broker_errors;
+  st.connect_failures = p.connect_failures;
   set_state(std::move(st));
 }
 
@@ -167,6 +168,7 @@ bool Exporter::finish(const engine::RunResult& r) {
   st.achieved_publish_rate = r.achieved_publish_rate;
   st.local_limit_errors = r.local_limit_errors;
   st.broker_errors = r.broker_errors;
+  st.connect_failures = r.connect_failures;
   st.finished = true;
   st.exit_reason = engine::to_string(r.exit_reason);
   set_state(std::move(st));

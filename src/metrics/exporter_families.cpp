@@ -197,6 +197,14 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
             static_cast<double>(st.local_limit_errors));
   b.counter("fleetload_broker_errors_total", "errors caused by the broker (refusals, timeouts, resets, EOF)",
             static_cast<double>(st.broker_errors));
+  // Connect attempts by result and reason (few series: only the causes seen).
+  auto& results = b.family("fleetload_connect_results_total",
+                           "connect attempts by result (accepted, tls_failed, identity_failed, websocket_failed, "
+                           "connack_refused) and reason",
+                           prometheus::MetricType::Counter);
+  b.add_counter(results, static_cast<double>(s.connects_ok), {{"result", "accepted"}, {"reason", "success"}});
+  for (const auto& c : st.connect_failures)
+    b.add_counter(results, static_cast<double>(c.count), {{"result", c.result}, {"reason", c.reason}});
   add_counters(b, s);
   add_codes(b, s, o.protocol);
   add_histograms(b, s);

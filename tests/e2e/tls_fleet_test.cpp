@@ -115,7 +115,7 @@ TEST(TlsFailures, UntrustedBrokerCaIsCountedAndTheRunCompletes) {
   e2e::MosquittoBroker broker({.extra_config = tls_listener_config(p.good), .log_connections = false});
   // The devices trust only the foreign CA: the broker's certificate is unknown to them.
   auto s = make(scenario_yaml(broker.port(), "mqtt311", p.good, p.foreign, "",
-                              "phases:\n  - type: ramp\n  - {name: hold, type: steady, duration: 1500ms}\n"));
+                              "phases:\n  - type: ramp\n  - {name: hold, type: steady, duration: 4s}\n"));
   RunOptions o;
   o.threads = 2;
   Engine e(s, o);
@@ -143,14 +143,17 @@ TEST(TlsFailures, RefusedClientCertificatesFailWhileTheRestConnect) {
   }
   auto s = make(scenario_yaml(broker.port(), "mqtt5", mixed, p.good, "",
                               "publish: {topic: \"tls/{index}/t\", qos: 1, rate: 5/s}\n"
-                              "phases:\n  - type: ramp\n  - {name: hold, type: steady, duration: 1500ms}\n"));
+                              "phases:\n  - type: ramp\n  - {name: hold, type: steady, duration: 4s}\n"));
   RunOptions o;
   o.threads = 2;
   Engine e(s, o);
   const RunResult r = e.run();
   ASSERT_EQ(r.exit_reason, ExitReason::Completed) << r.failure;
   EXPECT_EQ(r.stats.connects_ok, static_cast<std::uint64_t>(kDevices / 2)) << broker.log();
-  EXPECT_GE(r.tls_failures[idx(net::TlsFailure::ClientCertRejected)], static_cast<std::uint64_t>(kDevices / 2));
+  std::string causes;
+  for (const auto& c : r.connect_failures) causes += std::string(c.result) + "/" + c.reason + "=" + std::to_string(c.count) + " ";
+  EXPECT_GE(r.tls_failures[idx(net::TlsFailure::ClientCertRejected)], static_cast<std::uint64_t>(kDevices / 2))
+      << "causes: " << causes << " attempts=" << r.stats.connect_attempts << " drops=" << r.stats.drops;
   EXPECT_EQ(r.tls_failures[idx(net::TlsFailure::UnknownCa)], 0u);
   // The good half published and had everything acknowledged.
   EXPECT_GT(r.stats.publishes_acked[1], 0u);

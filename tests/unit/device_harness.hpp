@@ -30,6 +30,7 @@ inline scenario::Scenario make_scenario(mqtt::Version v, std::uint64_t devices =
   s.target.protocol = v;
   s.fleet.devices = devices;
   s.fleet.client_id = "dev-{index}";
+  s.auth.metrics.enabled = false;  // as parsed for plain_tcp: no SDK metrics suffix
   const bool v5 = v == mqtt::Version::V5;
   s.session.keepalive = std::chrono::seconds(60);
   s.session.ping_timeout = v5 ? 30000ms : 3000ms;
