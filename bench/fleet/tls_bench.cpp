@@ -2,9 +2,12 @@
 // prints one JSON object: TLS setup rate during the ramp and the storm's reconnects,
 // handshake durations per phase, resumed handshakes, RSS per idle TLS device.
 // Usage: tls_bench SCENARIO [--threads T] [--set path=value]...
+// FLEETLOAD_OPENSSL_MEM_SITES=N: also list the N OpenSSL allocation sites holding the most
+// live heap at the idle point (slows the run; for finding where idle memory goes).
 #include <malloc.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -13,6 +16,8 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "net/tls_stream.hpp"
+#include "openssl_mem_sites.hpp"
 #include "scenario/scenario.hpp"
 
 namespace {
@@ -44,6 +49,9 @@ std::uint64_t vm_rss() {
 
 int main(int argc, char** argv) {
   using namespace fleetload;
+  const char* sites_env = std::getenv("FLEETLOAD_OPENSSL_MEM_SITES");
+  const std::size_t mem_sites = sites_env != nullptr ? std::strtoul(sites_env, nullptr, 10) : 0;
+  if (mem_sites > 0 && !bench::openssl_mem::install()) std::cerr << "CRYPTO_set_mem_functions refused\n";
   if (argc < 2) {
     std::cerr << "usage: tls_bench SCENARIO [--threads T] [--set k=v]...\n";
     return 2;
@@ -77,12 +85,16 @@ int main(int argc, char** argv) {
   // and after malloc_trim (glibc keeps freed handshake buffers of a fast ramp mapped).
   int idle_samples = 0;
   std::uint64_t rss_idle = 0, rss_idle_trimmed = 0, heap_idle = 0, heap_before = 0;
+  double trim_ms = 0.0;
   opts.on_progress = [&](const engine::Progress& p) {
     if (p.phase == "hold" && p.connected == p.target && ++idle_samples == 5) {
       rss_idle = vm_rss();
+      const auto t0 = std::chrono::steady_clock::now();
       ::malloc_trim(0);
+      trim_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
       rss_idle_trimmed = vm_rss();
       heap_idle = ::mallinfo2().uordblks;  // bytes malloc'd and not freed
+      if (mem_sites > 0) bench::openssl_mem::print_top(mem_sites, static_cast<double>(p.target));
     }
     std::fprintf(stderr, "[%6.2fs] %-8.*s connected %llu/%llu connects/s %.0f broker-errs %llu\n", p.elapsed.count(),
                  static_cast<int>(p.phase.size()), p.phase.data(), static_cast<unsigned long long>(p.connected),
@@ -125,6 +137,8 @@ int main(int argc, char** argv) {
               per(rss_idle_trimmed));
   std::printf("  \"idle_heap_in_use_per_device_bytes\": %.0f,\n",
               heap_idle > heap_before && r.devices ? static_cast<double>(heap_idle - heap_before) / static_cast<double>(r.devices) : 0.0);
+  std::printf("  \"tls_memory_trims\": %llu, \"idle_malloc_trim_ms\": %.2f,\n",
+              static_cast<unsigned long long>(net::tls_memory_trims()), trim_ms);
   std::printf("  \"cpu_user_s\": %.3f, \"cpu_sys_s\": %.3f,\n", r.cpu_user.count(), r.cpu_system.count());
   for (const auto& p : r.phases) {
     const std::string n = "tls_handshake_" + p.name;

@@ -4,6 +4,9 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include <malloc.h>
+
+#include <atomic>
 #include <boost/asio/error.hpp>
 #include <cerrno>
 #include <string>
@@ -80,7 +83,30 @@ error_code syscall_error() {
   return boost::asio::error::eof;
 }
 
+// Handshakes in flight in this process, and handshakes ended since the last trim.
+std::atomic<std::int64_t> g_in_flight{0};
+std::atomic<std::uint64_t> g_ended_since_trim{0};
+std::atomic<std::uint64_t> g_trims{0};
+
 }  // namespace
+
+std::uint64_t tls_memory_trims() noexcept { return g_trims.load(std::memory_order_relaxed); }
+
+// A handshake finished, failed or was abandoned. The last one of a burst (a ramp step, a
+// reconnect storm) trims the heap, at most once per kTrimAfterHandshakes handshakes: the
+// trim walks the free lists (milliseconds on a large heap), so not after every handshake.
+void TlsConn::handshake_over() noexcept {
+  if (!handshaking_) return;
+  handshaking_ = false;
+  const std::int64_t left = g_in_flight.fetch_sub(1, std::memory_order_acq_rel) - 1;
+  std::uint64_t ended = g_ended_since_trim.fetch_add(1, std::memory_order_acq_rel) + 1;
+  if (left > 0 || ended < kTrimAfterHandshakes) return;
+  if (!g_ended_since_trim.compare_exchange_strong(ended, 0, std::memory_order_acq_rel)) return;
+#if defined(__GLIBC__)
+  ::malloc_trim(0);
+  g_trims.fetch_add(1, std::memory_order_relaxed);
+#endif
+}
 
 const boost::system::error_category& tls_category() noexcept {
   static const TlsCategory c;
@@ -115,6 +141,8 @@ bool TlsConn::begin(SSL_CTX* ctx, int fd, bool resume) {
   }
   SSL_set_connect_state(ssl_);
   started = std::chrono::steady_clock::now();
+  handshaking_ = true;
+  g_in_flight.fetch_add(1, std::memory_order_acq_rel);
   return true;
 }
 
@@ -122,10 +150,14 @@ TlsConn::Step TlsConn::handshake(error_code& ec) {
   ERR_clear_error();
   errno = 0;
   const int r = SSL_do_handshake(ssl_);
-  if (r == 1) return Step::Done;
+  if (r == 1) {
+    handshake_over();
+    return Step::Done;
+  }
   const int e = SSL_get_error(ssl_, r);
   if (e == SSL_ERROR_WANT_READ) return Step::WantRead;
   if (e == SSL_ERROR_WANT_WRITE) return Step::WantWrite;
+  handshake_over();
   failed_ = true;
   TlsFailure why = TlsFailure::HandshakeFailure;
   const long verify = SSL_get_verify_result(ssl_);
@@ -206,6 +238,7 @@ std::size_t TlsConn::write_some(std::span<const std::uint8_t> buf, error_code& e
 
 void TlsConn::end(bool keep_session) noexcept {
   if (ssl_ == nullptr) return;
+  handshake_over();  // abandoned mid-handshake (timeout, shutdown)
   const bool finished = SSL_is_init_finished(ssl_) == 1;
   if (finished && !failed_) {
     // close_notify (best effort, non-blocking): an SSL freed without it has its session

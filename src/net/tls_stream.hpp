@@ -39,6 +39,14 @@ inline error_code make_error_code(TlsFailure f) noexcept {
 // The TlsFailure an error_code stands for (None when it is not a TLS failure).
 TlsFailure tls_failure_of(const error_code& ec) noexcept;
 
+// Handshakes allocate large temporaries (record buffers, the handshake message buffer,
+// 17-21 KiB each) between the long-lived objects of the connections being set up; freed,
+// they leave holes that glibc keeps mapped (~5 KB per device after a ramp). When the last
+// handshake in flight ends and at least kTrimAfterHandshakes ended since the last trim,
+// malloc_trim(0) gives those pages back. How many trims ran (for benches):
+inline constexpr std::uint64_t kTrimAfterHandshakes = 256;
+std::uint64_t tls_memory_trims() noexcept;
+
 class TlsConn {
  public:
   enum class Step : std::uint8_t { Done, WantRead, WantWrite, Failed };
@@ -87,9 +95,12 @@ class TlsConn {
  private:
   bool begin(SSL_CTX* ctx, int fd, bool resume);
 
+  void handshake_over() noexcept;
+
   SSL* ssl_ = nullptr;
   SSL_SESSION* session_ = nullptr;
   bool failed_ = false;  // a fatal error happened: no close_notify, no session kept
+  bool handshaking_ = false;  // counted among the handshakes in flight
 };
 
 }  // namespace fleetload::net
