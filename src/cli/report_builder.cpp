@@ -56,12 +56,14 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   }
   for (const auto& x : res.series) {
     r.series.push_back({x.t.count(), x.connected, x.connects_per_s, x.publishes_per_s, x.receives_per_s, x.errors,
-                        x.local_limit_errors});
+                        x.local_limit_errors, x.ack_latency, x.e2e_latency, x.connect_duration});
   }
   r.publish_rate = metrics::rate_figure(res.requested_publish_rate, res.achieved_publish_rate);
   r.books = metrics::message_books(res.stats);
   r.local_limit_errors = res.local_limit_errors;
   r.broker_errors = res.broker_errors;
+  for (const auto& c : res.connect_failures) r.connect_failures.push_back({c.result, c.reason, c.count});
+  r.tls_identity_error = res.tls_identity_error;
 
   auto& c = r.cost;
   c.wall_s = res.wall.count();

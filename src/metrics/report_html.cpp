@@ -1,6 +1,7 @@
 // The HTML run report: one file, inline CSS and SVG, readable offline and in a CI artifact.
 #include "metrics/report_html.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -93,6 +94,42 @@ void thresholds(std::ostream& o, const RunReport& r) {
   o << "</table>";
 }
 
+// p50 (dashed) and p99 per interval of the ack, end-to-end and connect (CONNACK) latency,
+// from each interval's histogram delta; an interval without samples leaves a gap. A
+// histogram with no samples in any interval gets no line.
+std::string latency_over_time(const RunReport& r, const std::vector<double>& x) {
+  struct Line {
+    const char* name;
+    SparseHistogram SeriesPoint::*h;
+    const char* color;
+  };
+  const Line lines[] = {{"ack", &SeriesPoint::ack_latency, "#f28e2b"},
+                        {"end to end", &SeriesPoint::e2e_latency, "#4e79a7"},
+                        {"connack", &SeriesPoint::connect_duration, "#59a14f"}};
+  svg::LineChart chart{"Latency percentiles per interval", "ms", x, {}, {}, ""};
+  for (const auto& l : lines) {
+    std::vector<double> p50, p99;
+    bool any = false;
+    for (const auto& p : r.series) {
+      const SparseHistogram& h = p.*(l.h);
+      if (h.count == 0) {
+        p50.push_back(std::nan(""));
+        p99.push_back(std::nan(""));
+        continue;
+      }
+      any = true;
+      const Percentiles q = percentiles_of(h.expand());
+      p50.push_back(q.p50_ms);
+      p99.push_back(q.p99_ms);
+    }
+    if (!any) continue;
+    chart.series.push_back({std::string(l.name) + " p50", l.color, std::move(p50), true});
+    chart.series.push_back({std::string(l.name) + " p99", l.color, std::move(p99), false});
+  }
+  if (chart.series.empty()) chart.x.clear();  // drawn as "no samples"
+  return svg::line_chart(chart);
+}
+
 void time_series(std::ostream& o, const RunReport& r) {
   std::vector<double> x, connected, connects, publishes, receives, errors, local;
   for (const auto& p : r.series) {
@@ -116,6 +153,7 @@ void time_series(std::ostream& o, const RunReport& r) {
   o << svg::line_chart({"Errors per interval", "count", x,
                         {{"drops", "#d62728", errors, false}, {"of which local limits", "#8c564b", local, true}}, {},
                         ""});
+  o << latency_over_time(r, x);
   o << "</div>";
 }
 
@@ -207,6 +245,13 @@ void cost(std::ostream& o, const RunReport& r) {
   o << "</table>";
 }
 
+std::string shard_text(const RunReport& r) {
+  if (r.merged_shards.empty()) return "shard " + std::to_string(r.shard_k) + '/' + std::to_string(r.shard_n);
+  std::string t = "merged shards ";
+  for (std::size_t i = 0; i < r.merged_shards.size(); ++i) t += (i ? ", " : "") + std::to_string(r.merged_shards[i]);
+  return t + " of " + std::to_string(r.shard_n);
+}
+
 }  // namespace
 
 void write_html_report(const RunReport& r, std::ostream& o) {
@@ -217,8 +262,8 @@ void write_html_report(const RunReport& r, std::ostream& o) {
     << escape(r.scenario_name) << "</title><style>" << kStyle << "</style></head><body>\n";
   o << "<h1>fleetload report: " << escape(r.scenario_name) << "</h1><p class=\"meta\">started "
     << escape(r.started_at_utc) << " &middot; fleetload " << escape(r.fleetload_version) << " &middot; "
-    << (r.protocol == mqtt::Version::V5 ? "MQTT 5" : "MQTT 3.1.1") << " &middot; shard " << r.shard_k << '/'
-    << r.shard_n << " &middot; run " << escape(r.exit_reason)
+    << (r.protocol == mqtt::Version::V5 ? "MQTT 5" : "MQTT 3.1.1") << " &middot; " << shard_text(r)
+    << " &middot; run " << escape(r.exit_reason)
     << (r.failure.empty() ? "" : " (" + escape(r.failure) + ")") << "</p>";
   o << "<p><span class=\"verdict " << (ok ? "pass\">PASS" : "fail\">FAIL") << "</span> "
     << (r.thresholds_passed ? "all thresholds met" : "thresholds breached") << "</p>\n";

@@ -28,6 +28,7 @@ json::object histogram_json(const device::HistogramSnapshot& h, bool with_bucket
   o["p99_9_ms"] = p.p999_ms;
   o["max_ms"] = p.max_ms;
   if (with_buckets) {
+    o["sum_ns"] = h.sum;  // exact, so merged means are exact too
     // Sparse buckets [lowest_ns, highest_ns, count] let readers compute any quantile.
     json::array b;
     h.for_each_bucket([&](std::uint64_t lo, std::uint64_t hi, std::uint64_t n) {
@@ -108,6 +109,21 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
   return o;
 }
 
+// One interval's distribution in the series: the percentiles drawn in the HTML report, and
+// the sparse buckets flat as [lowest_ns, count, lowest_ns, count, ...] (compact: there is
+// one per interval) so shard reports merge bucket by bucket.
+json::object interval_json(const SparseHistogram& sh) {
+  const Percentiles p = percentiles_of(sh.expand());
+  json::array b;
+  b.reserve(sh.buckets.size() * 2);
+  for (const auto& [i, n] : sh.buckets) {
+    b.push_back(device::hist::bucket_lowest(i));
+    b.push_back(n);
+  }
+  return json::object{{"count", p.count}, {"min_ms", p.min_ms}, {"p50_ms", p.p50_ms}, {"p90_ms", p.p90_ms},
+                      {"p99_ms", p.p99_ms}, {"max_ms", p.max_ms}, {"sum_ns", sh.sum}, {"buckets", std::move(b)}};
+}
+
 json::object rate_json(const RateFigure& r) {
   return json::object{{"requested_per_s", r.requested}, {"achieved_per_s", r.achieved}, {"error_percent", r.error_percent}};
 }
@@ -165,6 +181,11 @@ std::string report_to_json(const RunReport& r) {
   root["scenario"] = json::object{{"name", r.scenario_name}, {"source", r.scenario_source}, {"resolved_yaml", r.scenario_yaml}};
   root["protocol"] = r.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311";
   root["shard"] = json::object{{"k", r.shard_k}, {"n", r.shard_n}};
+  if (!r.merged_shards.empty()) {
+    json::array m;
+    for (auto k : r.merged_shards) m.push_back(k);
+    root["shard"].as_object()["merged"] = std::move(m);
+  }
 
   json::object run;
   run["exit_reason"] = r.exit_reason;
@@ -189,6 +210,15 @@ std::string report_to_json(const RunReport& r) {
   }
   root["message_books"] = std::move(books);
   root["errors"] = json::object{{"local_limit", r.local_limit_errors}, {"broker", r.broker_errors}};
+  {
+    // Failed connect attempts by cause: {result, reason, count}, low-cardinality names.
+    json::array causes;
+    for (const auto& c : r.connect_failures)
+      causes.push_back(json::object{{"result", c.result}, {"reason", c.reason}, {"count", c.count}});
+    auto& errors = root["errors"].as_object();
+    errors["connect_failures"] = std::move(causes);
+    if (!r.tls_identity_error.empty()) errors["identity_error"] = r.tls_identity_error;
+  }
 
   const auto& c = r.cost;
   root["cost"] = json::object{
@@ -206,7 +236,7 @@ std::string report_to_json(const RunReport& r) {
     o["start_s"] = p.start_s;
     o["end_s"] = p.end_s;
     o["publish_rate"] = rate_json(p.publish_rate);
-    json::object st = stats_json(p.stats, r.protocol, false);
+    json::object st = stats_json(p.stats, r.protocol, true);
     for (auto& kv : st) o[kv.key()] = std::move(kv.value());
     phases.push_back(std::move(o));
   }
@@ -216,7 +246,10 @@ std::string report_to_json(const RunReport& r) {
   for (const auto& s : r.series) {
     series.push_back(json::object{{"t_s", s.t_s}, {"connected", s.connected}, {"connects_per_s", s.connects_per_s},
                                   {"publishes_per_s", s.publishes_per_s}, {"receives_per_s", s.receives_per_s},
-                                  {"errors", s.errors}, {"local_limit_errors", s.local_limit_errors}});
+                                  {"errors", s.errors}, {"local_limit_errors", s.local_limit_errors},
+                                  {"latency", json::object{{"ack_latency", interval_json(s.ack_latency)},
+                                                           {"e2e_latency", interval_json(s.e2e_latency)},
+                                                           {"connect_duration", interval_json(s.connect_duration)}}}});
   }
   root["series"] = std::move(series);
 

@@ -89,7 +89,8 @@ std::string escape(std::string_view s) {
 std::string line_chart(const LineChart& c) {
   double y_max = c.reference.value_or(0.0);
   for (const auto& s : c.series)
-    for (double v : s.y) y_max = std::max(y_max, v);
+    for (double v : s.y)
+      if (std::isfinite(v)) y_max = std::max(y_max, v);
   const double x_min = c.x.empty() ? 0.0 : c.x.front();
   const double x_max = c.x.empty() ? 1.0 : std::max(c.x.back(), x_min + 1e-9);
   std::ostringstream o;
@@ -112,8 +113,21 @@ std::string line_chart(const LineChart& c) {
     o << "<path class=\"series\" fill=\"none\" stroke-width=\"2\" stroke=\"" << escape(s.color) << '"'
       << (s.dashed ? " stroke-dasharray=\"4 3\"" : "") << " d=\"";
     const std::size_t n = std::min(s.y.size(), c.x.size());
-    for (std::size_t i = 0; i < n; ++i) o << (i ? " L" : "M") << fmt(px(c.x[i])) << ' ' << fmt(py(s.y[i]));
-    if (n == 1) o << " h2";  // a single sample still shows as a dot-sized stroke
+    // A value that is not finite (an interval with no samples) breaks the line; a run of
+    // one sample still shows as a dot-sized stroke.
+    std::size_t run = 0;
+    bool any = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(s.y[i])) {
+        if (run == 1) o << " h2";
+        run = 0;
+        continue;
+      }
+      o << (any ? " " : "") << (run ? "L" : "M") << fmt(px(c.x[i])) << ' ' << fmt(py(s.y[i]));
+      ++run;
+      any = true;
+    }
+    if (run == 1) o << " h2";
     o << "\"><title>" << escape(s.name) << "</title></path>";
     items.emplace_back(s.name, s.color);
   }

@@ -15,7 +15,7 @@ std::string escape(std::string_view s);
 struct Series {
   std::string name;
   std::string color;  // CSS color
-  std::vector<double> y;  // one value per x
+  std::vector<double> y;  // one value per x; NaN = no value there (the line breaks)
   bool dashed = false;
 };
 

@@ -54,6 +54,11 @@ std::string format_summary(const RunReport& r) {
              r.scenario_name.c_str(), r.protocol == mqtt::Version::V5 ? "MQTT 5" : "MQTT 3.1.1", r.shard_k, r.shard_n,
              r.exit_reason.c_str(), r.cost.wall_s);
   if (!r.failure.empty()) row(out, "reason", r.failure);
+  if (!r.merged_shards.empty()) {
+    std::string shards;
+    for (auto k : r.merged_shards) shards += (shards.empty() ? "" : ", ") + std::to_string(k);
+    row(out, "merged", "shards " + shards + " of " + std::to_string(r.shard_n) + " (fleetload report merge)");
+  }
 
   std::string devices = fmt("%llu in shard, peak connected %llu, connected at end %lld", u(r.devices),
                             u(r.peak_connected), static_cast<long long>(r.connected_at_end));
@@ -71,6 +76,13 @@ std::string format_summary(const RunReport& r) {
     reasons += fmt("%s %llu", device::to_string(static_cast<device::DropReason>(i)), u(n));
   }
   if (!reasons.empty()) row(out, "failures/drops", reasons);
+  std::string causes;
+  for (const auto& c : r.connect_failures) {
+    if (!causes.empty()) causes += ", ";
+    causes += fmt("%s/%s %llu", c.result.c_str(), c.reason.c_str(), u(c.count));
+  }
+  if (!causes.empty()) row(out, "connect errors", causes);
+  if (!r.tls_identity_error.empty()) row(out, "identity error", r.tls_identity_error);
   row(out, "errors", fmt("broker %llu, local limits %llu", u(r.broker_errors), u(r.local_limit_errors)));
 
   const std::uint64_t sent = s.publishes_sent[0] + s.publishes_sent[1] + s.publishes_sent[2];

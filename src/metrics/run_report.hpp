@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "device/stats.hpp"
+#include "metrics/sparse_histogram.hpp"
 #include "mqtt/packet.hpp"
 #include "scenario/scenario.hpp"
 
@@ -39,6 +40,10 @@ struct SeriesPoint {
   double receives_per_s = 0.0;
   std::uint64_t errors = 0;
   std::uint64_t local_limit_errors = 0;
+  // The interval's latency distributions (histogram deltas), for the percentile series.
+  SparseHistogram ack_latency;
+  SparseHistogram e2e_latency;
+  SparseHistogram connect_duration;
 };
 
 // QoS >= 1 message books: requests = acked + timed out + failed + pending (in flight or
@@ -80,6 +85,14 @@ struct ThresholdResult {
   std::string text;    // as written in the scenario
 };
 
+// Failed connect attempts of one cause (engine::ConnectFailureCause): result = the layer
+// that failed (tls_failed, identity_failed, websocket_failed, connack_refused), reason = why.
+struct ConnectFailureCause {
+  std::string result;
+  std::string reason;
+  std::uint64_t count = 0;
+};
+
 struct RunReport {
   std::string fleetload_version;
   std::string scenario_name;
@@ -89,6 +102,9 @@ struct RunReport {
   mqtt::Version protocol = mqtt::Version::V311;
   std::uint32_t shard_k = 0;
   std::uint32_t shard_n = 1;
+  // A merged report (`fleetload report merge`): the shard indexes it covers, ascending.
+  // Empty for the report of one run.
+  std::vector<std::uint32_t> merged_shards;
 
   std::string exit_reason;  // "completed" | "interrupted" | "runtime_failure"
   std::string failure;      // empty unless interrupted / failed
@@ -106,6 +122,8 @@ struct RunReport {
 
   std::uint64_t local_limit_errors = 0;
   std::uint64_t broker_errors = 0;
+  std::vector<ConnectFailureCause> connect_failures;  // non-zero causes only
+  std::string tls_identity_error;  // first identity loading error (names files, no secrets)
   CostFigures cost;
 
   std::vector<ThresholdResult> thresholds;

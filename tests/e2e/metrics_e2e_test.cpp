@@ -15,12 +15,14 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <regex>
 #include <set>
 #include <string>
 
 #include "cli/report_builder.hpp"
+#include "e2e/metrics_browser.hpp"
 #include "e2e/metrics_servers.hpp"
 #include "e2e/mosquitto_fixture.hpp"
 #include "engine/engine.hpp"
@@ -126,17 +128,6 @@ class MetricsE2E : public ::testing::Test {
     return r.body;
   }
 };
-
-// Runs `promtool check metrics` on `text`; returns promtool's exit code and output.
-std::pair<int, std::string> promtool_check(const std::string& text, const fs::path& dir) {
-  const fs::path in = dir / "exposition.txt";
-  std::ofstream(in) << text;
-  ChildProcess p({"/bin/sh", "-c", "/usr/bin/promtool check metrics < '" + in.string() + "'"}, dir / "promtool.out",
-                 dir / "promtool.err");
-  const auto st = p.wait_for(30s);
-  if (!st) return {-1, "promtool timed out"};
-  return {st->code, p.stdout_text() + p.stderr_text()};
-}
 
 TEST_F(MetricsE2E, RunWentAsPlanned) {
   const auto& r = world->result;
@@ -309,40 +300,60 @@ TEST_F(MetricsE2E, CountersMatchTheJsonReportPrometheusAndTheRunsBooks) {
   EXPECT_DOUBLE_EQ(prom("fleetload_e2e_latency_seconds_count"), static_cast<double>(s.e2e_latency.count));
 }
 
-// Headless Chromium on a local file; returns stdout, fills `log` with stderr.
-std::string chromium(const std::vector<std::string>& extra, const fs::path& page, const fs::path& dir, std::string& log) {
-  static int n = 0;
-  const fs::path run = dir / ("chromium-" + std::to_string(++n));
-  fs::create_directories(run);
-  std::vector<std::string> argv{"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                                "--no-first-run", "--user-data-dir=" + (run / "profile").string(),
-                                "--enable-logging=stderr", "--v=0"};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  argv.push_back("file://" + page.string());
-  ChildProcess p(argv, run / "stdout.txt", run / "stderr.txt");
-  const auto st = p.wait_for(45s);
-  if (!st) p.kill_and_wait();
-  log = p.stderr_text();
-  EXPECT_TRUE(st && st->code == 0) << "chromium failed:\n" << log;
-  return p.stdout_text();
+TEST_F(MetricsE2E, SeriesLatencyIntervalsPartitionTheRunsHistograms) {
+  // Each interval's distribution is the difference of the cumulative histograms at its two
+  // ends: together the intervals hold what the run recorded up to the last sample, no more.
+  const auto& r = world->report;
+  ASSERT_GE(r.series.size(), 4u);
+  device::HistogramSnapshot ack, e2e, connack;
+  for (const auto& p : r.series) {
+    ack.merge(p.ack_latency.expand());
+    e2e.merge(p.e2e_latency.expand());
+    connack.merge(p.connect_duration.expand());
+  }
+  const auto& s = r.stats;
+  EXPECT_LE(ack.count, s.ack_latency.count);
+  EXPECT_GE(static_cast<double>(ack.count), 0.9 * static_cast<double>(s.ack_latency.count));
+  EXPECT_LE(e2e.count, s.e2e_latency.count);
+  EXPECT_GE(static_cast<double>(e2e.count), 0.9 * static_cast<double>(s.e2e_latency.count));
+  EXPECT_EQ(connack.count, s.connect_duration.count);  // all connects happen in the ramp
+  // Bucket by (coarse) bucket, no interval holds more than the run recorded there.
+  std::map<std::uint32_t, std::uint64_t> run_groups;
+  for (std::size_t i = 0; i < s.ack_latency.counts.size(); ++i)
+    run_groups[metrics::SparseHistogram::coarse(static_cast<std::uint32_t>(i))] += s.ack_latency.counts[i];
+  for (std::size_t i = 0; i < ack.counts.size(); ++i)
+    if (ack.counts[i]) {
+      EXPECT_LE(ack.counts[i], run_groups[static_cast<std::uint32_t>(i)]) << i;
+    }
+  // Intervals of the hold phase all carry ack latencies; their p99 stays within the run's range.
+  const auto json = boost::json::parse(read_file(world->dir / "report.json"));
+  int with_acks = 0;
+  for (const auto& p : json.at("series").as_array()) {
+    const auto& a = p.at("latency").at("ack_latency");
+    if (a.at("count").to_number<std::uint64_t>() == 0) continue;
+    ++with_acks;
+    EXPECT_LE(a.at("p50_ms").to_number<double>(), a.at("p99_ms").to_number<double>());
+    EXPECT_LE(a.at("p99_ms").to_number<double>(), static_cast<double>(s.ack_latency.max) / 1e6);
+    EXPECT_GE(a.at("p50_ms").to_number<double>(), static_cast<double>(s.ack_latency.min) / 1e6);
+  }
+  EXPECT_GE(with_acks, 4);
 }
-
-bool has_console_message(const std::string& log) { return log.find(":CONSOLE") != std::string::npos; }
 
 TEST_F(MetricsE2E, HtmlReportRendersInHeadlessChromiumWithoutConsoleErrors) {
   const fs::path& dir = world->dir;
   std::string log;
+  bool ok = false;
   // Control: the console detector sees an error when there is one.
   const fs::path bad = dir / "control.html";
   std::ofstream(bad) << "<html><body><script>console.error('control error')</script></body></html>";
-  chromium({"--dump-dom"}, bad, dir, log);
+  run_chromium({"--dump-dom"}, bad, dir, log, ok);
   ASSERT_TRUE(has_console_message(log)) << "the console check would not notice errors:\n" << log;
 
   // The report itself: no console message at all.
   const fs::path html = dir / "report.html";
   const fs::path png = dir / "report.png";
-  chromium({"--screenshot=" + png.string(), "--window-size=1280,3000", "--hide-scrollbars"}, html, dir, log);
+  run_chromium({"--screenshot=" + png.string(), "--window-size=1280,3000", "--hide-scrollbars"}, html, dir, log, ok);
+  EXPECT_TRUE(ok) << "chromium failed:\n" << log;
   EXPECT_FALSE(has_console_message(log)) << log;
   ASSERT_TRUE(fs::exists(png));
   const std::string png_bytes = read_file(png);
@@ -359,26 +370,17 @@ TEST_F(MetricsE2E, HtmlReportRendersInHeadlessChromiumWithoutConsoleErrors) {
 
   // Rendered geometry: a probe script appended to a copy of the report measures what the
   // layout engine drew (chart boxes with area, series paths with length, bars with height).
-  std::string page = read_file(html);
-  const auto body_end = page.rfind("</body>");
-  ASSERT_NE(body_end, std::string::npos);
-  page.insert(body_end,
-              "<script>(function(){var c=0,p=0,b=0;"
-              "document.querySelectorAll('svg.chart').forEach(function(s){var r=s.getBoundingClientRect();"
-              "if(r.width>100&&r.height>50)c++;});"
-              "document.querySelectorAll('svg.chart path.series').forEach(function(e){if(e.getTotalLength()>10)p++;});"
-              "document.querySelectorAll('svg.chart rect.bar').forEach(function(e){if(e.getBBox().height>0)b++;});"
-              "var d=document.createElement('div');d.id='probe';d.textContent='charts='+c+' paths='+p+' bars='+b;"
-              "document.body.appendChild(d);})();</script>");
-  const fs::path probe = dir / "probe.html";
-  std::ofstream(probe) << page;
-  const std::string dom = chromium({"--dump-dom"}, probe, dir, log);
-  EXPECT_FALSE(has_console_message(log)) << log;
-  std::smatch m;
-  ASSERT_TRUE(std::regex_search(dom, m, std::regex(R"(charts=(\d+) paths=(\d+) bars=(\d+))"))) << dom.substr(0, 500);
-  EXPECT_EQ(std::stoi(m[1]), 5);  // connected, connect rate, publish rate, errors, latency bars
-  EXPECT_GE(std::stoi(m[2]), 3);  // connected, connects/s, sent/s (received/s) have length
-  EXPECT_GE(std::stoi(m[3]), 8);  // p50..p99.9 for at least connack and ack latency
+  const RenderedReport r = render_report(html, dir);
+  EXPECT_TRUE(r.ok) << "chromium failed:\n" << r.log;
+  EXPECT_FALSE(r.console_messages) << r.log;
+  ASSERT_GE(r.charts, 0) << r.dom_head;
+  // connected, connect rate, publish rate, errors, latency percentiles per interval, latency bars
+  EXPECT_EQ(r.charts, 6);
+  EXPECT_GE(r.paths, 7);  // connected, connects/s, sent/s (received/s) + the latency lines
+  EXPECT_GE(r.bars, 8);   // p50..p99.9 for at least connack and ack latency
+  // The percentile series: ack and end-to-end p50 and p99 lines span the hold phase (the
+  // connack lines may be a single interval: the ramp takes 0.2 s).
+  EXPECT_GE(r.latency_paths, 4);
 }
 
 TEST(MetricsExporterErrors, BusyListenAddressIsAClearErrorNamingIt) {

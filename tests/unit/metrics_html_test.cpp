@@ -33,7 +33,7 @@ RunReport sample_report() {
   r.peak_connected = 100;
   for (int i = 1; i <= 10; ++i)
     r.series.push_back({static_cast<double>(i), static_cast<std::uint64_t>(std::min(100, i * 20)), 20.0 * i,
-                        400.0, 390.0, static_cast<std::uint64_t>(i == 5), 0});
+                        400.0, 390.0, static_cast<std::uint64_t>(i == 5), 0, {}, {}, {}});
   r.publish_rate = rate_figure(400.0, 396.0);
   r.stats.ack_latency.record(1'000'000, 50);
   r.stats.e2e_latency.record(2'000'000, 40);
@@ -47,7 +47,8 @@ RunReport sample_report() {
 TEST(HtmlReport, DrawsOneChartPerTimeSeriesAndTheLatencyBars) {
   const std::string html = report_to_html(sample_report());
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-  EXPECT_EQ(occurrences(html, "<svg class=\"chart\""), 5u);  // 4 time series + latency bars
+  // 4 time series + latency percentiles per interval (no latencies here: "no samples") + bars
+  EXPECT_EQ(occurrences(html, "<svg class=\"chart\""), 6u);
   EXPECT_EQ(occurrences(html, "<path class=\"series\""), 6u);  // connected, connects, sent, received, 2 error lines
   EXPECT_EQ(occurrences(html, "<path class=\"reference\""), 2u);  // device target, rate target
   EXPECT_EQ(occurrences(html, "<rect class=\"bar\""), 8u);  // 2 histograms x 4 percentiles
@@ -86,7 +87,7 @@ TEST(HtmlReport, EmptyRunStillRendersChartsSayingSo) {
   r.exit_reason = "runtime_failure";
   r.failure = "broker refused";
   const std::string html = report_to_html(r);
-  EXPECT_EQ(occurrences(html, "no samples"), 4u);
+  EXPECT_EQ(occurrences(html, "no samples"), 5u);
   EXPECT_NE(html.find("broker refused"), std::string::npos);
 }
 

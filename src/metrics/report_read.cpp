@@ -1,0 +1,424 @@
+// JSON report -> RunReport. Derived figures (percentiles, means) are not read: the writer
+// recomputes them from the buckets, so write(read(x)) reproduces x.
+#include "metrics/report_read.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+namespace fleetload::metrics {
+
+namespace json = boost::json;
+
+namespace {
+
+// Walks the document with the path of the current field, so every error names it.
+class Reader {
+ public:
+  explicit Reader(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void fail(const std::string& path, const std::string& what) const {
+    throw ReportReadError(source_ + ": " + path + ": " + what);
+  }
+
+  const json::object& obj(const json::value& v, const std::string& path) const {
+    if (!v.is_object()) fail(path, "expected an object");
+    return v.get_object();
+  }
+  const json::array& arr(const json::value& v, const std::string& path) const {
+    if (!v.is_array()) fail(path, "expected an array");
+    return v.get_array();
+  }
+  const json::value& at(const json::object& o, std::string_view key, const std::string& path) const {
+    const auto* v = o.if_contains(key);
+    if (!v) fail(path.empty() ? std::string(key) : path + "." + std::string(key), "missing");
+    return *v;
+  }
+  static std::string sub(const std::string& path, std::string_view key) {
+    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  }
+  static std::string idx(const std::string& path, std::size_t i) { return path + "[" + std::to_string(i) + "]"; }
+
+  std::uint64_t u64(const json::value& v, const std::string& path) const {
+    if (v.is_uint64()) return v.get_uint64();
+    if (v.is_int64() && v.get_int64() >= 0) return static_cast<std::uint64_t>(v.get_int64());
+    fail(path, "expected a whole number >= 0");
+  }
+  std::int64_t i64(const json::value& v, const std::string& path) const {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64() && v.get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(v.get_uint64());
+    fail(path, "expected a whole number");
+  }
+  double f64(const json::value& v, const std::string& path) const {
+    if (v.is_double()) return v.get_double();
+    if (v.is_int64()) return static_cast<double>(v.get_int64());
+    if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+    fail(path, "expected a number");
+  }
+  std::string str(const json::value& v, const std::string& path) const {
+    if (!v.is_string()) fail(path, "expected a string");
+    return std::string(v.get_string());
+  }
+  bool boolean(const json::value& v, const std::string& path) const {
+    if (!v.is_bool()) fail(path, "expected true or false");
+    return v.get_bool();
+  }
+
+  std::uint64_t u64(const json::object& o, std::string_view k, const std::string& p) const { return u64(at(o, k, p), sub(p, k)); }
+  std::int64_t i64(const json::object& o, std::string_view k, const std::string& p) const { return i64(at(o, k, p), sub(p, k)); }
+  double f64(const json::object& o, std::string_view k, const std::string& p) const { return f64(at(o, k, p), sub(p, k)); }
+  std::string str(const json::object& o, std::string_view k, const std::string& p) const { return str(at(o, k, p), sub(p, k)); }
+  bool boolean(const json::object& o, std::string_view k, const std::string& p) const { return boolean(at(o, k, p), sub(p, k)); }
+  const json::object& obj(const json::object& o, std::string_view k, const std::string& p) const { return obj(at(o, k, p), sub(p, k)); }
+  const json::array& arr(const json::object& o, std::string_view k, const std::string& p) const { return arr(at(o, k, p), sub(p, k)); }
+
+  // ms figures are written from integer ns; they round back exactly.
+  std::uint64_t ns_of_ms(const json::object& o, std::string_view k, const std::string& p) const {
+    const double ms = f64(o, k, p);
+    if (!(ms >= 0) || !std::isfinite(ms)) fail(sub(p, k), "expected milliseconds >= 0");
+    return static_cast<std::uint64_t>(std::llround(ms * 1e6));
+  }
+
+  // A histogram object with `buckets` as [lowest_ns, highest_ns, count] triples (totals and
+  // phases) or flat [lowest_ns, count, ...] pairs (series).
+  device::HistogramSnapshot histogram(const json::object& o, const std::string& p, bool flat) const {
+    device::HistogramSnapshot h;
+    const std::uint64_t count = u64(o, "count", p);
+    if (count == 0) return h;
+    h.counts.assign(device::hist::kBuckets, 0);
+    const auto& b = arr(o, "buckets", p);
+    const std::string bp = sub(p, "buckets");
+    std::uint64_t seen = 0;
+    auto add = [&](std::uint64_t lo, std::optional<std::uint64_t> hi, std::uint64_t n, const std::string& ep) {
+      const std::size_t i = device::hist::bucket_index(lo);
+      if (device::hist::bucket_lowest(i) != lo || (hi && device::hist::bucket_highest(i) != *hi))
+        fail(ep, "not a bucket of fleetload's histogram layout (lowest " + std::to_string(lo) + " ns)");
+      h.counts[i] += n;
+      seen += n;
+    };
+    if (flat) {
+      if (b.size() % 2) fail(bp, "expected pairs lowest_ns, count");
+      for (std::size_t i = 0; i < b.size(); i += 2) add(u64(b[i], idx(bp, i)), std::nullopt, u64(b[i + 1], idx(bp, i + 1)), idx(bp, i));
+    } else {
+      for (std::size_t i = 0; i < b.size(); ++i) {
+        const auto& t = arr(b[i], idx(bp, i));
+        if (t.size() != 3) fail(idx(bp, i), "expected [lowest_ns, highest_ns, count]");
+        add(u64(t[0], idx(bp, i)), u64(t[1], idx(bp, i)), u64(t[2], idx(bp, i)), idx(bp, i));
+      }
+    }
+    if (seen != count) fail(bp, "bucket counts add up to " + std::to_string(seen) + ", not count " + std::to_string(count));
+    h.count = count;
+    h.sum = u64(o, "sum_ns", p);
+    h.min = ns_of_ms(o, "min_ms", p);
+    h.max = ns_of_ms(o, "max_ms", p);
+    return h;
+  }
+
+  template <std::size_t N, class Name>
+  void by_name(const json::object& o, const std::string& p, std::array<std::uint64_t, N>& out, std::size_t first,
+               Name&& name) const {
+    for (std::size_t i = first; i < N; ++i) out[i] = u64(o, name(i), p);
+  }
+
+  void code_table(const json::array& a, const std::string& p, std::array<std::uint64_t, 256>& out) const {
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const auto& e = obj(a[i], idx(p, i));
+      const std::uint64_t code = u64(e, "code", idx(p, i));
+      if (code > 255) fail(sub(idx(p, i), "code"), "expected 0..255");
+      out[code] = u64(e, "count", idx(p, i));
+    }
+  }
+
+  void stats(const json::object& o, const std::string& p, device::StatsSnapshot& s) const {
+    const auto& c = obj(o, "counters", p);
+    const std::string cp = sub(p, "counters");
+#define FLEETLOAD_X(name, help) s.name = u64(c, #name, cp);
+    FLEETLOAD_DEVICE_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+    const auto& q = obj(o, "counters_by_qos", p);
+    const std::string qp = sub(p, "counters_by_qos");
+    auto qos3 = [&](std::string_view k, std::array<std::uint64_t, 3>& out) {
+      const auto& a = arr(q, k, qp);
+      if (a.size() != 3) fail(sub(qp, k), "expected [qos0, qos1, qos2]");
+      for (std::size_t i = 0; i < 3; ++i) out[i] = u64(a[i], idx(sub(qp, k), i));
+    };
+#define FLEETLOAD_X(name, help) qos3(#name, s.name);
+    FLEETLOAD_DEVICE_QOS_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+    qos3("publishes_failed", s.publishes_failed_by_qos);
+    const auto& g = obj(o, "gauges", p);
+    const std::string gp = sub(p, "gauges");
+#define FLEETLOAD_X(name, help) s.name = i64(g, #name, gp);
+    FLEETLOAD_DEVICE_GAUGES(FLEETLOAD_X)
+#undef FLEETLOAD_X
+    const auto& h = obj(o, "histograms", p);
+    const std::string hp = sub(p, "histograms");
+#define FLEETLOAD_X(name, help) s.name = histogram(obj(h, #name, hp), sub(hp, #name), false);
+    FLEETLOAD_DEVICE_HISTOGRAMS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+    auto drop_name = [](std::size_t i) { return device::to_string(static_cast<device::DropReason>(i)); };
+    by_name(obj(o, "connect_failed_by_reason", p), sub(p, "connect_failed_by_reason"), s.connect_failed_by_reason, 1, drop_name);
+    by_name(obj(o, "drops_by_reason", p), sub(p, "drops_by_reason"), s.drops_by_reason, 1, drop_name);
+    by_name(obj(o, "publishes_failed_by_reason", p), sub(p, "publishes_failed_by_reason"), s.publishes_failed, 0,
+            [](std::size_t i) { return device::to_string(static_cast<device::PublishFailReason>(i)); });
+    code_table(arr(o, "connack_codes", p), sub(p, "connack_codes"), s.connack_codes);
+    code_table(arr(o, "server_disconnect_codes", p), sub(p, "server_disconnect_codes"), s.server_disconnect_codes);
+    code_table(arr(o, "suback_codes", p), sub(p, "suback_codes"), s.suback_codes);
+    code_table(arr(o, "puback_codes", p), sub(p, "puback_codes"), s.puback_codes);
+  }
+
+  RateFigure rate(const json::object& o, const std::string& p) const {
+    return RateFigure{f64(o, "requested_per_s", p), f64(o, "achieved_per_s", p), f64(o, "error_percent", p)};
+  }
+
+  SparseHistogram interval(const json::object& o, const std::string& p) const {
+    return SparseHistogram::of(histogram(o, p, true));
+  }
+
+  RunReport report(const json::object& root) const;
+
+ private:
+  std::string source_;
+};
+
+RunReport Reader::report(const json::object& root) const {
+  RunReport r;
+  r.fleetload_version = str(root, "fleetload_version", "");
+  r.started_at_utc = str(root, "started_at", "");
+  const auto& sc = obj(root, "scenario", "");
+  r.scenario_name = str(sc, "name", "scenario");
+  r.scenario_source = str(sc, "source", "scenario");
+  r.scenario_yaml = str(sc, "resolved_yaml", "scenario");
+  const std::string proto = str(root, "protocol", "");
+  if (proto == "mqtt5") r.protocol = mqtt::Version::V5;
+  else if (proto == "mqtt311") r.protocol = mqtt::Version::V311;
+  else fail("protocol", "expected \"mqtt311\" or \"mqtt5\", got \"" + proto + "\"");
+  const auto& sh = obj(root, "shard", "");
+  const std::uint64_t k = u64(sh, "k", "shard"), n = u64(sh, "n", "shard");
+  if (n == 0 || k >= n || n > UINT32_MAX) fail("shard", "expected 0 <= k < n");
+  r.shard_k = static_cast<std::uint32_t>(k);
+  r.shard_n = static_cast<std::uint32_t>(n);
+  if (const auto* m = sh.if_contains("merged")) {
+    const auto& a = arr(*m, "shard.merged");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const std::uint64_t x = u64(a[i], idx("shard.merged", i));
+      if (x >= n) fail(idx("shard.merged", i), "shard index not below n");
+      r.merged_shards.push_back(static_cast<std::uint32_t>(x));
+    }
+  }
+
+  const auto& run = obj(root, "run", "");
+  r.exit_reason = str(run, "exit_reason", "run");
+  r.failure = str(run, "failure", "run");
+  r.devices = u64(run, "devices", "run");
+  const std::uint64_t threads = u64(run, "threads", "run");
+  r.threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, UINT32_MAX));
+  r.peak_connected = u64(run, "peak_connected", "run");
+  r.connected_at_end = i64(run, "connected_at_end", "run");
+  const auto& tta = at(run, "time_to_all_connected_s", "run");
+  if (!tta.is_null()) r.time_to_all_connected_s = f64(tta, "run.time_to_all_connected_s");
+
+  stats(obj(root, "totals", ""), "totals", r.stats);
+  r.publish_rate = rate(obj(root, "publish_rate", ""), "publish_rate");
+
+  const auto& books = arr(root, "message_books", "");
+  for (std::size_t i = 0; i < books.size(); ++i) {
+    const std::string p = idx("message_books", i);
+    const auto& b = obj(books[i], p);
+    MessageBooks m;
+    m.qos = static_cast<unsigned>(std::min<std::uint64_t>(u64(b, "qos", p), 2));
+    m.requests = u64(b, "requests", p);
+    m.acked = u64(b, "acked", p);
+    m.timed_out = u64(b, "timed_out", p);
+    m.failed = u64(b, "failed", p);
+    m.pending = u64(b, "pending_at_end", p);
+    m.balanced = boolean(b, "balanced", p);
+    r.books.push_back(m);
+  }
+  const auto& err = obj(root, "errors", "");
+  r.local_limit_errors = u64(err, "local_limit", "errors");
+  r.broker_errors = u64(err, "broker", "errors");
+  if (const auto* cf = err.if_contains("connect_failures")) {
+    const auto& a = arr(*cf, "errors.connect_failures");
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      const std::string p = idx("errors.connect_failures", i);
+      const auto& o = obj(a[i], p);
+      r.connect_failures.push_back({str(o, "result", p), str(o, "reason", p), u64(o, "count", p)});
+    }
+  }
+  if (const auto* ie = err.if_contains("identity_error")) r.tls_identity_error = str(*ie, "errors.identity_error");
+
+  const auto& c = obj(root, "cost", "");
+  auto& cost = r.cost;
+  cost.wall_s = f64(c, "wall_s", "cost");
+  cost.cpu_user_s = f64(c, "cpu_user_s", "cost");
+  cost.cpu_system_s = f64(c, "cpu_system_s", "cost");
+  cost.messages = u64(c, "messages", "cost");
+  cost.cpu_s_per_100k_messages = f64(c, "cpu_s_per_100k_messages", "cost");
+  cost.peak_rss_bytes = u64(c, "peak_rss_bytes", "cost");
+  cost.peak_rss_per_device_bytes = f64(c, "peak_rss_per_device_bytes", "cost");
+  cost.rss_before_devices = u64(c, "rss_before_devices_bytes", "cost");
+  cost.rss_all_connected = u64(c, "rss_all_connected_bytes", "cost");
+  cost.rss_per_connected_device_bytes = f64(c, "rss_per_connected_device_bytes", "cost");
+
+  const auto& phases = arr(root, "phases", "");
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const std::string p = idx("phases", i);
+    const auto& o = obj(phases[i], p);
+    PhaseReport ph;
+    ph.name = str(o, "name", p);
+    const std::string type = str(o, "type", p);
+    bool known = false;
+    for (auto t : {scenario::PhaseType::Ramp, scenario::PhaseType::Steady, scenario::PhaseType::Churn,
+                   scenario::PhaseType::Storm}) {
+      if (type == scenario::to_string(t)) {
+        ph.type = t;
+        known = true;
+      }
+    }
+    if (!known) fail(sub(p, "type"), "expected ramp, steady, churn or storm, got \"" + type + "\"");
+    ph.start_s = f64(o, "start_s", p);
+    ph.end_s = f64(o, "end_s", p);
+    ph.publish_rate = rate(obj(o, "publish_rate", p), sub(p, "publish_rate"));
+    stats(o, p, ph.stats);
+    r.phases.push_back(std::move(ph));
+  }
+
+  const auto& series = arr(root, "series", "");
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const std::string p = idx("series", i);
+    const auto& o = obj(series[i], p);
+    SeriesPoint pt;
+    pt.t_s = f64(o, "t_s", p);
+    pt.connected = u64(o, "connected", p);
+    pt.connects_per_s = f64(o, "connects_per_s", p);
+    pt.publishes_per_s = f64(o, "publishes_per_s", p);
+    pt.receives_per_s = f64(o, "receives_per_s", p);
+    pt.errors = u64(o, "errors", p);
+    pt.local_limit_errors = u64(o, "local_limit_errors", p);
+    const auto& lat = obj(o, "latency", p);
+    const std::string lp = sub(p, "latency");
+    pt.ack_latency = interval(obj(lat, "ack_latency", lp), sub(lp, "ack_latency"));
+    pt.e2e_latency = interval(obj(lat, "e2e_latency", lp), sub(lp, "e2e_latency"));
+    pt.connect_duration = interval(obj(lat, "connect_duration", lp), sub(lp, "connect_duration"));
+    r.series.push_back(std::move(pt));
+  }
+
+  const auto& th = obj(root, "thresholds", "");
+  r.thresholds_passed = boolean(th, "passed", "thresholds");
+  const auto& results = arr(th, "results", "thresholds");
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const std::string p = idx("thresholds.results", i);
+    const auto& o = obj(results[i], p);
+    ThresholdResult t;
+    t.metric = str(o, "metric", p);
+    t.op = str(o, "op", p);
+    t.limit = f64(o, "limit", p);
+    t.unit = str(o, "unit", p);
+    t.measured = boolean(o, "measured", p);
+    t.passed = boolean(o, "passed", p);
+    t.text = str(o, "text", p);
+    const auto& v = at(o, "value", p);
+    t.value = v.is_null() ? 0.0 : f64(v, sub(p, "value"));
+    r.thresholds.push_back(std::move(t));
+  }
+  return r;
+}
+
+// Boost.JSON 1.81 converts numbers with a fast algorithm that can miss the nearest double
+// by one unit in the last place, and a report read back must write back identically. So
+// every double is converted again, exactly, with std::from_chars from its text: number
+// tokens appear in the text in the same order as a walk of the parsed document visits them.
+std::vector<std::string_view> number_tokens(std::string_view text) {
+  std::vector<std::string_view> out;
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (c == '"') {
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+      ++i;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      const std::size_t b = i;
+      while (i < text.size() && std::string_view("0123456789+-.eE").find(text[i]) != std::string_view::npos) ++i;
+      out.push_back(text.substr(b, i - b));
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
+void exact_doubles(json::value& v, const std::vector<std::string_view>& tokens, std::size_t& next) {
+  switch (v.kind()) {
+    case json::kind::object:
+      for (auto& kv : v.get_object()) exact_doubles(kv.value(), tokens, next);
+      return;
+    case json::kind::array:
+      for (auto& e : v.get_array()) exact_doubles(e, tokens, next);
+      return;
+    case json::kind::double_: {
+      if (next >= tokens.size()) return;
+      const auto t = tokens[next++];
+      double d = 0;
+      const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+      if (ec == std::errc() && p == t.data() + t.size()) v = d;
+      return;
+    }
+    case json::kind::int64:
+    case json::kind::uint64:
+      ++next;
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace
+
+RunReport report_from_json(std::string_view text, const std::string& source) {
+  json::stream_parser parser;
+  boost::system::error_code ec;
+  const std::size_t used = parser.write(text.data(), text.size(), ec);
+  if (!ec) parser.finish(ec);
+  if (ec) {
+    // Where the parser stopped, as line:column.
+    const std::size_t at = std::min(used, text.size());
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < at; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    throw ReportReadError(source + ":" + std::to_string(line) + ":" + std::to_string(col) +
+                          ": not a JSON report: " + ec.message());
+  }
+  json::value doc = parser.release();
+  const auto tokens = number_tokens(text);
+  std::size_t next = 0;
+  exact_doubles(doc, tokens, next);
+  Reader rd(source);
+  return rd.report(rd.obj(doc, "(document)"));
+}
+
+RunReport read_json_report(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ReportReadError(path.string() + ": cannot open the report file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) throw ReportReadError(path.string() + ": cannot read the report file");
+  return report_from_json(ss.str(), path.string());
+}
+
+}  // namespace fleetload::metrics
