@@ -2,6 +2,7 @@
 #include "cli/args.hpp"
 
 #include <charconv>
+#include <cstdlib>
 #include <string_view>
 
 namespace fleetload::cli {
@@ -91,19 +92,54 @@ void check_override(const std::string& kv) {
 
 }  // namespace
 
-ShardArg parse_shard(const std::string& text) {
+namespace {
+// "K/N" read for `what` (the flag or the environment variable named in errors).
+ShardArg parse_shard_as(const std::string& text, const std::string& what) {
   const auto slash = text.find('/');
   if (slash == std::string::npos) {
-    throw ArgError("--shard: expected K/N (e.g. 0/4, shard K of N, counting from 0), got \"" + text + "\"");
+    throw ArgError(what + ": expected K/N (e.g. 0/4, shard K of N, counting from 0), got \"" + text + "\"");
   }
   ShardArg s;
-  s.k = parse_u32(std::string_view(text).substr(0, slash), "--shard K");
-  s.n = parse_u32(std::string_view(text).substr(slash + 1), "--shard N");
-  if (s.n == 0) throw ArgError("--shard: N must be at least 1, got \"" + text + "\"");
+  s.k = parse_u32(std::string_view(text).substr(0, slash), what + " K");
+  s.n = parse_u32(std::string_view(text).substr(slash + 1), what + " N");
+  if (s.n == 0) throw ArgError(what + ": N must be at least 1, got \"" + text + "\"");
   if (s.k >= s.n) {
-    throw ArgError("--shard: K must be below N (shards are numbered 0..N-1), got \"" + text + "\"");
+    throw ArgError(what + ": K must be below N (shards are numbered 0..N-1), got \"" + text + "\"");
   }
   return s;
+}
+}  // namespace
+
+ShardArg parse_shard(const std::string& text) { return parse_shard_as(text, "--shard"); }
+
+std::optional<ShardArg> shard_from_env(const char* fleetload_shard, const char* completion_index,
+                                       const char* shards) {
+  const auto set = [](const char* v) { return v != nullptr && *v != '\0'; };
+  if (set(fleetload_shard)) {
+    const ShardArg s = parse_shard_as(fleetload_shard, "FLEETLOAD_SHARD");
+    if (set(shards) && parse_u32(shards, "FLEETLOAD_SHARDS") != s.n) {
+      throw ArgError("FLEETLOAD_SHARD=" + std::string(fleetload_shard) + " disagrees with FLEETLOAD_SHARDS=" + shards +
+                     "; set one or the other");
+    }
+    if (set(completion_index) && parse_u32(completion_index, "JOB_COMPLETION_INDEX") != s.k) {
+      throw ArgError("FLEETLOAD_SHARD=" + std::string(fleetload_shard) + " disagrees with JOB_COMPLETION_INDEX=" +
+                     completion_index + "; set one or the other");
+    }
+    return s;
+  }
+  if (set(completion_index)) {
+    if (!set(shards)) {
+      throw ArgError("JOB_COMPLETION_INDEX=" + std::string(completion_index) +
+                     " is set (Kubernetes Indexed Job) but FLEETLOAD_SHARDS is not: set FLEETLOAD_SHARDS to the "
+                     "Job's completions, or set FLEETLOAD_SHARD=K/N, or pass --shard K/N");
+    }
+    return parse_shard_as(std::string(completion_index) + "/" + shards, "JOB_COMPLETION_INDEX/FLEETLOAD_SHARDS");
+  }
+  if (set(shards)) {
+    throw ArgError("FLEETLOAD_SHARDS=" + std::string(shards) +
+                   " is set but neither JOB_COMPLETION_INDEX nor FLEETLOAD_SHARD says which shard this is");
+  }
+  return std::nullopt;
 }
 
 Command parse_args(int argc, const char* const* argv) {
@@ -124,7 +160,7 @@ Command parse_args(const std::vector<std::string>& argv) {
   const auto kind = command_of(first);
   if (!kind) {
     if (!first.empty() && first[0] == '-') throw ArgError("unknown option \"" + first + "\" (see fleetload --help)");
-    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, version, help");
+    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, certs, report, version, help");
   }
   c.kind = *kind;
 
@@ -132,7 +168,7 @@ Command parse_args(const std::vector<std::string>& argv) {
     if (argv.size() > 3) throw ArgError("help: takes at most one command name");
     if (argv.size() == 3) {
       const auto topic = command_of(argv[2]);
-      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, version");
+      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, certs, report, version");
       c.help_topic = argv[2];
     }
     return c;
@@ -195,6 +231,11 @@ Command parse_args(const std::vector<std::string>& argv) {
     throw ArgError(std::string(name_of(c.kind)) + ": missing the scenario file (fleetload " +
                    name_of(c.kind) + " SCENARIO.yaml)");
   }
+  // --shard wins; else the environment (containers, Kubernetes Indexed Jobs).
+  if ((c.kind == CommandKind::Run || c.kind == CommandKind::Validate) && !c.shard) {
+    c.shard = shard_from_env(std::getenv("FLEETLOAD_SHARD"), std::getenv("JOB_COMPLETION_INDEX"),
+                             std::getenv("FLEETLOAD_SHARDS"));
+  }
   return c;
 }
 
@@ -207,12 +248,16 @@ std::string global_help() {
       "                [--report FILE|DIR] [--threads N] [--no-progress]\n"
       "                [--metrics-listen HOST:PORT | --no-metrics] [--pushgateway URL]\n"
       "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N]\n"
+      "  fleetload certs --devices N --out DIR [--key-type ecdsa-p256|rsa2048] [--pkcs12]\n"
+      "  fleetload report merge A.json B.json ... [--out OUT.json|DIR]\n"
       "  fleetload version\n"
       "  fleetload help [COMMAND] | fleetload COMMAND --help\n"
       "\n"
       "Commands:\n"
       "  run       run the scenario; live progress on stderr, summary on stdout, JSON report\n"
       "  validate  check the scenario and print it resolved (defaults filled, secrets masked)\n"
+      "  certs     write a test CA, broker and per-device certificates/keys (fleetload certs --help)\n"
+      "  report    report merge: one fleet report from the shards' reports (fleetload report --help)\n"
       "  version   print the version\n"
       "\n";
   h += kExitCodes;
@@ -231,7 +276,9 @@ std::string command_help(CommandKind kind) {
           "Options:\n"
           "  --set PATH=VALUE  override a scenario field, e.g. --set fleet.devices=5000\n"
           "                    --set target.endpoint=broker.local (repeatable, applied in order)\n"
-          "  --shard K/N       run only devices with index % N == K (K counts from 0)\n"
+          "  --shard K/N       run only devices with index % N == K (K counts from 0); when\n"
+          "                    absent: $FLEETLOAD_SHARD (K/N), else $JOB_COMPLETION_INDEX (K)\n"
+          "                    with $FLEETLOAD_SHARDS (N)\n"
           "  --duration D      bound the run, e.g. 30s, 5m (same as --set run.duration=D)\n"
           "  --report PATH     PATH ending in .json: the JSON report there and the HTML report\n"
           "                    beside it (.html); any other PATH is a directory that gets\n"

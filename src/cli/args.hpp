@@ -59,6 +59,15 @@ Command parse_args(int argc, const char* const* argv);
 // "K/N" with 0 <= K < N, N >= 1. Throws ArgError naming the value.
 ShardArg parse_shard(const std::string& text);
 
+// The shard when --shard is absent, from the environment (nullptr or "" = unset):
+// FLEETLOAD_SHARD="K/N", or JOB_COMPLETION_INDEX=K (Kubernetes Indexed Job) with
+// FLEETLOAD_SHARDS=N; FLEETLOAD_SHARD wins, but any of the others that is set must agree
+// with it. nullopt when none is set. Throws ArgError on a disagreement, on
+// JOB_COMPLETION_INDEX without FLEETLOAD_SHARDS or FLEETLOAD_SHARD (a pod would silently run
+// the whole fleet), on FLEETLOAD_SHARDS alone, or on a bad value.
+std::optional<ShardArg> shard_from_env(const char* fleetload_shard, const char* completion_index,
+                                       const char* shards);
+
 // Help texts (stdout for --help).
 std::string global_help();
 std::string command_help(CommandKind kind);

@@ -10,8 +10,12 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
+#include "cli/cmd_certs.hpp"
+#include "cli/cmd_report.hpp"
 #include "cli/progress.hpp"
 #include "cli/report_builder.hpp"
 #include "cli/signals.hpp"
@@ -212,6 +216,22 @@ int help_command(const Command& cmd) {
 }
 
 int fleetload_main(int argc, const char* const* argv) {
+  // `certs` parses its own options (cli/cmd_certs.cpp).
+  if (argc >= 2 && std::string_view(argv[1]) == "certs") {
+    return certs_command(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "certs") {
+    std::fputs(certs_help().c_str(), stdout);
+    return kExitOk;
+  }
+  // `report merge` parses its own arguments too (cli/cmd_report.cpp).
+  if (argc >= 2 && std::string_view(argv[1]) == "report") {
+    return report_command(std::vector<std::string>(argv + 2, argv + argc));
+  }
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "report") {
+    std::fputs(report_help().c_str(), stdout);
+    return kExitOk;
+  }
   try {
     const Command cmd = parse_args(argc, argv);
     switch (cmd.kind) {
