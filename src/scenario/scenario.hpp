@@ -206,8 +206,8 @@ struct Shard {
 struct Fleet {
   // `devices`: number of devices in the whole fleet (all shards). Required, >= 1.
   std::uint64_t devices = 0;
-  // `client_id`: template with {index} {shard}. Default "fleetload-{shard}-{index}".
-  std::string client_id = "fleetload-{shard}-{index}";
+  // `client_id`: template with {index} {shard}. Default "fleetload-{index}": the index is fleet-wide, so ids stay the same however the fleet is sharded.
+  std::string client_id = "fleetload-{index}";
   // `index_width`: zero-pad {index} to this many digits in every template. Default 0 (none).
   std::uint32_t index_width = 0;
   // `connect_rate`: fleet-wide new connections per second (each of N shards uses rate/N).

@@ -111,7 +111,7 @@ TEST(ScenarioParse, Mqtt311DefaultsFollowTheSdk) {
   EXPECT_EQ(s.reconnect.max_delay, 60s);
   EXPECT_EQ(s.reconnect.jitter, Jitter::None);
   EXPECT_EQ(s.reconnect.reset_after, 0s);
-  EXPECT_EQ(s.fleet.client_id, "fleetload-{shard}-{index}");
+  EXPECT_EQ(s.fleet.client_id, "fleetload-{index}");
   EXPECT_EQ(s.fleet.shard, (Shard{0, 1}));
   EXPECT_FALSE(s.publish.has_value());
   EXPECT_EQ(s.subscribe.subscribers.kind, Selection::Kind::None);
