@@ -2,7 +2,7 @@
 # shards of one run, and `fleetload report merge` of their reports. Needs mosquitto,
 # promtool, prometheus-pushgateway and chromium.
 if(TARGET fleetload AND TARGET fleetload_e2e_support)
-  fleetload_add_gtest(NAME metrics_cli_e2e_test LABEL e2e TIMEOUT 180
+  fleetload_add_gtest(NAME metrics_cli_e2e_test LABEL e2e TIMEOUT 300 ONE_PROCESS
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_cli_e2e_test.cpp ${CMAKE_CURRENT_LIST_DIR}/metrics_servers.cpp
             ${CMAKE_CURRENT_LIST_DIR}/metrics_browser.cpp
     LIBS fleetload_e2e_support)
