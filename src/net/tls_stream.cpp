@@ -228,12 +228,25 @@ std::size_t TlsConn::write_some(std::span<const std::uint8_t> buf, error_code& e
   } else if (e == SSL_ERROR_SYSCALL) {
     failed_ = true;
     ec = syscall_error();
+    // TLS 1.3: a broker that refuses our certificate does so after our handshake is done,
+    // sends its alert and closes with our last record unread, so its kernel resets the
+    // connection. A write that meets the reset comes before any read: the alert may still
+    // be waiting in the receive queue, and it, not the reset, says why.
+    if (alert_says_client_cert_rejected()) ec = make_error_code(TlsFailure::ClientCertRejected);
   } else {
     failed_ = true;
     ec = make_error_code(TlsFailure::Protocol);
   }
   ERR_clear_error();
   return 0;
+}
+
+bool TlsConn::alert_says_client_cert_rejected() noexcept {
+  ERR_clear_error();
+  std::uint8_t b = 0;
+  std::size_t n = 0;
+  if (SSL_read_ex(ssl_, &b, 1, &n) == 1) return false;
+  return SSL_get_error(ssl_, 0) == SSL_ERROR_SSL && is_client_cert_alert(ERR_peek_last_error());
 }
 
 void TlsConn::end(bool keep_session) noexcept {

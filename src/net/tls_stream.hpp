@@ -96,6 +96,9 @@ class TlsConn {
   bool begin(SSL_CTX* ctx, int fd, bool resume);
 
   void handshake_over() noexcept;
+  // After a failed write: reads what is queued; true when it is the broker's alert refusing
+  // our certificate.
+  bool alert_says_client_cert_rejected() noexcept;
 
   SSL* ssl_ = nullptr;
   SSL_SESSION* session_ = nullptr;

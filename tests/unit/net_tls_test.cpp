@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <boost/asio/error.hpp>
@@ -246,6 +248,49 @@ TEST(TlsConn, KeptSessionIsResumedOnTheNextConnection) {
   c.write_some(ping, ec);
   read_all(c, pair.client, ec);
   th.join();
+}
+
+// TLS 1.3 over real TCP: the broker refuses our (missing) certificate after our handshake is
+// done, sends its alert and closes with our last record unread, so its kernel answers with a
+// reset. When our next write meets that reset before any read, the alert still waiting in our
+// receive queue must name the cause, not the reset.
+TEST(TlsConn, WriteThatMeetsTheResetAfterARefusedCertificateReadsTheAlert) {
+  Server server(true);
+  const int lis = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lis, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(lis, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(lis, 1), 0);
+  ASSERT_EQ(::getsockname(lis, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const int cli = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(cli, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ::fcntl(cli, F_SETFL, ::fcntl(cli, F_GETFL) | O_NONBLOCK);
+  const int srv = ::accept(lis, nullptr, nullptr);
+  ASSERT_GE(srv, 0);
+  std::thread th([&] {
+    SSL* s = SSL_new(server.ctx);
+    SSL_set_fd(s, srv);
+    EXPECT_NE(SSL_accept(s), 1);  // no client certificate: alert, and our Finished unread
+    SSL_free(s);
+    ERR_clear_error();
+    ::close(srv);  // unread data: the kernel sends a reset
+  });
+  auto ctx = client_ctx(pki().good, false);
+  TlsConn c;
+  ASSERT_TRUE(c.start(ctx.get(), cli, false, [](SSL* s) { return configure_host(s, "127.0.0.1"); }));
+  error_code ec;
+  ASSERT_EQ(drive(c, cli, ec), TlsConn::Step::Done) << ec.message();  // TLS 1.3
+  th.join();
+  ASSERT_TRUE(wait_fd(cli, POLLERR));  // the reset has arrived
+  const std::uint8_t connect_packet[] = {0x10, 0x00};
+  c.write_some(connect_packet, ec);
+  EXPECT_EQ(tls_failure_of(ec), TlsFailure::ClientCertRejected) << ec.message();
+  c.end();
+  ::close(cli);
+  ::close(lis);
 }
 
 }  // namespace
