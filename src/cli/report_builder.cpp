@@ -64,6 +64,7 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   r.broker_errors = res.broker_errors;
   for (const auto& c : res.connect_failures) r.connect_failures.push_back({c.result, c.reason, c.count});
   r.tls_identity_error = res.tls_identity_error;
+  r.websocket_error = res.ws_error;
 
   auto& c = r.cost;
   c.wall_s = res.wall.count();

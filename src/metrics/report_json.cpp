@@ -218,6 +218,7 @@ std::string report_to_json(const RunReport& r) {
     auto& errors = root["errors"].as_object();
     errors["connect_failures"] = std::move(causes);
     if (!r.tls_identity_error.empty()) errors["identity_error"] = r.tls_identity_error;
+    if (!r.websocket_error.empty()) errors["websocket_error"] = r.websocket_error;
   }
 
   const auto& c = r.cost;

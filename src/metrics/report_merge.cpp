@@ -289,6 +289,7 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
     }
     if (m.tls_identity_error.empty() && !r.tls_identity_error.empty())
       m.tls_identity_error = x.source + ": " + r.tls_identity_error;
+    if (m.websocket_error.empty() && !r.websocket_error.empty()) m.websocket_error = x.source + ": " + r.websocket_error;
     c.wall_s = std::max(c.wall_s, r.cost.wall_s);
     c.cpu_user_s += r.cost.cpu_user_s;
     c.cpu_system_s += r.cost.cpu_system_s;

@@ -256,6 +256,7 @@ RunReport Reader::report(const json::object& root) const {
     }
   }
   if (const auto* ie = err.if_contains("identity_error")) r.tls_identity_error = str(*ie, "errors.identity_error");
+  if (const auto* we = err.if_contains("websocket_error")) r.websocket_error = str(*we, "errors.websocket_error");
 
   const auto& c = obj(root, "cost", "");
   auto& cost = r.cost;

@@ -83,6 +83,7 @@ std::string format_summary(const RunReport& r) {
   }
   if (!causes.empty()) row(out, "connect errors", causes);
   if (!r.tls_identity_error.empty()) row(out, "identity error", r.tls_identity_error);
+  if (!r.websocket_error.empty()) row(out, "websocket error", r.websocket_error);
   row(out, "errors", fmt("broker %llu, local limits %llu", u(r.broker_errors), u(r.local_limit_errors)));
 
   const std::uint64_t sent = s.publishes_sent[0] + s.publishes_sent[1] + s.publishes_sent[2];

@@ -124,6 +124,7 @@ struct RunReport {
   std::uint64_t broker_errors = 0;
   std::vector<ConnectFailureCause> connect_failures;  // non-zero causes only
   std::string tls_identity_error;  // first identity loading error (names files, no secrets)
+  std::string websocket_error;     // first WebSocket failure (query values withheld)
   CostFigures cost;
 
   std::vector<ThresholdResult> thresholds;

@@ -89,6 +89,7 @@ RunReport shard(std::uint32_t k) {
   r.books = message_books(s);
   r.connect_failures.push_back({"tls_failed", "certificate_expired", 2 + k});
   if (k == 1) r.connect_failures.push_back({"connack_refused", "not_authorized", 1});
+  if (k == 1) r.websocket_error = "upgrade_forbidden: HTTP 403 for GET /mqtt?X-Amz-Signature=...";
   r.cost.wall_s = 10.0 + k;
   r.cost.cpu_user_s = 1.0;
   r.cost.messages = 1900 + k;
@@ -189,6 +190,8 @@ TEST(ReportMerge, CountsRatesAndBooksAreSummed) {
   EXPECT_EQ(m.connect_failures[0].reason, "certificate_expired");
   EXPECT_EQ(m.connect_failures[0].count, 5u);
   EXPECT_EQ(m.connect_failures[1].count, 1u);
+  // The first WebSocket failure survives JSON and the merge, named by the shard it came from.
+  EXPECT_NE(m.websocket_error.find("HTTP 403"), std::string::npos) << m.websocket_error;
   EXPECT_DOUBLE_EQ(m.publish_rate.requested, 1000.0);
   EXPECT_DOUBLE_EQ(m.publish_rate.achieved, 985.0);
   EXPECT_NEAR(m.publish_rate.error_percent, -1.5, 1e-9);
