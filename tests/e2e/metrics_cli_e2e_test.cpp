@@ -20,6 +20,7 @@
 #include "e2e/metrics_browser.hpp"
 #include "e2e/metrics_servers.hpp"
 #include "e2e/mosquitto_fixture.hpp"
+#include "e2e/shared_world.hpp"
 
 namespace fleetload::e2e {
 namespace {
@@ -113,24 +114,7 @@ void build_world(World& w) {
   if (w.merge.report) w.merged = *w.merge.report;
 }
 
-class MetricsCliE2E : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    world = new World;
-    try {
-      build_world(*world);
-    } catch (const std::exception& e) {
-      world->error = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    const auto* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
-    std::error_code ec;
-    if (suite && suite->Passed() && !world->dir.empty()) fs::remove_all(world->dir, ec);
-    delete world;
-    world = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(world->error.empty()) << world->error; }
+class MetricsCliE2E : public SharedWorldTest<World, world, build_world> {
 };
 
 std::uint64_t sum_counter(const char* name) {

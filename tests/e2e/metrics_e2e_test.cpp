@@ -25,6 +25,7 @@
 #include "e2e/metrics_browser.hpp"
 #include "e2e/metrics_servers.hpp"
 #include "e2e/mosquitto_fixture.hpp"
+#include "e2e/shared_world.hpp"
 #include "engine/engine.hpp"
 #include "metrics/exporter.hpp"
 #include "metrics/report_html.hpp"
@@ -102,26 +103,8 @@ void build_world(World& w) {
     throw std::runtime_error("prometheus never scraped the final values:\n" + w.prometheus->log());
 }
 
-class MetricsE2E : public ::testing::Test {
+class MetricsE2E : public SharedWorldTest<World, world, build_world> {
  protected:
-  static void SetUpTestSuite() {
-    world = new World;
-    try {
-      build_world(*world);
-    } catch (const std::exception& e) {
-      world->error = e.what();
-    }
-  }
-  static void TearDownTestSuite() {
-    // Keep the reports, screenshot and logs of a failed run for the failure message reader.
-    const auto* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
-    std::error_code ec;
-    if (suite && suite->Passed() && !world->dir.empty()) fs::remove_all(world->dir, ec);
-    delete world;
-    world = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(world->error.empty()) << world->error; }
-
   static std::string scrape() {
     const auto r = http_get(world->exporter->listen_port(), "/metrics");
     EXPECT_EQ(r.status, 200);
