@@ -30,8 +30,8 @@ BROKER=(mosquitto)
 TEST_TOOLS=(
   # test frameworks; clang + libFuzzer runtime for scripts/fuzz.sh
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev
-  # the man page is rendered with man (man-db) in the install test
-  man-db
+  # the install test renders the man page (man-db) and checks the zsh completion's syntax
+  man-db zsh
 )
 TEST_SERVERS=(
   mosquitto-clients openssl
@@ -45,11 +45,13 @@ TEST_SERVERS=(
   prometheus prometheus-pushgateway chromium
 )
 # scripts/package.sh: CPack's DEB generator reads dpkg-shlibdeps (dpkg-dev) for the
-# runtime dependencies; the package test installs the .deb into a debootstrapped bookworm.
-PACKAGE_TOOLS=(dpkg-dev debootstrap)
-# The image test: podman builds docker/Dockerfile (chroot isolation) on base images that
-# debootstrap makes.
-IMAGE_TOOLS=(podman debootstrap)
+# runtime dependencies.
+PACKAGE_TOOLS=(dpkg-dev)
+# The image test: podman builds docker/Dockerfile (chroot isolation).
+IMAGE_TOOLS=(podman)
+# Both tests start from a minimal bookworm made by debootstrap (scripts/bookworm-rootfs.sh):
+# the package is installed into it, the image's base images are imported from it.
+ROOTFS_TOOLS=(debootstrap)
 
 packages=()
 add() { packages+=("$@"); }
@@ -63,8 +65,8 @@ profile() {
       add "${BROKER[@]}" "${TEST_TOOLS[@]}" "${TEST_SERVERS[@]}"
       want_npm=1
       ;;
-    package) profile build; add "${BROKER[@]}" "${PACKAGE_TOOLS[@]}" ;;
-    image) add "${BROKER[@]}" "${IMAGE_TOOLS[@]}" ;;
+    package) profile build; add "${BROKER[@]}" "${PACKAGE_TOOLS[@]}" "${ROOTFS_TOOLS[@]}" ;;
+    image) add "${BROKER[@]}" "${IMAGE_TOOLS[@]}" "${ROOTFS_TOOLS[@]}" ;;
     all) for p in build quickstart test package image; do profile "$p"; done ;;
     *)
       echo "setup-deps: unknown profile \"$1\" (build, quickstart, test, package, image, all)" >&2
