@@ -11,14 +11,15 @@ set(CPACK_PACKAGE_NAME fleetload)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_VENDOR "fleetload")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "load tester for MQTT device fleets (AWS IoT Device SDK v2 behaviour)")
+# The long description; CPack puts the summary above it as the synopsis line and indents
+# each line as the control file format wants.
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-  "load tester for MQTT device fleets (AWS IoT Device SDK v2 behaviour)
- fleetload simulates thousands to tens of thousands of MQTT 3.1.1 and MQTT 5
- devices from one process, connecting the way AWS IoT Device SDK v2 devices
- do (every authentication mode: mutual TLS from files, PKCS#11 and PKCS#12,
- custom authorizers, SigV4 WebSockets), and measures the broker: connect and
- publish latency percentiles, loss, duplicates, reconnect storms. Thresholds
- in the scenario become the exit code for CI; metrics go to Prometheus.")
+  "fleetload simulates thousands to tens of thousands of MQTT 3.1.1 and MQTT 5
+devices from one process, connecting the way AWS IoT Device SDK v2 devices
+do (mutual TLS from files, PKCS#11 and PKCS#12, custom authorizers, SigV4
+WebSockets), and measures the broker: connect and publish latency
+percentiles, loss, duplicates, reconnect storms. Thresholds in the scenario
+become the exit code for CI; metrics go to Prometheus.")
 set(CPACK_PACKAGE_CONTACT "${FLEETLOAD_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${FLEETLOAD_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION net)

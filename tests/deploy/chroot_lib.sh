@@ -76,19 +76,20 @@ broker_clients() {
     awk '{ print $NF }' | sort -u | wc -l
 }
 
-# in_chroot ROOT [--bind HOSTDIR:CHROOTDIR]... [--user UID:GID] -- COMMAND...: runs
-# COMMAND in `chroot ROOT` (as UID:GID with --user: chroot --userspec) with the host's
-# /proc and /dev and the given bind mounts, in a private mount namespace. The environment
-# is a minimal one plus the VAR=VALUE words of CHROOT_ENV.
+# in_chroot ROOT [--bind HOSTDIR:CHROOTDIR]... [--user UID:GID] [--env VAR=VALUE]... --
+# COMMAND...: runs COMMAND in `chroot ROOT` (as UID:GID with --user: chroot --userspec)
+# with the host's /proc and /dev and the given bind mounts, in a private mount namespace.
+# The environment is a minimal one (PATH, HOME, LANG) plus the --env variables.
 in_chroot() {
   local root=$1
   shift
-  local binds=() user=()
+  local binds=() user=() envs=()
   while [ "$1" != "--" ]; do
     case $1 in
       --bind) binds+=("$2") ;;
       --user) user=("--userspec=$2") ;;
-      *) echo "in_chroot: expected --bind, --user or --, got $1" >&2; return 2 ;;
+      --env) envs+=("$2") ;;
+      *) echo "in_chroot: expected --bind, --user, --env or --, got $1" >&2; return 2 ;;
     esac
     shift 2
   done
@@ -100,8 +101,7 @@ in_chroot() {
       mkdir -p "$root/${1#*:}"; mount --bind "${1%%:*}" "$root/${1#*:}"; shift; n=$((n - 1))
     done
     exec chroot "$@"'
-  # shellcheck disable=SC2086 # CHROOT_ENV is a list of VAR=VALUE words on purpose
   env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-    ${CHROOT_ENV:-} unshare --mount --propagation private \
+    "${envs[@]}" unshare --mount --propagation private \
     sh -c "$script" in_chroot "$root" "${#binds[@]}" "${binds[@]}" "${user[@]}" "$root" "$@"
 }

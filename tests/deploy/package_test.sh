@@ -38,11 +38,14 @@ echo "built $deb in $(($(date +%s) - start)) s"
 # ---- control fields ------------------------------------------------------------------
 version=$(sed -n 's/^project(fleetload VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 field() { dpkg-deb -f "$deb" "$1"; }
+description=$(field Description)
 [ "$(field Package)" = fleetload ] || fail "Package is '$(field Package)'"
 [ -n "$version" ] && [ "$(field Version)" = "$version" ] || fail "Version '$(field Version)', project says '$version'"
 [ "$(field Section)" = net ] || fail "Section '$(field Section)'"
-field Maintainer | grep -q '<.*@.*>' || fail "Maintainer '$(field Maintainer)' is not 'name <address>'"
-field Description | grep -q 'MQTT' || fail "Description does not say what it is: $(field Description)"
+[[ $(field Maintainer) =~ ^[^\<]+\ \<[^@]+@[^@]+\>$ ]] || fail "Maintainer '$(field Maintainer)' is not 'name <address>'"
+[[ $(echo "$description" | head -n 1) == *MQTT* ]] || fail "Description's synopsis does not say what it is: $description"
+[ "$(echo "$description" | wc -l)" -ge 3 ] || fail "no long description: $description"
+[ "$(echo "$description" | grep -c 'load tester for MQTT')" -eq 1 ] || fail "synopsis repeated in the description: $description"
 depends=$(field Depends)
 echo "Depends: $depends"
 # Every library the packaged binary links directly (its DT_NEEDED entries) must come from
@@ -80,7 +83,7 @@ tar -C "$root" -xf "$tarball"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$deb" "$root/tmp/"
 echo "installing $(basename "$deb") with apt in a clean bookworm chroot"
-if ! CHROOT_ENV="DEBIAN_FRONTEND=noninteractive" in_chroot "$root" -- sh -c \
+if ! in_chroot "$root" --env DEBIAN_FRONTEND=noninteractive -- sh -c \
   "apt-get update -qq && apt-get install -y -qq --no-install-recommends /tmp/$(basename "$deb")" >"$work/apt.log" 2>&1; then
   tail -n 30 "$work/apt.log" >&2
   fail "apt could not install the package in a clean bookworm"
