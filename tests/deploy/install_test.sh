@@ -58,13 +58,17 @@ done
 commands=$( (sed -n '/^Commands:/,/^$/p' "$work/global" | grep -E '^  [a-z]' | awk '{ print $1 }'
   sed -n '/^Usage:/,/^$/p' "$work/global" | grep -oE 'fleetload [a-z][a-z-]*' | awk '{ print $2 }') | sort -u)
 echo "commands: $(echo $commands)"
+for c in $commands; do
+  [ "$c" = help ] || "$bin" help "$c" >"$work/help-$c"
+done
 [ "$(echo "$commands" | wc -w)" -ge 5 ] || fail "found only these commands in the help: $commands"
-# options_of CMD: options listed as entries ("  --x") or in usage lines of `help CMD`, and
-# the global usage line of CMD.
+# options_of CMD: options listed as entries ("  --x") or in usage lines of `help CMD`
+# (saved in $work/help-CMD), and in the global usage line of CMD.
 options_of() {
+  [ -f "$work/help-$1" ] || return 0
   {
-    "$bin" help "$1" | grep -oE '^  --[a-z0-9][a-z0-9-]*' | sed 's/^ *//' || true
-    "$bin" help "$1" | grep -E '^Usage: ' | grep -oE -- '--[a-z0-9][a-z0-9-]*' || true
+    grep -oE '^  --[a-z0-9][a-z0-9-]*' "$work/help-$1" | sed 's/^ *//' || true
+    grep -E '^Usage: ' "$work/help-$1" | grep -oE -- '--[a-z0-9][a-z0-9-]*' || true
     grep -E "^  fleetload $1 " -A3 "$work/global" | awk -v c="$1" '
       /^  fleetload / { on = ($2 == c) } on { print }' | grep -oE -- '--[a-z0-9][a-z0-9-]*' || true
   } | sort -u
@@ -133,6 +137,30 @@ for c in $commands; do
 done
 if command -v zsh >/dev/null 2>&1; then
   zsh -n "$zfile" || fail "zsh -n: _fleetload has a syntax error"
+  # zcomplete WORD...: what _fleetload hands zsh's completion helpers for a command line
+  # whose last word is being completed (the helpers stubbed to print their arguments).
+  zcomplete() {
+    zsh -f -c '
+      _describe() { local n=${argv[-1]}; print -rl -- ${(P)n}; }
+      _arguments() { print -rl -- "$@"; }
+      _values() { shift; print -rl -- "$@"; }
+      source "$1"
+      shift
+      words=("$@"); CURRENT=$#
+      _fleetload' zcomplete "$zfile" "$@"
+  }
+  for c in $commands; do
+    zcomplete fleetload "" | grep -q "^$c:" || fail "zsh: '$c' not offered as a command"
+  done
+  zrun=$(zcomplete fleetload run "")
+  grep -qF '1:scenario file:_files -g "*.(yaml|yml)(-.)"' <<<"$zrun" || fail "zsh: run does not complete scenario files"
+  for o in $(options_of run); do
+    grep -qE -- "^\*?$o[=[]" <<<"$zrun" || fail "zsh: run does not offer $o"
+  done
+  zcomplete fleetload report "" | grep -qx merge || fail "zsh: report does not offer its subcommand merge"
+  zcomplete fleetload report merge "" | grep -qF '*:report file:_files -g "*.json(-.)"' ||
+    fail "zsh: report merge does not complete report files"
+  zcomplete fleetload certs "" | grep -qF -- '--key-type=[' || fail "zsh: certs does not offer --key-type"
 fi
 
 if [ "$failures" -ne 0 ]; then
