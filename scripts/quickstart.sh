@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# README command 1: install what is missing, build Release, start a local mosquitto, run
-# scenarios/quickstart.yaml against it, print the summary, stop the broker.
+# README command 1: install what is missing (only what the quickstart needs: compiler, cmake,
+# ninja, the libraries' -dev packages, mosquitto), build the Release binary
+# (build/release/fleetload), start a mosquitto of its own on 127.0.0.1:18830, run
+# scenarios/quickstart.yaml against it, print the summary, stop that broker. It leaves the
+# machine's services alone (a system mosquitto on 1883 keeps running).
 # Exits with fleetload's exit code (0 ok, 1 thresholds breached, 2 bad input, 3 failure).
 set -euo pipefail
 
@@ -28,7 +31,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM
 
 echo "== quickstart: dependencies" >&2
-"$here/scripts/setup-deps.sh"
+"$here/scripts/setup-deps.sh" --profile quickstart
 
 echo "== quickstart: Release build" >&2
 cmake --preset release >/dev/null

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build, and run every test that CI runs.
 #   unit + e2e + crosscheck tests under ASan+UBSan with -Werror, then the codec fuzzer
-#   for a bounded time. Long-running load/soak checks are in bench/ (label "soak"), not here.
+#   for a bounded time. Long-running load/soak checks are in bench/ (label "soak"), not here,
+#   nor the packaging checks (labels "package" and "image": ctest -L 'package|image').
 # Environment: FLEETLOAD_FUZZ_SECONDS (default 60), FLEETLOAD_JOBS (default: nproc).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$here"
 
-bash scripts/setup-deps.sh
+bash scripts/setup-deps.sh --profile test
 
 # The e2e fleets need thousands of descriptors: take the hard limit (20,000 on some hosts).
 ulimit -n "$(ulimit -Hn)" || true
