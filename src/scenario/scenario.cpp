@@ -65,22 +65,51 @@ void resolve(Scenario& s, bool run_duration_given) {
 ScenarioError::ScenarioError(std::vector<Diagnostic> diagnostics)
     : std::runtime_error(join_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
+namespace {
+
+std::vector<Override> as_set_overrides(const std::vector<std::string>& overrides) {
+  std::vector<Override> out;
+  out.reserve(overrides.size());
+  for (const auto& o : overrides) out.push_back({o, "--set " + o});
+  return out;
+}
+
+// Every message with the known secrets masked: a secret may be quoted as the value of
+// another field ("got ..."), or sit in an override's text.
+[[noreturn]] void fail(detail::Reader& r) {
+  auto& ds = r.diagnostics();
+  for (auto& d : ds) {
+    d.file = mask_secret_values(std::move(d.file), r.secrets());
+    d.path = mask_secret_values(std::move(d.path), r.secrets());
+    d.message = mask_secret_values(std::move(d.message), r.secrets());
+  }
+  throw ScenarioError(std::move(ds));
+}
+
+}  // namespace
+
 Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
                         const std::vector<std::string>& overrides) {
+  return parse_scenario(yaml_text, file_name, as_set_overrides(overrides));
+}
+
+Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
+                        std::span<const Override> overrides) {
   detail::Reader r{std::string(file_name)};
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
     r.error(e.mark, "", "invalid YAML: " + e.msg);
-    throw ScenarioError(std::move(r.diagnostics()));
+    fail(r);
   }
   if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
     r.error(root, "", "expected a mapping with sections target, fleet, publish, ..., " +
                           detail::describe(root));
-    throw ScenarioError(std::move(r.diagnostics()));
+    fail(r);
   }
   r.apply_overrides(root, overrides);
+  r.note_secrets_in(root);
 
   Scenario s;
   s.source = std::string(file_name);
@@ -108,6 +137,18 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   }
   detail::parse_run(r, section("run"), s);
   if (top.has("thresholds")) detail::parse_thresholds(r, section("thresholds"), s);
+  // The first ramp phase's own connect_rate paces the whole run (engine/phases.cpp), so an
+  // override of fleet.connect_rate would change nothing: refuse it rather than ignore it.
+  if (const YAML::Node fleet = section("fleet"); fleet.IsMap() && r.from_override(fleet["connect_rate"])) {
+    for (std::size_t i = 0; i < s.phases.size(); ++i) {
+      if (s.phases[i].type != PhaseType::Ramp || !s.phases[i].connect_rate) continue;
+      r.error(fleet["connect_rate"], "fleet.connect_rate",
+              "has no effect: phases." + std::to_string(i) + ".connect_rate (" +
+                  format_rate(s.phases[i].connect_rate->per_second) +
+                  ") paces the run; override phases." + std::to_string(i) + ".connect_rate instead");
+      break;
+    }
+  }
 
   if (r.has_errors()) {
     auto& ds = r.diagnostics();
@@ -118,7 +159,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
       };
       return key(a) < key(b);
     });
-    throw ScenarioError(std::move(ds));
+    fail(r);
   }
   resolve(s, run_duration_given);
   return s;
@@ -126,6 +167,10 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
 
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides) {
+  return load_scenario(file, as_set_overrides(overrides));
+}
+
+Scenario load_scenario(const std::filesystem::path& file, std::span<const Override> overrides) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     Diagnostic d;
