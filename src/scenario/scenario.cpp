@@ -86,6 +86,35 @@ std::vector<Override> as_set_overrides(const std::vector<std::string>& overrides
   throw ScenarioError(std::move(ds));
 }
 
+// One connect rate paces a run: the first ramp phase's own connect_rate, else
+// fleet.connect_rate (engine/phases.cpp). A rate that cannot take effect is refused rather
+// than ignored: an override of fleet.connect_rate under such a ramp, or another ramp's
+// different connect_rate.
+void refuse_unused_connect_rates(detail::Reader& r, const YAML::Node& fleet, const YAML::Node& phases,
+                                 const Scenario& s) {
+  std::optional<std::size_t> pacing;
+  for (std::size_t i = 0; i < s.phases.size(); ++i) {
+    const Phase& p = s.phases[i];
+    if (p.type != PhaseType::Ramp || !p.connect_rate) continue;
+    if (!pacing) {
+      pacing = i;
+      continue;
+    }
+    const Phase& first = s.phases[*pacing];
+    if (p.connect_rate->per_second == first.connect_rate->per_second || !phases.IsSequence() || i >= phases.size())
+      continue;
+    r.error(phases[i]["connect_rate"], "phases." + std::to_string(i) + ".connect_rate",
+            "has no effect: one rate paces the whole run, the first ramp's (phases." + std::to_string(*pacing) +
+                ".connect_rate " + format_rate(first.connect_rate->per_second) + "); give every ramp the same rate");
+  }
+  if (pacing && fleet.IsMap() && r.from_override(fleet["connect_rate"])) {
+    const std::string k = std::to_string(*pacing);
+    r.error(fleet["connect_rate"], "fleet.connect_rate",
+            "has no effect: phases." + k + ".connect_rate (" + format_rate(s.phases[*pacing].connect_rate->per_second) +
+                ") paces the run; override phases." + k + ".connect_rate instead");
+  }
+}
+
 }  // namespace
 
 Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
@@ -137,18 +166,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   }
   detail::parse_run(r, section("run"), s);
   if (top.has("thresholds")) detail::parse_thresholds(r, section("thresholds"), s);
-  // The first ramp phase's own connect_rate paces the whole run (engine/phases.cpp), so an
-  // override of fleet.connect_rate would change nothing: refuse it rather than ignore it.
-  if (const YAML::Node fleet = section("fleet"); fleet.IsMap() && r.from_override(fleet["connect_rate"])) {
-    for (std::size_t i = 0; i < s.phases.size(); ++i) {
-      if (s.phases[i].type != PhaseType::Ramp || !s.phases[i].connect_rate) continue;
-      r.error(fleet["connect_rate"], "fleet.connect_rate",
-              "has no effect: phases." + std::to_string(i) + ".connect_rate (" +
-                  format_rate(s.phases[i].connect_rate->per_second) +
-                  ") paces the run; override phases." + std::to_string(i) + ".connect_rate instead");
-      break;
-    }
-  }
+  refuse_unused_connect_rates(r, section("fleet"), section("phases"), s);
 
   if (r.has_errors()) {
     auto& ds = r.diagnostics();

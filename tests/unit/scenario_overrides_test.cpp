@@ -76,6 +76,12 @@ TEST(ScenarioOverrides, OverrideThatCannotTakeEffectIsRefused) {
             "--set fleet.connect_rate=500/s: fleet.connect_rate: has no effect: phases.0.connect_rate (50/s) paces "
             "the run; override phases.0.connect_rate instead");
   EXPECT_NO_THROW(parse_scenario(ramp, "s.yaml", {"phases.0.connect_rate=500/s"}));
+  // A second ramp's own rate would be ignored too: one rate paces the whole run.
+  const std::string two = "target: {endpoint: h}\nfleet: {devices: 10}\nphases:\n  - {type: ramp, connect_rate: 50/s}\n"
+                          "  - {type: steady, duration: 1s}\n  - {type: ramp, connect_rate: 80/s}\n";
+  EXPECT_EQ(error_of(two), "s.yaml:6:32: phases.2.connect_rate: has no effect: one rate paces the whole run, the "
+                           "first ramp's (phases.0.connect_rate 50/s); give every ramp the same rate");
+  EXPECT_NO_THROW(parse_scenario(two, "s.yaml", {"phases.2.connect_rate=50/s"}));
   // Credential keys another source would read.
   const std::string aws = "target: {endpoint: h}\nfleet: {devices: 1}\nauth:\n  mode: websockets_with_default_aws_signing\n"
                           "  region: us-east-1\n  credentials: {source: profile, profile: dev}\n";
