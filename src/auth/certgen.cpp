@@ -15,9 +15,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include <openssl/bio.h>
@@ -123,12 +123,17 @@ X509Ptr make_cert(EVP_PKEY* key, const std::string& cn, X509* issuer, EVP_PKEY* 
   return c;
 }
 
-// Writes `len` bytes to `path` in one go; secrets are created 0600 (no umask games: other
-// threads create files at the same time).
+// Writes `len` bytes to `path` in one go, as a new file: whatever was there (a file from an
+// earlier run, or a symlink someone planted to make us write a key elsewhere) is unlinked
+// first, and the file is created with O_EXCL | O_NOFOLLOW, so nothing is ever written
+// through a link; a link planted again in between is refused. Secrets are created 0600
+// (no umask games: other threads create files at the same time).
 void write_bytes(const fs::path& path, bool secret, const char* data, std::size_t len) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, secret ? 0600 : 0644);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw CertError("cannot replace " + path.string() + ": " + std::strerror(errno));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, secret ? 0600 : 0644);
   if (fd < 0) throw CertError("cannot write " + path.string() + ": " + std::strerror(errno));
-  bool ok = !secret || ::fchmod(fd, 0600) == 0;  // an overwritten file keeps its old mode
+  bool ok = !secret || ::fchmod(fd, 0600) == 0;  // the mode regardless of the umask
   while (ok && len > 0) {
     const ssize_t n = ::write(fd, data, len);
     if (n < 0 && errno == EINTR) continue;
@@ -297,7 +302,7 @@ void make_device(const Fleet& f, KeyGen& gen, std::uint64_t index) {
 }
 
 void write_manifest(const CertOptions& o, const fs::path& path) {
-  std::ofstream out(path, std::ios::trunc);
+  std::ostringstream out;
   out << (o.pkcs12 ? "index,client_id,cert,key,pkcs12\n" : "index,client_id,cert,key\n");
   for (std::uint64_t i = 0; i < o.devices; ++i) {
     const std::uint64_t index = o.first_index + i;
@@ -306,8 +311,8 @@ void write_manifest(const CertOptions& o, const fs::path& path) {
     if (o.pkcs12) out << ',' << stem << ".p12";
     out << '\n';
   }
-  out.close();
-  if (!out) throw CertError("cannot write " + path.string());
+  const std::string text = out.str();
+  write_bytes(path, false, text.data(), text.size());  // never through a planted symlink
 }
 
 }  // namespace

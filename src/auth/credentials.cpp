@@ -55,30 +55,37 @@ std::map<std::string, Section> read_ini(const std::string& path) {
   return out;
 }
 
-// Parses "2026-11-26T12:00:00Z" (fractions and +00:00 allowed).
+// Parses "2026-11-26T12:00:00Z" (fractions and +00:00 / -05:30 offsets allowed). Calendar
+// arithmetic in std::chrono (no timegm, no time_t): a time past what Clock can hold (about
+// year 2262 for a nanosecond system_clock) is Clock's maximum, i.e. "does not expire soon",
+// never an overflow.
 std::optional<Clock::time_point> parse_iso8601(const std::string& s) {
-  std::tm tm{};
+  using namespace std::chrono;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &y, &mo, &d, &h, &mi, &sec) != 6) {
-    return std::nullopt;
-  }
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = sec;
-  std::time_t t = timegm(&tm);
+  int used = 0;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6) return std::nullopt;
+  const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+  if (!date.ok() || h > 23 || mi > 59 || sec > 60 || h < 0 || mi < 0 || sec < 0) return std::nullopt;
+  // Seconds since the epoch in 64 bits: years 0000-9999 fit with room to spare.
+  std::int64_t t = static_cast<std::int64_t>(sys_days(date).time_since_epoch().count()) * 86400 + h * 3600 + mi * 60 + sec;
   // A numeric offset after the seconds (and optional fraction): +hh:mm / -hh:mm.
-  auto pos = s.find_first_of("+-", 19);
-  if (pos != std::string::npos && pos + 5 < s.size() + 1) {
-    int oh = 0, om = 0;
-    if (std::sscanf(s.c_str() + pos + 1, "%2d:%2d", &oh, &om) == 2) {
-      const std::time_t off = (oh * 3600 + om * 60);
-      t += s[pos] == '+' ? -off : off;
-    }
+  std::size_t pos = static_cast<std::size_t>(used);
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') ++pos;
   }
-  return Clock::from_time_t(t);
+  if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(s.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2 || oh < 0 || oh > 23 || om < 0 || om > 59)
+      return std::nullopt;
+    const std::int64_t off = oh * 3600 + om * 60;
+    t += s[pos] == '+' ? -off : off;
+  }
+  const std::int64_t max_s = duration_cast<seconds>(Clock::time_point::max().time_since_epoch()).count();
+  const std::int64_t min_s = duration_cast<seconds>(Clock::time_point::min().time_since_epoch()).count();
+  if (t >= max_s) return Clock::time_point::max();
+  if (t <= min_s) return Clock::time_point::min();
+  return Clock::time_point(duration_cast<Clock::duration>(seconds(t)));
 }
 
 // A flat JSON object of string/number/bool/null values (what credential_process prints).

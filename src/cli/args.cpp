@@ -11,12 +11,14 @@ namespace {
 
 constexpr std::string_view kExitCodes =
     "Exit codes:\n"
-    "  0  ok: the run finished and every threshold passed (or none was set)\n"
-    "  1  thresholds breached (the report says which)\n"
+    "  0  pass: devices connected, and every threshold was measured and met (or none set)\n"
+    "  1  fail: a measured threshold was breached (the report says which)\n"
     "  2  bad input: scenario file, arguments, or a preflight refusal (limits)\n"
-    "  3  runtime failure: the run could not produce results\n"
+    "  3  runtime failure: the run could not produce results, or the report not be written\n"
+    "  4  inconclusive: no device ever connected, or a threshold measured nothing (e.g.\n"
+    "     max_loss without a subscriber receiving anything)\n"
     "An interrupted run (SIGINT/SIGTERM) still writes its report and exits with the\n"
-    "thresholds verdict on what ran (0 or 1), or 3 when it could not produce results.\n";
+    "verdict on what ran (0, 1 or 4), or 3 when it could not produce results.\n";
 
 bool is_help(std::string_view a) { return a == "--help" || a == "-h"; }
 
@@ -187,11 +189,14 @@ Command parse_args(const std::vector<std::string>& argv) {
     if (auto v = r.value_of("--set")) {
       check_override(*v);
       c.overrides.push_back(*v);
+      c.override_origins.push_back("--set " + *v);
     } else if (auto v = r.value_of("--shard")) {
       c.shard = parse_shard(*v);
-    } else if (c.kind == CommandKind::Run && (v = r.value_of("--duration"))) {
+    } else if ((v = r.value_of("--duration"))) {
+      // Exactly --set run.duration=D: the same parser, the same default phases, in order.
       if (v->empty()) throw ArgError("--duration: expected a duration like 30s or 5m");
-      c.duration = *v;
+      c.overrides.push_back("run.duration=" + *v);
+      c.override_origins.push_back("--duration " + *v);
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--report"))) {
       if (v->empty()) throw ArgError("--report: expected a file path or a directory");
       c.report_path = *v;
@@ -205,10 +210,8 @@ Command parse_args(const std::vector<std::string>& argv) {
       r.next();
       c.metrics = false;
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--metrics-listen"))) {
-      if (v->find(':') == std::string::npos) throw ArgError("--metrics-listen: expected HOST:PORT, got \"" + *v + "\"");
-      c.metrics_listen = *v;
+      c.metrics_listen = *v;  // checked strictly (cli/addresses.hpp) before the run
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--pushgateway"))) {
-      if (v->rfind("http://", 0) != 0) throw ArgError("--pushgateway: expected a URL like http://HOST:9091, got \"" + *v + "\"");
       c.pushgateway = *v;
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--push-interval"))) {
       c.push_interval = *v;
@@ -247,7 +250,7 @@ std::string global_help() {
       "  fleetload run SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
       "                [--report FILE|DIR] [--threads N] [--no-progress]\n"
       "                [--metrics-listen HOST:PORT | --no-metrics] [--pushgateway URL]\n"
-      "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N]\n"
+      "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
       "  fleetload certs --devices N --out DIR [--key-type ecdsa-p256|rsa2048] [--pkcs12]\n"
       "  fleetload report merge A.json B.json ... [--out OUT.json|DIR]\n"
       "  fleetload version\n"
@@ -279,14 +282,17 @@ std::string command_help(CommandKind kind) {
           "  --shard K/N       run only devices with index % N == K (K counts from 0); when\n"
           "                    absent: $FLEETLOAD_SHARD (K/N), else $JOB_COMPLETION_INDEX (K)\n"
           "                    with $FLEETLOAD_SHARDS (N)\n"
-          "  --duration D      bound the run, e.g. 30s, 5m (same as --set run.duration=D)\n"
+          "  --duration D      bound the run, e.g. 30s, 5m: exactly --set run.duration=D\n"
           "  --report PATH     PATH ending in .json: the JSON report there and the HTML report\n"
           "                    beside it (.html); any other PATH is a directory that gets\n"
-          "                    report.json and report.html (overrides run.report)\n"
+          "                    report.json and report.html (overrides run.report). Missing\n"
+          "                    directories are created and the place checked before the run\n"
+          "                    starts: one that cannot be written is refused (exit 2)\n"
           "  --threads N       worker threads (default: one per core)\n"
           "  --no-progress     no live progress on stderr\n"
           "  --metrics-listen HOST:PORT  Prometheus /metrics (default 127.0.0.1:9464; when the\n"
-          "                    default port is busy the run goes on without it, with a warning)\n"
+          "                    default port is busy the run goes on without it, with a warning).\n"
+          "                    HOST: an IPv4 address, [IPv6], or a name resolved once at start\n"
           "  --no-metrics      no Prometheus exposer\n"
           "  --pushgateway URL push metrics to a Pushgateway (http://HOST:9091) during the run\n"
           "                    and at the end (batch runs)\n"
@@ -296,16 +302,18 @@ std::string command_help(CommandKind kind) {
           "                    the final values, at most D\n"
           "\n"
           "Signals: the first SIGINT/SIGTERM stops the run cleanly (DISCONNECT from every\n"
-          "device); a second one stops at once. The report is written in both cases.\n"
+          "device); a second one stops at once. The report is written in both cases, and\n"
+          "later signals never change the exit code.\n"
           "\n";
       h += kExitCodes;
       return h;
     case CommandKind::Validate:
-      h = "Usage: fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N]\n"
+      h = "Usage: fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
           "\n"
           "Reads and checks the scenario exactly as `run` would, then prints it resolved\n"
           "(every default filled in, secrets shown as ***) on stdout and any warnings (for\n"
-          "example AWS IoT Core limits) on stderr. Nothing connects.\n"
+          "example AWS IoT Core limits) on stderr. Nothing connects. --duration D is\n"
+          "--set run.duration=D, as for run.\n"
           "\n"
           "Exit codes: 0 valid, 2 invalid (each problem as file:line:col: field: message).\n";
       return h;

@@ -15,6 +15,7 @@ enum ExitCode : int {
   kExitThresholdsBreached = 1,
   kExitBadInput = 2,      // scenario, arguments, or a preflight refusal
   kExitRuntimeFailure = 3,
+  kExitInconclusive = 4,  // nothing to judge: no device connected, or a threshold measured nothing
 };
 
 enum class CommandKind { Help, Version, Run, Validate };
@@ -30,9 +31,11 @@ struct Command {
   // For Help: the command whose help was asked ("" = global help).
   std::string help_topic;
   std::string scenario_path;
-  std::vector<std::string> overrides;  // "path=value", in the order given
+  // "path=value", in the order given: every --set, and --duration D as run.duration=D.
+  std::vector<std::string> overrides;
+  // How each override was written, for messages ("--set k=v", "--duration 30s"); same order.
+  std::vector<std::string> override_origins;
   std::optional<ShardArg> shard;
-  std::optional<std::string> duration;  // human units, applied as run.duration
   std::optional<std::string> report_path;
   std::optional<std::uint32_t> threads;
   bool progress = true;

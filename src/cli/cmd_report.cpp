@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "cli/args.hpp"
+#include "cli/commands.hpp"
 #include "metrics/report_html.hpp"
 #include "metrics/report_json.hpp"
 #include "metrics/report_merge.hpp"
@@ -68,8 +69,8 @@ std::string report_help() {
          "into one fleet-wide report: counts and rates summed, latency histograms merged bucket by\n"
          "bucket (percentiles come from the merged distribution, never averaged), time series\n"
          "aligned by time since each shard's start, phases matched by name, and the scenario's\n"
-         "thresholds evaluated again on the merged figures. Reports of different scenarios, of\n"
-         "different shard counts, or the same shard twice are refused.\n"
+         "thresholds and the verdict evaluated again on the merged figures. Reports of different\n"
+         "scenarios, of different shard counts, or the same shard twice are refused.\n"
          "\n"
          "Options:\n"
          "  --out PATH  PATH ending in .json: the merged JSON report there and the HTML report\n"
@@ -78,9 +79,10 @@ std::string report_help() {
          "\n"
          "The merged summary goes to stdout, warnings (e.g. shards missing) to stderr.\n"
          "\n"
-         "Exit codes: 0 every threshold passed on the merged data (or none set), 1 thresholds\n"
-         "breached, 2 bad input (arguments, an unreadable report, reports that do not belong\n"
-         "together), 3 a shard's run failed (runtime_failure) or the report could not be written.\n";
+         "Exit codes, from the verdict on the merged data: 0 pass, 1 fail (a threshold breached),\n"
+         "4 inconclusive (no device connected in any shard, or a threshold measured nothing);\n"
+         "2 bad input (arguments, an unreadable report, reports that do not belong together),\n"
+         "3 a shard's run failed (runtime_failure) or the report could not be written.\n";
 }
 
 int report_command(const std::vector<std::string>& args) {
@@ -111,7 +113,7 @@ int report_command(const std::vector<std::string>& args) {
   const metrics::RunReport& r = merged.report;
   std::fputs(metrics::format_summary(r).c_str(), stdout);
   std::fflush(stdout);
-  int code = r.thresholds_passed ? kExitOk : kExitThresholdsBreached;
+  int code = exit_code_of(r.verdict);
   if (r.exit_reason == "runtime_failure") {
     std::fprintf(stderr, "fleetload: report merge: a shard's run failed: %s\n", r.failure.c_str());
     code = kExitRuntimeFailure;

@@ -1,10 +1,13 @@
 // The `fleetload` commands and the top-level dispatch with exit codes.
 #include "cli/commands.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/addresses.hpp"
 #include "cli/cmd_certs.hpp"
 #include "cli/cmd_report.hpp"
 #include "cli/progress.hpp"
@@ -31,9 +35,20 @@ namespace fleetload::cli {
 
 namespace {
 
-// Reads the scenario as both run and validate see it: overrides, then the shard.
+// The overrides as the user wrote them: --set and --duration, in order.
+std::vector<scenario::Override> overrides_of(const Command& cmd) {
+  std::vector<scenario::Override> out;
+  for (std::size_t i = 0; i < cmd.overrides.size(); ++i)
+    out.push_back({cmd.overrides[i], i < cmd.override_origins.size() ? cmd.override_origins[i] : "--set " + cmd.overrides[i]});
+  return out;
+}
+
+// Reads the scenario as both run and validate see it: overrides, then the shard. A secret
+// given on the command line is warned about first (it is in /proc/PID/cmdline already).
 scenario::Scenario load(const Command& cmd) {
-  scenario::Scenario s = scenario::load_scenario(cmd.scenario_path, cmd.overrides);
+  const auto overrides = overrides_of(cmd);
+  for (const auto& w : scenario::override_warnings(overrides)) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  scenario::Scenario s = scenario::load_scenario(cmd.scenario_path, overrides);
   if (cmd.shard) s.fleet.shard = scenario::Shard{cmd.shard->k, cmd.shard->n};
   return s;
 }
@@ -46,15 +61,38 @@ void print_warnings(const scenario::Scenario& s) {
 }
 
 // --report PATH: "x.json" gives x.json + x.html; anything else is a directory that gets
-// report.json + report.html.
-std::pair<std::filesystem::path, std::filesystem::path> report_paths(const std::filesystem::path& p) {
+// report.json + report.html. Checked before the run, so a run is never lost to a report
+// that cannot be written: the directory is created and a file created in it and removed.
+// Throws ArgError naming `origin` ("--report PATH", "run.report PATH").
+std::pair<std::filesystem::path, std::filesystem::path> prepare_report_paths(const std::filesystem::path& p,
+                                                                             const std::string& origin) {
+  namespace fs = std::filesystem;
+  std::pair<fs::path, fs::path> out;
   if (p.extension() == ".json") {
     auto html = p;
     html.replace_extension(".html");
-    return {p, html};
+    out = {p, html};
+  } else {
+    out = {p / "report.json", p / "report.html"};
   }
-  std::filesystem::create_directories(p);
-  return {p / "report.json", p / "report.html"};
+  fs::path dir = out.first.parent_path();
+  if (dir.empty()) dir = ".";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw ArgError(origin + ": cannot create the directory " + dir.string() + ": " + ec.message());
+  for (const auto& f : {out.first, out.second})
+    if (fs::is_directory(f, ec)) throw ArgError(origin + ": " + f.string() + " is a directory");
+  // The writer creates <report>.tmp and renames it: probe exactly that.
+  fs::path probe = out.first;
+  probe += ".tmp";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno != EEXIST)
+    throw ArgError(origin + ": cannot write in " + dir.string() + ": " + std::strerror(errno));
+  if (fd >= 0) {
+    ::close(fd);
+    ::unlink(probe.c_str());
+  }
+  return out;
 }
 
 std::optional<std::chrono::milliseconds> duration_arg(const std::optional<std::string>& v, const char* flag) {
@@ -67,10 +105,11 @@ std::optional<std::chrono::milliseconds> duration_arg(const std::optional<std::s
 // Starts the Prometheus exposer / Pushgateway pusher. An address the user asked for that
 // cannot be bound is bad input; the default address being busy (another fleetload on this
 // host) only costs the exposer, with a warning, so the run itself still happens.
-int start_exporter(const Command& cmd, const scenario::Scenario& s, std::optional<metrics::Exporter>& out) {
+int start_exporter(const Command& cmd, const scenario::Scenario& s, const std::optional<std::string>& listen,
+                   std::optional<metrics::Exporter>& out) {
   if (!cmd.metrics && !cmd.pushgateway) return kExitOk;
   metrics::ExporterOptions eo = metrics::exporter_options_for(s);
-  eo.listen = cmd.metrics ? cmd.metrics_listen.value_or("127.0.0.1:9464") : "";
+  eo.listen = cmd.metrics ? listen.value_or("127.0.0.1:9464") : "";
   if (cmd.pushgateway) eo.pushgateway = *cmd.pushgateway;
   if (auto d = duration_arg(cmd.push_interval, "--push-interval")) eo.push_interval = *d;
   if (cmd.push_job) eo.push_job = *cmd.push_job;
@@ -112,20 +151,29 @@ int validate_command(const Command& cmd) {
   return kExitOk;
 }
 
+int exit_code_of(metrics::Verdict v) noexcept {
+  switch (v) {
+    case metrics::Verdict::Pass: return kExitOk;
+    case metrics::Verdict::Fail: return kExitThresholdsBreached;
+    case metrics::Verdict::Inconclusive: return kExitInconclusive;
+  }
+  return kExitRuntimeFailure;
+}
+
 int run_command(const Command& cmd) {
   scenario::Scenario s = load(cmd);
   engine::RunOptions options;
-  if (cmd.duration) {
-    const auto d = scenario::parse_duration(*cmd.duration);
-    if (!d || d->count() == 0) {
-      throw ArgError("--duration: expected a positive duration like 30s, 5m or 1h30m, got \"" + *cmd.duration + "\"");
-    }
-    s.run.duration = *d;
-    options.duration = *d;
-  }
   if (cmd.threads) options.threads = *cmd.threads;
-  std::optional<std::filesystem::path> report_path = s.run.report;
-  if (cmd.report_path) report_path = *cmd.report_path;
+  // Everything that can be refused is refused before the run: addresses, the report place.
+  std::optional<std::string> listen;
+  if (cmd.metrics && cmd.metrics_listen) listen = metrics_listen_address(*cmd.metrics_listen);
+  if (cmd.pushgateway) check_pushgateway_url(*cmd.pushgateway);
+  std::optional<std::pair<std::filesystem::path, std::filesystem::path>> report_files;
+  if (cmd.report_path) {
+    report_files = prepare_report_paths(*cmd.report_path, "--report " + *cmd.report_path);
+  } else if (s.run.report) {
+    report_files = prepare_report_paths(*s.run.report, "run.report " + s.run.report->string() + " (" + s.source + ")");
+  }
   print_warnings(s);
 
   const auto problems = engine::preflight(s);
@@ -136,8 +184,11 @@ int run_command(const Command& cmd) {
   }
 
   ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, publish_target_per_s(s));
+  // From here on threads start (exporter, engine): SIGINT/SIGTERM are blocked in all of
+  // them and taken by the SignalWatcher below, so no signal, however late, kills the process.
+  block_termination_signals();
   std::optional<metrics::Exporter> exporter;
-  if (const int rc = start_exporter(cmd, s, exporter); rc != kExitOk) return rc;
+  if (const int rc = start_exporter(cmd, s, listen, exporter); rc != kExitOk) return rc;
   options.on_progress = [&printer, &exporter, show = cmd.progress](const engine::Progress& p) {
     if (exporter) exporter->update(p);
     if (show) printer.print(p);
@@ -151,8 +202,8 @@ int run_command(const Command& cmd) {
     return kExitBadInput;
   }
   const std::string started_at = utc_now_iso8601();
-  // Declared after the engine so the watcher stops before the engine is destroyed, and
-  // kept until the report is written so a late signal cannot kill the process mid-write.
+  // Declared after the engine so the watcher stops before the engine is destroyed. Signals
+  // after that stay blocked (cli/signals.hpp): the exit code is always the verdict's.
   SignalWatcher watcher([&eng, &printer](int signo, int n) {
     printer.finish();
     if (n == 1) {
@@ -171,22 +222,22 @@ int run_command(const Command& cmd) {
     if (watcher.count() > 1) result.failure += " twice: stopped at once";
   }
   printer.finish();
-  if (exporter && !exporter->finish(result)) {
+
+  const metrics::RunReport report = build_run_report(result, s, started_at);
+  if (exporter && !exporter->finish(result, report.verdict)) {
     std::fprintf(stderr, "fleetload: warning: final Pushgateway push failed: %s\n",
                  exporter->last_push_error().c_str());
   }
-
-  const metrics::RunReport report = build_run_report(result, s, started_at);
   std::fputs(metrics::format_summary(report).c_str(), stdout);
   std::fflush(stdout);
-  int code = report.thresholds_passed ? kExitOk : kExitThresholdsBreached;
+  int code = exit_code_of(report.verdict);
   if (result.exit_reason == engine::ExitReason::RuntimeFailure) {
     std::fprintf(stderr, "fleetload: the run failed: %s\n", result.failure.c_str());
     code = kExitRuntimeFailure;
   }
-  if (report_path) {
+  if (report_files) {
     try {
-      const auto [json_path, html_path] = report_paths(*report_path);
+      const auto& [json_path, html_path] = *report_files;
       metrics::write_json_report(report, json_path);
       metrics::write_html_report(report, html_path);
       std::fprintf(stderr, "fleetload: report written to %s and %s\n", json_path.c_str(), html_path.c_str());

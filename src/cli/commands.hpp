@@ -2,8 +2,12 @@
 #pragma once
 
 #include "cli/args.hpp"
+#include "metrics/verdict.hpp"
 
 namespace fleetload::cli {
+
+// The exit code of a verdict: 0 pass, 1 fail, 4 inconclusive (docs/cli.md "Exit codes").
+int exit_code_of(metrics::Verdict v) noexcept;
 
 int run_command(const Command& cmd);
 int validate_command(const Command& cmd);

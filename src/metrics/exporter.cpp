@@ -158,7 +158,7 @@ void Exporter::update(const engine::Progress& p) {
   set_state(std::move(st));
 }
 
-bool Exporter::finish(const engine::RunResult& r) {
+bool Exporter::finish(const engine::RunResult& r, std::optional<Verdict> verdict) {
   ExportState st;
   st.total = r.stats;
   st.elapsed_s = r.wall.count();
@@ -171,6 +171,7 @@ bool Exporter::finish(const engine::RunResult& r) {
   st.connect_failures = r.connect_failures;
   st.finished = true;
   st.exit_reason = engine::to_string(r.exit_reason);
+  st.verdict = verdict;
   set_state(std::move(st));
   if (!impl_->push_target) return true;
   impl_->stop_pusher();

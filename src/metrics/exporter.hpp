@@ -12,6 +12,7 @@
 
 #include "device/stats.hpp"
 #include "engine/engine.hpp"
+#include "metrics/verdict.hpp"
 #include "mqtt/packet.hpp"
 #include "scenario/scenario.hpp"
 
@@ -65,6 +66,7 @@ struct ExportState {
   std::vector<engine::ConnectFailureCause> connect_failures;  // static strings, non-zero only
   bool finished = false;
   std::string exit_reason;  // set when finished
+  std::optional<Verdict> verdict;  // set when finished: fleetload_verdict{verdict}
 };
 
 // The whole exposition for one state (pure; the exporter caches its result per update).
@@ -82,9 +84,9 @@ class Exporter {
 
   // From RunOptions::on_progress (about once a second).
   void update(const engine::Progress& p);
-  // Final values from the run's result, then the final push (if any). Returns false when
-  // the final push failed (the reason is in last_push_error()).
-  bool finish(const engine::RunResult& r);
+  // Final values from the run's result and its verdict, then the final push (if any).
+  // Returns false when the final push failed (the reason is in last_push_error()).
+  bool finish(const engine::RunResult& r, std::optional<Verdict> verdict = std::nullopt);
   // For tests and other feeds: replace the exported state.
   void set_state(ExportState state);
 

@@ -193,6 +193,14 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
     auto& ex = b.family("fleetload_run_exit_info", "how the run ended (value 1)", prometheus::MetricType::Gauge);
     b.add_gauge(ex, 1.0, {{"result", st.exit_reason}});
   }
+  if (st.finished && st.verdict) {
+    // One series per verdict, 1 for the run's and 0 for the others, so an alert can match
+    // fleetload_verdict{verdict="pass"} == 1 without knowing the other values.
+    auto& v = b.family("fleetload_verdict", "the run's verdict: 1 for pass, fail or inconclusive (set at the end)",
+                       prometheus::MetricType::Gauge);
+    for (auto x : {Verdict::Pass, Verdict::Fail, Verdict::Inconclusive})
+      b.add_gauge(v, *st.verdict == x ? 1.0 : 0.0, {{"verdict", to_string(x)}});
+  }
   b.counter("fleetload_local_limit_errors_total", "errors from local limits (descriptors, ephemeral ports)",
             static_cast<double>(st.local_limit_errors));
   b.counter("fleetload_broker_errors_total", "errors caused by the broker (refusals, timeouts, resets, EOF)",

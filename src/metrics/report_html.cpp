@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "metrics/anomalies.hpp"
 #include "metrics/report_svg.hpp"
 
 namespace fleetload::metrics {
@@ -19,7 +20,7 @@ constexpr const char* kStyle = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#222;background:#fafafa}
 h1{font-size:1.5em;margin-bottom:4px}h2{font-size:1.15em;margin-top:28px;border-bottom:1px solid #ddd}
 .meta{color:#555}.verdict{display:inline-block;padding:4px 12px;border-radius:4px;font-weight:bold;color:#fff}
-.pass{background:#2e7d32}.fail{background:#c62828}
+.pass{background:#2e7d32}.fail{background:#c62828}.inconclusive{background:#757575}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#eee}td:first-child,th:first-child{text-align:left}
 tr.failed td{background:#fdecea}.charts{display:grid;grid-template-columns:1fr 1fr;gap:12px}
@@ -88,8 +89,8 @@ void thresholds(std::ostream& o, const RunReport& r) {
   for (const auto& t : r.thresholds) {
     o << "<tr" << (t.passed ? "" : " class=\"failed\"") << "><td>" << escape(t.metric) << "</td><td>"
       << escape(t.text.empty() ? t.op + " " + num(t.limit, 4) : t.text) << "</td><td>"
-      << (t.measured ? escape(num(t.value, 4) + " " + t.unit) : "not measured") << "</td><td>"
-      << (t.passed ? "pass" : "FAIL") << "</td></tr>";
+      << (t.measured ? escape(num(t.value, 4) + " " + t.unit) : "not measured: " + escape(t.reason)) << "</td><td>"
+      << (t.verdict() == Verdict::Pass ? "pass" : t.verdict() == Verdict::Fail ? "FAIL" : "inconclusive") << "</td></tr>";
   }
   o << "</table>";
 }
@@ -252,10 +253,32 @@ std::string shard_text(const RunReport& r) {
   return t + " of " + std::to_string(r.shard_n);
 }
 
+// The badge says what the exit code says: PASS (green), FAIL (red), INCONCLUSIVE (grey),
+// with the reasons, then every protocol anomaly that happened.
+void verdict_badge(std::ostream& o, const RunReport& r) {
+  const char* cls = to_string(r.verdict);
+  const char* text = r.verdict == Verdict::Pass ? "PASS" : r.verdict == Verdict::Fail ? "FAIL" : "INCONCLUSIVE";
+  o << "<p><span class=\"verdict " << cls << "\">" << text << "</span> ";
+  if (r.verdict_reasons.empty()) {
+    o << (r.thresholds.empty() ? "no thresholds set" : "all thresholds met");
+  } else {
+    for (std::size_t i = 0; i < r.verdict_reasons.size(); ++i) o << (i ? "; " : "") << escape(r.verdict_reasons[i]);
+  }
+  if (r.exit_reason != "completed") o << " (run " << escape(r.exit_reason) << ")";
+  o << "</p>\n";
+  const auto anomalies = anomalies_of(r.stats);
+  if (anomalies.empty()) return;
+  o << "<table class=\"anomalies\"><tr><th>protocol anomaly</th><th>count</th></tr>";
+  for (const auto& a : anomalies) {
+    o << "<tr class=\"failed\"><td>" << escape(std::string(a.counter)) << ": " << escape(std::string(a.label))
+      << "</td><td>" << count(a.count) << "</td></tr>";
+  }
+  o << "</table>\n";
+}
+
 }  // namespace
 
 void write_html_report(const RunReport& r, std::ostream& o) {
-  const bool ok = r.thresholds_passed && r.exit_reason == "completed";
   o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
        "<title>fleetload report: "
@@ -265,8 +288,7 @@ void write_html_report(const RunReport& r, std::ostream& o) {
     << (r.protocol == mqtt::Version::V5 ? "MQTT 5" : "MQTT 3.1.1") << " &middot; " << shard_text(r)
     << " &middot; run " << escape(r.exit_reason)
     << (r.failure.empty() ? "" : " (" + escape(r.failure) + ")") << "</p>";
-  o << "<p><span class=\"verdict " << (ok ? "pass\">PASS" : "fail\">FAIL") << "</span> "
-    << (r.thresholds_passed ? "all thresholds met" : "thresholds breached") << "</p>\n";
+  verdict_badge(o, r);
   summary(o, r);
   thresholds(o, r);
   time_series(o, r);

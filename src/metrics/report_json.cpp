@@ -178,6 +178,13 @@ std::string report_to_json(const RunReport& r) {
   json::object root;
   root["fleetload_version"] = r.fleetload_version;
   root["started_at"] = r.started_at_utc;
+  // The gate (docs/cli.md "Verdicts"): pass, fail or inconclusive, and why.
+  root["verdict"] = to_string(r.verdict);
+  {
+    json::array reasons;
+    for (const auto& why : r.verdict_reasons) reasons.push_back(json::string(why));
+    root["verdict_reasons"] = std::move(reasons);
+  }
   root["scenario"] = json::object{{"name", r.scenario_name}, {"source", r.scenario_source}, {"resolved_yaml", r.scenario_yaml}};
   root["protocol"] = r.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311";
   root["shard"] = json::object{{"k", r.shard_k}, {"n", r.shard_n}};
@@ -257,8 +264,10 @@ std::string report_to_json(const RunReport& r) {
   json::array th;
   for (const auto& t : r.thresholds) {
     json::object o{{"metric", t.metric}, {"op", t.op}, {"limit", t.limit}, {"unit", t.unit},
-                   {"measured", t.measured}, {"passed", t.passed}, {"text", t.text}};
+                   {"measured", t.measured}, {"passed", t.passed}, {"text", t.text},
+                   {"verdict", to_string(t.verdict())}};
     if (t.measured) o["value"] = t.value; else o["value"] = nullptr;
+    if (!t.measured) o["reason"] = t.reason;
     th.push_back(std::move(o));
   }
   root["thresholds"] = json::object{{"passed", r.thresholds_passed}, {"results", std::move(th)}};

@@ -316,6 +316,12 @@ RunReport Reader::report(const json::object& root) const {
 
   const auto& th = obj(root, "thresholds", "");
   r.thresholds_passed = boolean(th, "passed", "thresholds");
+  auto verdict_of = [&](const json::value& v, const std::string& path) {
+    const std::string text = str(v, path);
+    const auto parsed = verdict_from_string(text);
+    if (!parsed) fail(path, "expected \"pass\", \"fail\" or \"inconclusive\", got \"" + text + "\"");
+    return *parsed;
+  };
   const auto& results = arr(th, "results", "thresholds");
   for (std::size_t i = 0; i < results.size(); ++i) {
     const std::string p = idx("thresholds.results", i);
@@ -330,7 +336,20 @@ RunReport Reader::report(const json::object& root) const {
     t.text = str(o, "text", p);
     const auto& v = at(o, "value", p);
     t.value = v.is_null() ? 0.0 : f64(v, sub(p, "value"));
+    if (const auto* why = o.if_contains("reason")) t.reason = str(*why, sub(p, "reason"));
+    // Derived from measured and passed (reports written before verdicts have none); one
+    // that says otherwise was edited.
+    if (const auto* tv = o.if_contains("verdict"); tv && verdict_of(*tv, sub(p, "verdict")) != t.verdict())
+      fail(sub(p, "verdict"), std::string("\"") + std::string(tv->get_string()) + "\" contradicts measured " +
+                                  (t.measured ? "true" : "false") + " and passed " + (t.passed ? "true" : "false"));
     r.thresholds.push_back(std::move(t));
+  }
+  if (const auto* v = root.if_contains("verdict")) {
+    r.verdict = verdict_of(*v, "verdict");
+    const auto& reasons = arr(root, "verdict_reasons", "");
+    for (std::size_t i = 0; i < reasons.size(); ++i) r.verdict_reasons.push_back(str(reasons[i], idx("verdict_reasons", i)));
+  } else {
+    decide_report_verdict(r);  // an older report: the same rules on what it holds
   }
   return r;
 }

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "metrics/anomalies.hpp"
+
 namespace fleetload::metrics {
 
 namespace {
@@ -38,11 +40,9 @@ void latency_row(std::string& out, const char* name, const device::HistogramSnap
              p.p999_ms, p.max_ms);
 }
 
-std::string value_text(const ThresholdResult& t) {
-  if (!t.measured) return "not measured";
-  if (t.unit == "ratio") return fmt("%.4g%%", t.value * 100.0);
-  if (t.unit == "seconds") return fmt("%.4g ms", t.value * 1000.0);
-  return fmt("%.0f", t.value);
+std::string measured_text(const ThresholdResult& t) {
+  if (!t.measured) return "not measured: " + t.reason;
+  return "measured " + threshold_value_text(t);
 }
 
 }  // namespace
@@ -102,6 +102,13 @@ std::string format_summary(const RunReport& r) {
         fmt("%llu messages, lost %llu, duplicated %llu, out of order %llu, untracked %llu", u(s.messages_received),
             u(s.messages_lost), u(s.messages_duplicated), u(s.messages_out_of_order), u(s.messages_untracked)));
   }
+  // Anomalies a healthy broker never causes: one line each, only those that happened.
+  const auto anomalies = anomalies_of(s);
+  for (std::size_t i = 0; i < anomalies.size(); ++i) {
+    const auto& a = anomalies[i];
+    row(out, i == 0 ? "anomalies" : "",
+        fmt("%llu %s: %s", u(a.count), std::string(a.counter).c_str(), std::string(a.label).c_str()));
+  }
   if (s.pings_sent > 0 || s.ping_timeouts > 0) {
     row(out, "keepalive", fmt("%llu PINGREQs, %llu answered, %llu ping timeouts", u(s.pings_sent),
                               u(s.pings_answered), u(s.ping_timeouts)));
@@ -131,11 +138,12 @@ std::string format_summary(const RunReport& r) {
   if (!r.thresholds.empty()) {
     out += "\n  thresholds\n";
     for (const auto& t : r.thresholds) {
-      out += fmt("    %s  %-24s %-14s measured %s\n", t.passed ? "pass" : "FAIL", t.metric.c_str(), t.text.c_str(),
-                 value_text(t).c_str());
+      const char* result = t.verdict() == Verdict::Pass ? "pass" : t.verdict() == Verdict::Fail ? "FAIL" : "inconclusive";
+      out += fmt("    %-12s  %-24s %-14s %s\n", result, t.metric.c_str(), t.text.c_str(), measured_text(t).c_str());
     }
   }
-  out += r.thresholds_passed ? "\n  verdict: PASS\n" : "\n  verdict: FAIL (thresholds breached)\n";
+  VerdictResult v{r.verdict, r.verdict_reasons};
+  out += "\n  verdict: " + v.headline() + "\n";
   return out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace fleetload::metrics {
 
@@ -41,16 +42,35 @@ bool compare(double value, scenario::ThresholdOp op, double limit) {
   return false;
 }
 
-std::optional<double> p99_seconds(const device::HistogramSnapshot& h) {
-  if (h.count == 0) return std::nullopt;
-  return static_cast<double>(h.percentile(0.99)) / 1e9;
+// The value, or why there is none.
+ThresholdMeasure measured(double v) { return {v, {}}; }
+ThresholdMeasure unmeasured(std::string why) { return {std::nullopt, std::move(why)}; }
+
+ThresholdMeasure p99_seconds(const device::HistogramSnapshot& h, const char* why_empty) {
+  if (h.count == 0) return unmeasured(why_empty);
+  return measured(static_cast<double>(h.percentile(0.99)) / 1e9);
 }
 
 // A count, or that count as a share of `base` when the threshold is a ratio.
-std::optional<double> count_or_ratio(const scenario::Threshold& t, std::uint64_t count, std::uint64_t base) {
-  if (t.unit != scenario::Threshold::Unit::Ratio) return static_cast<double>(count);
-  if (base == 0) return std::nullopt;
-  return static_cast<double>(count) / static_cast<double>(base);
+ThresholdMeasure count_or_ratio(const scenario::Threshold& t, std::uint64_t count, std::uint64_t base,
+                                const char* why_no_base) {
+  if (t.unit != scenario::Threshold::Unit::Ratio) return measured(static_cast<double>(count));
+  if (base == 0) return unmeasured(why_no_base);
+  return measured(static_cast<double>(count) / static_cast<double>(base));
+}
+
+// Loss and duplicates are counted by sequence number among the messages that carry
+// fleetload's header: with none of those received (and no gap seen), nothing was measured.
+const char* why_no_tracked(const device::StatsSnapshot& s) {
+  if (s.messages_received == 0) return "no subscriber received anything";
+  return "no received message carried fleetload's sequence header (payload.template or header: false)";
+}
+
+// The rule as written ("<= 250ms"), with the op in front when the file gave only a value.
+std::string limit_text(const ThresholdResult& t) {
+  if (t.text.empty()) return t.op + " " + std::to_string(t.limit);
+  if (t.text.find_first_of("<>=") == std::string::npos) return t.op + " " + t.text;
+  return t.text;
 }
 
 }  // namespace
@@ -94,27 +114,67 @@ std::vector<MessageBooks> message_books(const device::StatsSnapshot& s) {
   return out;
 }
 
-std::optional<double> threshold_value(const scenario::Threshold& t, const RunReport& r) {
+ThresholdMeasure measure_threshold(const scenario::Threshold& t, const RunReport& r) {
   const auto& s = r.stats;
+  const std::uint64_t tracked = s.messages_received - std::min(s.messages_received, s.messages_untracked);
   if (t.metric == "connect_success_ratio") {
     // Completed attempts only: attempts still in progress when the run ended are neither.
     const std::uint64_t done = s.connects_ok + s.connect_failures;
-    if (done == 0) return std::nullopt;
-    return static_cast<double>(s.connects_ok) / static_cast<double>(done);
+    if (done == 0) return unmeasured("no connect attempt completed");
+    return measured(static_cast<double>(s.connects_ok) / static_cast<double>(done));
   }
   if (t.metric == "max_loss") {
-    const std::uint64_t tracked = s.messages_received - std::min(s.messages_received, s.messages_untracked);
-    return count_or_ratio(t, s.messages_lost, tracked + s.messages_lost);
+    if (tracked == 0 && s.messages_lost == 0) return unmeasured(why_no_tracked(s));
+    return count_or_ratio(t, s.messages_lost, tracked + s.messages_lost, why_no_tracked(s));
   }
-  if (t.metric == "max_duplicates") return count_or_ratio(t, s.messages_duplicated, s.messages_received);
-  if (t.metric == "p99_ack_latency") return p99_seconds(s.ack_latency);
-  if (t.metric == "p99_e2e_latency") return p99_seconds(s.e2e_latency);
-  if (t.metric == "p99_connect_time") return p99_seconds(s.time_to_connect);
+  if (t.metric == "max_duplicates") {
+    if (tracked == 0) return unmeasured(why_no_tracked(s));
+    return count_or_ratio(t, s.messages_duplicated, s.messages_received, why_no_tracked(s));
+  }
+  if (t.metric == "p99_ack_latency") {
+    const bool acked_qos = s.publish_requests[1] + s.publish_requests[2] > 0;
+    return p99_seconds(s.ack_latency, acked_qos             ? "no publish was acknowledged"
+                                      : s.connects_ok == 0 ? "no device connected"
+                                                           : "no QoS 1/2 publish was requested");
+  }
+  if (t.metric == "p99_e2e_latency") {
+    return p99_seconds(s.e2e_latency, s.messages_received == 0 ? "no subscriber received anything"
+                                                              : "no received message carried a send time");
+  }
+  if (t.metric == "p99_connect_time") return p99_seconds(s.time_to_connect, "no device connected");
   if (t.metric == "max_publish_rate_error") {
-    if (r.publish_rate.requested <= 0.0) return std::nullopt;
-    return std::fabs(r.publish_rate.error_percent) / 100.0;
+    if (r.publish_rate.requested <= 0.0) return unmeasured("no publishes were requested");
+    return measured(std::fabs(r.publish_rate.error_percent) / 100.0);
   }
-  return std::nullopt;
+  return unmeasured("unknown metric \"" + t.metric + "\"");
+}
+
+std::optional<double> threshold_value(const scenario::Threshold& t, const RunReport& r) {
+  return measure_threshold(t, r).value;
+}
+
+std::string threshold_value_text(const ThresholdResult& t) {
+  char buf[64];
+  if (t.unit == "ratio") std::snprintf(buf, sizeof buf, "%.4g%%", t.value * 100.0);
+  else if (t.unit == "seconds") std::snprintf(buf, sizeof buf, "%.4g ms", t.value * 1000.0);
+  else std::snprintf(buf, sizeof buf, "%.0f", t.value);
+  return buf;
+}
+
+void decide_report_verdict(RunReport& report) {
+  std::vector<ThresholdOutcome> outcomes;
+  outcomes.reserve(report.thresholds.size());
+  for (const auto& t : report.thresholds) {
+    ThresholdOutcome o;
+    o.name = t.metric;
+    o.measured = t.measured;
+    o.met = t.passed;
+    o.detail = t.measured ? threshold_value_text(t) + ", limit " + limit_text(t) : t.reason;
+    outcomes.push_back(std::move(o));
+  }
+  VerdictResult v = decide_verdict(outcomes, report.stats.connects_ok > 0);
+  report.verdict = v.verdict;
+  report.verdict_reasons = std::move(v.reasons);
 }
 
 void evaluate_thresholds(const std::vector<scenario::Threshold>& thresholds, RunReport& report) {
@@ -127,14 +187,15 @@ void evaluate_thresholds(const std::vector<scenario::Threshold>& thresholds, Run
     res.limit = t.value;
     res.unit = unit_text(t.unit);
     res.text = t.text;
-    const auto v = threshold_value(t, report);
-    res.measured = v.has_value();
-    res.value = v.value_or(0.0);
-    // A threshold over nothing measured fails: a CI gate must not pass on an empty run.
+    ThresholdMeasure m = measure_threshold(t, report);
+    res.measured = m.value.has_value();
+    res.value = m.value.value_or(0.0);
+    res.reason = std::move(m.unmeasured_reason);
     res.passed = res.measured && compare(res.value, t.op, t.value);
     report.thresholds_passed = report.thresholds_passed && res.passed;
     report.thresholds.push_back(std::move(res));
   }
+  decide_report_verdict(report);
 }
 
 }  // namespace fleetload::metrics

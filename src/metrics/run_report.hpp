@@ -9,6 +9,7 @@
 
 #include "device/stats.hpp"
 #include "metrics/sparse_histogram.hpp"
+#include "metrics/verdict.hpp"
 #include "mqtt/packet.hpp"
 #include "scenario/scenario.hpp"
 
@@ -80,9 +81,16 @@ struct ThresholdResult {
   double limit = 0.0;  // in `unit`
   std::string unit;    // "count", "ratio", "seconds"
   double value = 0.0;  // measured, in `unit`
-  bool measured = true;  // false when nothing was measured (e.g. an empty histogram): fails
-  bool passed = false;
-  std::string text;    // as written in the scenario
+  // false when the metric has no samples (an empty histogram, no subscriber received
+  // anything, ...): the threshold is inconclusive, never "measured 0".
+  bool measured = true;
+  bool passed = false;   // measured and within the limit
+  std::string text;      // as written in the scenario
+  std::string reason = {};  // when !measured: why nothing was measured ("no subscriber received anything")
+  // pass (met), fail (measured and breached), inconclusive (not measured).
+  Verdict verdict() const noexcept {
+    return !measured ? Verdict::Inconclusive : passed ? Verdict::Pass : Verdict::Fail;
+  }
 };
 
 // Failed connect attempts of one cause (engine::ConnectFailureCause): result = the layer
@@ -128,7 +136,13 @@ struct RunReport {
   CostFigures cost;
 
   std::vector<ThresholdResult> thresholds;
-  bool thresholds_passed = true;  // also true when there are none
+  // Every threshold measured and met (also true when there are none); kept for readers of
+  // older reports: the gate is `verdict`.
+  bool thresholds_passed = true;
+  // The run's verdict (metrics/verdict.hpp) and why, computed by evaluate_thresholds() or
+  // decide_report_verdict() from the thresholds and whether any device ever connected.
+  Verdict verdict = Verdict::Pass;
+  std::vector<std::string> verdict_reasons = {};
 };
 
 // The percentiles every histogram is reported with.
@@ -145,13 +159,26 @@ RateFigure rate_figure(double requested, double achieved);
 // the end; it is attributed to the QoS in use (the gauges do not split by QoS).
 std::vector<MessageBooks> message_books(const device::StatsSnapshot& s);
 
-// Thresholds from the scenario against the report's figures. Sets `thresholds` and
-// `thresholds_passed` in `report`.
+// Thresholds from the scenario against the report's figures. Sets `thresholds`,
+// `thresholds_passed`, `verdict` and `verdict_reasons` in `report`.
 void evaluate_thresholds(const std::vector<scenario::Threshold>& thresholds, RunReport& report);
 
-// The value the report has for a threshold metric, in that threshold's unit; nullopt when
-// nothing was measured. Metrics: connect_success_ratio, max_loss, max_duplicates,
+// Sets `verdict` and `verdict_reasons` from `report.thresholds` (as evaluated) and whether
+// any device ever connected (stats.connects_ok > 0).
+void decide_report_verdict(RunReport& report);
+
+// What the report has for a threshold metric, in that threshold's unit; without a value,
+// why nothing was measured. Metrics: connect_success_ratio, max_loss, max_duplicates,
 // p99_ack_latency, p99_e2e_latency, p99_connect_time, max_publish_rate_error.
+struct ThresholdMeasure {
+  std::optional<double> value;
+  std::string unmeasured_reason;  // set when !value
+};
+ThresholdMeasure measure_threshold(const scenario::Threshold& t, const RunReport& report);
+// measure_threshold(t, report).value.
 std::optional<double> threshold_value(const scenario::Threshold& t, const RunReport& report);
+
+// A threshold's measured value in its unit for people: "99.5%", "312 ms", "3".
+std::string threshold_value_text(const ThresholdResult& t);
 
 }  // namespace fleetload::metrics

@@ -203,6 +203,19 @@ void emit_auth(YAML::Emitter& e, const Auth& a, bool mask) {
 
 }  // namespace
 
+std::vector<std::string> secret_values(const Scenario& s) {
+  const Auth& a = s.auth;
+  std::vector<std::string> out;
+  for (const auto* v : {&a.password, &a.pri_key_bytes, &a.user_pin, &a.pkcs12_password,
+                        &a.credentials.secret_access_key, &a.credentials.session_token,
+                        &a.auth_authorizer_signature, &a.auth_password, &a.auth_token_value})
+    if (*v && !(*v)->empty()) out.push_back(**v);
+  for (const auto* pairs : {&a.websocket_headers, &a.websocket_query})
+    for (const auto& [k, v] : *pairs)
+      if (!v.empty()) out.push_back(v);
+  return out;
+}
+
 std::string to_yaml(const Scenario& s, bool mask_secrets) {
   YAML::Emitter e;
   e << YAML::BeginMap;
@@ -302,7 +315,10 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
     e << YAML::EndMap;
   }
   e << YAML::EndMap;
-  return std::string(e.c_str()) + "\n";
+  std::string out = std::string(e.c_str()) + "\n";
+  // A secret reused in a field that is not secret (a client id, a topic) is masked there too.
+  if (mask_secrets) out = mask_secret_values(std::move(out), secret_values(s));
+  return out;
 }
 
 }  // namespace fleetload::scenario

@@ -146,6 +146,18 @@ void parse_credentials(Reader& r, const YAML::Node& n, AwsCredentialsSpec& c) {
   if (c.source == CredentialsSource::Process && m.has("profile")) {
     r.error(at, "auth.credentials", "give one source: a profile or a credential_process");
   }
+  // Keys another source would read are refused, never ignored (a --set of one of them must
+  // change something): the command only runs with source process (a profile's own
+  // credential_process comes from the shared files), the profile is not read by environment.
+  if (auto v = m.get("credential_process"); v && c.source != CredentialsSource::Process &&
+                                            c.source != CredentialsSource::Static) {
+    r.error(*v, m.path("credential_process"),
+            std::string("only read with source process, not ") + to_string(c.source) +
+                " (a profile's credential_process goes in its shared config file)");
+  }
+  if (auto v = m.get("profile"); v && c.source == CredentialsSource::Environment) {
+    r.error(*v, m.path("profile"), "not read with source environment (only the AWS_* variables are)");
+  }
 }
 
 // `websocket.headers` / `websocket.query`: mappings of name -> template value, in order.

@@ -52,8 +52,10 @@ std::string render_for(const Scenario& s, std::string_view tpl, std::uint64_t in
 
 namespace {
 
+// `explicit_port` says whether the text named a port (else `default_port` was used).
 std::optional<Endpoint> parse_endpoint_text(std::string_view text, std::uint16_t default_port,
-                                            std::string& error) {
+                                            bool& explicit_port, std::string& error) {
+  explicit_port = false;
   Endpoint e;
   e.port = default_port;
   std::string_view host = text;
@@ -93,8 +95,14 @@ std::optional<Endpoint> parse_endpoint_text(std::string_view text, std::uint16_t
       return std::nullopt;
     }
     e.port = static_cast<std::uint16_t>(*p);
+    explicit_port = true;
   }
   return e;
+}
+
+std::string host_port_text(const Endpoint& e) {
+  const bool v6 = e.host.find(':') != std::string::npos;
+  return (v6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
 }
 
 }  // namespace
@@ -111,9 +119,30 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
 
   // Auth is parsed first: TLS and WebSocket modes change the port an endpoint defaults to.
   std::uint16_t default_port = scenario::default_port(s.auth.mode);
-  read_into(m, "port", default_port, [&](const YAML::Node& v, const std::string& path) {
-    return read_uint(r, v, path, 1, 65535);
-  });
+  // target.port applies to every endpoint that names no port. Given with --set it wins over
+  // the ports the file's endpoints name (the override must take effect, never be ignored);
+  // in the file itself, a port and an endpoint naming another one are a contradiction.
+  const auto port_node = m.get("port");
+  bool port_given = false;
+  if (port_node) {
+    if (auto p = read_uint(r, *port_node, m.path("port"), 1, 65535)) {
+      default_port = static_cast<std::uint16_t>(*p);
+      port_given = true;
+    }
+  }
+  const bool port_overridden = port_given && r.from_override(*port_node);
+  // An endpoint's own port (`at` = the node that gave it, `what` = how to name it).
+  auto settle_port = [&](Endpoint& e, const YAML::Node& at, const std::string& what) {
+    if (!port_given || e.port == default_port) return;
+    if (port_overridden) {
+      e.port = default_port;
+      return;
+    }
+    if (r.from_override(at)) return;  // an endpoint given with --set keeps the port it names
+    r.error(*port_node, m.path("port"),
+            std::to_string(default_port) + " conflicts with the port of " + what + " (line " +
+                std::to_string(at.Mark().line + 1) + "); give the port in one place");
+  };
   auto one = [&](const YAML::Node& v, const std::string& path) {
     if (v.IsMap()) {
       MapView em(r, v, path, {"host", "port"});
@@ -124,16 +153,21 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
       } else {
         r.error(v, em.path("host"), "required: the broker host name or address");
       }
-      read_into(em, "port", e.port, [&](const YAML::Node& pn, const std::string& pp) {
-        return read_uint(r, pn, pp, 1, 65535);
-      });
+      if (auto pn = em.get("port")) {
+        if (auto p = read_uint(r, *pn, em.path("port"), 1, 65535)) {
+          e.port = static_cast<std::uint16_t>(*p);
+          settle_port(e, *pn, em.path("port") + " " + std::to_string(*p));
+        }
+      }
       if (!e.host.empty()) s.target.endpoints.push_back(e);
       return;
     }
     auto t = r.text(v, path, "an endpoint like \"broker:1883\" or {host, port}");
     if (!t) return;
     std::string err;
-    if (auto e = parse_endpoint_text(*t, default_port, err)) {
+    bool explicit_port = false;
+    if (auto e = parse_endpoint_text(*t, default_port, explicit_port, err)) {
+      if (explicit_port) settle_port(*e, v, path + " \"" + host_port_text(*e) + "\"");
       s.target.endpoints.push_back(*e);
     } else {
       r.error(v, path, "expected an endpoint like \"broker:1883\" or {host, port} (" + err +

@@ -65,22 +65,80 @@ void resolve(Scenario& s, bool run_duration_given) {
 ScenarioError::ScenarioError(std::vector<Diagnostic> diagnostics)
     : std::runtime_error(join_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
+namespace {
+
+std::vector<Override> as_set_overrides(const std::vector<std::string>& overrides) {
+  std::vector<Override> out;
+  out.reserve(overrides.size());
+  for (const auto& o : overrides) out.push_back({o, "--set " + o});
+  return out;
+}
+
+// Every message with the known secrets masked: a secret may be quoted as the value of
+// another field ("got ..."), or sit in an override's text.
+[[noreturn]] void fail(detail::Reader& r) {
+  auto& ds = r.diagnostics();
+  for (auto& d : ds) {
+    d.file = mask_secret_values(std::move(d.file), r.secrets());
+    d.path = mask_secret_values(std::move(d.path), r.secrets());
+    d.message = mask_secret_values(std::move(d.message), r.secrets());
+  }
+  throw ScenarioError(std::move(ds));
+}
+
+// One connect rate paces a run: the first ramp phase's own connect_rate, else
+// fleet.connect_rate (engine/phases.cpp). A rate that cannot take effect is refused rather
+// than ignored: an override of fleet.connect_rate under such a ramp, or another ramp's
+// different connect_rate.
+void refuse_unused_connect_rates(detail::Reader& r, const YAML::Node& fleet, const YAML::Node& phases,
+                                 const Scenario& s) {
+  std::optional<std::size_t> pacing;
+  for (std::size_t i = 0; i < s.phases.size(); ++i) {
+    const Phase& p = s.phases[i];
+    if (p.type != PhaseType::Ramp || !p.connect_rate) continue;
+    if (!pacing) {
+      pacing = i;
+      continue;
+    }
+    const Phase& first = s.phases[*pacing];
+    if (p.connect_rate->per_second == first.connect_rate->per_second || !phases.IsSequence() || i >= phases.size())
+      continue;
+    r.error(phases[i]["connect_rate"], "phases." + std::to_string(i) + ".connect_rate",
+            "has no effect: one rate paces the whole run, the first ramp's (phases." + std::to_string(*pacing) +
+                ".connect_rate " + format_rate(first.connect_rate->per_second) + "); give every ramp the same rate");
+  }
+  if (pacing && fleet.IsMap() && r.from_override(fleet["connect_rate"])) {
+    const std::string k = std::to_string(*pacing);
+    r.error(fleet["connect_rate"], "fleet.connect_rate",
+            "has no effect: phases." + k + ".connect_rate (" + format_rate(s.phases[*pacing].connect_rate->per_second) +
+                ") paces the run; override phases." + k + ".connect_rate instead");
+  }
+}
+
+}  // namespace
+
 Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
                         const std::vector<std::string>& overrides) {
+  return parse_scenario(yaml_text, file_name, as_set_overrides(overrides));
+}
+
+Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
+                        std::span<const Override> overrides) {
   detail::Reader r{std::string(file_name)};
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
     r.error(e.mark, "", "invalid YAML: " + e.msg);
-    throw ScenarioError(std::move(r.diagnostics()));
+    fail(r);
   }
   if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
     r.error(root, "", "expected a mapping with sections target, fleet, publish, ..., " +
                           detail::describe(root));
-    throw ScenarioError(std::move(r.diagnostics()));
+    fail(r);
   }
   r.apply_overrides(root, overrides);
+  r.note_secrets_in(root);
 
   Scenario s;
   s.source = std::string(file_name);
@@ -108,6 +166,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   }
   detail::parse_run(r, section("run"), s);
   if (top.has("thresholds")) detail::parse_thresholds(r, section("thresholds"), s);
+  refuse_unused_connect_rates(r, section("fleet"), section("phases"), s);
 
   if (r.has_errors()) {
     auto& ds = r.diagnostics();
@@ -118,7 +177,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
       };
       return key(a) < key(b);
     });
-    throw ScenarioError(std::move(ds));
+    fail(r);
   }
   resolve(s, run_duration_given);
   return s;
@@ -126,6 +185,10 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
 
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides) {
+  return load_scenario(file, as_set_overrides(overrides));
+}
+
+Scenario load_scenario(const std::filesystem::path& file, std::span<const Override> overrides) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     Diagnostic d;

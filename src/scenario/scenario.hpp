@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -465,11 +466,43 @@ class ScenarioError : public std::runtime_error {
 };
 
 // Reads, substitutes ${ENV}, applies `overrides` ("path=value"), validates. Throws
-// ScenarioError listing every problem found (a bad file never starts a run).
+// ScenarioError listing every problem found (a bad file never starts a run). Messages
+// never show a secret: values of secret keys (and of unknown keys close to one, e.g.
+// "pasword") are masked wherever they would appear.
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides = {});
 Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
                         const std::vector<std::string>& overrides = {});
+
+// One override as the user wrote it: `assignment` "path=value", `origin` what messages name
+// it by ("--set path=value", "--duration 30s"; a secret value in it is masked).
+struct Override {
+  std::string assignment;
+  std::string origin;
+};
+Scenario load_scenario(const std::filesystem::path& file, std::span<const Override> overrides);
+Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
+                        std::span<const Override> overrides);
+
+// Whether the field at `path` ("auth.password") holds a secret, or is an unknown key close
+// enough to a secret key ("auth.pasword", "auth.mqtt_password") to be treated as one.
+bool looks_secret(std::string_view path);
+
+// Warnings about the overrides themselves: a secret given on the command line is visible
+// to every user of the machine (/proc/PID/cmdline, ps). Values never appear in them.
+std::vector<std::string> override_warnings(std::span<const Override> overrides);
+
+// The secret values of a scenario (passwords, keys, PINs, tokens, WebSocket header and query
+// values), for masking them wherever else they appear.
+std::vector<std::string> secret_values(const Scenario& s);
+// `text` with every occurrence of each secret (4 characters or more; shorter ones would
+// mask unrelated text) replaced by "***".
+std::string mask_secret_values(std::string text, const std::vector<std::string>& secrets);
+
+// True for an AWS IoT Core device data endpoint: <prefix>.iot.<region>.amazonaws.com, also
+// -ats, FIPS (iot-fips) and China (.amazonaws.com.cn) endpoints. Limits of AWS IoT Core are
+// warned about only for these (a custom domain cannot be told apart).
+bool is_aws_iot_endpoint(std::string_view host);
 
 // The resolved scenario (defaults filled) as YAML; secrets as "***" unless mask_secrets is
 // false. Parsing the output again yields the same scenario.

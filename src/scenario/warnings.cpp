@@ -1,5 +1,7 @@
-// warnings(): settings that run but exceed AWS IoT Core limits (aws doc §8) or look odd.
+// warnings(): settings that run but exceed AWS IoT Core limits (aws doc §8) or look odd, and
+// settings that are read but cannot take effect.
 #include <algorithm>
+#include <cctype>
 
 #include "scenario/parse.hpp"
 #include "scenario/units.hpp"
@@ -72,11 +74,68 @@ void auth_warnings(std::vector<std::string>& out, const Scenario& s) {
   }
 }
 
+// Settings the parser accepts but that have no effect in this scenario: say so instead of
+// ignoring them silently (a --set of one of them would otherwise change nothing).
+void unused_setting_warnings(std::vector<std::string>& out, const Scenario& s) {
+  const SdkMetrics& m = s.auth.metrics;
+  const SdkMetrics defaults;
+  const bool metrics_set = m.format != defaults.format || m.sdk_language != defaults.sdk_language ||
+                           m.sdk_version != defaults.sdk_version || m.crt_version != defaults.crt_version ||
+                           m.platform != defaults.platform || !m.features.empty();
+  if (!m.enabled && metrics_set) {
+    out.push_back("auth.metrics: has no effect: the CONNECT username carries no SDK metrics suffix while "
+                  "auth.enable_metrics_collection is false (the default for plain_tcp); set it to true");
+  }
+}
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+// An AWS region label: letters and '-' groups ending in a number ("us-east-1", "cn-north-1",
+// "us-gov-west-1").
+bool is_region(std::string_view r) {
+  const auto dash = r.rfind('-');
+  if (dash == std::string_view::npos || dash == 0 || !all_digits(r.substr(dash + 1))) return false;
+  return std::all_of(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(dash),
+                     [](unsigned char c) { return std::islower(c) != 0 || c == '-'; });
+}
+
+bool any_aws_endpoint(const Scenario& s) {
+  return std::any_of(s.target.endpoints.begin(), s.target.endpoints.end(),
+                     [](const Endpoint& e) { return is_aws_iot_endpoint(e.host); });
+}
+
 }  // namespace
+
+bool is_aws_iot_endpoint(std::string_view host) {
+  std::string h(host);
+  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  std::string_view v = h;
+  for (std::string_view suffix : {".amazonaws.com.cn", ".amazonaws.com"}) {
+    if (v.ends_with(suffix)) {
+      v.remove_suffix(suffix.size());
+      // What is left: <prefix>.iot.<region> (or iot-fips): exactly one label before "iot",
+      // which keeps out the credentials provider (<id>.credentials.iot.<region>) and the
+      // control plane (iot.<region>).
+      const auto region_dot = v.rfind('.');
+      if (region_dot == std::string_view::npos || !is_region(v.substr(region_dot + 1))) return false;
+      v = v.substr(0, region_dot);
+      const auto service_dot = v.rfind('.');
+      if (service_dot == std::string_view::npos) return false;
+      const std::string_view service = v.substr(service_dot + 1), prefix = v.substr(0, service_dot);
+      return (service == "iot" || service == "iot-fips") && !prefix.empty() &&
+             prefix.find('.') == std::string_view::npos;
+    }
+  }
+  return false;
+}
 
 std::vector<std::string> warnings(const Scenario& s) {
   std::vector<std::string> out;
   auth_warnings(out, s);
+  unused_setting_warnings(out, s);
   const auto ka = s.session.keepalive.count();
   if (ka < 30 || ka > 1200) {
     out.push_back("session.keepalive: " + format_duration(s.session.keepalive) +
@@ -88,12 +147,14 @@ std::vector<std::string> warnings(const Scenario& s) {
     out.push_back("fleet.client_id: \"" + client_id + "\" is " + std::to_string(client_id.size()) +
                   " bytes; AWS IoT Core allows at most 128");
   }
-  if (s.fleet.connect_rate.per_second > kAwsMaxConnectsPerAccount) {
+  // The account-wide connect limit is AWS IoT Core's alone: other brokers take what they take.
+  const bool aws = any_aws_endpoint(s);
+  if (aws && s.fleet.connect_rate.per_second > kAwsMaxConnectsPerAccount) {
     out.push_back("fleet.connect_rate: " + format_rate(s.fleet.connect_rate.per_second) +
                   " exceeds AWS IoT Core's default of 500 connects/s per account");
   }
   for (const auto& p : s.phases) {
-    if (p.connect_rate && p.connect_rate->per_second > kAwsMaxConnectsPerAccount) {
+    if (aws && p.connect_rate && p.connect_rate->per_second > kAwsMaxConnectsPerAccount) {
       out.push_back("phases." + p.name + ".connect_rate: " + format_rate(p.connect_rate->per_second) +
                     " exceeds AWS IoT Core's default of 500 connects/s per account");
     }
@@ -154,6 +215,9 @@ std::vector<std::string> warnings(const Scenario& s) {
       out.push_back("thresholds.p99_ack_latency: needs QoS 1 or 2 publishes to measure");
     }
   }
+  // Warnings quote topics and client ids: a secret reused there stays masked.
+  const auto secrets = secret_values(s);
+  for (auto& w : out) w = mask_secret_values(std::move(w), secrets);
   return out;
 }
 

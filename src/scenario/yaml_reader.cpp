@@ -2,6 +2,7 @@
 #include "scenario/yaml_reader.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "scenario/units.hpp"
@@ -63,19 +64,6 @@ std::string closest(std::string_view word, const std::vector<std::string_view>& 
   return best;
 }
 
-bool is_secret_path(std::string_view path) {
-  auto dot = path.rfind('.');
-  std::string_view last = dot == std::string_view::npos ? path : path.substr(dot + 1);
-  for (std::string_view secret : {"password", "secret", "token", "pin", "secret_access_key",
-                                  "session_token", "passphrase", "pri_key_bytes", "user_pin",
-                                  "pkcs12_password", "auth_authorizer_signature",
-                                  "auth_password", "auth_token_value"}) {
-    if (last == secret) return true;
-  }
-  // WebSocket header and query values may carry tokens: never quote them.
-  return path.starts_with("auth.websocket.");
-}
-
 std::string describe(const YAML::Node& n) {
   if (!n.IsDefined() || n.IsNull()) return "got nothing";
   if (n.IsSequence()) return "got a list";
@@ -84,6 +72,40 @@ std::string describe(const YAML::Node& n) {
 }
 
 // ---- Reader ---------------------------------------------------------------------------
+
+bool Reader::from_override(const YAML::Node& n) const {
+  if (!n.IsDefined()) return false;
+  for (const auto& [node, origin] : override_nodes_)
+    if (node.is(n)) return true;
+  return false;
+}
+
+void Reader::note_secret(std::string value) {
+  if (value.empty() || std::find(secrets_.begin(), secrets_.end(), value) != secrets_.end()) return;
+  secrets_.push_back(std::move(value));
+}
+
+void Reader::note_secrets_in(const YAML::Node& root) {
+  // Every scalar below a secret-looking key, whatever the shape (a typo may hold a map).
+  auto all = [this](const YAML::Node& n, auto&& self) -> void {
+    if (n.IsScalar()) note_secret(n.Scalar());
+    else if (n.IsMap()) for (auto it = n.begin(); it != n.end(); ++it) self(it->second, self);
+    else if (n.IsSequence()) for (const auto& e : n) self(e, self);
+  };
+  auto walk = [&](const YAML::Node& n, const std::string& path, auto&& self) -> void {
+    if (n.IsMap()) {
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        if (!it->first.IsScalar()) continue;
+        const std::string p = path.empty() ? it->first.Scalar() : path + "." + it->first.Scalar();
+        if (looks_secret(p)) all(it->second, all);
+        else self(it->second, p, self);
+      }
+    } else if (n.IsSequence()) {
+      for (std::size_t i = 0; i < n.size(); ++i) self(n[i], path + "." + std::to_string(i), self);
+    }
+  };
+  walk(root, "", walk);
+}
 
 Diagnostic Reader::locate(const YAML::Node& at) const {
   Diagnostic d;
@@ -130,15 +152,18 @@ void Reader::error(const YAML::Mark& mark, std::string_view path, std::string me
   diagnostics_.push_back(std::move(d));
 }
 
-void Reader::apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides) {
+void Reader::apply_overrides(YAML::Node& root, std::span<const Override> overrides) {
   if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
-  for (const auto& ov : overrides) {
-    // A secret's value must not reach error messages, even as the override's name.
-    const auto eq_pos = ov.find('=');
-    const std::string origin =
-        "--set " + (eq_pos != std::string::npos && is_secret_path(ov.substr(0, eq_pos))
-                        ? ov.substr(0, eq_pos + 1) + "***"
-                        : ov);
+  // A secret's value must not reach error messages, even as the override's name, nor as the
+  // value of another override; nor the value of a key that only looks like a secret's (a
+  // typo like "auth.pasword"). So all are known before any origin is written.
+  for (const auto& o : overrides) {
+    const auto eq = o.assignment.find('=');
+    if (eq != std::string::npos && looks_secret(o.assignment.substr(0, eq))) note_secret(o.assignment.substr(eq + 1));
+  }
+  for (const auto& o : overrides) {
+    const std::string& ov = o.assignment;
+    const std::string origin = mask_secret_values(o.origin, secrets_);
     auto fail = [&](std::string_view path, std::string msg) {
       Diagnostic d;
       d.file = origin;
@@ -235,7 +260,7 @@ std::optional<std::string> Reader::substitute_env(const YAML::Node& at, std::str
     }
     auto close = raw.find('}', i + 2);
     if (close == std::string_view::npos) {
-      error(at, path, "unclosed ${ in " + (is_secret_path(path) ? std::string("the value") : quote(raw)) +
+      error(at, path, "unclosed ${ in " + (looks_secret(path) ? std::string("the value") : quote(raw)) +
                           "; write ${NAME} or ${NAME:-default} (and $$ for a literal $)");
       return std::nullopt;
     }
@@ -249,7 +274,7 @@ std::optional<std::string> Reader::substitute_env(const YAML::Node& at, std::str
     if (name.empty() || !is_name_start(name[0]) ||
         !std::all_of(name.begin(), name.end(), is_name_char)) {
       error(at, path, "bad variable reference ${" +
-                          (is_secret_path(path) ? std::string("...") : std::string(inner)) +
+                          (looks_secret(path) ? std::string("...") : std::string(inner)) +
                           "}; write ${NAME} or ${NAME:-default} (NAME: letters, digits, _)");
       return std::nullopt;
     }
@@ -275,7 +300,10 @@ std::optional<std::string> Reader::text(const YAML::Node& n, std::string_view pa
     error(n, path, "expected " + std::string(expected) + ", " + describe(n));
     return std::nullopt;
   }
-  return substitute_env(n, path, n.Scalar());
+  auto t = substitute_env(n, path, n.Scalar());
+  // What ${ENV} put in a secret field is as secret as the field.
+  if (t && looks_secret(path)) note_secret(*t);
+  return t;
 }
 
 // ---- MapView --------------------------------------------------------------------------

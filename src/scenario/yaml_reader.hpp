@@ -6,6 +6,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -27,8 +28,18 @@ class Reader {
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
   // Applies "path=value" overrides to `root` (creating maps as needed). Errors name the
-  // override. Nodes created here are remembered so later errors name the override too.
-  void apply_overrides(YAML::Node& root, const std::vector<std::string>& overrides);
+  // override by its origin (a secret value in it masked). Nodes created here are remembered
+  // so later errors name the override too.
+  void apply_overrides(YAML::Node& root, std::span<const Override> overrides);
+  // Whether `n` was set or created by an override (not read from the file).
+  bool from_override(const YAML::Node& n) const;
+
+  // Values that must never appear in a message: secret fields of the file and of the
+  // overrides (also unknown keys close to a secret key), and what ${ENV} gave them.
+  void note_secret(std::string value);
+  // Collects every scalar under a secret-looking key of `root` (called once, after overrides).
+  void note_secrets_in(const YAML::Node& root);
+  const std::vector<std::string>& secrets() const { return secrets_; }
 
   // Reports a problem at `at` (or at the file start when `at` is not a real node).
   void error(const YAML::Node& at, std::string_view path, std::string message);
@@ -59,6 +70,7 @@ class Reader {
   std::vector<Diagnostic> diagnostics_;
   std::vector<std::pair<YAML::Node, std::string>> override_nodes_;
   std::vector<std::pair<YAML::Node, YAML::Mark>> null_values_;
+  std::vector<std::string> secrets_;
 };
 
 // Whether the field at `path` holds a secret (its value never appears in messages).

@@ -112,14 +112,15 @@ TEST(DeployK8sJob, IsAnIndexedJobWithOnePodPerShardAllAtOnce) {
   EXPECT_EQ(spec["parallelism"].as<int>(), completions) << "a shard starting late = a fleet never fully connected";
   EXPECT_EQ(k.pod["restartPolicy"].as<std::string>(), "Never");
   EXPECT_GT(spec["activeDeadlineSeconds"].as<int>(), 0) << "every run is bounded";
-  // Load-test verdicts (exit 1..3) fail the Job instead of being retried.
+  // Load-test verdicts (exit 1..4: fail, bad input, runtime failure, inconclusive) fail the
+  // Job instead of being retried.
   bool fails_on_verdicts = false;
   for (const auto& r : spec["podFailurePolicy"]["rules"]) {
     if (r["action"].as<std::string>() != "FailJob" || !r["onExitCodes"]) continue;
     EXPECT_EQ(r["onExitCodes"]["containerName"].as<std::string>(), "fleetload");
     std::set<int> codes;
     for (const auto& v : r["onExitCodes"]["values"]) codes.insert(v.as<int>());
-    fails_on_verdicts = codes == std::set<int>{1, 2, 3};
+    fails_on_verdicts = codes == std::set<int>{1, 2, 3, 4};
   }
   EXPECT_TRUE(fails_on_verdicts);
 }

@@ -20,6 +20,9 @@ if(TARGET fleetload)
   # The tests spawn the binary: build it with them.
   fleetload_add_gtest(NAME cli_e2e_test LABEL e2e TIMEOUT 120
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_e2e_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/cli_verdict_e2e_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/cli_inputs_e2e_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/cli_signals_e2e_test.cpp
     LIBS fleetload_e2e_support)
   fleetload_add_gtest(NAME fleet_e2e_test LABEL e2e TIMEOUT 150 RUN_SERIAL
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/fleet_e2e_test.cpp

@@ -118,7 +118,9 @@ TEST_F(FleetloadCli, BadDurationOptionIsBadInput) {
   const auto file = write_file(dir_, "ok.yaml", "target: {endpoint: 127.0.0.1, port: 1}\nfleet: {devices: 1}\n");
   const Outcome o = run_fleetload({"run", file.string(), "--duration", "soon"}, dir_, 10s);
   EXPECT_EQ(o.status.code, 2) << o.describe();
-  EXPECT_EQ(o.err, "fleetload: --duration: expected a positive duration like 30s, 5m or 1h30m, got \"soon\"\n");
+  // --duration is --set run.duration: the same parser names the field.
+  EXPECT_EQ(o.err, "--duration soon: run.duration: expected a duration like 250ms, 30s, 5m or 1h (bare numbers are "
+                   "seconds), got \"soon\"\n");
 }
 
 TEST_F(FleetloadCli, FleetBeyondTheDescriptorLimitIsRefusedBeforeStarting) {
@@ -174,9 +176,9 @@ TEST_F(FleetloadCli, SigintMidRunStopsCleanlyWritesReportAndExitsWithVerdict) {
 
 TEST_F(FleetloadCli, InterruptedRunWithBreachedThresholdExitsOne) {
   MosquittoBroker broker;
-  // No subscriber: an e2e latency threshold has nothing measured, which fails the gate.
+  // No connect takes 0 ms: the threshold is measured and breached.
   const auto file = write_file(dir_, "sigint-fail.yaml",
-                               idle_scenario(broker.port(), 50, "thresholds: {p99_e2e_latency: \"<= 1s\"}\n"));
+                               idle_scenario(broker.port(), 50, "thresholds: {p99_connect_time: \"<= 0ms\"}\n"));
   const auto report = dir_ / "report.json";
   ChildProcess p = spawn_fleetload({"run", file.string(), "--report", report.string()}, dir_);
   ASSERT_TRUE(wait_for_stderr(p, "connected 50/50", 30s)) << p.stderr_text();
@@ -185,7 +187,26 @@ TEST_F(FleetloadCli, InterruptedRunWithBreachedThresholdExitsOne) {
   EXPECT_EQ(o.status.code, 1) << o.describe();
   ASSERT_TRUE(o.report) << o.describe();
   EXPECT_FALSE(o.report->at("thresholds").at("passed").as_bool());
+  EXPECT_EQ(o.report->at("verdict").as_string(), "fail");
   EXPECT_NE(o.out.find("verdict: FAIL"), std::string::npos) << o.out;
+}
+
+TEST_F(FleetloadCli, InterruptedRunWithNothingMeasuredIsInconclusive) {
+  MosquittoBroker broker;
+  // No subscriber: an e2e latency threshold has nothing measured: neither pass nor fail.
+  const auto file = write_file(dir_, "sigint-none.yaml",
+                               idle_scenario(broker.port(), 20, "thresholds: {p99_e2e_latency: \"<= 1s\"}\n"));
+  const auto report = dir_ / "report.json";
+  ChildProcess p = spawn_fleetload({"run", file.string(), "--report", report.string()}, dir_);
+  ASSERT_TRUE(wait_for_stderr(p, "connected 20/20", 30s)) << p.stderr_text();
+  p.send_signal(SIGINT);
+  const Outcome o = finish(p, 30s, report);
+  EXPECT_EQ(o.status.code, 4) << o.describe();
+  ASSERT_TRUE(o.report) << o.describe();
+  EXPECT_EQ(o.report->at("verdict").as_string(), "inconclusive");
+  EXPECT_EQ(o.report->at("run").at("exit_reason").as_string(), "interrupted");
+  EXPECT_NE(o.out.find("verdict: INCONCLUSIVE (p99_e2e_latency: not measured: no subscriber received anything)"),
+            std::string::npos) << o.out;
 }
 
 TEST_F(FleetloadCli, SecondSignalStopsAtOnceAndStillWritesTheReport) {
@@ -208,17 +229,32 @@ TEST_F(FleetloadCli, SecondSignalStopsAtOnceAndStillWritesTheReport) {
   EXPECT_NE(o.err.find("stopping now"), std::string::npos) << o.err;
 }
 
-TEST_F(FleetloadCli, UnwritableReportIsARuntimeFailure) {
+TEST_F(FleetloadCli, ReportLostDuringTheRunIsARuntimeFailure) {
   MosquittoBroker broker;
   const auto file = write_file(dir_, "short.yaml",
                                "target: {endpoint: 127.0.0.1, port: " + std::to_string(broker.port()) +
-                                   "}\nfleet: {devices: 10}\nphases:\n  - type: ramp\n  - {type: steady, duration: 1s}\n");
-  const auto report = dir_ / "no-such-dir" / "report.json";
-  const Outcome o = run_fleetload({"run", file.string(), "--report", report.string(), "--no-progress"}, dir_, 30s);
+                                   "}\nfleet: {devices: 10}\nphases:\n  - type: ramp\n  - {type: steady, duration: 2s}\n");
+  // The place was fine when the run started (checked then); it is gone when the run ends.
+  const auto report = dir_ / "gone" / "report.json";
+  ChildProcess p = spawn_fleetload({"run", file.string(), "--report", report.string()}, dir_);
+  ASSERT_TRUE(wait_for_stderr(p, "connected 10/10", 30s)) << p.stderr_text();
+  std::filesystem::remove_all(dir_ / "gone");
+  write_file(dir_, "gone", "a file where the report directory was\n");
+  const Outcome o = finish(p, 30s);
   EXPECT_EQ(o.status.code, 3) << o.describe();
   EXPECT_NE(o.err.find("cannot write the report to " + report.string()), std::string::npos) << o.err;
   EXPECT_NE(o.out.find("verdict: PASS"), std::string::npos) << "the summary is still printed\n" << o.out;
+}
+
+TEST_F(FleetloadCli, NoProgressPrintsNoProgress) {
+  MosquittoBroker broker;
+  const auto file = write_file(dir_, "quiet.yaml",
+                               "target: {endpoint: 127.0.0.1, port: " + std::to_string(broker.port()) +
+                                   "}\nfleet: {devices: 10}\nphases:\n  - type: ramp\n  - {type: steady, duration: 1500ms}\n");
+  const Outcome o = run_fleetload({"run", file.string(), "--no-progress"}, dir_, 30s);
+  EXPECT_EQ(o.status.code, 0) << o.describe();
   EXPECT_EQ(o.err.find("connected 10/10"), std::string::npos) << "--no-progress prints no progress\n" << o.err;
+  EXPECT_NE(o.out.find("verdict: PASS"), std::string::npos) << o.out;
 }
 
 }  // namespace

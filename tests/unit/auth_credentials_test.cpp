@@ -113,6 +113,41 @@ TEST_F(AuthCredentials, CredentialProcessReadsVersion1Json) {
   EXPECT_EQ(*c.expiration - now_, std::chrono::hours(1));
 }
 
+TEST_F(AuthCredentials, FarFutureExpirationsDoNotExpireSoon) {
+  // 2262-04-12 is past what a nanosecond system_clock holds; 9999 is the largest 4-digit year.
+  for (const char* when : {"2262-04-12T00:00:00Z", "2300-01-01T00:00:00+05:00", "9999-12-31T23:59:59.999Z"}) {
+    const std::string cmd = process(std::string(R"({"Version": 1, "AccessKeyId": "AKFAR", "SecretAccessKey": "S",
+        "Expiration": ")") + when + "\"}");
+    const AwsCredentials c = credentials_from_process(cmd, now_);
+    ASSERT_TRUE(c.expiration) << when;
+    EXPECT_GT(*c.expiration, now_ + std::chrono::hours(24 * 365 * 200)) << when;
+    // Cached, never refreshed: such credentials do not expire soon.
+    scenario::AwsCredentialsSpec spec;
+    spec.source = scenario::CredentialsSource::Process;
+    spec.credential_process = cmd;
+    CredentialsProvider p(spec);
+    EXPECT_EQ(p.get(now_).access_key_id, "AKFAR");
+    write("proc.sh", "#!/bin/sh\nexit 9\n", true);  // a refresh would fail now
+    EXPECT_EQ(p.get(now_ + std::chrono::hours(24 * 365 * 100)).access_key_id, "AKFAR") << when;
+  }
+  // Still exact where the clock reaches, offsets included.
+  const AwsCredentials c = credentials_from_process(
+      process(R"({"Version": 1, "AccessKeyId": "AK", "SecretAccessKey": "S", "Expiration": "2025-11-26T14:30:00+02:00"})"),
+      now_);
+  ASSERT_TRUE(c.expiration);
+  EXPECT_EQ(*c.expiration - now_, std::chrono::minutes(30));
+  // Not a date: refused as malformed, never read as some other time.
+  for (const char* bad : {"2025-13-01T00:00:00Z", "2025-02-30T00:00:00Z", "2025-11-26T25:00:00Z", "soon"}) {
+    try {
+      credentials_from_process(process(std::string(R"({"Version": 1, "AccessKeyId": "AK", "SecretAccessKey": "S",
+          "Expiration": ")") + bad + "\"}"), now_);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const CredentialsError& e) {
+      EXPECT_EQ(e.failure(), CredentialsFailure::Malformed) << bad;
+    }
+  }
+}
+
 TEST_F(AuthCredentials, CredentialProcessFailuresAreClearAndSecretFree) {
   CredentialsFailure why = CredentialsFailure::Missing;
   auto error = [&](const std::string& cmd) {

@@ -5,5 +5,6 @@ fleetload_add_gtest(NAME cli_args_test LABEL unit
 if(TARGET fleetload_metrics)
   fleetload_add_gtest(NAME metrics_report_test LABEL unit
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_report_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/metrics_verdict_test.cpp
     LIBS fleetload_metrics)
 endif()

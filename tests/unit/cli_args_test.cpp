@@ -45,13 +45,17 @@ TEST(CliArgs, RunWithEveryOption) {
                            "--duration=30s", "--report", "out.json", "--threads", "3", "--no-progress"});
   EXPECT_EQ(c.kind, CommandKind::Run);
   EXPECT_EQ(c.scenario_path, "s.yaml");
-  ASSERT_EQ(c.overrides.size(), 2u);
+  // --duration D is the override run.duration=D, in its place among the --set.
+  ASSERT_EQ(c.overrides.size(), 3u);
   EXPECT_EQ(c.overrides[0], "fleet.devices=10");
   EXPECT_EQ(c.overrides[1], "publish.qos=1");
+  EXPECT_EQ(c.overrides[2], "run.duration=30s");
+  ASSERT_EQ(c.override_origins.size(), 3u);
+  EXPECT_EQ(c.override_origins[0], "--set fleet.devices=10");
+  EXPECT_EQ(c.override_origins[2], "--duration 30s");
   ASSERT_TRUE(c.shard);
   EXPECT_EQ(c.shard->k, 2u);
   EXPECT_EQ(c.shard->n, 6u);
-  EXPECT_EQ(c.duration, "30s");
   EXPECT_EQ(c.report_path, "out.json");
   EXPECT_EQ(c.threads, 3u);
   EXPECT_FALSE(c.progress);
@@ -72,9 +76,10 @@ TEST(CliArgs, UsageErrorsSayWhatIsAllowed) {
   EXPECT_EQ(error_of({"run", "a.yaml", "--set", "novalue"}),
             "--set: expected path=value (e.g. fleet.devices=5000), got \"novalue\"");
   EXPECT_EQ(error_of({"run", "a.yaml", "--bogus"}), "run: unknown option \"--bogus\" (see fleetload run --help)");
-  // --duration and --report belong to run only.
-  EXPECT_EQ(error_of({"validate", "a.yaml", "--duration", "5s"}),
-            "validate: unknown option \"--duration\" (see fleetload validate --help)");
+  // --report belongs to run only; --duration is an override, validate takes it too.
+  EXPECT_EQ(error_of({"validate", "a.yaml", "--report", "r.json"}),
+            "validate: unknown option \"--report\" (see fleetload validate --help)");
+  EXPECT_EQ(parse({"validate", "a.yaml", "--duration", "5s"}).overrides, std::vector<std::string>{"run.duration=5s"});
   EXPECT_EQ(error_of({"run", "a.yaml", "--threads", "0"}), "--threads: must be at least 1");
   EXPECT_EQ(error_of({"run", "a.yaml", "--threads", "two"}), "--threads: expected a whole number, got \"two\"");
 }
@@ -93,10 +98,13 @@ TEST(CliArgs, ShardMustBeKOfN) {
 
 TEST(CliArgs, HelpDocumentsTheExitCodes) {
   for (const std::string& h : {global_help(), command_help(CommandKind::Run)}) {
-    EXPECT_NE(h.find("1  thresholds breached"), std::string::npos);
+    EXPECT_NE(h.find("0  pass"), std::string::npos);
+    EXPECT_NE(h.find("1  fail: a measured threshold was breached"), std::string::npos);
     EXPECT_NE(h.find("2  bad input"), std::string::npos);
     EXPECT_NE(h.find("3  runtime failure"), std::string::npos);
+    EXPECT_NE(h.find("4  inconclusive: no device ever connected"), std::string::npos);
   }
+  EXPECT_EQ(kExitInconclusive, 4);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The Prometheus families built from a snapshot: names, labels, values, and histogram
 // buckets folded from the log-linear ns layout into fixed second bounds.
 #include <gtest/gtest.h>
+
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
@@ -8,6 +9,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -163,6 +165,24 @@ TEST(MetricsFamilies, FinishedStateSaysHowTheRunEnded) {
   EXPECT_EQ(label(ex->metric[0], "result"), "completed");
   ExportState running;
   EXPECT_EQ(find(build_families(running, options()), "fleetload_run_exit_info"), nullptr);
+}
+
+TEST(MetricsFamilies, VerdictGaugeIsSetAtTheEndOnly) {
+  ExportState st;
+  st.finished = true;
+  st.exit_reason = "completed";
+  st.verdict = Verdict::Inconclusive;
+  const auto fs = build_families(st, options());
+  const auto* v = find(fs, "fleetload_verdict");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->type, prometheus::MetricType::Gauge);
+  std::map<std::string, double> values;
+  for (const auto& m : v->metric) values[label(m, "verdict")] = m.gauge.value;
+  EXPECT_EQ(values, (std::map<std::string, double>{{"pass", 0.0}, {"fail", 0.0}, {"inconclusive", 1.0}}));
+  EXPECT_EQ(label(v->metric[0], "scenario"), "cap test");  // the process labels too
+  ExportState running;  // no verdict while the run goes
+  running.verdict = Verdict::Pass;
+  EXPECT_EQ(find(build_families(running, options()), "fleetload_verdict"), nullptr);
 }
 
 TEST(MetricsFamilies, TextExpositionHasHelpTypeAndEscapedLabels) {

@@ -41,6 +41,8 @@ RunReport sample_report() {
   r.thresholds.push_back({"p99_ack_latency", "<=", 0.25, "seconds", 0.001, true, true, "<= 250ms"});
   r.thresholds.push_back({"max_loss", "<=", 0, "count", 3, true, false, "<= 0"});
   r.thresholds_passed = false;
+  r.stats.connects_ok = 100;
+  decide_report_verdict(r);
   return r;
 }
 
@@ -68,12 +70,44 @@ TEST(HtmlReport, ShowsVerdictAndEveryThreshold) {
   EXPECT_NE(html.find("class=\"verdict fail\">FAIL"), std::string::npos);
   EXPECT_NE(html.find("p99_ack_latency"), std::string::npos);
   EXPECT_NE(html.find("<tr class=\"failed\"><td>max_loss"), std::string::npos);
+  EXPECT_NE(html.find("max_loss: 3, limit &lt;= 0"), std::string::npos) << "the badge says why";
   RunReport ok = sample_report();
   ok.thresholds.pop_back();
   ok.thresholds_passed = true;
-  EXPECT_NE(report_to_html(ok).find("class=\"verdict pass\">PASS"), std::string::npos);
+  decide_report_verdict(ok);
+  EXPECT_NE(report_to_html(ok).find("class=\"verdict pass\">PASS</span> all thresholds met"), std::string::npos);
+  // The badge is the exit code's verdict; an interrupted run says so beside it.
   ok.exit_reason = "interrupted";
-  EXPECT_NE(report_to_html(ok).find("verdict fail"), std::string::npos);
+  EXPECT_NE(report_to_html(ok).find("class=\"verdict pass\">PASS</span> all thresholds met (run interrupted)"),
+            std::string::npos);
+}
+
+TEST(HtmlReport, InconclusiveRunsGetAGreyBadgeWithTheReason) {
+  RunReport r = sample_report();
+  r.thresholds.clear();
+  r.stats.connects_ok = 0;
+  decide_report_verdict(r);
+  const std::string html = report_to_html(r);
+  EXPECT_NE(html.find("class=\"verdict inconclusive\">INCONCLUSIVE</span> no device connected"), std::string::npos);
+  EXPECT_EQ(html.find("class=\"verdict pass\""), std::string::npos);
+  EXPECT_EQ(html.find("class=\"verdict fail\""), std::string::npos);
+  EXPECT_NE(html.find(".inconclusive{background:#757575}"), std::string::npos) << "grey";
+  // An unmeasured threshold says why in its row.
+  RunReport u = sample_report();
+  u.thresholds = {{"max_loss", "<=", 0, "count", 0, false, false, "0", "no subscriber received anything"}};
+  decide_report_verdict(u);
+  const std::string page = report_to_html(u);
+  EXPECT_NE(page.find("not measured: no subscriber received anything</td><td>inconclusive"), std::string::npos);
+  EXPECT_NE(page.find("class=\"verdict inconclusive\""), std::string::npos);
+}
+
+TEST(HtmlReport, ProtocolAnomaliesAreListedUnderTheBadge) {
+  RunReport r = sample_report();
+  EXPECT_EQ(report_to_html(r).find("protocol anomaly"), std::string::npos);
+  r.stats.unexpected_acks = 7;
+  const std::string html = report_to_html(r);
+  EXPECT_NE(html.find("<td>unexpected_acks: acks for packet ids not in flight (unknown or duplicate)</td><td>7</td>"),
+            std::string::npos);
 }
 
 TEST(HtmlReport, EscapesUserText) {

@@ -258,6 +258,36 @@ TEST(ReportMerge, ThresholdsAreEvaluatedAgainOnTheMergedData) {
   EXPECT_TRUE(only0.report.thresholds_passed);
   ASSERT_EQ(only0.warnings.size(), 1u);
   EXPECT_EQ(only0.warnings[0], "merged 1 of 2 shards; missing: 1");
+  EXPECT_EQ(m.verdict, Verdict::Fail);
+  EXPECT_EQ(only0.report.verdict, Verdict::Pass);
+}
+
+TEST(ReportMerge, VerdictIsDecidedAgainNotTakenFromTheShards) {
+  // Shard 1 never reached the broker: inconclusive on its own.
+  RunReport dead = shard(1);
+  dead.stats = {};
+  dead.stats.connect_attempts = dead.stats.connect_failures = 100;
+  dead.phases.clear();
+  dead.series.clear();
+  evaluate_thresholds({threshold("p99_ack_latency", scenario::ThresholdOp::Le, 0.06, scenario::Threshold::Unit::Seconds,
+                                 "<= 60ms")},
+                      dead);
+  ASSERT_EQ(dead.verdict, Verdict::Inconclusive);
+  RunReport live = shard(0);
+  evaluate_thresholds({threshold("p99_ack_latency", scenario::ThresholdOp::Le, 0.06, scenario::Threshold::Unit::Seconds,
+                                 "<= 60ms")},
+                      live);
+  ASSERT_EQ(live.verdict, Verdict::Pass);
+  // Together, 100 devices connected and the ack latency was measured: the fleet passes.
+  const RunReport m = merge_reports({via_json(live, "a.json"), via_json(dead, "b.json")}).report;
+  EXPECT_EQ(m.verdict, Verdict::Pass);
+  EXPECT_TRUE(m.verdict_reasons.empty());
+  // Two dead shards stay inconclusive.
+  RunReport dead0 = dead;
+  dead0.shard_k = 0;
+  const RunReport none = merge_reports({via_json(dead0, "a.json"), via_json(dead, "b.json")}).report;
+  EXPECT_EQ(none.verdict, Verdict::Inconclusive);
+  EXPECT_EQ(none.verdict_reasons, std::vector<std::string>{"no device connected"});
 }
 
 TEST(ReportMerge, SparseHistogramsMergeBucketByBucket) {

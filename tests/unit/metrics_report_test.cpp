@@ -87,10 +87,12 @@ TEST(MetricsReport, ThresholdsPassAndFailOnMeasuredValues) {
   EXPECT_NEAR(r.thresholds[2].value, 0.01, 1e-12);
   EXPECT_FALSE(r.thresholds[3].passed);             // p99 ~ 990 ms > 500 ms
   EXPECT_NEAR(r.thresholds[3].value, 0.99, 0.01);
-  EXPECT_FALSE(r.thresholds[4].measured);           // no e2e samples: fails, not passes
+  EXPECT_FALSE(r.thresholds[4].measured);           // no e2e samples: inconclusive, never a pass
   EXPECT_FALSE(r.thresholds[4].passed);
+  EXPECT_EQ(r.thresholds[4].verdict(), Verdict::Inconclusive);
   EXPECT_TRUE(r.thresholds[5].passed);              // |-1 %| <= 2 %
   EXPECT_FALSE(r.thresholds_passed);
+  EXPECT_EQ(r.verdict, Verdict::Fail);  // breaches found: definitive despite the unmeasured one
 
   evaluate_thresholds({threshold("connect_success_ratio", Op::Ge, 0.98, U::Ratio)}, r);
   EXPECT_TRUE(r.thresholds_passed);
@@ -132,8 +134,8 @@ TEST(MetricsReport, SummaryShowsBooksLatencyAndVerdict) {
   EXPECT_NE(text.find("1000 requested = 990 acked + 3 timed out + 2 failed + 5 pending  [balanced]"), std::string::npos)
       << text;
   EXPECT_NE(text.find("ack_latency"), std::string::npos);
-  EXPECT_NE(text.find("FAIL  max_loss"), std::string::npos);
-  EXPECT_NE(text.find("verdict: FAIL"), std::string::npos);
+  EXPECT_NE(text.find("FAIL          max_loss"), std::string::npos) << text;
+  EXPECT_NE(text.find("verdict: FAIL (max_loss: 50, limit <= as written)"), std::string::npos) << text;
 }
 
 }  // namespace

@@ -169,10 +169,18 @@ TEST(ScenarioParse, EndpointForms) {
   Scenario s = parse(R"(
 target:
   endpoints: ["a:1", "[::1]:2", {host: c}, d]
+fleet: {devices: 1}
+)");
+  EXPECT_EQ(s.target.endpoints, (std::vector<Endpoint>{{"a", 1}, {"::1", 2}, {"c", 1883}, {"d", 1883}}));
+  // target.port is the port of the endpoints that name none (naming another one is an
+  // error: scenario_overrides_test.cpp).
+  Scenario p = parse(R"(
+target:
+  endpoints: ["a:8883", {host: c}, d]
   port: 8883
 fleet: {devices: 1}
 )");
-  EXPECT_EQ(s.target.endpoints, (std::vector<Endpoint>{{"a", 1}, {"::1", 2}, {"c", 8883}, {"d", 8883}}));
+  EXPECT_EQ(p.target.endpoints, (std::vector<Endpoint>{{"a", 8883}, {"c", 8883}, {"d", 8883}}));
   Scenario one = parse("target: {endpoint: broker, port: 1884}\nfleet: {devices: 1}\n");
   EXPECT_EQ(one.target.endpoints, (std::vector<Endpoint>{{"broker", 1884}}));
 }
@@ -355,7 +363,7 @@ TEST(ScenarioToYaml, DefaultsAreWrittenOut) {
 
 TEST(ScenarioWarnings, AwsIotCoreLimits) {
   Scenario s = parse(R"(
-target: {endpoint: h, protocol: mqtt5}
+target: {endpoint: a1b2c3d4e5f6g7-ats.iot.us-east-1.amazonaws.com, protocol: mqtt5}
 fleet: {devices: 10, client_id: "{index}-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", connect_rate: 600/s}
 session: {keepalive: 10s}
 publish: {topic: "a/b/c/d/e/f/g/h/i", qos: 2, rate: 200/s, payload: 200KiB}

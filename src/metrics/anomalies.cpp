@@ -1,0 +1,46 @@
+// The anomaly table: counters that a healthy broker and a healthy run leave at 0.
+#include "metrics/anomalies.hpp"
+
+#include <array>
+
+namespace fleetload::metrics {
+namespace {
+
+// To show a new anomaly counter in the summary and the HTML report, add its line here.
+constexpr std::array kAnomalies{
+    AnomalyCounter{"decode_errors", "broker byte streams our decoder rejected"},
+    AnomalyCounter{"protocol_violations", "well-formed packets the broker should not have sent"},
+    AnomalyCounter{"unexpected_acks", "acks for packet ids not in flight (unknown or duplicate)"},
+    AnomalyCounter{"puback_errors", "PUBACK/PUBREC with a failure reason code"},
+    AnomalyCounter{"subscribe_filters_failed", "topic filters refused in SUBACKs"},
+    AnomalyCounter{"subscribe_timeouts", "SUBSCRIBEs without a SUBACK in time"},
+    AnomalyCounter{"oversize_packets", "packets not sent: over the server's Maximum Packet Size"},
+    AnomalyCounter{"flow_control_stalls", "publishes held back: in-flight window full"},
+    AnomalyCounter{"qos_downgraded", "publishes sent at a lower QoS (server Maximum QoS)"},
+    AnomalyCounter{"retain_cleared", "publishes sent without retain (server has no retain)"},
+    AnomalyCounter{"publish_slots_skipped", "scheduled publishes never requested: a thread fell behind"},
+    AnomalyCounter{"messages_clock_skewed", "messages stamped later than their arrival (clock skew)"},
+};
+
+}  // namespace
+
+std::span<const AnomalyCounter> anomaly_counters() noexcept { return kAnomalies; }
+
+std::optional<std::uint64_t> counter_by_name(const device::StatsSnapshot& s, std::string_view name) noexcept {
+#define FLEETLOAD_X(n, help) \
+  if (name == #n) return s.n;
+  FLEETLOAD_DEVICE_COUNTERS(FLEETLOAD_X)
+#undef FLEETLOAD_X
+  return std::nullopt;
+}
+
+std::vector<Anomaly> anomalies_of(const device::StatsSnapshot& s) {
+  std::vector<Anomaly> out;
+  for (const auto& a : kAnomalies) {
+    const std::uint64_t n = counter_by_name(s, a.counter).value_or(0);
+    if (n > 0) out.push_back({a.counter, a.label, n});
+  }
+  return out;
+}
+
+}  // namespace fleetload::metrics
