@@ -199,7 +199,8 @@ TEST(DeviceHostile, ExplicitMaximumPacketSizeIsTheLimitAndIsAnnouncedOnMqtt5Only
     s.session.maximum_packet_size = 2048;
     Harness h(s);
     h.start();
-    const auto& c = std::get<mqtt::Connect>(h.packet(0));
+    const auto connect = h.packet(0);
+    const auto& c = std::get<mqtt::Connect>(connect);
     if (v == mqtt::Version::V5)
       EXPECT_EQ(c.properties.maximum_packet_size, 2048u);
     else
