@@ -1,4 +1,4 @@
-// Reconnect delay formulas (aws-iot-connect-modes.md §7; aws-c-mqtt mqtt5_client.c).
+// Reconnect delay formulas (aws-c-mqtt mqtt5_client.c, client.c).
 #include "device/backoff.hpp"
 
 #include <algorithm>
@@ -13,6 +13,7 @@ const char* to_string(JitterMode m) noexcept {
     case JitterMode::None: return "none";
     case JitterMode::Full: return "full";
     case JitterMode::Decorrelated: return "decorrelated";
+    case JitterMode::DecorrelatedTextbook: return "decorrelated_textbook";
   }
   return "unknown";
 }
@@ -30,7 +31,7 @@ std::uint64_t reconnect_delay_ms(const BackoffPolicy& p, std::uint32_t n, std::u
   switch (p.mode) {
     case JitterMode::None:
       return std::min(p.max_ms, grown);
-    case JitterMode::Decorrelated:
+    case JitterMode::DecorrelatedTextbook:
       if (prev_ms != 0) {
         const std::uint64_t three = prev_ms > std::numeric_limits<std::uint64_t>::max() / 3
                                         ? std::numeric_limits<std::uint64_t>::max()
@@ -42,6 +43,7 @@ std::uint64_t reconnect_delay_ms(const BackoffPolicy& p, std::uint32_t n, std::u
         return std::min(p.max_ms, uniform_in(rng, lo, hi));
       }
       [[fallthrough]];
+    case JitterMode::Decorrelated:  // as the SDK runs it: prev is always 0 there
     case JitterMode::Full:
       return std::min(p.max_ms, uniform_in(rng, 0, grown));
   }

@@ -137,6 +137,8 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
   connack_timeout = ss.connack_timeout;
   ack_timeout = ss.ack_timeout;
   clean_start = ss.clean_session;
+  session_behavior = ss.session_behavior;
+  receive_limit = ss.receive_limit();
   const bool v5 = version == mqtt::Version::V5;
   if (v5) {
     if (ss.session_expiry) session_expiry_s = seconds_u32(*ss.session_expiry);
@@ -166,8 +168,10 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     case scenario::Jitter::Full:
     case scenario::Jitter::Default: backoff.mode = JitterMode::Full; break;
     case scenario::Jitter::Decorrelated: backoff.mode = JitterMode::Decorrelated; break;
+    case scenario::Jitter::DecorrelatedTextbook: backoff.mode = JitterMode::DecorrelatedTextbook; break;
   }
   backoff.reset_after_ms = ms_u64(s.reconnect.reset_after);
+  stop_after_failed_first_connect = s.reconnect.first_connect_failure == scenario::FirstConnectFailure::Stop;
 
   if (s.publish) {
     const auto& p = *s.publish;

@@ -111,10 +111,15 @@ class FleetPlan {
   std::chrono::nanoseconds ping_timeout{std::chrono::seconds(3)};
   std::chrono::nanoseconds connack_timeout{std::chrono::seconds(20)};
   std::chrono::nanoseconds ack_timeout{0};  // 0 = none
+  // MQTT 3.1.1: the Clean Session flag of every attempt. MQTT 5: see session_behavior.
   bool clean_start = true;
+  scenario::SessionBehavior session_behavior = scenario::SessionBehavior::Clean;  // MQTT 5
   std::optional<std::uint32_t> session_expiry_s;
   std::optional<std::uint16_t> receive_maximum;      // what we accept (CONNECT property)
-  std::optional<std::uint32_t> maximum_packet_size;  // what we accept (CONNECT property)
+  std::optional<std::uint32_t> maximum_packet_size;  // CONNECT property (MQTT 5, explicit only)
+  // Largest packet accepted from the broker, both protocols (session.maximum_packet_size or
+  // its default): a larger one is refused at its fixed header, never buffered.
+  std::uint32_t receive_limit = scenario::kDefaultMaximumPacketSize;
   std::optional<std::uint16_t> topic_alias_maximum;  // inbound aliases we accept
   scenario::OfflineQueue offline_queue = scenario::OfflineQueue::FailQos0PublishOnDisconnect;
   std::uint16_t max_in_flight = kDefaultMaxInFlight;
@@ -123,6 +128,8 @@ class FleetPlan {
 
   // ---- reconnect ----------------------------------------------------------------------
   BackoffPolicy backoff;
+  // reconnect.first_connect_failure: stop: a device whose first attempt fails never retries.
+  bool stop_after_failed_first_connect = false;
 
   // ---- publish ------------------------------------------------------------------------
   std::uint64_t publishers = 0;  // fleet-wide: device indexes [0, publishers) publish
@@ -150,6 +157,22 @@ class FleetPlan {
   bool track_loss = true;
 
   // ---- questions ----------------------------------------------------------------------
+  // Clean Start for an attempt (MQTT 5: aws-c-mqtt mqtt5_client.c s_should_resume_session;
+  // "connected before" = an accepted CONNACK since the device started).
+  bool clean_start_for(bool connected_before) const noexcept {
+    if (version != mqtt::Version::V5) return clean_start;
+    switch (session_behavior) {
+      case scenario::SessionBehavior::Clean: return true;
+      case scenario::SessionBehavior::RejoinPostSuccess: return !connected_before;
+      case scenario::SessionBehavior::RejoinAlways: return false;
+    }
+    return true;
+  }
+  // Inbound QoS 1/2 PUBLISHes the broker may leave unacknowledged with us (5.0 §3.1.2.11.3:
+  // our Receive Maximum, 65,535 when not sent). MQTT 3.1.1 has no such limit.
+  std::uint16_t inbound_receive_maximum() const noexcept {
+    return version == mqtt::Version::V5 ? receive_maximum.value_or(65535) : 65535;
+  }
   bool is_publisher(std::uint64_t index) const noexcept { return index < publishers; }
   bool is_subscriber(std::uint64_t index) const noexcept {
     return subscribers > 0 && index >= devices - subscribers;

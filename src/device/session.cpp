@@ -1,5 +1,6 @@
-// The device session's connection life cycle: CONNECT/CONNACK, subscribe, keepalive, drops,
-// backoff and reconnect, stop. The publish side lives in session_publish.cpp.
+// The device session's connection life cycle: CONNECT/CONNACK, receiving, drops, backoff
+// and reconnect, stop. Subscriptions: session_subscribe.cpp; timers and keepalive:
+// session_timers.cpp; the publish side: session_publish.cpp.
 #include <algorithm>
 #include <cstring>
 
@@ -35,8 +36,8 @@ Session& Session::operator=(Session&&) noexcept = default;
 std::size_t Session::heap_bytes() const noexcept {
   std::size_t n = std::size_t{inflight_cap_} * sizeof(InFlight) + rx_cap_;
   if (inbound_)
-    n += sizeof(Inbound) + inbound_->tracker.heap_bytes() +
-         inbound_->qos2_ids.capacity() * sizeof(std::uint16_t);
+    n += sizeof(Inbound) + inbound_->tracker.heap_bytes() + inbound_->qos2_ids.heap_bytes() +
+         inbound_->aliases.capacity() * sizeof(std::uint64_t);
   if (assigned_id_) n += std::strlen(assigned_id_.get()) + 1;
   return n;
 }
@@ -90,7 +91,9 @@ void Session::on_transport_up(Context& ctx) {
     rx_cap_ = 0;
   }
   ping_sent_ = kNever;
+  next_ping_ = kNever;
   flags_ &= static_cast<std::uint8_t>(~(detail::kAliasSet | detail::kNoRetain));
+  if (inbound_) inbound_->aliases.clear();  // topic aliases are per connection [MQTT-3.3.2-7]
   keepalive_s_ = plan_->keepalive_s;
   server_alias_max_ = 0;
   server_max_packet_ = 0;
@@ -104,7 +107,7 @@ void Session::send_connect(Context& ctx) {
   auto& sc = detail::scratch();
   mqtt::Connect c;
   c.version = p.version;
-  c.clean_start = p.clean_start;
+  c.clean_start = p.clean_start_for(flags_ & detail::kEverConnected);
   c.keep_alive = p.keepalive_s;
   c.client_id = current_client_id(sc.client_id);
   auto vars = p.vars(index_);
@@ -186,15 +189,26 @@ std::size_t Session::process(Context& ctx, std::span<const std::uint8_t> in) {
   mqtt::DecodeOptions opts;
   opts.version = plan_->version;
   opts.accept_any_connect_version = false;
-  if (plan_->maximum_packet_size) opts.max_packet_size = *plan_->maximum_packet_size;
+  // The receive limit holds for both protocols: a larger packet is refused as soon as its
+  // fixed header is read, so a broker announcing 256 MB costs us nothing.
+  opts.max_packet_size = plan_->receive_limit;
   std::size_t off = 0;
   while (off < in.size() && receiving(state_)) {
     const auto r = mqtt::decode(in.subspan(off), opts, sc.in);
     if (r.status == mqtt::DecodeStatus::NeedMore) break;
     if (r.status == mqtt::DecodeStatus::Error) {
-      ctx.stats.decode_errors.add();
-      const bool too_large = r.error == mqtt::Errc::PacketTooLarge;
-      protocol_drop(ctx, too_large ? mqtt::ReasonCode::PacketTooLarge : mqtt::ReasonCode::MalformedPacket);
+      // MQTT 5 §4.13: DISCONNECT 0x95 for a packet above our Maximum Packet Size, 0x81 for
+      // bytes that break the format; 3.1.1 just closes.
+      if (r.error == mqtt::Errc::PacketTooLarge) {
+        ctx.stats.packets_too_large.add();
+        protocol_drop(ctx, mqtt::ReasonCode::PacketTooLarge);
+      } else if (r.error == mqtt::Errc::TopicAliasInvalid) {  // alias 0 (§3.3.2.3.4)
+        ctx.stats.topic_alias_invalid.add();
+        protocol_drop(ctx, mqtt::ReasonCode::TopicAliasInvalid);
+      } else {
+        ctx.stats.decode_errors.add();
+        protocol_drop(ctx, mqtt::ReasonCode::MalformedPacket);
+      }
       return in.size();
     }
     off += r.consumed;
@@ -227,15 +241,7 @@ void Session::handle_packet(Context& ctx, const mqtt::Packet& p) {
     case 2: on_publish(ctx, std::get<mqtt::Publish>(p)); break;
     case 3: on_ack(ctx, std::get<mqtt::PubAck>(p)); break;
     case 5: on_suback(ctx, std::get<mqtt::Suback>(p)); break;
-    case 7:
-      if (std::get<mqtt::Unsuback>(p).packet_id == unsubscribe_id_ && unsubscribe_id_ != 0) {
-        ctx.stats.unsuback_received.add();
-        unsubscribe_id_ = 0;
-        flags_ &= static_cast<std::uint8_t>(~detail::kSubscribed);
-      } else {
-        ctx.stats.unexpected_acks.add();
-      }
-      break;
+    case 7: on_unsuback(ctx, std::get<mqtt::Unsuback>(p)); break;
     case 9:  // PINGRESP
       if (ping_sent_ != kNever) {
         ctx.stats.pings_answered.add();
@@ -262,6 +268,14 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
     return;
   }
   const FleetPlan& p = *plan_;
+  const bool clean_start = p.clean_start_for(flags_ & detail::kEverConnected);
+  if (p.version == mqtt::Version::V5 && clean_start && c.session_present) {
+    // [MQTT-3.2.2-2] forbids it; the SDK's MQTT 5 client refuses a session it did not ask
+    // to rejoin (CANCELLED_FOR_CLEAN_SESSION) and closes without a DISCONNECT.
+    ctx.stats.unexpected_session_present.add();
+    connection_lost(ctx, DropReason::ProtocolError, true);
+    return;
+  }
   ctx.stats.connects_ok.add();
   ctx.stats.connect_duration.record(since_ns(since_, ctx.now));
   ctx.stats.time_to_connect.record(since_ns(opened_at_, ctx.now));
@@ -276,7 +290,7 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
     if (pr.receive_maximum) send_window_ = std::min(*pr.receive_maximum, p.max_in_flight);
     if (pr.maximum_packet_size) server_max_packet_ = *pr.maximum_packet_size;
     if (pr.topic_alias_maximum) server_alias_max_ = *pr.topic_alias_maximum;
-    if (pr.server_keep_alive) keepalive_s_ = *pr.server_keep_alive;
+    if (pr.server_keep_alive) keepalive_s_ = *pr.server_keep_alive;  // wins (5.0 §3.2.2.3.14)
     if (pr.maximum_qos) server_max_qos_ = std::min<std::uint8_t>(*pr.maximum_qos, 2);
     if (pr.retain_available && *pr.retain_available == 0) flags_ |= detail::kNoRetain;
     if (pr.assigned_client_identifier) {
@@ -288,9 +302,16 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
   }
   set_state(ctx, State::Connected);
   flags_ |= detail::kEverConnected;
-  if (p.backoff.reset_after_ms == 0) backoff_.reset();  // the 3.1.1 client: reset on success
+  // Both SDK clients time the first PINGREQ from the CONNACK.
+  next_ping_ = keepalive_s_ > 0 ? after(ctx.now, std::chrono::seconds(keepalive_s_)) : kNever;
 
-  if (!c.session_present) flags_ &= static_cast<std::uint8_t>(~detail::kSubscribed);
+  if (!c.session_present) {
+    // The broker holds nothing of ours: subscribe again (what SDK applications do when a
+    // connection succeeds without a session), and forget inbound QoS 2 exchanges it will
+    // never finish.
+    flags_ &= static_cast<std::uint8_t>(~detail::kSubscribed);
+    if (inbound_) inbound_->qos2_ids.clear();
+  }
   if (p.is_subscriber(index_) && !p.subscriptions.empty()) {
     if (flags_ & detail::kSubscribed)
       ctx.stats.subscribes_skipped_resumed.add();  // the broker kept them with the session
@@ -301,145 +322,6 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
     start_schedule(ctx);
   resend_in_flight(ctx, c.session_present);
   pump(ctx);
-}
-
-// ---- subscribe ----------------------------------------------------------------------------
-
-void Session::start_subscribe(Context& ctx) {
-  const FleetPlan& p = *plan_;
-  auto& sc = detail::scratch();
-  if (sc.filters.size() < p.subscriptions.size()) sc.filters.resize(p.subscriptions.size());
-  auto vars = p.vars(index_);
-  vars.client_id = current_client_id(sc.client_id);
-  mqtt::Subscribe s;
-  s.packet_id = next_packet_id();
-  s.subscriptions.reserve(p.subscriptions.size());
-  for (std::size_t i = 0; i < p.subscriptions.size(); ++i) {
-    const SubscriptionPlan& f = p.subscriptions[i];
-    sc.filters[i].clear();
-    f.filter.render_to(sc.filters[i], vars);
-    mqtt::Subscription sub;
-    sub.filter = sc.filters[i];
-    sub.qos = f.qos;
-    if (p.version == mqtt::Version::V5) {
-      sub.no_local = f.no_local;
-      sub.retain_as_published = f.retain_as_published;
-      sub.retain_handling = f.retain_handling;
-    }
-    s.subscriptions.push_back(sub);
-  }
-  const auto id = s.packet_id;
-  if (!emit(ctx, mqtt::Packet(std::move(s)))) return;
-  ctx.stats.subscribe_requests.add();
-  subscribe_id_ = id;
-  subscribe_sent_ = ctx.now;
-}
-
-void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
-  if (s.packet_id != subscribe_id_ || subscribe_id_ == 0) {
-    ctx.stats.unexpected_acks.add();
-    return;
-  }
-  subscribe_id_ = 0;
-  ctx.stats.subscribe_latency.record(since_ns(subscribe_sent_, ctx.now));
-  bool any_ok = false;
-  for (const std::uint8_t code : s.reason_codes) {
-    ctx.stats.suback_codes[code].add();
-    if (code < 0x80) {
-      ctx.stats.subscribe_filters_ok.add();
-      any_ok = true;
-    } else {
-      ctx.stats.subscribe_filters_failed.add();
-    }
-  }
-  if (any_ok) flags_ |= detail::kSubscribed;
-}
-
-void Session::unsubscribe(Context& ctx) {
-  if (state_ != State::Connected || !(flags_ & detail::kSubscribed) || unsubscribe_id_ != 0) return;
-  const FleetPlan& p = *plan_;
-  auto& sc = detail::scratch();
-  if (sc.filters.size() < p.subscriptions.size()) sc.filters.resize(p.subscriptions.size());
-  auto vars = p.vars(index_);
-  vars.client_id = current_client_id(sc.client_id);
-  mqtt::Unsubscribe u;
-  u.packet_id = next_packet_id();
-  for (std::size_t i = 0; i < p.subscriptions.size(); ++i) {
-    sc.filters[i].clear();
-    p.subscriptions[i].filter.render_to(sc.filters[i], vars);
-    u.filters.push_back(sc.filters[i]);
-  }
-  const auto id = u.packet_id;
-  if (!emit(ctx, mqtt::Packet(std::move(u)))) return;
-  ctx.stats.unsubscribe_requests.add();
-  unsubscribe_id_ = id;
-}
-
-// ---- timers, keepalive --------------------------------------------------------------------
-
-void Session::on_timer(Context& ctx) {
-  if (flags_ & detail::kScheduleOn) run_schedule(ctx);
-  expire_acks(ctx);
-  switch (state_) {
-    case State::AwaitConnack:
-      if (ctx.now >= timer_) connection_lost(ctx, DropReason::ConnackTimeout, true);
-      break;
-    case State::BackingOff:
-      if (ctx.now >= timer_) {
-        ctx.stats.reconnects.add();
-        open(ctx);
-      }
-      break;
-    case State::Connected: keep_alive(ctx); break;
-    default: break;
-  }
-}
-
-void Session::keep_alive(Context& ctx) {
-  const FleetPlan& p = *plan_;
-  if (ping_sent_ != kNever && ctx.now >= after(ping_sent_, p.ping_timeout)) {
-    ctx.stats.ping_timeouts.add();
-    connection_lost(ctx, DropReason::PingTimeout, true);
-    return;
-  }
-  if (subscribe_id_ != 0 && p.ack_timeout.count() > 0 &&
-      ctx.now >= after(subscribe_sent_, p.ack_timeout)) {
-    ctx.stats.subscribe_timeouts.add();
-    subscribe_id_ = 0;
-  }
-  if (keepalive_s_ > 0 && ping_sent_ == kNever &&
-      ctx.now >= after(last_send_, std::chrono::seconds(keepalive_s_))) {
-    const std::size_t old = ctx.out.size();
-    ctx.out.resize(old + 2);
-    mqtt::encode_pingreq(std::span<std::uint8_t>(ctx.out).subspan(old));
-    ctx.stats.bytes_sent.add(2);
-    ctx.stats.pings_sent.add();
-    last_send_ = ctx.now;
-    ping_sent_ = ctx.now;
-  }
-}
-
-TimePoint Session::deadline() const noexcept {
-  if (state_ == State::Idle || state_ == State::Stopped) return kNever;
-  const FleetPlan& p = *plan_;
-  TimePoint t = kNever;
-  if (flags_ & detail::kScheduleOn) t = next_publish_;
-  if (inflight_count_ > 0 && p.ack_timeout.count() > 0)
-    t = std::min(t, after(inflight_[0].sent, p.ack_timeout));
-  switch (state_) {
-    case State::AwaitConnack:
-    case State::BackingOff: t = std::min(t, timer_); break;
-    case State::Connected:
-      if (ping_sent_ != kNever)
-        t = std::min(t, after(ping_sent_, p.ping_timeout));
-      else if (keepalive_s_ > 0)
-        t = std::min(t, after(last_send_, std::chrono::seconds(keepalive_s_)));
-      if (subscribe_id_ != 0 && p.ack_timeout.count() > 0)
-        t = std::min(t, after(subscribe_sent_, p.ack_timeout));
-      break;
-    default: break;
-  }
-  return t;
 }
 
 // ---- losing the connection ----------------------------------------------------------------
@@ -458,8 +340,11 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   if (state_ == State::Connected) {
     ctx.stats.drops.add();
     ctx.stats.drops_by_reason[r].add();
+    // Only a connection that lasted reset_after past its CONNACK resets the delay; shorter
+    // ones keep it growing (aws-c-mqtt client.c s_mqtt_client_shutdown: 10 s for 3.1.1;
+    // mqtt5_client.c next_reconnect_delay_reset_time_ns for MQTT 5).
     const auto up_ms = since_ns(since_, ctx.now) / 1'000'000;
-    if (plan_->backoff.reset_after_ms > 0 && up_ms >= plan_->backoff.reset_after_ms) backoff_.reset();
+    if (up_ms >= plan_->backoff.reset_after_ms) backoff_.reset();
   } else {
     ctx.stats.connect_failures.add();
     ctx.stats.connect_failed_by_reason[r].add();
@@ -470,9 +355,25 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
   // which may still be iterating over it.
   rx_len_ = 0;
+  next_ping_ = kNever;
   if (close) ctx.action = TransportAction::Close;
+  if (!(flags_ & detail::kEverConnected) && plan_->stop_after_failed_first_connect) {
+    give_up(ctx);
+    return;
+  }
   fail_on_disconnect(ctx);
   enter_backoff(ctx);
+}
+
+// reconnect.first_connect_failure: stop. The 3.1.1 SDK's connect() reports the failure and
+// its library never retries a connection that never succeeded (client.c
+// s_mqtt_client_shutdown, state CONNECTING): the device stays down for the rest of the run.
+void Session::give_up(Context& ctx) {
+  ctx.stats.first_connect_stops.add();
+  stop_publishing();
+  fail_all(ctx, PublishFailReason::Shutdown);
+  timer_ = kNever;
+  set_state(ctx, State::Stopped);
 }
 
 void Session::enter_backoff(Context& ctx) {
@@ -493,6 +394,7 @@ void Session::stop(Context& ctx) {
   fail_all(ctx, PublishFailReason::Shutdown);
   timer_ = kNever;
   ping_sent_ = kNever;
+  next_ping_ = kNever;
   rx_len_ = 0;
   set_state(ctx, State::Stopped);
 }

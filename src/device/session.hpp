@@ -130,6 +130,10 @@ class Session {
   void start_subscribe(Context& ctx);
   void on_suback(Context& ctx, const mqtt::Suback& s);
   void keep_alive(Context& ctx);
+  std::chrono::nanoseconds ping_timeout_in_force() const noexcept;
+  void push_ping_off(TimePoint request_sent) noexcept;
+  void on_unsuback(Context& ctx, const mqtt::Unsuback& u);
+  void give_up(Context& ctx);
   void connection_lost(Context& ctx, DropReason why, bool close);
   void enter_backoff(Context& ctx);
   std::string_view current_client_id(std::string& scratch) const;
@@ -179,7 +183,7 @@ class Session {
   TimePoint timer_ = kNever;        // AwaitConnack: CONNACK timeout; BackingOff: reconnect
   TimePoint opened_at_{};           // Open requested (time to connect)
   TimePoint since_{};               // transport up; then CONNACK accepted (reset_after)
-  TimePoint last_send_{};           // keepalive: PINGREQ when nothing sent for keepalive
+  TimePoint next_ping_ = kNever;    // next PINGREQ due (keepalive rules: session.cpp)
   TimePoint ping_sent_ = kNever;    // PINGREQ awaiting PINGRESP
   TimePoint next_publish_ = kNever; // the application's next publish
   TimePoint subscribe_sent_{};

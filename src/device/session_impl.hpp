@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "device/fleet_plan.hpp"
+#include "device/packet_id_set.hpp"
 #include "device/payload.hpp"
 #include "device/session.hpp"
 #include "mqtt/codec.hpp"
@@ -26,7 +27,21 @@ struct Session::InFlight {
 // Receiving side, allocated on the first PUBLISH received (subscribers only, in practice).
 struct Session::Inbound {
   ReceiveTracker tracker;
-  std::vector<std::uint16_t> qos2_ids;  // inbound QoS 2 PUBLISHes awaiting our PUBCOMP
+  // Inbound QoS 2 PUBLISHes answered with PUBREC, awaiting the broker's PUBREL: O(1) per
+  // packet and at most 8 KiB whatever the broker sends (packet_id_set.hpp).
+  PacketIdSet qos2_ids;
+  // MQTT 5: bit a set = the broker established topic alias a on this connection (aliases
+  // never outlive a connection, [MQTT-3.3.2-7]). Sized on the first alias, at most
+  // topic_alias_maximum + 1 bits.
+  std::vector<std::uint64_t> aliases;
+
+  bool alias_set(std::uint16_t a) const noexcept {
+    return a / 64 < aliases.size() && ((aliases[a / 64] >> (a % 64)) & 1u);
+  }
+  void set_alias(std::uint16_t a, std::uint16_t max) {
+    if (aliases.empty()) aliases.assign(std::size_t{max} / 64 + 1, 0);
+    aliases[a / 64] |= std::uint64_t{1} << (a % 64);
+  }
 };
 
 namespace detail {
@@ -95,7 +110,6 @@ bool Session::emit(Context& ctx, const P& p) {
   std::size_t n = 0;
   if (!detail::encode_to(ctx, p, plan_->version, n)) return false;
   ctx.stats.bytes_sent.add(n);
-  last_send_ = ctx.now;
   return true;
 }
 

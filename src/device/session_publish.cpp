@@ -283,14 +283,7 @@ void Session::expire_acks(Context& ctx) {
 void Session::on_ack(Context& ctx, const mqtt::PubAck& a) {
   if (a.type == mqtt::PacketType::Pubrel) {  // inbound QoS 2, second half
     std::uint8_t rc = 0x92;  // Packet Identifier not found
-    if (inbound_) {
-      auto& ids = inbound_->qos2_ids;
-      const auto it = std::find(ids.begin(), ids.end(), a.packet_id);
-      if (it != ids.end()) {
-        ids.erase(it);
-        rc = 0;
-      }
-    }
+    if (inbound_ && inbound_->qos2_ids.erase(a.packet_id)) rc = 0;
     send_ack(ctx, mqtt::PacketType::Pubcomp, a.packet_id, rc);
     return;
   }
@@ -319,6 +312,11 @@ void Session::on_ack(Context& ctx, const mqtt::PubAck& a) {
   } else {
     ctx.stats.publishes_acked[e.qos].add();
     ctx.stats.ack_latency.record(since_ns(e.sent, ctx.now));
+    // MQTT 3.1.1: an acknowledged request pushes the next PINGREQ off (session.cpp). The
+    // SDK times it from the last transmission; ours is the first, which differs only for
+    // messages re-sent after a reconnect, whose pushed-off ping falls before the one timed
+    // from that reconnect's CONNACK anyway.
+    push_ping_off(e.sent);
   }
   remove_in_flight(ctx, i);
   pump(ctx);
@@ -360,18 +358,41 @@ void Session::fail_all(Context& ctx, PublishFailReason r) {
 
 void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
   const FleetPlan& plan = *plan_;
-  if (p.properties.topic_alias &&
-      (!plan.topic_alias_maximum || *p.properties.topic_alias > *plan.topic_alias_maximum))
-    ctx.stats.protocol_violations.add();  // an alias we never allowed (5.0 §3.3.2.3.4)
   if (!inbound_) inbound_ = std::make_unique<Inbound>();
+  if (p.properties.topic_alias) {
+    // 5.0 §3.3.2.3.4: an alias of 0 or above the Topic Alias Maximum we sent (none sent: no
+    // aliases at all) is a Topic Alias invalid error; an empty topic with an alias the broker
+    // never set on this connection is a Protocol Error. Either way DISCONNECT and close.
+    const std::uint16_t a = *p.properties.topic_alias;
+    const std::uint16_t max = plan.topic_alias_maximum.value_or(0);
+    if (a == 0 || a > max) {
+      ctx.stats.topic_alias_invalid.add();
+      protocol_drop(ctx, mqtt::ReasonCode::TopicAliasInvalid);
+      return;
+    }
+    if (p.topic.empty() && !inbound_->alias_set(a)) {
+      ctx.stats.topic_alias_invalid.add();
+      protocol_drop(ctx, mqtt::ReasonCode::ProtocolError);
+      return;
+    }
+    if (!p.topic.empty()) inbound_->set_alias(a, max);
+  }
   if (p.qos == mqtt::QoS::ExactlyOnce) {
     auto& ids = inbound_->qos2_ids;
-    if (std::find(ids.begin(), ids.end(), p.packet_id) != ids.end()) {
+    if (ids.contains(p.packet_id)) {
       // A re-sent QoS 2 PUBLISH before our PUBREL exchange finished: already delivered.
       send_ack(ctx, mqtt::PacketType::Pubrec, p.packet_id, 0);
       return;
     }
-    ids.push_back(p.packet_id);
+    // Each id awaiting PUBREL is a PUBLISH we have not finished acknowledging: more than our
+    // Receive Maximum of them breaks 5.0 §3.3.4 ([MQTT-3.3.4-9]): DISCONNECT 0x93. On 3.1.1
+    // the 16-bit ids themselves bound the set.
+    if (ids.size() >= plan.inbound_receive_maximum()) {
+      ctx.stats.receive_maximum_exceeded.add();
+      protocol_drop(ctx, mqtt::ReasonCode::ReceiveMaximumExceeded);
+      return;
+    }
+    ids.insert(p.packet_id);
   }
   ctx.stats.messages_received.add();
   if (const auto h = read_payload_header(p.payload)) {

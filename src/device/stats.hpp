@@ -181,7 +181,13 @@ class Histogram {
   X(bytes_received, "bytes received from the transport")                                      \
   X(oversize_packets, "packets not sent because of the server's Maximum Packet Size")        \
   X(decode_errors, "broker byte streams our decoder rejected")                                \
-  X(protocol_violations, "well-formed packets the broker should not have sent")
+  X(protocol_violations, "well-formed packets the broker should not have sent")              \
+  X(suback_count_mismatch, "SUBACKs/UNSUBACKs whose reason-code count differs from the filters sent") \
+  X(topic_alias_invalid, "inbound topic aliases that are 0, above our maximum or never set")   \
+  X(packets_too_large, "inbound packets over session.maximum_packet_size, refused at their header") \
+  X(receive_maximum_exceeded, "inbound QoS 2 PUBLISHes beyond our Receive Maximum awaiting PUBREL") \
+  X(unexpected_session_present, "MQTT 5 CONNACKs resuming a session after a Clean Start (refused)") \
+  X(first_connect_stops, "devices that gave up after their first connect failed (reconnect.first_connect_failure: stop)")
 
 // Counters per QoS (0, 1, 2).
 #define FLEETLOAD_DEVICE_QOS_COUNTERS(X)                                  \

@@ -20,6 +20,12 @@ constexpr std::array kAnomalies{
     AnomalyCounter{"retain_cleared", "publishes sent without retain (server has no retain)"},
     AnomalyCounter{"publish_slots_skipped", "scheduled publishes never requested: a thread fell behind"},
     AnomalyCounter{"messages_clock_skewed", "messages stamped later than their arrival (clock skew)"},
+    AnomalyCounter{"suback_count_mismatch", "SUBACKs/UNSUBACKs with a reason-code count unlike the filters sent"},
+    AnomalyCounter{"topic_alias_invalid", "inbound topic aliases that are 0, too high or never set"},
+    AnomalyCounter{"packets_too_large", "inbound packets over session.maximum_packet_size"},
+    AnomalyCounter{"receive_maximum_exceeded", "inbound QoS 2 PUBLISHes beyond our Receive Maximum"},
+    AnomalyCounter{"unexpected_session_present", "CONNACKs resuming a session after a Clean Start"},
+    AnomalyCounter{"first_connect_stops", "devices that gave up after their first connect failed"},
 };
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <array>
 #include <cstddef>
+#include <deque>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <utility>
@@ -63,7 +65,9 @@ class Builder {
     add_histogram(family(name, help, prometheus::MetricType::Histogram), h, {});
   }
 
-  std::vector<prometheus::MetricFamily> take() { return std::move(out_); }
+  std::vector<prometheus::MetricFamily> take() {
+    return {std::make_move_iterator(out_.begin()), std::make_move_iterator(out_.end())};
+  }
 
  private:
   prometheus::ClientMetric& add(prometheus::MetricFamily& f, const Labels& extra) {
@@ -75,7 +79,9 @@ class Builder {
   }
 
   Labels base_;
-  std::vector<prometheus::MetricFamily> out_;
+  // A deque: family() hands out references that callers keep while adding more families
+  // (connect failures and drops are filled together); a vector would move them on growth.
+  std::deque<prometheus::MetricFamily> out_;
 };
 
 constexpr std::array<const char*, 3> kQos{"0", "1", "2"};

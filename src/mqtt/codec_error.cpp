@@ -40,6 +40,7 @@ class Category final : public std::error_category {
       case Errc::PropertyNotAllowed: return "property not allowed in this packet (§2.2.2.2)";
       case Errc::DuplicateProperty: return "property appears more than once where allowed once";
       case Errc::InvalidPropertyValue: return "property value out of its allowed range";
+      case Errc::TopicAliasInvalid: return "topic alias 0 (§3.3.2.3.4)";
       case Errc::PacketTooLarge: return "packet larger than the maximum packet size";
       case Errc::BufferTooSmall: return "output buffer smaller than the encoded packet";
       case Errc::FieldTooLong: return "string or binary over 65,535 bytes, or integer over its range";

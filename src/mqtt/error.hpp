@@ -29,6 +29,7 @@ enum class Errc {
   PropertyNotAllowed,                // defined, but not in this packet type
   DuplicateProperty,                 // appears twice where the spec allows it once
   InvalidPropertyValue,              // e.g. Receive Maximum 0, a boolean byte other than 0/1
+  TopicAliasInvalid,                 // Topic Alias 0 (§3.3.2.3.4: a receiver answers DISCONNECT 0x94)
   // limits
   PacketTooLarge,                    // larger than the configured maximum packet size
   BufferTooSmall,                    // encoder: the output span cannot hold the packet

@@ -73,8 +73,9 @@ Errc check_int(PropertyId id, std::uint32_t v) {
       break;
   }
   // Receive Maximum, Topic Alias and Maximum Packet Size may not be 0 (§3.1.2.11, §3.3.2.3.4).
-  if (v == 0 && (id == PropertyId::ReceiveMaximum || id == PropertyId::TopicAlias ||
-                 id == PropertyId::MaximumPacketSize))
+  // Topic Alias 0 has its own error: the receiver's answer is DISCONNECT 0x94, not 0x81.
+  if (v == 0 && id == PropertyId::TopicAlias) return Errc::TopicAliasInvalid;
+  if (v == 0 && (id == PropertyId::ReceiveMaximum || id == PropertyId::MaximumPacketSize))
     return Errc::InvalidPropertyValue;
   return kOk;
 }

@@ -89,10 +89,17 @@ void emit_session(YAML::Emitter& e, const Scenario& s) {
   kv_dur(e, "keepalive", ss.keepalive);
   kv_dur(e, "ping_timeout", ss.ping_timeout);
   kv_dur(e, "connack_timeout", ss.connack_timeout);
-  kv(e, "clean_session", ss.clean_session);
+  if (v5)
+    e << YAML::Key << "session_behavior" << YAML::Value << to_string(ss.session_behavior);
+  else
+    kv(e, "clean_session", ss.clean_session);
   if (ss.session_expiry) kv_dur(e, "session_expiry", *ss.session_expiry);
   if (ss.receive_maximum) kv_num(e, "receive_maximum", *ss.receive_maximum);
-  if (ss.maximum_packet_size) kv_num(e, "maximum_packet_size", *ss.maximum_packet_size);
+  // Only an explicit limit is written: written, it would be announced in an MQTT 5 CONNECT.
+  if (ss.maximum_packet_size)
+    kv_num(e, "maximum_packet_size", *ss.maximum_packet_size);
+  else
+    e << YAML::Comment("maximum_packet_size: " + format_size(ss.receive_limit()) + " (default receive limit, not sent)");
   if (ss.topic_alias_maximum) kv_num(e, "topic_alias_maximum", *ss.topic_alias_maximum);
   kv_dur(e, "ack_timeout", ss.ack_timeout);
   e << YAML::Key << "offline_queue" << YAML::Value << to_string(ss.offline_queue);
@@ -255,6 +262,7 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
   kv_dur(e, "max_delay", s.reconnect.max_delay);
   e << YAML::Key << "jitter" << YAML::Value << to_string(s.reconnect.jitter);
   kv_dur(e, "reset_after", s.reconnect.reset_after);
+  e << YAML::Key << "first_connect_failure" << YAML::Value << to_string(s.reconnect.first_connect_failure);
   e << YAML::EndMap;
 
   if (s.publish) emit_publish(e, *s.publish);

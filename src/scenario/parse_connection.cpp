@@ -18,7 +18,10 @@ void apply_protocol_defaults(Scenario& s) {
   s.reconnect.min_delay = v5 ? Duration(1s) : Duration(5s);
   s.reconnect.max_delay = v5 ? Duration(120s) : Duration(60s);
   s.reconnect.jitter = v5 ? Jitter::Full : Jitter::None;
-  s.reconnect.reset_after = v5 ? Duration(30s) : Duration(0);
+  // The 3.1.1 client resets its delay only after a connection lasted 10 s past its CONNACK
+  // (aws-c-mqtt client.c AWS_RESET_RECONNECT_BACKOFF_DELAY_SECONDS); the MQTT 5 client after
+  // min_connected_time_to_reset_reconnect_delay_ms, 30 s by default.
+  s.reconnect.reset_after = v5 ? Duration(30s) : Duration(10s);
 }
 
 std::optional<std::string> read_template(Reader& r, const YAML::Node& n, const std::string& path,
@@ -265,9 +268,9 @@ void parse_fleet(Reader& r, const YAML::Node& n, Scenario& s) {
 
 void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
   MapView m(r, n, "session",
-            {"keepalive", "ping_timeout", "connack_timeout", "clean_session", "session_expiry",
-             "receive_maximum", "maximum_packet_size", "topic_alias_maximum", "ack_timeout",
-             "offline_queue", "will"});
+            {"keepalive", "ping_timeout", "connack_timeout", "clean_session", "session_behavior",
+             "session_expiry", "receive_maximum", "maximum_packet_size", "topic_alias_maximum",
+             "ack_timeout", "offline_queue", "will"});
   if (!m.ok()) return;
   Session& ss = s.session;
   read_into(m, "keepalive", ss.keepalive, [&](const YAML::Node& v, const std::string& p) {
@@ -298,6 +301,21 @@ void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
   read_into(m, "clean_session", ss.clean_session, [&](const YAML::Node& v, const std::string& p) {
     return read_bool(r, v, p);
   });
+  const bool v5 = s.target.protocol == mqtt::Version::V5;
+  if (v5 && m.has("clean_session")) {
+    // The older mqtt5 spelling: Clean Start as one flag for every attempt.
+    ss.session_behavior = ss.clean_session ? SessionBehavior::Clean : SessionBehavior::RejoinAlways;
+  }
+  if (auto v = m.get("session_behavior"); v && require_mqtt5(r, s, *v, m.path("session_behavior"))) {
+    if (m.has("clean_session")) {
+      r.error(*v, m.path("session_behavior"),
+              "give either session_behavior or clean_session (its older mqtt5 spelling), not both");
+    } else if (auto i = read_enum(r, *v, m.path("session_behavior"),
+                                  {"clean", "rejoin_post_success", "rejoin_always"})) {
+      ss.session_behavior = static_cast<SessionBehavior>(*i);
+      ss.clean_session = ss.session_behavior == SessionBehavior::Clean;
+    }
+  }
   if (auto v = m.get("session_expiry"); v && require_mqtt5(r, s, *v, m.path("session_expiry"))) {
     ss.session_expiry = read_seconds(r, *v, m.path("session_expiry"), 0, 4'294'967'295);
   }
@@ -306,8 +324,8 @@ void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
       ss.receive_maximum = static_cast<std::uint16_t>(*x);
     }
   }
-  if (auto v = m.get("maximum_packet_size");
-      v && require_mqtt5(r, s, *v, m.path("maximum_packet_size"))) {
+  // Both protocols: the receive limit; mqtt5 also announces it (CONNECT Maximum Packet Size).
+  if (auto v = m.get("maximum_packet_size")) {
     if (auto x = read_size(r, *v, m.path("maximum_packet_size"), mqtt::kMaxPacketSize)) {
       if (*x == 0) r.error(*v, m.path("maximum_packet_size"), "expected a size above 0, got \"0\"");
       else ss.maximum_packet_size = static_cast<std::uint32_t>(*x);
@@ -370,7 +388,7 @@ void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
 // ---- reconnect ------------------------------------------------------------------------
 
 void parse_reconnect(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "reconnect", {"min_delay", "max_delay", "jitter", "reset_after"});
+  MapView m(r, n, "reconnect", {"min_delay", "max_delay", "jitter", "reset_after", "first_connect_failure"});
   if (!m.ok()) return;
   Reconnect& rc = s.reconnect;
   auto read_d = [&](const YAML::Node& v, const std::string& p) { return read_duration(r, v, p); };
@@ -378,8 +396,14 @@ void parse_reconnect(Reader& r, const YAML::Node& n, Scenario& s) {
   read_into(m, "max_delay", rc.max_delay, read_d);
   read_into(m, "reset_after", rc.reset_after, read_d);
   if (auto v = m.get("jitter")) {
-    if (auto i = read_enum(r, *v, m.path("jitter"), {"none", "full", "decorrelated", "default"})) {
+    if (auto i = read_enum(r, *v, m.path("jitter"),
+                           {"none", "full", "decorrelated", "default", "decorrelated_textbook"})) {
       rc.jitter = static_cast<Jitter>(*i);
+    }
+  }
+  if (auto v = m.get("first_connect_failure")) {
+    if (auto i = read_enum(r, *v, m.path("first_connect_failure"), {"retry", "stop"})) {
+      rc.first_connect_failure = static_cast<FirstConnectFailure>(*i);
     }
   }
   if (rc.min_delay > rc.max_delay) {

@@ -217,6 +217,24 @@ const char* to_string(Jitter j) noexcept {
     case Jitter::Full: return "full";
     case Jitter::Decorrelated: return "decorrelated";
     case Jitter::Default: return "default";
+    case Jitter::DecorrelatedTextbook: return "decorrelated_textbook";
+  }
+  return "?";
+}
+
+const char* to_string(SessionBehavior b) noexcept {
+  switch (b) {
+    case SessionBehavior::Clean: return "clean";
+    case SessionBehavior::RejoinPostSuccess: return "rejoin_post_success";
+    case SessionBehavior::RejoinAlways: return "rejoin_always";
+  }
+  return "?";
+}
+
+const char* to_string(FirstConnectFailure f) noexcept {
+  switch (f) {
+    case FirstConnectFailure::Retry: return "retry";
+    case FirstConnectFailure::Stop: return "stop";
   }
   return "?";
 }

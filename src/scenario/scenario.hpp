@@ -250,21 +250,43 @@ struct Will {
   std::optional<std::string> content_type;
 };
 
+// `session.session_behavior` (MQTT 5, the SDK's ClientSessionBehaviorType): which connect
+// attempts ask to rejoin the broker's session (Clean Start = 0). aws-c-mqtt mqtt5_client.c
+// `s_should_resume_session`.
+enum class SessionBehavior : std::uint8_t {
+  Clean,              // "clean": Clean Start = 1 on every attempt (the SDK default)
+  RejoinPostSuccess,  // "rejoin_post_success": clean until one CONNACK accepted, then rejoin
+  RejoinAlways,       // "rejoin_always": Clean Start = 0 on every attempt, the first included
+};
+
+// The receive limit when `session.maximum_packet_size` is not given: the largest packet a
+// device accepts from the broker. The SDK has none, but a limit keeps a hostile or broken
+// broker from making each device buffer up to 256 MB; 1 MiB is EMQX's default and 8x AWS IoT
+// Core's 128 KiB message limit. It is not sent in an MQTT 5 CONNECT unless given explicitly
+// (the SDK sends no CONNECT properties by default).
+inline constexpr std::uint32_t kDefaultMaximumPacketSize = 1024 * 1024;
+
 struct Session {
   // `keepalive`: whole seconds, 1..65535. Default 1200s (SDK). AWS IoT allows 30-1200 (warning).
   Seconds keepalive{1200};
-  // `ping_timeout`: no PINGRESP within it drops the connection. Default 3s (mqtt311) / 30s (mqtt5).
+  // `ping_timeout`: no PINGRESP within it drops the connection. Default 3s (mqtt311) / 30s
+  // (mqtt5). MQTT 5 uses min(ping_timeout, keepalive in force / 2), as the SDK does.
   Duration ping_timeout{3000};
   // `connack_timeout`: default 20s.
   Duration connack_timeout{20000};
-  // `clean_session` (mqtt311 Clean Session / mqtt5 Clean Start). Default false (mqtt311) /
-  // true (mqtt5, the SDK's CLEAN session behaviour).
+  // `clean_session` (mqtt311 Clean Session, on every attempt). Default false (the 3.1.1
+  // SDK's). With mqtt5 it is the older spelling of session_behavior: true = clean, false =
+  // rejoin_always; it then mirrors session_behavior == Clean.
   bool clean_session = false;
+  // `session_behavior` (mqtt5 only). Default clean.
+  SessionBehavior session_behavior = SessionBehavior::Clean;
   // `session_expiry` (MQTT 5 CONNECT property). Default: not sent.
   std::optional<Seconds> session_expiry;
-  // `receive_maximum` (MQTT 5 CONNECT property, 1..65535). Default: not sent.
+  // `receive_maximum` (MQTT 5 CONNECT property, 1..65535). Default: not sent (65535 applies).
   std::optional<std::uint16_t> receive_maximum;
-  // `maximum_packet_size` (MQTT 5 CONNECT property, bytes, >= 1). Default: not sent.
+  // `maximum_packet_size`: the largest packet accepted from the broker (bytes, >= 1), both
+  // protocols; larger ones are refused at their fixed header. Given explicitly, mqtt5 also
+  // sends it as the CONNECT property. Default: kDefaultMaximumPacketSize, not sent.
   std::optional<std::uint32_t> maximum_packet_size;
   // `topic_alias_maximum` (MQTT 5 CONNECT property). Default: not sent.
   std::optional<std::uint16_t> topic_alias_maximum;
@@ -274,23 +296,41 @@ struct Session {
   OfflineQueue offline_queue = OfflineQueue::FailQos0PublishOnDisconnect;
   // `will`: default none.
   std::optional<Will> will;
+
+  // The receive limit in force (explicit or the default).
+  std::uint32_t receive_limit() const noexcept {
+    return maximum_packet_size.value_or(kDefaultMaximumPacketSize);
+  }
 };
 
 // ---- reconnect ------------------------------------------------------------------------
 
-// `reconnect.jitter` (SDK ExponentialBackoffJitterMode). Formulas: aws doc §7.
-enum class Jitter : std::uint8_t { None, Full, Decorrelated, Default };
+// `reconnect.jitter` (SDK ExponentialBackoffJitterMode; formulas in docs/scenario.md).
+// Decorrelated is the SDK's as it runs (its previous delay is never recorded, so every draw
+// is a Full draw); DecorrelatedTextbook is the published formula rand(min, 3 * previous).
+enum class Jitter : std::uint8_t { None, Full, Decorrelated, Default, DecorrelatedTextbook };
+
+// `reconnect.first_connect_failure`: what a device does when its very first connect attempt
+// fails (TCP, CONNACK refused or timed out).
+enum class FirstConnectFailure : std::uint8_t {
+  Retry,  // "retry": back off and try again (the MQTT 5 SDK; firmware that loops on connect)
+  Stop,   // "stop": give up for good (the 3.1.1 SDK: connect() fails, the library never retries)
+};
 
 struct Reconnect {
   // `min_delay`: default 5s (mqtt311) / 1s (mqtt5).
   Duration min_delay{5000};
   // `max_delay`: default 60s (mqtt311) / 120s (mqtt5).
   Duration max_delay{60000};
-  // `jitter`: none|full|decorrelated|default. Default none (mqtt311) / full (mqtt5).
+  // `jitter`: none|full|decorrelated|default|decorrelated_textbook. Default none (mqtt311) /
+  // full (mqtt5).
   Jitter jitter = Jitter::None;
-  // `reset_after`: connected this long resets the backoff; 0 = on CONNACK success.
-  // Default 0 (mqtt311) / 30s (mqtt5).
-  Duration reset_after{0};
+  // `reset_after`: a connection that stayed up this long past its CONNACK resets the
+  // backoff to min_delay; shorter ones keep it growing. 0 = any accepted connection resets.
+  // Default 10s (mqtt311, the SDK's fixed constant) / 30s (mqtt5).
+  Duration reset_after{10000};
+  // `first_connect_failure`: default retry.
+  FirstConnectFailure first_connect_failure = FirstConnectFailure::Retry;
 };
 
 // ---- which devices do something -------------------------------------------------------
@@ -517,6 +557,8 @@ const char* to_string(MetricsFormat f) noexcept;
 const char* to_string(CredentialsSource c) noexcept;
 const char* to_string(OfflineQueue q) noexcept;
 const char* to_string(Jitter j) noexcept;
+const char* to_string(SessionBehavior b) noexcept;
+const char* to_string(FirstConnectFailure f) noexcept;
 const char* to_string(Arrival a) noexcept;
 const char* to_string(PhaseType t) noexcept;
 const char* to_string(ThresholdOp op) noexcept;

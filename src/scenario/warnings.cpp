@@ -106,6 +106,22 @@ bool any_aws_endpoint(const Scenario& s) {
                      [](const Endpoint& e) { return is_aws_iot_endpoint(e.host); });
 }
 
+// Reconnect and session settings that do not do what their name suggests.
+void reconnect_session_warnings(std::vector<std::string>& out, const Scenario& s) {
+  if (s.reconnect.jitter == Jitter::Decorrelated) {
+    out.push_back("reconnect.jitter: decorrelated runs as the SDK's MQTT 5 client really runs it: it never "
+                  "records the previous delay, so every draw is a full-jitter draw; use "
+                  "decorrelated_textbook for firmware that implements rand(min_delay, 3 * previous)");
+  }
+  const bool v5 = s.target.protocol == mqtt::Version::V5;
+  const bool no_expiry = !s.session.session_expiry || s.session.session_expiry->count() == 0;
+  if (v5 && s.session.session_behavior != SessionBehavior::Clean && no_expiry) {
+    out.push_back(std::string("session.session_behavior: ") + to_string(s.session.session_behavior) +
+                  " without session.session_expiry: the broker ends the session when the connection "
+                  "closes, so there is never one to rejoin");
+  }
+}
+
 }  // namespace
 
 bool is_aws_iot_endpoint(std::string_view host) {
@@ -174,11 +190,11 @@ std::vector<std::string> warnings(const Scenario& s) {
       out.push_back("publish.payload: " + format_size(size) +
                     " exceeds AWS IoT Core's 128KiB message size");
     }
-    if (s.session.maximum_packet_size && !s.subscribe.filters.empty() &&
-        size > *s.session.maximum_packet_size) {
+    if (!s.subscribe.filters.empty() && size > s.session.receive_limit()) {
       out.push_back("publish.payload: " + format_size(size) + " exceeds session.maximum_packet_size (" +
-                    format_size(*s.session.maximum_packet_size) +
-                    "): the broker will not deliver these messages to our subscribers");
+                    format_size(s.session.receive_limit()) +
+                    (s.session.maximum_packet_size ? "" : ", the default") +
+                    "): our subscribers refuse such messages");
     }
     if (rate * static_cast<double>(size) > kAwsMaxBytesPerConnection) {
       out.push_back("publish: " + format_size(static_cast<std::uint64_t>(rate * static_cast<double>(size))) +
@@ -199,6 +215,7 @@ std::vector<std::string> warnings(const Scenario& s) {
     if (s.session.will->qos == 2) out.push_back("session.will.qos: AWS IoT Core does not support QoS 2");
     check_topic(out, s, "session.will.topic", s.session.will->topic);
   }
+  reconnect_session_warnings(out, s);
   Duration total{0};
   for (const auto& p : s.phases) total += p.duration;
   if (total > s.run.duration) {

@@ -1,5 +1,6 @@
 // Keepalive against a real mosquitto: PINGREQs at the configured interval, and a broker that
-// stops answering (SIGSTOP) detected within keepalive + ping timeout, counted as ping_timeout.
+// stops answering (SIGSTOP) detected within keepalive + ping timeout, counted as ping_timeout,
+// whether the devices are idle or publish QoS 1 faster than their keepalive.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -15,13 +16,13 @@ namespace {
 using namespace std::chrono_literals;
 
 std::string keepalive_scenario(std::uint16_t port, int devices, int keepalive_s, const std::string& ping_timeout,
-                               const std::string& steady) {
+                               const std::string& steady, const std::string& extra = "") {
   return "target: {endpoint: 127.0.0.1, port: " + std::to_string(port) +
          ", protocol: mqtt311}\n"
          "fleet: {devices: " + std::to_string(devices) + ", connect_rate: 1000/s}\n"
          "session: {keepalive: " + std::to_string(keepalive_s) + "s, ping_timeout: " + ping_timeout +
          ", connack_timeout: 2s, clean_session: true}\n"
-         "reconnect: {min_delay: 1s, max_delay: 2s, jitter: none}\n"
+         "reconnect: {min_delay: 1s, max_delay: 2s, jitter: none}\n" + extra +
          "phases:\n  - type: ramp\n  - {name: hold, type: steady, duration: " + steady + "}\n";
 }
 
@@ -54,13 +55,16 @@ TEST(KeepaliveE2e, PingsAreSentEveryKeepaliveIntervalAndAnswered) {
   if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir);
 }
 
-TEST(KeepaliveE2e, StoppedBrokerIsDetectedWithinThePingTimeout) {
+// Freezes the broker once every device is connected (after one keepalive round), keeps it
+// frozen past keepalive + ping timeout, and checks every device was dropped for a missing
+// PINGRESP within keepalive + ping timeout of the freeze (+1 s for the series sampling).
+void expect_stopped_broker_detected(const std::string& extra, const std::string& tag) {
   MosquittoBroker broker;
-  const auto dir = make_temp_dir("pingtimeout");
+  const auto dir = make_temp_dir(tag);
   constexpr int kDevices = 100;
   constexpr double kKeepalive = 2.0;
   constexpr double kPingTimeout = 1.0;
-  const auto file = write_file(dir, "pt.yaml", keepalive_scenario(broker.port(), kDevices, 2, "1s", "14s"));
+  const auto file = write_file(dir, "pt.yaml", keepalive_scenario(broker.port(), kDevices, 2, "1s", "14s", extra));
   const auto report = dir / "report.json";
   const auto spawned = std::chrono::steady_clock::now();
   ChildProcess p = spawn_fleetload({"run", file.string(), "--report", report.string()}, dir);
@@ -92,6 +96,19 @@ TEST(KeepaliveE2e, StoppedBrokerIsDetectedWithinThePingTimeout) {
   }
   EXPECT_TRUE(checked) << "no series sample after " << deadline << " s";
   if (!::testing::Test::HasFailure()) std::filesystem::remove_all(dir);
+}
+
+TEST(KeepaliveE2e, StoppedBrokerIsDetectedWithinThePingTimeout) {
+  expect_stopped_broker_detected("", "pingtimeout");
+}
+
+TEST(KeepaliveE2e, DevicesPublishingQos1FasterThanKeepaliveDetectAStoppedBroker) {
+  // QoS 1 four times a second with a 2 s keepalive. The 3.1.1 SDK pushes its ping off only
+  // with acknowledged requests: once the broker stops acknowledging, the PINGREQ is due a
+  // keepalive after the last acknowledged PUBLISH was sent. (Before, any PUBLISH sent pushed
+  // the ping off: 0 pings, 0 drops, only ack timeouts told.)
+  const auto qos1 = std::string("publish: {topic: \"ka/{index}\", qos: 1, rate: 4/s}\n");
+  expect_stopped_broker_detected(qos1, "pingtimeout-publishing");
 }
 
 }  // namespace

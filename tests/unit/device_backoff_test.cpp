@@ -1,5 +1,6 @@
-// Reconnect delays per aws-iot-connect-modes.md §7: exact sequence for NONE, the shape of
-// the FULL and DECORRELATED distributions over many seeded draws.
+// Reconnect delays as the SDK computes them (aws-c-mqtt mqtt5_client.c): exact sequence for
+// NONE, the shape of the FULL and textbook DECORRELATED distributions over many seeded
+// draws, and DECORRELATED drawing exactly as FULL, as it does in the SDK.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -75,8 +76,23 @@ TEST(DeviceBackoff, FullJitterIsCappedAtMaxAfterTheDraw) {
   EXPECT_LE(v.back(), 120000.0);
 }
 
-TEST(DeviceBackoff, DecorrelatedStartsAsFullThenDrawsBetweenMinAndThreePrev) {
-  BackoffPolicy p{1000, 120000, JitterMode::Decorrelated, 30000};
+TEST(DeviceBackoff, DecorrelatedIsAFullDrawWhateverThePreviousDelay) {
+  // The SDK's MQTT 5 client never records the previous delay, so its DECORRELATED takes the
+  // "previous is 0" branch every time: the same draws as FULL from the same random state.
+  BackoffPolicy dec{1000, 120000, JitterMode::Decorrelated, 30000};
+  BackoffPolicy full{1000, 120000, JitterMode::Full, 30000};
+  for (std::uint32_t n : {0u, 1u, 4u, 9u}) {
+    for (std::uint64_t prev : {0ull, 700ull, 40000ull}) {
+      EXPECT_EQ(draws(dec, n, prev, 500, n + 7), draws(full, n, 0, 500, n + 7)) << "n=" << n << " prev=" << prev;
+    }
+  }
+  BackoffState a, b;
+  std::uint64_t ra = 3, rb = 3;
+  for (int i = 0; i < 12; ++i) EXPECT_EQ(a.next(dec, ra), b.next(full, rb)) << "attempt " << i;
+}
+
+TEST(DeviceBackoff, TextbookDecorrelatedStartsAsFullThenDrawsBetweenMinAndThreePrev) {
+  BackoffPolicy p{1000, 120000, JitterMode::DecorrelatedTextbook, 30000};
   const auto first = draws(p, 0, 0, 20000);
   EXPECT_NEAR(mean(first), 500.0, 10.0);  // prev == 0: as FULL with n = 0
   const auto v = draws(p, 3, 4000, 20000);  // rand(1000, 12000), independent of n
@@ -90,8 +106,8 @@ TEST(DeviceBackoff, DecorrelatedStartsAsFullThenDrawsBetweenMinAndThreePrev) {
   EXPECT_NEAR(static_cast<double>(at_max) / capped.size(), 180.0 / 299.0, 0.015);
 }
 
-TEST(DeviceBackoff, DecorrelatedChainGrowsAndStaysWithinBounds) {
-  BackoffPolicy p{1000, 120000, JitterMode::Decorrelated, 30000};
+TEST(DeviceBackoff, TextbookDecorrelatedChainGrowsAndStaysWithinBounds) {
+  BackoffPolicy p{1000, 120000, JitterMode::DecorrelatedTextbook, 30000};
   double sum_tenth = 0;
   for (std::uint64_t seed = 1; seed <= 2000; ++seed) {
     BackoffState s;

@@ -40,7 +40,7 @@ inline scenario::Scenario make_scenario(mqtt::Version v, std::uint64_t devices =
   s.reconnect.min_delay = v5 ? 1000ms : 5000ms;
   s.reconnect.max_delay = v5 ? 120000ms : 60000ms;
   s.reconnect.jitter = v5 ? scenario::Jitter::Full : scenario::Jitter::None;
-  s.reconnect.reset_after = v5 ? 30000ms : 0ms;
+  s.reconnect.reset_after = v5 ? 30000ms : 10000ms;
   return s;
 }
 

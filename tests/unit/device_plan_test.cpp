@@ -111,7 +111,43 @@ TEST(DevicePlan, ProtocolSpecificSettings) {
   EXPECT_FALSE(p3.session_expiry_s.has_value());
   EXPECT_EQ(p3.backoff.mode, JitterMode::None);
   EXPECT_EQ(p3.backoff.min_ms, 5000u);
-  EXPECT_EQ(p3.backoff.reset_after_ms, 0u);
+  EXPECT_EQ(p3.backoff.reset_after_ms, 10000u);  // the 3.1.1 client's fixed 10 s
+}
+
+TEST(DevicePlan, ReceiveLimitSessionBehaviourAndFirstConnectFailure) {
+  auto s3 = test::make_scenario(mqtt::Version::V311);
+  FleetPlan p3(s3);
+  EXPECT_EQ(p3.receive_limit, 1024u * 1024u);  // the default limit holds for 3.1.1 too
+  EXPECT_FALSE(p3.maximum_packet_size.has_value());
+  EXPECT_FALSE(p3.stop_after_failed_first_connect);
+  EXPECT_FALSE(p3.clean_start_for(false));  // 3.1.1: the clean_session flag, every attempt
+  EXPECT_FALSE(p3.clean_start_for(true));
+  s3.session.maximum_packet_size = 4096;
+  s3.reconnect.first_connect_failure = scenario::FirstConnectFailure::Stop;
+  s3.reconnect.jitter = scenario::Jitter::DecorrelatedTextbook;
+  FleetPlan q3(s3);
+  EXPECT_EQ(q3.receive_limit, 4096u);
+  EXPECT_FALSE(q3.maximum_packet_size.has_value());  // never sent by a 3.1.1 CONNECT
+  EXPECT_TRUE(q3.stop_after_failed_first_connect);
+  EXPECT_EQ(q3.backoff.mode, JitterMode::DecorrelatedTextbook);
+
+  auto s5 = test::make_scenario(mqtt::Version::V5);
+  s5.session.maximum_packet_size = 4096;
+  s5.reconnect.jitter = scenario::Jitter::Decorrelated;
+  FleetPlan p5(s5);
+  EXPECT_EQ(p5.receive_limit, 4096u);
+  EXPECT_EQ(p5.maximum_packet_size, 4096u);
+  EXPECT_EQ(p5.backoff.mode, JitterMode::Decorrelated);
+  EXPECT_EQ(p5.inbound_receive_maximum(), 65535);
+  using B = scenario::SessionBehavior;
+  const std::pair<B, std::pair<bool, bool>> expected[] = {
+      {B::Clean, {true, true}}, {B::RejoinPostSuccess, {true, false}}, {B::RejoinAlways, {false, false}}};
+  for (const auto& [b, clean] : expected) {
+    s5.session.session_behavior = b;
+    FleetPlan p(s5);
+    EXPECT_EQ(p.clean_start_for(false), clean.first) << scenario::to_string(b);
+    EXPECT_EQ(p.clean_start_for(true), clean.second) << scenario::to_string(b);
+  }
 }
 
 TEST(DevicePlan, SharedSubscriptionsDisableLossTracking) {

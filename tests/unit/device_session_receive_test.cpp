@@ -90,7 +90,7 @@ TEST(DeviceSessionReceive, SharedSubscriptionsSkipLossAccounting) {
   EXPECT_EQ(snap.e2e_latency.count, 2u);
 }
 
-TEST(DeviceSessionReceive, InboundTopicAliasBeyondOurMaximumIsAViolation) {
+TEST(DeviceSessionReceive, InboundTopicAliasBeyondOurMaximumIsDisconnectedWith0x94) {
   auto s = test::make_scenario(mqtt::Version::V5, 2);
   s.session.topic_alias_maximum = 4;
   test::add_subscribe(s, "t/#", 0);
@@ -100,11 +100,19 @@ TEST(DeviceSessionReceive, InboundTopicAliasBeyondOurMaximumIsAViolation) {
   auto m = message(buf, 0, 1, h.wall_ns);
   m.properties.topic_alias = 4;
   h.feed(m);
-  EXPECT_EQ(snapshot(*h.stats).protocol_violations, 0u);
+  EXPECT_EQ(snapshot(*h.stats).topic_alias_invalid, 0u);
+  EXPECT_EQ(h.session.state(), State::Connected);
   m.properties.topic_alias = 5;
   h.feed(m);
-  EXPECT_EQ(snapshot(*h.stats).protocol_violations, 1u);
-  EXPECT_EQ(snapshot(*h.stats).messages_received, 2u);
+  // 5.0 §3.3.2.3.4: DISCONNECT with Topic Alias invalid, then close; the message is not taken.
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.topic_alias_invalid, 1u);
+  EXPECT_EQ(snap.messages_received, 1u);
+  EXPECT_EQ(snap.drops_by_reason[static_cast<std::size_t>(DropReason::ProtocolError)], 1u);
+  EXPECT_EQ(h.closes, 1);
+  auto d = h.last_of(PacketType::Disconnect);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(std::get<mqtt::Disconnect>(*d).reason_code, 0x94);
 }
 
 }  // namespace

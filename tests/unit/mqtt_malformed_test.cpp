@@ -150,7 +150,7 @@ std::vector<Bad> bad_packets() {
       {"publish_empty_topic_v311", V3, bytes({0x30, 0x02, 0x00, 0x00}), Errc::InvalidTopicName},
       {"publish_empty_topic_v5_without_alias", V5, bytes({0x30, 0x03, 0x00, 0x00, 0x00}), Errc::InvalidTopicName},
       {"publish_topic_alias_0", V5, bytes({0x30, 0x07, 0x00, 0x01, 't', 0x03, 0x23, 0x00, 0x00}),
-       Errc::InvalidPropertyValue},
+       Errc::TopicAliasInvalid},
       // ---- acks (§3.4-§3.7) ----
       {"puback_packet_id_0", V3, bytes({0x40, 0x02, 0x00, 0x00}), Errc::InvalidPacketIdentifier},
       {"pubrec_packet_id_0_v5", V5, bytes({0x50, 0x02, 0x00, 0x00}), Errc::InvalidPacketIdentifier},

@@ -270,7 +270,7 @@ TEST(mqtt_property_values, EncoderChecksValueRules) {
       {"receive_maximum_0", Ctx::Connect, [](Properties& p) { p.receive_maximum = 0; }, Errc::InvalidPropertyValue},
       {"maximum_packet_size_0", Ctx::Connack, [](Properties& p) { p.maximum_packet_size = 0; },
        Errc::InvalidPropertyValue},
-      {"topic_alias_0", Ctx::Publish, [](Properties& p) { p.topic_alias = 0; }, Errc::InvalidPropertyValue},
+      {"topic_alias_0", Ctx::Publish, [](Properties& p) { p.topic_alias = 0; }, Errc::TopicAliasInvalid},
       {"subscription_id_0", Ctx::Subscribe, [](Properties& p) { p.subscription_identifiers = {0}; },
        Errc::InvalidPropertyValue},
       {"subscription_id_over_vbi", Ctx::Publish,

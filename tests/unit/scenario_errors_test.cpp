@@ -59,8 +59,8 @@ const Case kCases[] = {
      "s.yaml:1:1: expected a mapping with sections target, fleet, publish, ..., got a list"},
     {"section_not_mapping", base("session: 30s\n"),
      "s.yaml:3:10: session: expected a mapping with keys keepalive, ping_timeout, connack_timeout, "
-     "clean_session, session_expiry, receive_maximum, maximum_packet_size, topic_alias_maximum, "
-     "ack_timeout, offline_queue, will, got \"30s\""},
+     "clean_session, session_behavior, session_expiry, receive_maximum, maximum_packet_size, "
+     "topic_alias_maximum, ack_timeout, offline_queue, will, got \"30s\""},
     {"list_for_scalar", base("run: {duration: [1, 2]}\n"),
      "s.yaml:3:17: run.duration: expected a duration like 250ms, 30s, 5m or 1h (bare numbers are "
      "seconds), got a list"},
@@ -186,8 +186,8 @@ TEST(ScenarioErrorFiles, TyposGetDidYouMean) {
             f + ":4:3: target.protocl: unknown key \"protocl\"; did you mean 'protocol'?\n" +
             f + ":7:3: fleet.conect_rate: unknown key \"conect_rate\"; did you mean 'connect_rate'?\n" +
             f + ":8:1: sesion: unknown key \"sesion\"; did you mean 'session'?\n" +
-            f + ":11:11: reconnect.jitter: expected one of none, full, decorrelated, default, got "
-                "\"ful\" (did you mean 'full'?)");
+            f + ":11:11: reconnect.jitter: expected one of none, full, decorrelated, default, "
+                "decorrelated_textbook, got \"ful\" (did you mean 'full'?)");
 }
 
 TEST(ScenarioErrorFiles, EveryWrongTypeIsReportedInFileOrder) {

@@ -110,7 +110,11 @@ TEST(ScenarioParse, Mqtt311DefaultsFollowTheSdk) {
   EXPECT_EQ(s.reconnect.min_delay, 5s);
   EXPECT_EQ(s.reconnect.max_delay, 60s);
   EXPECT_EQ(s.reconnect.jitter, Jitter::None);
-  EXPECT_EQ(s.reconnect.reset_after, 0s);
+  // The 3.1.1 client resets its delay only 10 s past a CONNACK (its fixed constant).
+  EXPECT_EQ(s.reconnect.reset_after, 10s);
+  EXPECT_EQ(s.reconnect.first_connect_failure, FirstConnectFailure::Retry);
+  EXPECT_FALSE(s.session.maximum_packet_size.has_value());
+  EXPECT_EQ(s.session.receive_limit(), 1024u * 1024u);  // the default receive limit
   EXPECT_EQ(s.fleet.client_id, "fleetload-{index}");
   EXPECT_EQ(s.fleet.shard, (Shard{0, 1}));
   EXPECT_FALSE(s.publish.has_value());
@@ -138,6 +142,69 @@ TEST(ScenarioParse, Mqtt5DefaultsFollowTheSdk) {
   EXPECT_EQ(s.reconnect.max_delay, 120s);
   EXPECT_EQ(s.reconnect.jitter, Jitter::Full);
   EXPECT_EQ(s.reconnect.reset_after, 30s);
+  EXPECT_EQ(s.session.session_behavior, SessionBehavior::Clean);
+  EXPECT_EQ(s.reconnect.first_connect_failure, FirstConnectFailure::Retry);
+  EXPECT_EQ(s.session.receive_limit(), 1024u * 1024u);
+}
+
+TEST(ScenarioParse, SessionBehaviorAndItsOlderCleanSessionSpelling) {
+  Scenario s = parse("target: {endpoint: h, protocol: mqtt5}\nfleet: {devices: 1}\n"
+                     "session: {session_behavior: rejoin_post_success, session_expiry: 1h}\n");
+  EXPECT_EQ(s.session.session_behavior, SessionBehavior::RejoinPostSuccess);
+  EXPECT_FALSE(s.session.clean_session);
+  s = parse("target: {endpoint: h, protocol: mqtt5}\nfleet: {devices: 1}\nsession: {clean_session: false}\n");
+  EXPECT_EQ(s.session.session_behavior, SessionBehavior::RejoinAlways);  // Clean Start 0 every time
+  s = parse("target: {endpoint: h, protocol: mqtt5}\nfleet: {devices: 1}\nsession: {clean_session: true}\n");
+  EXPECT_EQ(s.session.session_behavior, SessionBehavior::Clean);
+  EXPECT_EQ(error_of("target: {endpoint: h, protocol: mqtt5}\nfleet: {devices: 1}\n"
+                     "session: {clean_session: true, session_behavior: clean}\n"),
+            "test.yaml:3:50: session.session_behavior: give either session_behavior or clean_session (its "
+            "older mqtt5 spelling), not both");
+  EXPECT_EQ(error_of("target: {endpoint: h}\nfleet: {devices: 1}\nsession: {session_behavior: clean}\n"),
+            "test.yaml:3:29: session.session_behavior: only with target.protocol mqtt5 (MQTT 3.1.1 has no "
+            "such feature)");
+  EXPECT_NE(error_of("target: {endpoint: h, protocol: mqtt5}\nfleet: {devices: 1}\n"
+                     "session: {session_behavior: sometimes}\n")
+                .find("expected one of clean, rejoin_post_success, rejoin_always"),
+            std::string::npos);
+}
+
+TEST(ScenarioParse, ReconnectJitterNamesAndFirstConnectFailure) {
+  Scenario s = parse("target: {endpoint: h}\nfleet: {devices: 1}\n"
+                     "reconnect: {jitter: decorrelated_textbook, first_connect_failure: stop}\n");
+  EXPECT_EQ(s.reconnect.jitter, Jitter::DecorrelatedTextbook);
+  EXPECT_EQ(s.reconnect.first_connect_failure, FirstConnectFailure::Stop);
+  EXPECT_NE(error_of("target: {endpoint: h}\nfleet: {devices: 1}\nreconnect: {first_connect_failure: never}\n")
+                .find("reconnect.first_connect_failure: expected one of retry, stop"),
+            std::string::npos);
+}
+
+TEST(ScenarioParse, MaximumPacketSizeIsTheReceiveLimitOfBothProtocols) {
+  Scenario s = parse("target: {endpoint: h}\nfleet: {devices: 1}\nsession: {maximum_packet_size: 128KiB}\n");
+  EXPECT_EQ(s.session.maximum_packet_size, 128u * 1024u);
+  EXPECT_EQ(s.session.receive_limit(), 128u * 1024u);
+}
+
+TEST(ScenarioToYaml, SessionAndReconnectKeysRoundTrip) {
+  for (const char* yaml : {
+           "target: {endpoint: h, protocol: mqtt5}\nfleet: {devices: 1}\n"
+           "session: {session_behavior: rejoin_always, session_expiry: 10m, maximum_packet_size: 4KiB}\n"
+           "reconnect: {jitter: decorrelated_textbook, first_connect_failure: stop}\n",
+           "target: {endpoint: h}\nfleet: {devices: 1}\nsession: {clean_session: true}\n"}) {
+    const Scenario s = parse(yaml);
+    const std::string y = to_yaml(s);
+    const Scenario again = parse(y);
+    EXPECT_EQ(to_yaml(again), y);
+    EXPECT_EQ(again.session.session_behavior, s.session.session_behavior);
+    EXPECT_EQ(again.session.clean_session, s.session.clean_session);
+    EXPECT_EQ(again.session.maximum_packet_size, s.session.maximum_packet_size);
+    EXPECT_EQ(again.reconnect.jitter, s.reconnect.jitter);
+    EXPECT_EQ(again.reconnect.first_connect_failure, s.reconnect.first_connect_failure);
+  }
+  const std::string y = to_yaml(parse(kMinimal));
+  EXPECT_NE(y.find("maximum_packet_size: 1MiB (default receive limit, not sent)"), std::string::npos) << y;
+  EXPECT_NE(y.find("first_connect_failure: retry"), std::string::npos) << y;
+  EXPECT_NE(y.find("reset_after: 10s"), std::string::npos) << y;
 }
 
 TEST(ScenarioParse, ExplicitValuesBeatProtocolDefaults) {
@@ -397,6 +464,26 @@ publish: {topic: t, rate: 1/s, payload: 2KiB}
 subscribe: [t]
 )");
   EXPECT_TRUE(contains(warnings(s), "publish.payload: 2KiB exceeds session.maximum_packet_size (1KiB)"));
+}
+
+TEST(ScenarioWarnings, DecorrelatedJitterAndRejoinWithoutExpiryAreExplained) {
+  Scenario s = parse("target: {endpoint: h, protocol: mqtt5}\nfleet: {devices: 1}\n"
+                     "session: {keepalive: 60s, session_behavior: rejoin_post_success}\n"
+                     "reconnect: {jitter: decorrelated}\n");
+  const auto w = warnings(s);
+  EXPECT_TRUE(contains(w, "reconnect.jitter: decorrelated runs as the SDK's MQTT 5 client really runs it"));
+  EXPECT_TRUE(contains(w, "session.session_behavior: rejoin_post_success without session.session_expiry"));
+  s = parse("target: {endpoint: h, protocol: mqtt5}\nfleet: {devices: 1}\n"
+            "session: {keepalive: 60s, session_behavior: rejoin_always, session_expiry: 1h}\n"
+            "reconnect: {jitter: decorrelated_textbook}\n");
+  EXPECT_FALSE(contains(warnings(s), "reconnect.jitter"));
+  EXPECT_FALSE(contains(warnings(s), "session.session_behavior"));
+}
+
+TEST(ScenarioWarnings, PayloadLargerThanTheDefaultReceiveLimit) {
+  Scenario s = parse("target: {endpoint: h}\nfleet: {devices: 10}\n"
+                     "publish: {topic: t, rate: 1/s, payload: 2MiB}\nsubscribe: [t]\n");
+  EXPECT_TRUE(contains(warnings(s), "publish.payload: 2MiB exceeds session.maximum_packet_size (1MiB, the default)"));
 }
 
 TEST(ScenarioWarnings, QuietForAnAwsFriendlyScenario) {

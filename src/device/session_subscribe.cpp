@@ -1,0 +1,110 @@
+// The device session's subscriptions: SUBSCRIBE once connected (again when the broker lost
+// the session), SUBACK/UNSUBACK checks and counts, UNSUBSCRIBE at the end of a run.
+#include "device/session_impl.hpp"
+
+namespace fleetload::device {
+
+using detail::since_ns;
+
+// ---- subscribe ----------------------------------------------------------------------------
+
+void Session::start_subscribe(Context& ctx) {
+  const FleetPlan& p = *plan_;
+  auto& sc = detail::scratch();
+  if (sc.filters.size() < p.subscriptions.size()) sc.filters.resize(p.subscriptions.size());
+  auto vars = p.vars(index_);
+  vars.client_id = current_client_id(sc.client_id);
+  mqtt::Subscribe s;
+  s.packet_id = next_packet_id();
+  s.subscriptions.reserve(p.subscriptions.size());
+  for (std::size_t i = 0; i < p.subscriptions.size(); ++i) {
+    const SubscriptionPlan& f = p.subscriptions[i];
+    sc.filters[i].clear();
+    f.filter.render_to(sc.filters[i], vars);
+    mqtt::Subscription sub;
+    sub.filter = sc.filters[i];
+    sub.qos = f.qos;
+    if (p.version == mqtt::Version::V5) {
+      sub.no_local = f.no_local;
+      sub.retain_as_published = f.retain_as_published;
+      sub.retain_handling = f.retain_handling;
+    }
+    s.subscriptions.push_back(sub);
+  }
+  const auto id = s.packet_id;
+  if (!emit(ctx, mqtt::Packet(std::move(s)))) return;
+  ctx.stats.subscribe_requests.add();
+  subscribe_id_ = id;
+  subscribe_sent_ = ctx.now;
+}
+
+void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
+  if (s.packet_id != subscribe_id_ || subscribe_id_ == 0) {
+    ctx.stats.unexpected_acks.add();
+    return;
+  }
+  subscribe_id_ = 0;
+  // One reason code per filter of our SUBSCRIBE (3.1.1 §3.9.3, 5.0 §3.9.3). Both SDK clients
+  // treat any other count as a protocol error and close (MQTT 5: DISCONNECT 0x82 first).
+  if (s.reason_codes.size() != plan_->subscriptions.size()) {
+    ctx.stats.suback_count_mismatch.add();
+    protocol_drop(ctx, mqtt::ReasonCode::ProtocolError);
+    return;
+  }
+  push_ping_off(subscribe_sent_);
+  ctx.stats.subscribe_latency.record(since_ns(subscribe_sent_, ctx.now));
+  bool any_ok = false;
+  for (const std::uint8_t code : s.reason_codes) {
+    ctx.stats.suback_codes[code].add();
+    if (code < 0x80) {
+      ctx.stats.subscribe_filters_ok.add();
+      any_ok = true;
+    } else {
+      ctx.stats.subscribe_filters_failed.add();
+    }
+  }
+  if (any_ok) flags_ |= detail::kSubscribed;
+}
+
+void Session::on_unsuback(Context& ctx, const mqtt::Unsuback& u) {
+  if (u.packet_id != unsubscribe_id_ || unsubscribe_id_ == 0) {
+    ctx.stats.unexpected_acks.add();
+    return;
+  }
+  unsubscribe_id_ = 0;
+  // MQTT 5 UNSUBACK carries one reason code per filter (5.0 §3.11.3); 3.1.1 none.
+  if (plan_->version == mqtt::Version::V5 && u.reason_codes.size() != plan_->subscriptions.size()) {
+    ctx.stats.suback_count_mismatch.add();
+    protocol_drop(ctx, mqtt::ReasonCode::ProtocolError);
+    return;
+  }
+  ctx.stats.unsuback_received.add();
+  flags_ &= static_cast<std::uint8_t>(~detail::kSubscribed);
+  push_ping_off(subscribe_sent_);
+}
+
+void Session::unsubscribe(Context& ctx) {
+  // Not while a SUBSCRIBE is outstanding: the two share subscribe_sent_.
+  if (state_ != State::Connected || !(flags_ & detail::kSubscribed) || unsubscribe_id_ != 0 ||
+      subscribe_id_ != 0)
+    return;
+  const FleetPlan& p = *plan_;
+  auto& sc = detail::scratch();
+  if (sc.filters.size() < p.subscriptions.size()) sc.filters.resize(p.subscriptions.size());
+  auto vars = p.vars(index_);
+  vars.client_id = current_client_id(sc.client_id);
+  mqtt::Unsubscribe u;
+  u.packet_id = next_packet_id();
+  for (std::size_t i = 0; i < p.subscriptions.size(); ++i) {
+    sc.filters[i].clear();
+    p.subscriptions[i].filter.render_to(sc.filters[i], vars);
+    u.filters.push_back(sc.filters[i]);
+  }
+  const auto id = u.packet_id;
+  if (!emit(ctx, mqtt::Packet(std::move(u)))) return;
+  ctx.stats.unsubscribe_requests.add();
+  unsubscribe_id_ = id;
+  subscribe_sent_ = ctx.now;
+}
+
+}  // namespace fleetload::device
