@@ -464,8 +464,14 @@ class ScenarioError : public std::runtime_error {
   std::vector<Diagnostic> diagnostics_;
 };
 
+// The largest scenario file load_scenario reads (docs/cli.md "Scenario errors").
+inline constexpr std::uint64_t kMaxScenarioFileBytes = std::uint64_t{16} << 20;  // 16 MiB
+
 // Reads, substitutes ${ENV}, applies `overrides` ("path=value"), validates. Throws
-// ScenarioError listing every problem found (a bad file never starts a run).
+// ScenarioError listing every problem found (a bad file never starts a run). The file must
+// be a regular file of at most kMaxScenarioFileBytes holding one YAML document whose
+// expansion through aliases stays small (yaml_reader.hpp); anything else is one clear
+// error, at once (a FIFO without a writer does not block).
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides = {});
 Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
