@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/identity_check.hpp"
 #include "cli/cmd_certs.hpp"
 #include "cli/cmd_report.hpp"
 #include "cli/progress.hpp"
@@ -36,6 +37,19 @@ scenario::Scenario load(const Command& cmd) {
   scenario::Scenario s = scenario::load_scenario(cmd.scenario_path, cmd.overrides);
   if (cmd.shard) s.fleet.shard = scenario::Shard{cmd.shard->k, cmd.shard->n};
   return s;
+}
+
+// What validate and run check after parsing (auth/identity_check.hpp: rendered client ids and
+// topics, identity files unless `files` is false): errors are scenario errors (exit 2, before
+// anything is printed or started), warnings go to stderr, and validate also says what was
+// checked.
+void apply_checks(const scenario::Scenario& s, bool notes, bool files = true) {
+  scenario::CheckResult c = files ? auth::check_scenario(s) : scenario::check_rendering(s);
+  if (!files) c.notes.push_back("identity files not loaded (--no-file-checks)");
+  if (!c.errors.empty()) throw scenario::ScenarioError(c.errors);
+  for (const auto& w : c.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  if (notes)
+    for (const auto& n : c.notes) std::fprintf(stderr, "checked: %s\n", n.c_str());
 }
 
 // Scenario warnings (e.g. AWS IoT Core limits) and this machine's soft limits (e.g. more
@@ -100,6 +114,7 @@ const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo =
 
 int validate_command(const Command& cmd) {
   const scenario::Scenario s = load(cmd);
+  apply_checks(s, true, cmd.file_checks);
   std::fputs(scenario::to_yaml(s, /*mask_secrets=*/true).c_str(), stdout);
   std::fflush(stdout);
   print_warnings(s);
@@ -124,6 +139,7 @@ int run_command(const Command& cmd) {
     options.duration = *d;
   }
   if (cmd.threads) options.threads = *cmd.threads;
+  apply_checks(s, false);
   std::optional<std::filesystem::path> report_path = s.run.report;
   if (cmd.report_path) report_path = *cmd.report_path;
   print_warnings(s);

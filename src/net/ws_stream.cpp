@@ -33,6 +33,7 @@ const char* to_string(WsFailure f) noexcept {
     case WsFailure::CredentialsProcess: return "credentials_process";
     case WsFailure::Protocol: return "websocket_protocol_error";
     case WsFailure::Closed: return "websocket_closed";
+    case WsFailure::UpgradeTimeout: return "upgrade_timeout";
   }
   return "unknown";
 }
@@ -53,6 +54,7 @@ class WsCategory : public boost::system::error_category {
       case WsFailure::CredentialsProcess: return "credentials_process: credential_process failed or printed unusable output";
       case WsFailure::Protocol: return "websocket_protocol_error: the server broke WebSocket framing";
       case WsFailure::Closed: return "websocket_closed: the server closed the WebSocket";
+      case WsFailure::UpgradeTimeout: return "upgrade_timeout: no upgrade response within target.connect_timeout";
       case WsFailure::None: break;
     }
     return "websocket: no error";

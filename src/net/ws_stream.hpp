@@ -46,8 +46,9 @@ enum class WsFailure : int {
   CredentialsProcess,   // SigV4: credential_process failed or printed something unusable
   Protocol,             // a framing error after the upgrade (masked or text frame, bad opcode)
   Closed,               // the server sent a close frame
+  UpgradeTimeout,       // no complete upgrade response within target.connect_timeout
 };
-inline constexpr std::size_t kWsFailureCount = 10;
+inline constexpr std::size_t kWsFailureCount = 11;
 const char* to_string(WsFailure f) noexcept;
 
 const boost::system::error_category& ws_category() noexcept;

@@ -126,6 +126,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
     throw ScenarioError(std::move(ds));
   }
   resolve(s, run_duration_given);
+  s.positions = std::move(r.positions());
   return s;
 }
 

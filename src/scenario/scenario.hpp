@@ -51,6 +51,9 @@ struct Target {
   mqtt::Version protocol = mqtt::Version::V311;
   // `connect_timeout`: TCP connect timeout. Default 5s (mqtt311) / 10s (mqtt5), as the SDK.
   Duration connect_timeout{5000};
+  // `dns_refresh`: how often endpoints given by name are looked up again during the run
+  // (the SDK's host resolver keeps addresses for 30 s). 0 = once, at start. Default 30s.
+  Duration dns_refresh{30000};
 };
 
 // ---- auth -----------------------------------------------------------------------------
@@ -425,6 +428,14 @@ struct Threshold {
 
 // ---- the whole scenario ---------------------------------------------------------------
 
+// Where a value was read: file:line:column (1-based), or the `--set` override that gave it
+// (then `file` names the override and line is 0).
+struct SourcePosition {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
 struct Scenario {
   // `name`: free text for the report. Default: the file's stem.
   std::string name;
@@ -442,6 +453,9 @@ struct Scenario {
   std::vector<Phase> phases;
   Run run;
   std::vector<Threshold> thresholds;
+  // Where each scalar was read, by field path ("fleet.client_id", "subscribe.filters.0.filter"),
+  // for the checks made after parsing (scenario/checks.hpp) to point at the template.
+  std::vector<std::pair<std::string, SourcePosition>> positions;
 };
 
 // One problem found in the file; `what()` of ScenarioError lists them one per line as

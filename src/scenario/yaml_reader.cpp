@@ -380,6 +380,8 @@ std::optional<std::string> Reader::text(const YAML::Node& n, std::string_view pa
     error(n, path, "expected " + std::string(expected) + ", " + describe(n));
     return std::nullopt;
   }
+  const Diagnostic at = locate(n);
+  positions_.push_back({std::string(path), SourcePosition{at.file, at.line, at.column}});
   return substitute_env(n, path, n.Scalar());
 }
 

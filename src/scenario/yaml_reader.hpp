@@ -41,6 +41,8 @@ class Reader {
   }
 
   bool has_errors() const { return !diagnostics_.empty(); }
+  // Where every scalar read through text() came from, by path.
+  std::vector<std::pair<std::string, SourcePosition>>& positions() { return positions_; }
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
   const std::string& file() const { return file_; }
 
@@ -57,6 +59,7 @@ class Reader {
 
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  std::vector<std::pair<std::string, SourcePosition>> positions_;
   std::vector<std::pair<YAML::Node, std::string>> override_nodes_;
   std::vector<std::pair<YAML::Node, YAML::Mark>> null_values_;
 };

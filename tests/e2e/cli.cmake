@@ -34,3 +34,11 @@ if(TARGET fleetload)
     add_dependencies(${t} fleetload)
   endforeach()
 endif()
+
+# Failed TCP connects and name lookups named by reason and endpoint (harden).
+if(TARGET fleetload)
+  fleetload_add_gtest(NAME connect_failures_e2e_test LABEL e2e TIMEOUT 120
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/connect_failures_test.cpp
+    LIBS fleetload_e2e_support)
+  add_dependencies(connect_failures_e2e_test fleetload)
+endif()
