@@ -144,12 +144,13 @@ int run_command(const Command& cmd) {
   if (cmd.report_path) report_path = *cmd.report_path;
   print_warnings(s);
 
-  const auto problems = engine::preflight(s);
+  const auto problems = engine::preflight(s, options.threads);
   if (!problems.empty()) {
     std::fprintf(stderr, "fleetload: refusing to start: this machine cannot hold the fleet as configured\n");
     for (const auto& p : problems) std::fprintf(stderr, "  %s\n", p.format().c_str());
     return kExitBadInput;
   }
+  options.check_limits = false;  // done, before the exporter and signal watcher open theirs
 
   ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, publish_target_per_s(s));
   std::optional<metrics::Exporter> exporter;

@@ -36,8 +36,9 @@ const char* to_string(ExitReason r) noexcept {
 
 namespace {
 
-FleetShape shape_of(const scenario::Scenario& s) {
+FleetShape shape_of(const scenario::Scenario& s, unsigned threads = 1) {
   FleetShape f;
+  f.threads = threads;
   f.fleet_devices = s.fleet.devices;
   f.shard_count = std::max<std::uint32_t>(1, s.fleet.shard.n);
   f.devices = pacing::shard_devices(s.fleet.devices, s.fleet.shard.k, f.shard_count);
@@ -81,12 +82,18 @@ std::string endpoint_name(const scenario::Endpoint& e) {
 
 }  // namespace
 
-std::vector<LimitProblem> preflight(const scenario::Scenario& s) {
-  return check_limits(shape_of(s), read_system_limits());
+unsigned effective_threads(const scenario::Scenario& s, unsigned threads) noexcept {
+  const std::uint64_t devices = shape_of(s).devices;
+  const unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::clamp<std::uint64_t>(t, 1, std::max<std::uint64_t>(1, devices)));
 }
 
-std::vector<std::string> preflight_warnings(const scenario::Scenario& s) {
-  return limit_warnings(shape_of(s), read_system_limits());
+std::vector<LimitProblem> preflight(const scenario::Scenario& s, unsigned threads) {
+  return check_limits(shape_of(s, effective_threads(s, threads)), read_system_limits());
+}
+
+std::vector<std::string> preflight_warnings(const scenario::Scenario& s, unsigned threads) {
+  return limit_warnings(shape_of(s, effective_threads(s, threads)), read_system_limits());
 }
 
 struct Engine::Impl {
@@ -389,15 +396,15 @@ RunResult Engine::run() {
   r.devices = m.shard_devices;
   const TimePoint wall_start = Clock::now();
 
-  if (auto problems = preflight(m.scenario); !problems.empty()) {
+  const unsigned threads = effective_threads(m.scenario, m.options.threads);
+  if (auto problems = m.options.check_limits ? preflight(m.scenario, threads) : std::vector<LimitProblem>{};
+      !problems.empty()) {
     r.exit_reason = ExitReason::RuntimeFailure;
     r.failure = "refusing to start:";
     for (const auto& p : problems) r.failure += "\n  " + p.format();
     return r;
   }
 
-  unsigned threads = m.options.threads ? m.options.threads : std::thread::hardware_concurrency();
-  threads = static_cast<unsigned>(std::clamp<std::uint64_t>(threads, 1, std::max<std::uint64_t>(1, m.shard_devices)));
   r.threads = threads;
   r.requested_publish_rate = m.plan->shard_publish_rate();
 

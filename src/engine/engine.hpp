@@ -70,6 +70,10 @@ struct RunOptions {
   // Install SIGINT/SIGTERM handlers for the duration of run(): first signal = graceful
   // stop, second = immediate. When false the caller calls request_stop() itself.
   bool handle_signals = false;
+  // run() starts with preflight(). false: the caller ran it already, before opening what it
+  // opens around the run (exporter, signal watcher: preflight's spare covers them), so they
+  // are not counted twice at the limit.
+  bool check_limits = true;
 };
 
 enum class ExitReason : std::uint8_t {
@@ -170,13 +174,19 @@ struct LimitProblem {
   std::string format() const;  // one line: what: need N, have M; advice
 };
 
+// The worker threads a run uses for RunOptions::threads (0 = one per core), at most one per
+// device of the shard.
+unsigned effective_threads(const scenario::Scenario& s, unsigned threads) noexcept;
+
 // Raises RLIMIT_NOFILE soft to hard (as a side effect, once) and checks the shard against
-// the descriptor limit and the ephemeral port range. Empty = fine.
-std::vector<LimitProblem> preflight(const scenario::Scenario& s);
+// the descriptor limit (a descriptor per device, those open now, the event loops of
+// `threads` workers as effective_threads() counts them, and a spare) and the ephemeral port
+// range. Empty = fine.
+std::vector<LimitProblem> preflight(const scenario::Scenario& s, unsigned threads = 0);
 // Advice that does not refuse the run (for the CLI to print): e.g. more connections per
 // (source address, endpoint) than half the ephemeral port range, beyond which Linux
 // connect() slows sharply (it prefers even ports for connect and scans for a free one).
-std::vector<std::string> preflight_warnings(const scenario::Scenario& s);
+std::vector<std::string> preflight_warnings(const scenario::Scenario& s, unsigned threads = 0);
 
 class Engine {
  public:

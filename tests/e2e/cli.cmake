@@ -42,3 +42,15 @@ if(TARGET fleetload)
     LIBS fleetload_e2e_support)
   add_dependencies(connect_failures_e2e_test fleetload)
 endif()
+
+# The open-files preflight counts the worker threads' event loops (harden).
+if(TARGET fleetload)
+  fleetload_add_gtest(NAME limits_e2e_test LABEL e2e TIMEOUT 180
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/limits_e2e_test.cpp
+    LIBS fleetload_e2e_support)
+  # GCC 12's -Wmaybe-uninitialized false positive inside <regex>, as in metrics.cmake.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(limits_e2e_test PRIVATE -Wno-maybe-uninitialized)
+  endif()
+  add_dependencies(limits_e2e_test fleetload)
+endif()
