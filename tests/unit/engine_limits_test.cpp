@@ -119,6 +119,27 @@ TEST(EngineLimits, LocalLimitErrorsAreToldApartFromBrokerFailures) {
   EXPECT_EQ(net::classify(boost::asio::error::eof), net::FailureSide::Remote);
 }
 
+TEST(EngineLimits, ConnectFailuresAreNamedByTheirCause) {
+  auto sys = [](int e) { return net::error_code(e, boost::system::system_category()); };
+  using F = net::ConnectFailure;
+  EXPECT_EQ(net::connect_failure_of(sys(ECONNREFUSED)), F::Refused);
+  EXPECT_EQ(net::connect_failure_of(sys(ETIMEDOUT)), F::Timeout);
+  EXPECT_EQ(net::connect_failure_of(boost::asio::error::timed_out), F::Timeout);
+  // Our own deadline passes a generic timed_out.
+  EXPECT_EQ(net::connect_failure_of(net::error_code(std::make_error_code(std::errc::timed_out))), F::Timeout);
+  EXPECT_EQ(net::connect_failure_of(sys(EHOSTUNREACH)), F::HostUnreachable);
+  EXPECT_EQ(net::connect_failure_of(sys(ENETUNREACH)), F::NetUnreachable);
+  EXPECT_EQ(net::connect_failure_of(sys(ECONNRESET)), F::Reset);
+  EXPECT_EQ(net::connect_failure_of(sys(EACCES)), F::Other);
+  EXPECT_EQ(net::connect_failure_of(sys(EMFILE)), F::None);  // a local limit: counted apart
+  EXPECT_EQ(net::connect_failure_of({}), F::None);
+  EXPECT_EQ(net::resolve_failure_of(boost::asio::error::host_not_found), F::NameNotResolved);
+  EXPECT_EQ(net::resolve_failure_of(boost::asio::error::host_not_found_try_again), F::ResolutionFailed);
+  EXPECT_EQ(net::resolve_failure_of(boost::asio::error::no_recovery), F::ResolutionFailed);
+  EXPECT_STREQ(net::to_string(F::HostUnreachable), "host_unreachable");
+  EXPECT_STREQ(net::to_string(F::NameNotResolved), "name_not_resolved");
+}
+
 TEST(EnginePhases, NoPhasesMeansRampThenSteadyToTheEnd) {
   auto p = plan_phases({}, std::chrono::milliseconds(60000), 19000, 2000.0);
   ASSERT_EQ(p.size(), 2u);
