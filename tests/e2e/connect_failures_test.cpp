@@ -34,7 +34,7 @@ class ConnectFailures : public ::testing::Test {
   Outcome run(const std::string& yaml, std::chrono::seconds timeout = 60s) {
     const fs::path file = write_file(dir_, "s.yaml", yaml);
     const fs::path report = dir_ / "report.json";
-    return run_fleetload({"run", file.string(), "--report", report.string(), "--no-progress", "--threads", "1"},
+    return run_fleetload({"run", file.string(), "--report", report.string(), "--no-progress", "--no-metrics", "--threads", "1"},
                          dir_, timeout, report);
   }
 };
@@ -175,7 +175,7 @@ TEST_F(ConnectFailures, ANameThatStopsResolvingMidRunIsCountedNotFatal) {
   const fs::path report = dir_ / "report.json";
   ChildProcess p({"/usr/bin/unshare", "--user", "--map-root-user", "--mount", "/bin/sh", "-c",
                   "mount --bind \"$0\" /etc/hosts && exec \"$@\"", hosts.string(), fleetload_binary().string(),
-                  "run", file.string(), "--report", report.string(), "--threads", "1"},
+                  "run", file.string(), "--report", report.string(), "--threads", "1", "--no-metrics"},
                  dir_ / "run.out", dir_ / "run.err");
   ASSERT_TRUE(wait_for_stderr(p, "connected 4/4", 10s)) << p.stderr_text();
   std::ofstream(hosts, std::ios::trunc) << "127.0.0.1 localhost\n";  // same inode: the mount sees it
