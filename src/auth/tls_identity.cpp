@@ -26,9 +26,10 @@ std::string openssl_reason() {
   return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-[[noreturn]] void fail(F f, const std::string& msg) {
+// `field`: the auth option at fault, for positions in the scenario (TlsIdentityError::field).
+[[noreturn]] void fail(F f, const std::string& msg, const char* field = "") {
   ERR_clear_error();
-  throw TlsIdentityError(f, msg);
+  throw TlsIdentityError(f, msg, field);
 }
 
 struct BioFree {
@@ -51,13 +52,16 @@ BioPtr mem_bio(const std::string& s) {
 // A PEM key with a passphrase would make OpenSSL prompt on the terminal: refuse instead.
 int no_passphrase(char*, int, int, void*) { return -1; }
 
-void require_readable(const std::string& path, F f, const std::string& what) {
+// A missing or unreadable file is its own failure, whatever the file is for: the fault is
+// in the file system, not in the certificate or key it should hold.
+void require_readable(const std::string& path, const char* what) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    fail(f, what + " \"" + path + "\": no such file");
-  }
+  const auto st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st)) fail(F::FileMissing, std::string(what) + " \"" + path + "\": no such file", what);
+  if (std::filesystem::is_directory(st))
+    fail(F::FileUnreadable, std::string(what) + " \"" + path + "\": is a directory, not a file", what);
   std::ifstream in(path);
-  if (!in) fail(f, what + " \"" + path + "\": cannot be read (permissions?)");
+  if (!in) fail(F::FileUnreadable, std::string(what) + " \"" + path + "\": cannot be read (permissions?)", what);
 }
 
 void load_trust(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
@@ -66,89 +70,90 @@ void load_trust(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
     X509_STORE* store = SSL_CTX_get_cert_store(ctx);
     int count = 0;
     while (X509Ptr x{PEM_read_bio_X509(bio.get(), nullptr, no_passphrase, nullptr)}) {
-      if (X509_STORE_add_cert(store, x.get()) != 1) fail(F::UnknownCa, "ca_bytes: " + openssl_reason());
+      if (X509_STORE_add_cert(store, x.get()) != 1) fail(F::BadCa, "ca_bytes: " + openssl_reason(), "ca_bytes");
       ++count;
     }
     ERR_clear_error();  // the loop ends on "no start line"
-    if (count == 0) fail(F::UnknownCa, "ca_bytes: holds no PEM certificate");
+    if (count == 0) fail(F::BadCa, "ca_bytes: holds no PEM certificate", "ca_bytes");
     return;
   }
   if (spec.ca_filepath || spec.ca_dirpath) {
-    if (spec.ca_filepath) require_readable(*spec.ca_filepath, F::UnknownCa, "ca_filepath");
+    if (spec.ca_filepath) require_readable(*spec.ca_filepath, "ca_filepath");
     if (spec.ca_dirpath) {
       std::error_code ec;
       if (!std::filesystem::is_directory(*spec.ca_dirpath, ec)) {
-        fail(F::UnknownCa, "ca_dirpath \"" + *spec.ca_dirpath + "\": no such directory");
+        fail(F::FileMissing, "ca_dirpath \"" + *spec.ca_dirpath + "\": no such directory", "ca_dirpath");
       }
     }
     const char* file = spec.ca_filepath ? spec.ca_filepath->c_str() : nullptr;
     const char* dir = spec.ca_dirpath ? spec.ca_dirpath->c_str() : nullptr;
     if (SSL_CTX_load_verify_locations(ctx, file, dir) != 1) {
-      fail(F::UnknownCa, std::string("ca_filepath \"") + (file ? file : "") +
-                             "\": no usable PEM CA certificate (" + openssl_reason() + ")");
+      fail(F::BadCa, std::string(file ? "ca_filepath \"" : "ca_dirpath \"") + (file ? file : dir) +
+                         "\": no usable PEM CA certificate (" + openssl_reason() + ")",
+           file ? "ca_filepath" : "ca_dirpath");
     }
     return;
   }
   if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-    fail(F::UnknownCa, "system CA store: " + openssl_reason());
+    fail(F::BadCa, "system CA store: " + openssl_reason());
   }
 }
 
 void use_pem_files(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
-  require_readable(spec.cert_filepath, F::BadCertificate, "cert_filepath");
-  require_readable(spec.pri_key_filepath, F::BadKey, "pri_key_filepath");
+  require_readable(spec.cert_filepath, "cert_filepath");
+  require_readable(spec.pri_key_filepath, "pri_key_filepath");
   if (SSL_CTX_use_certificate_chain_file(ctx, spec.cert_filepath.c_str()) != 1) {
     fail(F::BadCertificate, "cert_filepath \"" + spec.cert_filepath +
-                                "\": not a PEM certificate (" + openssl_reason() + ")");
+                                "\": not a PEM certificate (" + openssl_reason() + ")", "cert_filepath");
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, spec.pri_key_filepath.c_str(), SSL_FILETYPE_PEM) != 1) {
     const std::string why = openssl_reason();
     if (why.find("values mismatch") != std::string::npos || why.find("key values") != std::string::npos) {
       fail(F::WrongKey, "pri_key_filepath \"" + spec.pri_key_filepath +
-                            "\" does not match the certificate in \"" + spec.cert_filepath + "\"");
+                            "\" does not match the certificate in \"" + spec.cert_filepath + "\"", "pri_key_filepath");
     }
     fail(F::BadKey, "pri_key_filepath \"" + spec.pri_key_filepath +
-                        "\": not a usable unencrypted PEM private key (" + why + ")");
+                        "\": not a usable unencrypted PEM private key (" + why + ")", "pri_key_filepath");
   }
 }
 
 void use_pem_bytes(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
   BioPtr cb = mem_bio(spec.cert_bytes);
   X509Ptr leaf{PEM_read_bio_X509(cb.get(), nullptr, no_passphrase, nullptr)};
-  if (!leaf) fail(F::BadCertificate, "cert_bytes: not a PEM certificate (" + openssl_reason() + ")");
+  if (!leaf) fail(F::BadCertificate, "cert_bytes: not a PEM certificate (" + openssl_reason() + ")", "cert_bytes");
   if (SSL_CTX_use_certificate(ctx, leaf.get()) != 1) {
-    fail(F::BadCertificate, "cert_bytes: " + openssl_reason());
+    fail(F::BadCertificate, "cert_bytes: " + openssl_reason(), "cert_bytes");
   }
   while (X509* chain = PEM_read_bio_X509(cb.get(), nullptr, no_passphrase, nullptr)) {
     if (SSL_CTX_add0_chain_cert(ctx, chain) != 1) {  // takes ownership on success
       X509_free(chain);
-      fail(F::BadCertificate, "cert_bytes: chain certificate refused (" + openssl_reason() + ")");
+      fail(F::BadCertificate, "cert_bytes: chain certificate refused (" + openssl_reason() + ")", "cert_bytes");
     }
   }
   ERR_clear_error();
   BioPtr kb = mem_bio(spec.pri_key_bytes);
   PkeyPtr key{PEM_read_bio_PrivateKey(kb.get(), nullptr, no_passphrase, nullptr)};
   // The OpenSSL reason is left out: parse errors never echo key material, but keep it simple.
-  if (!key) fail(F::BadKey, "pri_key_bytes: not a usable unencrypted PEM private key");
+  if (!key) fail(F::BadKey, "pri_key_bytes: not a usable unencrypted PEM private key", "pri_key_bytes");
   if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) {
-    fail(F::WrongKey, "pri_key_bytes does not match the certificate in cert_bytes");
+    fail(F::WrongKey, "pri_key_bytes does not match the certificate in cert_bytes", "pri_key_bytes");
   }
 }
 
 void use_pkcs12(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
-  require_readable(spec.pkcs12_filepath, F::BadPkcs12, "pkcs12_filepath");
+  require_readable(spec.pkcs12_filepath, "pkcs12_filepath");
   BioPtr bio{BIO_new_file(spec.pkcs12_filepath.c_str(), "rb")};
   PKCS12* raw = bio ? d2i_PKCS12_bio(bio.get(), nullptr) : nullptr;
   if (raw == nullptr) {
     fail(F::BadPkcs12, "pkcs12_filepath \"" + spec.pkcs12_filepath +
-                           "\": not a PKCS#12 (DER) bundle (" + openssl_reason() + ")");
+                           "\": not a PKCS#12 (DER) bundle (" + openssl_reason() + ")", "pkcs12_filepath");
   }
   std::unique_ptr<PKCS12, decltype(&PKCS12_free)> p12(raw, &PKCS12_free);
   const std::string& pass = spec.pkcs12_password;
   if (PKCS12_mac_present(p12.get()) == 1 &&
       PKCS12_verify_mac(p12.get(), pass.c_str(), static_cast<int>(pass.size())) != 1) {
     fail(F::WrongPassword, "pkcs12_filepath \"" + spec.pkcs12_filepath +
-                               "\": wrong pkcs12_password (MAC check failed)");
+                               "\": wrong pkcs12_password (MAC check failed)", "pkcs12_password");
   }
   EVP_PKEY* pkey = nullptr;
   X509* cert = nullptr;
@@ -156,7 +161,7 @@ void use_pkcs12(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
   if (PKCS12_parse(p12.get(), pass.c_str(), &pkey, &cert, &ca) != 1) {
     fail(F::BadPkcs12, "pkcs12_filepath \"" + spec.pkcs12_filepath +
                            "\": cannot be decrypted (" + openssl_reason() +
-                           "; legacy RC2/3DES bundles need OpenSSL's legacy provider)");
+                           "; legacy RC2/3DES bundles need OpenSSL's legacy provider)", "pkcs12_filepath");
   }
   PkeyPtr key(pkey);
   X509Ptr leaf(cert);
@@ -164,38 +169,43 @@ void use_pkcs12(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
       ca, [](STACK_OF(X509)* s) { sk_X509_pop_free(s, X509_free); });
   if (!leaf || !key) {
     fail(F::BadPkcs12, "pkcs12_filepath \"" + spec.pkcs12_filepath +
-                           "\": needs both a certificate and its private key");
+                           "\": needs both a certificate and its private key", "pkcs12_filepath");
   }
-  if (SSL_CTX_use_certificate(ctx, leaf.get()) != 1) fail(F::BadCertificate, openssl_reason());
+  if (SSL_CTX_use_certificate(ctx, leaf.get()) != 1) fail(F::BadCertificate, openssl_reason(), "pkcs12_filepath");
   for (int i = 0; chain && i < sk_X509_num(chain.get()); ++i) {
     if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain.get(), i)) != 1) {
-      fail(F::BadCertificate, "pkcs12 chain: " + openssl_reason());
+      fail(F::BadCertificate, "pkcs12 chain: " + openssl_reason(), "pkcs12_filepath");
     }
   }
   if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) {
     fail(F::WrongKey, "pkcs12_filepath \"" + spec.pkcs12_filepath +
-                          "\": its key does not match its certificate");
+                          "\": its key does not match its certificate", "pkcs12_filepath");
   }
 }
 
-void use_pkcs11(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
+// The certificate half of a PKCS#11 identity (the key stays on the token).
+void use_pkcs11_certificate(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
   if (!spec.cert_bytes.empty()) {
     BioPtr cb = mem_bio(spec.cert_bytes);
     X509Ptr leaf{PEM_read_bio_X509(cb.get(), nullptr, no_passphrase, nullptr)};
     if (!leaf || SSL_CTX_use_certificate(ctx, leaf.get()) != 1) {
-      fail(F::BadCertificate, "cert_bytes: not a PEM certificate (" + openssl_reason() + ")");
+      fail(F::BadCertificate, "cert_bytes: not a PEM certificate (" + openssl_reason() + ")", "cert_bytes");
     }
   } else {
-    require_readable(spec.cert_filepath, F::BadCertificate, "cert_filepath");
+    require_readable(spec.cert_filepath, "cert_filepath");
     if (SSL_CTX_use_certificate_chain_file(ctx, spec.cert_filepath.c_str()) != 1) {
       fail(F::BadCertificate, "cert_filepath \"" + spec.cert_filepath +
-                                  "\": not a PEM certificate (" + openssl_reason() + ")");
+                                  "\": not a PEM certificate (" + openssl_reason() + ")", "cert_filepath");
     }
   }
+}
+
+void use_pkcs11(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
+  use_pkcs11_certificate(ctx, spec);
   PkeyPtr key(load_pkcs11_key(spec));
   if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) {
     fail(F::WrongKey, "PKCS#11 key \"" + pkcs11_key_id(spec) +
-                          "\" does not match the certificate (" + openssl_reason() + ")");
+                          "\" does not match the certificate (" + openssl_reason() + ")", "private_key_label");
   }
 }
 
@@ -203,17 +213,33 @@ void use_pkcs11(SSL_CTX* ctx, const TlsIdentitySpec& spec) {
 
 const char* to_string(TlsIdentityFailure f) noexcept {
   switch (f) {
-    case F::UnknownCa: return "unknown_ca";
+    case F::FileMissing: return "file_missing";
+    case F::FileUnreadable: return "file_unreadable";
+    case F::BadCa: return "bad_ca";
     case F::BadCertificate: return "bad_certificate";
     case F::BadKey: return "bad_key";
     case F::WrongKey: return "wrong_key";
     case F::WrongPassword: return "wrong_password";
     case F::BadPkcs12: return "bad_pkcs12";
     case F::WrongPin: return "wrong_pin";
+    case F::Pkcs11Module: return "pkcs11_module";
     case F::Pkcs11: return "pkcs11";
     case F::OpenSsl: return "openssl";
   }
   return "?";
+}
+
+void check_identity(const TlsIdentitySpec& spec) {
+  if (spec.kind != TlsIdentitySpec::Kind::Pkcs11) {
+    (void)make_client_context(spec);
+    return;
+  }
+  ERR_clear_error();
+  SslCtxPtr ctx(SSL_CTX_new(TLS_client_method()), SslCtxFree{});
+  if (!ctx) fail(F::OpenSsl, "SSL_CTX_new: " + openssl_reason());
+  load_trust(ctx.get(), spec);
+  use_pkcs11_certificate(ctx.get(), spec);
+  check_pkcs11_module(spec.pkcs11_lib);
 }
 
 SslCtxPtr make_client_context(const TlsIdentitySpec& spec) {

@@ -14,30 +14,38 @@
 
 namespace fleetload::auth {
 
-// Why an identity could not be loaded: the run counts failures by these names.
+// Why an identity could not be loaded: the run counts failures by these names. Every one
+// is a local fault (our files, token or settings), never the broker's.
 enum class TlsIdentityFailure : std::uint8_t {
-  UnknownCa,        // CA file/dir/bytes missing or unreadable
-  BadCertificate,   // certificate missing or not PEM
-  BadKey,           // private key missing, unreadable or encrypted
+  FileMissing,      // a file the auth section names does not exist (CA, certificate, key, bundle, module)
+  FileUnreadable,   // it exists but cannot be read (permissions, a directory)
+  BadCa,            // CA file/dir/bytes hold no usable certificate
+  BadCertificate,   // certificate not PEM, or refused
+  BadKey,           // private key not a usable unencrypted PEM key
   WrongKey,         // private key does not match the certificate
   WrongPassword,    // PKCS#12 password wrong
-  BadPkcs12,        // PKCS#12 file missing or malformed
+  BadPkcs12,        // PKCS#12 file malformed or not decryptable
   WrongPin,         // PKCS#11 login failed
-  Pkcs11,           // PKCS#11 module/token/key not found
+  Pkcs11Module,     // the PKCS#11 module (or OpenSSL's pkcs11 engine) cannot be loaded
+  Pkcs11,           // PKCS#11 token/slot/key not found
   OpenSsl,          // anything else OpenSSL refused
 };
-inline constexpr std::size_t kTlsIdentityFailureCount = 9;
+inline constexpr std::size_t kTlsIdentityFailureCount = 12;
 const char* to_string(TlsIdentityFailure f) noexcept;
 
-// what() names the file/option and the reason; never a key, PIN or password.
+// what() names the file/option and the reason; never a key, PIN or password. field() is
+// the auth option at fault ("cert_filepath", "ca_filepath", "pkcs11_lib", ...; empty when
+// none in particular), so a check can point at its position in the scenario.
 class TlsIdentityError : public std::runtime_error {
  public:
-  TlsIdentityError(TlsIdentityFailure f, const std::string& msg)
-      : std::runtime_error(msg), failure_(f) {}
+  TlsIdentityError(TlsIdentityFailure f, const std::string& msg, std::string field = {})
+      : std::runtime_error(msg), failure_(f), field_(std::move(field)) {}
   TlsIdentityFailure failure() const noexcept { return failure_; }
+  const std::string& field() const noexcept { return field_; }
 
  private:
   TlsIdentityFailure failure_;
+  std::string field_;
 };
 
 struct SslCtxFree {
@@ -49,6 +57,15 @@ using SslCtxPtr = std::shared_ptr<SSL_CTX>;
 // SSL_MODE_RELEASE_BUFFERS, client session cache when resumption is on (the caller keeps
 // SSL_get1_session and calls SSL_set_session on reconnect). Throws TlsIdentityError.
 SslCtxPtr make_client_context(const TlsIdentitySpec& spec);
+
+// What `validate` and `run` check before starting: everything make_client_context loads
+// (trust store, certificate, key and their match, PKCS#12 opened with its password), except
+// that for PKCS#11 only the certificate and the module are loaded: no login, so a wrong PIN
+// is not tried against the token (tokens lock after a few). Throws TlsIdentityError.
+void check_identity(const TlsIdentitySpec& spec);
+// Loads the PKCS#11 module through the pkcs11 engine (kept loaded, as the run would).
+// Throws TlsIdentityError (FileMissing, Pkcs11Module).
+void check_pkcs11_module(const std::string& module);
 
 // Per-connection settings of `d` on a new SSL: SNI, host name check, ALPN.
 // Returns false (OpenSSL error) when a setting is refused.

@@ -3,6 +3,9 @@
 // The ENGINE API is deprecated in OpenSSL 3 but is the one libp11 offers on Debian 12.
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 
+#include <dlfcn.h>
+
+#include <filesystem>
 #include <map>
 #include <mutex>
 
@@ -40,14 +43,15 @@ ENGINE* engine_for(const std::string& module) {
   ENGINE_load_dynamic();
   ENGINE* e = ENGINE_by_id("pkcs11");
   if (e == nullptr) {
-    throw TlsIdentityError(F::Pkcs11,
+    throw TlsIdentityError(F::Pkcs11Module,
                            "PKCS#11: OpenSSL engine \"pkcs11\" not found (install Debian's "
-                           "libengine-pkcs11-openssl): " + drain_errors());
+                           "libengine-pkcs11-openssl): " + drain_errors(), "pkcs11_lib");
   }
   if (ENGINE_ctrl_cmd_string(e, "MODULE_PATH", module.c_str(), 0) != 1 || ENGINE_init(e) != 1) {
     const std::string why = drain_errors();
     ENGINE_free(e);
-    throw TlsIdentityError(F::Pkcs11, "PKCS#11: cannot load pkcs11_lib \"" + module + "\": " + why);
+    throw TlsIdentityError(F::Pkcs11Module, "PKCS#11: cannot load pkcs11_lib \"" + module + "\": " + why,
+                           "pkcs11_lib");
   }
   m.emplace(module, e);
   return e;
@@ -84,6 +88,32 @@ std::string pkcs11_key_id(const TlsIdentitySpec& spec) {
   return uri;
 }
 
+void check_pkcs11_module(const std::string& module) {
+  std::error_code ec;
+  if (!std::filesystem::exists(module, ec))
+    throw TlsIdentityError(F::FileMissing, "pkcs11_lib \"" + module + "\": no such file", "pkcs11_lib");
+  // libp11 opens the module only at the first key load, which needs the PIN; a PKCS#11
+  // module is a shared library exporting C_GetFunctionList (PKCS#11 §5.2), so that is what
+  // is checked here, without touching any token.
+  void* h = ::dlopen(module.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (h == nullptr) {
+    const char* why = ::dlerror();
+    throw TlsIdentityError(F::Pkcs11Module,
+                           "PKCS#11: cannot load pkcs11_lib \"" + module + "\": " + (why ? why : "dlopen failed"),
+                           "pkcs11_lib");
+  }
+  const bool exports = ::dlsym(h, "C_GetFunctionList") != nullptr;
+  ::dlclose(h);
+  if (!exports)
+    throw TlsIdentityError(F::Pkcs11Module,
+                           "PKCS#11: cannot load pkcs11_lib \"" + module +
+                               "\": not a PKCS#11 module (no C_GetFunctionList)",
+                           "pkcs11_lib");
+  std::lock_guard lock(g_mutex);
+  ERR_clear_error();
+  (void)engine_for(module);  // the engine must be there too (libengine-pkcs11-openssl)
+}
+
 EVP_PKEY* load_pkcs11_key(const TlsIdentitySpec& spec) {
   if (spec.slot_id && !spec.token_label && !spec.private_key_label) {
     throw TlsIdentityError(F::Pkcs11,
@@ -107,7 +137,8 @@ EVP_PKEY* load_pkcs11_key(const TlsIdentitySpec& spec) {
     throw TlsIdentityError(pin ? F::WrongPin : F::Pkcs11,
                            "PKCS#11: cannot load private key \"" + id + "\" from pkcs11_lib \"" +
                                spec.pkcs11_lib + "\"" +
-                               (pin ? ": login failed (wrong user_pin?)" : ": " + why));
+                               (pin ? ": login failed (wrong user_pin?)" : ": " + why),
+                           pin ? "user_pin" : "private_key_label");
   }
   return key;
 }

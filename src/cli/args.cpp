@@ -206,6 +206,9 @@ Command parse_args(const std::vector<std::string>& argv) {
     } else if (c.kind == CommandKind::Run && r.peek() == "--no-progress") {
       r.next();
       c.progress = false;
+    } else if (c.kind == CommandKind::Validate && r.peek() == "--no-file-checks") {
+      r.next();
+      c.file_checks = false;
     } else if (c.kind == CommandKind::Run && r.peek() == "--no-metrics") {
       r.next();
       c.metrics = false;
@@ -251,6 +254,7 @@ std::string global_help() {
       "                [--report FILE|DIR] [--threads N] [--no-progress]\n"
       "                [--metrics-listen HOST:PORT | --no-metrics] [--pushgateway URL]\n"
       "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
+      "                     [--no-file-checks]\n"
       "  fleetload certs --devices N --out DIR [--key-type ecdsa-p256|rsa2048] [--pkcs12]\n"
       "  fleetload report merge A.json B.json ... [--out OUT.json|DIR]\n"
       "  fleetload version\n"
@@ -309,11 +313,18 @@ std::string command_help(CommandKind kind) {
       return h;
     case CommandKind::Validate:
       h = "Usage: fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
+          "                          [--no-file-checks]\n"
           "\n"
           "Reads and checks the scenario exactly as `run` would, then prints it resolved\n"
           "(every default filled in, secrets shown as ***) on stdout and any warnings (for\n"
-          "example AWS IoT Core limits) on stderr. Nothing connects. --duration D is\n"
-          "--set run.duration=D, as for run.\n"
+          "example AWS IoT Core limits) on stderr. Nothing connects. Client ids and topics\n"
+          "are rendered for the shard's first and last device and must be valid MQTT\n"
+          "strings; every file the auth section names must exist and load (per-device\n"
+          "paths: for those two devices). --duration D is --set run.duration=D, as for run.\n"
+          "\n"
+          "Options:\n"
+          "  --no-file-checks  do not load the identity files (a scenario meant for another\n"
+          "                    machine, whose certificates are not here)\n"
           "\n"
           "Exit codes: 0 valid, 2 invalid (each problem as file:line:col: field: message).\n";
       return h;

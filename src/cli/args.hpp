@@ -47,6 +47,9 @@ struct Command {
   std::optional<std::string> push_interval;  // human units; 0 = final push only
   std::optional<std::string> push_job;
   std::optional<std::string> metrics_linger;  // keep /metrics up after the run until scraped
+  // validate --no-file-checks: skip loading the identity files (a scenario for another
+  // machine, e.g. a Kubernetes Secret mounted only in the pod).
+  bool file_checks = true;
 };
 
 // A usage error: the message names the argument and what is allowed; exit code 2.

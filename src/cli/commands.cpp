@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "cli/addresses.hpp"
+#include "auth/identity_check.hpp"
 #include "cli/cmd_certs.hpp"
 #include "cli/cmd_report.hpp"
 #include "cli/progress.hpp"
@@ -51,6 +52,19 @@ scenario::Scenario load(const Command& cmd) {
   scenario::Scenario s = scenario::load_scenario(cmd.scenario_path, overrides);
   if (cmd.shard) s.fleet.shard = scenario::Shard{cmd.shard->k, cmd.shard->n};
   return s;
+}
+
+// What validate and run check after parsing (auth/identity_check.hpp: rendered client ids and
+// topics, identity files unless `files` is false): errors are scenario errors (exit 2, before
+// anything is printed or started), warnings go to stderr, and validate also says what was
+// checked.
+void apply_checks(const scenario::Scenario& s, bool notes, bool files = true) {
+  scenario::CheckResult c = files ? auth::check_scenario(s) : scenario::check_rendering(s);
+  if (!files) c.notes.push_back("identity files not loaded (--no-file-checks)");
+  if (!c.errors.empty()) throw scenario::ScenarioError(c.errors);
+  for (const auto& w : c.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  if (notes)
+    for (const auto& n : c.notes) std::fprintf(stderr, "checked: %s\n", n.c_str());
 }
 
 // Scenario warnings (e.g. AWS IoT Core limits) and this machine's soft limits (e.g. more
@@ -139,6 +153,7 @@ const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo =
 
 int validate_command(const Command& cmd) {
   const scenario::Scenario s = load(cmd);
+  apply_checks(s, true, cmd.file_checks);
   std::fputs(scenario::to_yaml(s, /*mask_secrets=*/true).c_str(), stdout);
   std::fflush(stdout);
   print_warnings(s);
@@ -164,6 +179,7 @@ int run_command(const Command& cmd) {
   scenario::Scenario s = load(cmd);
   engine::RunOptions options;
   if (cmd.threads) options.threads = *cmd.threads;
+  apply_checks(s, false);
   // Everything that can be refused is refused before the run: addresses, the report place.
   std::optional<std::string> listen;
   if (cmd.metrics && cmd.metrics_listen) listen = metrics_listen_address(*cmd.metrics_listen);
@@ -176,12 +192,13 @@ int run_command(const Command& cmd) {
   }
   print_warnings(s);
 
-  const auto problems = engine::preflight(s);
+  const auto problems = engine::preflight(s, options.threads);
   if (!problems.empty()) {
     std::fprintf(stderr, "fleetload: refusing to start: this machine cannot hold the fleet as configured\n");
     for (const auto& p : problems) std::fprintf(stderr, "  %s\n", p.format().c_str());
     return kExitBadInput;
   }
+  options.check_limits = false;  // done, before the exporter and signal watcher open theirs
 
   ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, publish_target_per_s(s));
   // From here on threads start (exporter, engine): SIGINT/SIGTERM are blocked in all of

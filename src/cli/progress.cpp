@@ -41,10 +41,12 @@ std::string format_progress(const engine::Progress& p, double target) {
     std::snprintf(buf, sizeof buf, "/%.0f", target);
     line += buf;
   }
-  std::snprintf(buf, sizeof buf, " | recv/s %.0f | errors %llu (local limits %llu) | p99 connect %s ack %s e2e %s",
+  std::snprintf(buf, sizeof buf,
+                " | recv/s %.0f | errors %llu (local limits %llu, local faults %llu) | p99 connect %s ack %s e2e %s",
                 per_s(d.messages_received, p.interval),
-                static_cast<unsigned long long>(p.broker_errors + p.local_limit_errors),
-                static_cast<unsigned long long>(p.local_limit_errors), ms_text(d.time_to_connect).c_str(),
+                static_cast<unsigned long long>(p.broker_errors + p.local_limit_errors + p.local_errors),
+                static_cast<unsigned long long>(p.local_limit_errors), static_cast<unsigned long long>(p.local_errors),
+                ms_text(d.time_to_connect).c_str(),
                 ms_text(d.ack_latency).c_str(), ms_text(d.e2e_latency).c_str());
   line += buf;
   return line;

@@ -61,8 +61,9 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   r.publish_rate = metrics::rate_figure(res.requested_publish_rate, res.achieved_publish_rate);
   r.books = metrics::message_books(res.stats);
   r.local_limit_errors = res.local_limit_errors;
+  r.local_errors = res.local_errors;
   r.broker_errors = res.broker_errors;
-  for (const auto& c : res.connect_failures) r.connect_failures.push_back({c.result, c.reason, c.count});
+  for (const auto& c : res.connect_failures) r.connect_failures.push_back({c.result, c.reason, c.count, c.endpoint});
   r.tls_identity_error = res.tls_identity_error;
   r.websocket_error = res.ws_error;
 

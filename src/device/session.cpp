@@ -97,12 +97,19 @@ void Session::on_transport_up(Context& ctx) {
   keepalive_s_ = plan_->keepalive_s;
   server_alias_max_ = 0;
   server_max_packet_ = 0;
-  send_connect(ctx);
+  if (!send_connect(ctx)) {
+    // A CONNECT that cannot be encoded (client id, username or will topic not valid UTF-8
+    // or over 65,535 bytes) is our fault: count it as a local error and back off, instead
+    // of waiting for a CONNACK to a CONNECT that was never sent.
+    ctx.stats.connects_unencodable.add();
+    connection_lost(ctx, DropReason::LocalError, true);
+    return;
+  }
   timer_ = after(ctx.now, plan_->connack_timeout);
   set_state(ctx, State::AwaitConnack);
 }
 
-void Session::send_connect(Context& ctx) {
+bool Session::send_connect(Context& ctx) {
   const FleetPlan& p = *plan_;
   auto& sc = detail::scratch();
   mqtt::Connect c;
@@ -144,7 +151,7 @@ void Session::send_connect(Context& ctx) {
     c.properties.maximum_packet_size = p.maximum_packet_size;
     c.properties.topic_alias_maximum = p.topic_alias_maximum;
   }
-  emit(ctx, mqtt::Packet(std::move(c)));
+  return emit(ctx, mqtt::Packet(std::move(c)));
 }
 
 // ---- receiving ----------------------------------------------------------------------------

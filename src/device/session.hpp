@@ -121,7 +121,7 @@ class Session {
   // session.cpp: connection life cycle
   void set_state(Context& ctx, State s) noexcept;
   void open(Context& ctx);
-  void send_connect(Context& ctx);
+  bool send_connect(Context& ctx);
   void stash(std::span<const std::uint8_t> bytes);
   std::size_t process(Context& ctx, std::span<const std::uint8_t> in);
   void protocol_drop(Context& ctx, mqtt::ReasonCode rc);
@@ -147,7 +147,9 @@ class Session {
   void enqueue(Context& ctx, std::uint8_t qos);
   static void count_failed(Context& ctx, std::uint8_t qos, PublishFailReason r);
   bool send_new(Context& ctx, std::uint8_t qos);
-  bool send_publish(Context& ctx, const InFlight& e, bool dup, std::uint64_t wall_ns);
+  // false: not sent; `why` (when given) says whether the server's limit or encoding refused it.
+  bool send_publish(Context& ctx, const InFlight& e, bool dup, std::uint64_t wall_ns,
+                    PublishFailReason* why = nullptr);
   void pump(Context& ctx);
   void resend_in_flight(Context& ctx, bool session_present);
   void ensure_in_flight_capacity();

@@ -123,8 +123,9 @@ bool Session::send_new(Context& ctx, std::uint8_t q) {
   e.seq = static_cast<std::uint32_t>(next_seq_);
   e.qos = q;
   if (q > 0) e.id = next_packet_id();
-  if (!send_publish(ctx, e, false, ctx.wall_ns)) {
-    count_failed(ctx, q, PublishFailReason::PacketTooLarge);
+  PublishFailReason why = PublishFailReason::PacketTooLarge;
+  if (!send_publish(ctx, e, false, ctx.wall_ns, &why)) {
+    count_failed(ctx, q, why);
     return false;
   }
   ++next_seq_;
@@ -137,7 +138,8 @@ bool Session::send_new(Context& ctx, std::uint8_t q) {
   return true;
 }
 
-bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint64_t wall_ns) {
+bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint64_t wall_ns,
+                           PublishFailReason* why) {
   const FleetPlan& p = *plan_;
   auto& sc = detail::scratch();
   mqtt::Publish& pub = sc.pub;
@@ -189,7 +191,12 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
       return false;
     }
   }
-  if (!emit(ctx, pub)) return false;
+  if (!emit(ctx, pub)) {
+    // Our fault, not the broker's: the rendered topic (or a property) breaks MQTT's string
+    // rules. Counted, never silently dropped.
+    if (why != nullptr) *why = PublishFailReason::Unencodable;
+    return false;
+  }
   if (p.retain && (flags_ & detail::kNoRetain)) ctx.stats.retain_cleared.add();
   if (static_cast<std::uint8_t>(p.qos) > e.qos) ctx.stats.qos_downgraded.add();
   if (alias) {

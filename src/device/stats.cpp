@@ -22,6 +22,7 @@ const char* to_string(DropReason r) noexcept {
     case DropReason::Churn: return "churn";
     case DropReason::LocalLimit: return "local_limit";
     case DropReason::Shutdown: return "shutdown";
+    case DropReason::LocalError: return "local_error";
   }
   return "unknown";
 }
@@ -35,6 +36,7 @@ const char* to_string(PublishFailReason r) noexcept {
     case PublishFailReason::Rejected: return "rejected";
     case PublishFailReason::Shutdown: return "shutdown";
     case PublishFailReason::QosNotSupported: return "qos_not_supported";
+    case PublishFailReason::Unencodable: return "unencodable";
   }
   return "unknown";
 }

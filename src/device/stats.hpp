@@ -33,8 +33,10 @@ enum class DropReason : std::uint8_t {
   Churn,             // the scenario dropped it on purpose (churn / storm phases)
   LocalLimit,        // we hit a local limit (descriptors, ephemeral ports): not the broker
   Shutdown,          // the run is ending
+  LocalError,        // a fault of ours, not the broker's: our identity could not be loaded,
+                     // a CONNECT could not be encoded (invalid client id, ...)
 };
-inline constexpr std::size_t kDropReasonCount = 11;
+inline constexpr std::size_t kDropReasonCount = 12;
 // snake_case label: "connect_failed", "ping_timeout", ...
 const char* to_string(DropReason r) noexcept;
 
@@ -47,8 +49,10 @@ enum class PublishFailReason : std::uint8_t {
   Rejected,            // PUBACK/PUBREC with a reason code >= 0x80 (MQTT 5)
   Shutdown,            // still queued or in flight when the run stopped
   QosNotSupported,     // queued at a QoS the server no longer grants (Maximum QoS changed)
+  Unencodable,         // could not be encoded at all (topic not valid UTF-8, over 65,535
+                       // bytes, ...): a local error, not the broker's
 };
-inline constexpr std::size_t kPublishFailReasonCount = 7;
+inline constexpr std::size_t kPublishFailReasonCount = 8;
 const char* to_string(PublishFailReason r) noexcept;
 
 // A monotonically increasing count with a single writer.
@@ -180,6 +184,7 @@ class Histogram {
   X(bytes_sent, "bytes handed to the transport")                                              \
   X(bytes_received, "bytes received from the transport")                                      \
   X(oversize_packets, "packets not sent because of the server's Maximum Packet Size")        \
+  X(connects_unencodable, "CONNECTs that could not be encoded (client id, username, will): local errors") \
   X(decode_errors, "broker byte streams our decoder rejected")                                \
   X(protocol_violations, "well-formed packets the broker should not have sent")              \
   X(suback_count_mismatch, "SUBACKs/UNSUBACKs whose reason-code count differs from the filters sent") \

@@ -36,8 +36,9 @@ const char* to_string(ExitReason r) noexcept {
 
 namespace {
 
-FleetShape shape_of(const scenario::Scenario& s) {
+FleetShape shape_of(const scenario::Scenario& s, unsigned threads = 1) {
   FleetShape f;
+  f.threads = threads;
   f.fleet_devices = s.fleet.devices;
   f.shard_count = std::max<std::uint32_t>(1, s.fleet.shard.n);
   f.devices = pacing::shard_devices(s.fleet.devices, s.fleet.shard.k, f.shard_count);
@@ -46,18 +47,22 @@ FleetShape shape_of(const scenario::Scenario& s) {
   return f;
 }
 
-std::uint64_t errors_local(const device::StatsSnapshot& s) {
-  const auto i = static_cast<std::size_t>(device::DropReason::LocalLimit);
+std::uint64_t errors_of(const device::StatsSnapshot& s, device::DropReason r) {
+  const auto i = static_cast<std::size_t>(r);
   return s.connect_failed_by_reason[i] + s.drops_by_reason[i];
 }
+std::uint64_t errors_local(const device::StatsSnapshot& s) { return errors_of(s, device::DropReason::LocalLimit); }
+std::uint64_t errors_local_faults(const device::StatsSnapshot& s) {
+  return errors_of(s, device::DropReason::LocalError);
+}
 
-// Failures the broker (or the path to it) caused: everything but our own limits, on-purpose
-// drops and shutdown.
+// Failures the broker (or the path to it) caused: everything but our own limits and faults,
+// on-purpose drops and shutdown.
 std::uint64_t errors_broker(const device::StatsSnapshot& s) {
   std::uint64_t n = 0;
   for (std::size_t i = 0; i < device::kDropReasonCount; ++i) {
     const auto r = static_cast<device::DropReason>(i);
-    if (r == device::DropReason::None || r == device::DropReason::LocalLimit ||
+    if (r == device::DropReason::None || r == device::DropReason::LocalLimit || r == device::DropReason::LocalError ||
         r == device::DropReason::Churn || r == device::DropReason::Shutdown)
       continue;
     n += s.connect_failed_by_reason[i] + s.drops_by_reason[i];
@@ -69,14 +74,26 @@ std::uint64_t sum3(const std::array<std::uint64_t, 3>& a) { return a[0] + a[1] +
 
 Seconds secs(std::chrono::steady_clock::duration d) { return std::chrono::duration_cast<Seconds>(d); }
 
-}  // namespace
-
-std::vector<LimitProblem> preflight(const scenario::Scenario& s) {
-  return check_limits(shape_of(s), read_system_limits());
+// "host:port" as configured ("[::1]:1883" for IPv6 literals): the endpoint label.
+std::string endpoint_name(const scenario::Endpoint& e) {
+  const bool v6 = e.host.find(':') != std::string::npos;
+  return (v6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
 }
 
-std::vector<std::string> preflight_warnings(const scenario::Scenario& s) {
-  return limit_warnings(shape_of(s), read_system_limits());
+}  // namespace
+
+unsigned effective_threads(const scenario::Scenario& s, unsigned threads) noexcept {
+  const std::uint64_t devices = shape_of(s).devices;
+  const unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::clamp<std::uint64_t>(t, 1, std::max<std::uint64_t>(1, devices)));
+}
+
+std::vector<LimitProblem> preflight(const scenario::Scenario& s, unsigned threads) {
+  return check_limits(shape_of(s, effective_threads(s, threads)), read_system_limits());
+}
+
+std::vector<std::string> preflight_warnings(const scenario::Scenario& s, unsigned threads) {
+  return limit_warnings(shape_of(s, effective_threads(s, threads)), read_system_limits());
 }
 
 struct Engine::Impl {
@@ -84,6 +101,7 @@ struct Engine::Impl {
   RunOptions options;
   std::unique_ptr<device::FleetPlan> plan;
   std::vector<net::tcp::endpoint> endpoints;
+  std::vector<std::string> endpoint_names;  // "host:port" as configured, parallel to endpoints
   std::vector<boost::asio::ip::address> sources;
   std::uint64_t shard_devices = 0;
   double connect_rate = 0.0;
@@ -100,6 +118,9 @@ struct Engine::Impl {
   boost::asio::steady_timer phase_timer{control};
   boost::asio::steady_timer grace_timer{control};
   boost::asio::steady_timer poll_timer{control};
+  boost::asio::steady_timer dns_timer{control};
+  net::tcp::resolver resolver{control};  // asio runs the lookups on a thread of its own
+  std::vector<bool> resolving;           // a lookup of endpoint i is in flight
   std::vector<std::unique_ptr<Worker>> workers;
 
   RunResult result;
@@ -183,6 +204,39 @@ struct Engine::Impl {
     return (integral(b) - integral(a)) / (b - a);
   }
 
+  // target.dns_refresh: each named endpoint is looked up again, in the background; the
+  // workers get the new address, or the failure (their attempts then fail as dns_failed
+  // until a later lookup succeeds).
+  void arm_dns_refresh() {
+    const auto every = scenario.target.dns_refresh;
+    if (every.count() <= 0 || finished) return;
+    dns_timer.expires_after(every);
+    dns_timer.async_wait([this](const net::error_code& ec) {
+      if (ec || finished) return;
+      refresh_endpoints();
+      arm_dns_refresh();
+    });
+  }
+
+  void refresh_endpoints() {
+    const auto& eps = scenario.target.endpoints;
+    for (std::size_t i = 0; i < eps.size(); ++i) {
+      if (resolving[i] || net::is_ip_literal(eps[i].host)) continue;
+      resolving[i] = true;
+      resolver.async_resolve(eps[i].host, std::to_string(eps[i].port),
+                             [this, i](const net::error_code& ec, const net::tcp::resolver::results_type& res) {
+                               resolving[i] = false;
+                               if (finished || ec == boost::asio::error::operation_aborted) return;
+                               net::error_code why = ec;
+                               if (!why && res.empty()) why = boost::asio::error::host_not_found;
+                               const auto failure = net::resolve_failure_of(why);
+                               const net::tcp::endpoint addr = why ? endpoints[i] : res.begin()->endpoint();
+                               if (!why) endpoints[i] = addr;
+                               for (auto& w : workers) w->post_endpoint(i, addr, failure);
+                             });
+    }
+  }
+
   void on_progress() {
     if (finished) return;
     const TimePoint now = Clock::now();
@@ -206,8 +260,8 @@ struct Engine::Impl {
       const std::string_view name = phase_index < phases.size() ? std::string_view(phases[phase_index].name)
                                                                 : std::string_view("stopping");
       Progress p{secs(now - t0), stopping ? std::string_view("stopping") : name, s.connected, shard_devices,
-                 total, d, Seconds(dt), errors_local(total), errors_broker(total),
-                 connect_failure_causes(workers, total, scenario.target.protocol)};
+                 total, d, Seconds(dt), errors_local(total), errors_local_faults(total), errors_broker(total),
+                 connect_failure_causes(workers, total, scenario.target.protocol, endpoint_names)};
       options.on_progress(p);
     }
     last_progress = std::move(total);
@@ -279,6 +333,8 @@ struct Engine::Impl {
     grace_timer.cancel();
     poll_timer.cancel();
     progress_timer.cancel();
+    dns_timer.cancel();
+    resolver.cancel();
     for (auto& w : workers) w->post_shutdown();
     control.stop();
   }
@@ -289,7 +345,20 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   m.scenario = s;
   m.options = std::move(options);
   if (s.target.endpoints.empty()) throw std::runtime_error("scenario has no target endpoints");
-  for (const auto& e : s.target.endpoints) m.endpoints.push_back(net::resolve_endpoint(e.host, e.port));
+  for (const auto& e : s.target.endpoints) {
+    m.endpoint_names.push_back(endpoint_name(e));
+    // A name that does not resolve before the run is a configuration error (a typo, the
+    // wrong network): refused, naming the endpoint, rather than a run of failed attempts.
+    const net::Resolved r = net::resolve(e.host, e.port);
+    if (r.failure != net::ConnectFailure::None)
+      throw std::runtime_error("target endpoint \"" + m.endpoint_names.back() + "\" cannot be resolved: " +
+                               (r.failure == net::ConnectFailure::NameNotResolved
+                                    ? "the name does not exist (name_not_resolved: "
+                                    : "the lookup failed (resolution_failed: ") +
+                               r.why + ")");
+    m.endpoints.push_back(r.endpoint);
+  }
+  m.resolving.assign(m.endpoints.size(), false);
   for (const auto& a : s.fleet.source_addresses) m.sources.push_back(net::parse_address(a));
   const auto shape = shape_of(s);
   m.shard_devices = shape.devices;
@@ -327,15 +396,15 @@ RunResult Engine::run() {
   r.devices = m.shard_devices;
   const TimePoint wall_start = Clock::now();
 
-  if (auto problems = preflight(m.scenario); !problems.empty()) {
+  const unsigned threads = effective_threads(m.scenario, m.options.threads);
+  if (auto problems = m.options.check_limits ? preflight(m.scenario, threads) : std::vector<LimitProblem>{};
+      !problems.empty()) {
     r.exit_reason = ExitReason::RuntimeFailure;
     r.failure = "refusing to start:";
     for (const auto& p : problems) r.failure += "\n  " + p.format();
     return r;
   }
 
-  unsigned threads = m.options.threads ? m.options.threads : std::thread::hardware_concurrency();
-  threads = static_cast<unsigned>(std::clamp<std::uint64_t>(threads, 1, std::max<std::uint64_t>(1, m.shard_devices)));
   r.threads = threads;
   r.requested_publish_rate = m.plan->shard_publish_rate();
 
@@ -405,6 +474,7 @@ RunResult Engine::run() {
   m.enter_phase(0);
   m.progress_timer.expires_at(m.t0 + m.scenario.run.progress_interval);
   m.progress_timer.async_wait([&m](const net::error_code& ec) { if (!ec) m.on_progress(); });
+  m.arm_dns_refresh();
 
   m.control.run();
   for (auto& t : pool) t.join();
@@ -416,20 +486,27 @@ RunResult Engine::run() {
   // Whole-run figures.
   r.stats = m.merged();
   r.local_limit_errors = errors_local(r.stats);
+  r.local_errors = errors_local_faults(r.stats);
   r.broker_errors = errors_broker(r.stats);
   r.wall = secs(Clock::now() - wall_start);
   for (const auto& w : m.workers) {
     const auto& t = w->tls_stats();
-    for (std::size_t i = 0; i < net::kTlsFailureCount; ++i) r.tls_failures[i] += t.failures[i].load();
+    for (std::size_t i = 0; i < net::kTlsFailureCount; ++i) {
+      r.tls_failures[i] += t.failures[i].load();
+      r.tls_drops[i] += t.drops[i].load();
+    }
     r.tls_handshakes += t.handshakes.load();
     r.tls_resumed += t.resumed.load();
     if (r.tls_identity_error.empty()) r.tls_identity_error = w->tls_identity_error();
     const auto& ws = w->ws_stats();
-    for (std::size_t i = 0; i < net::kWsFailureCount; ++i) r.ws_failures[i] += ws.failures[i].load();
+    for (std::size_t i = 0; i < net::kWsFailureCount; ++i) {
+      r.ws_failures[i] += ws.failures[i].load();
+      r.ws_drops[i] += ws.drops[i].load();
+    }
     r.ws_upgrades += ws.upgrades.load();
     if (r.ws_error.empty()) r.ws_error = w->ws_error();
   }
-  r.connect_failures = connect_failure_causes(m.workers, r.stats, m.scenario.target.protocol);
+  r.connect_failures = connect_failure_causes(m.workers, r.stats, m.scenario.target.protocol, m.endpoint_names);
   double steady_len = 0.0;
   std::uint64_t steady_sent = 0;
   for (const auto& p : r.phases) {

@@ -27,13 +27,16 @@ namespace fleetload::engine {
 using Seconds = std::chrono::duration<double>;
 
 // Failed connect attempts of one cause, with low-cardinality labels: `result` names the layer
-// that failed (tls_failed, identity_failed, websocket_failed, connack_refused), `reason` the
-// cause (unknown_ca, client_cert_rejected, wrong_pin, wrong_password, bad_username_or_password,
-// not_authorized, ...). The strings are static.
+// that failed (tcp_failed, dns_failed, tls_failed, identity_failed, websocket_failed,
+// local_error, connack_refused), `reason` the cause (refused, timeout, name_not_resolved,
+// expired, hostname_mismatch, file_missing, wrong_pin, upgrade_forbidden, not_authorized,
+// ...). result and reason are static strings. `endpoint` is set for tcp_failed and
+// dns_failed: the endpoint as configured ("host:port", one of the scenario's bounded list).
 struct ConnectFailureCause {
   const char* result = "";
   const char* reason = "";
   std::uint64_t count = 0;
+  std::string endpoint;
 };
 
 // What the progress callback sees, once per progress interval (scenario run.progress_interval,
@@ -48,6 +51,7 @@ struct Progress {
   const device::StatsSnapshot& delta;  // merged, since the previous progress call
   Seconds interval{0};                 // length of the delta window
   std::uint64_t local_limit_errors = 0;  // cumulative: EMFILE/ENFILE/EADDRNOTAVAIL/EADDRINUSE
+  std::uint64_t local_errors = 0;        // cumulative: our identity not loadable, CONNECT unencodable
   std::uint64_t broker_errors = 0;       // cumulative: refused, timeouts, resets, EOF ...
   std::vector<ConnectFailureCause> connect_failures;  // cumulative, non-zero causes only
 };
@@ -66,6 +70,10 @@ struct RunOptions {
   // Install SIGINT/SIGTERM handlers for the duration of run(): first signal = graceful
   // stop, second = immediate. When false the caller calls request_stop() itself.
   bool handle_signals = false;
+  // run() starts with preflight(). false: the caller ran it already, before opening what it
+  // opens around the run (exporter, signal watcher: preflight's spare covers them), so they
+  // are not counted twice at the limit.
+  bool check_limits = true;
 };
 
 enum class ExitReason : std::uint8_t {
@@ -120,8 +128,10 @@ struct RunResult {
   double achieved_publish_rate = 0.0;   // msg/s actually sent while publishing was due
   double publish_rate_error = 0.0;      // (achieved - requested) / requested; 0 if none requested
 
-  // Errors told apart: we hit a local limit vs the broker failed us.
+  // Errors told apart: we hit a local limit, a local fault of ours (an identity that cannot
+  // be loaded, a CONNECT that cannot be encoded), or the broker (or the path to it) failed us.
   std::uint64_t local_limit_errors = 0;
+  std::uint64_t local_errors = 0;
   std::uint64_t broker_errors = 0;
 
   // fleetload's own cost.
@@ -137,6 +147,8 @@ struct RunResult {
   // is also a connect failure or drop with DropReason::ConnectFailed / SocketError),
   // completed handshakes, of which resumed, and the first identity loading error.
   std::array<std::uint64_t, net::kTlsFailureCount> tls_failures{};
+  // TLS errors that ended connections after their CONNACK (drops, not connect failures).
+  std::array<std::uint64_t, net::kTlsFailureCount> tls_drops{};
   std::uint64_t tls_handshakes = 0;
   std::uint64_t tls_resumed = 0;
   std::string tls_identity_error;
@@ -148,6 +160,7 @@ struct RunResult {
   // net::WsFailure; each is also a connect failure or drop), completed upgrades, and the
   // first failure as one secret-free line (query values withheld).
   std::array<std::uint64_t, net::kWsFailureCount> ws_failures{};
+  std::array<std::uint64_t, net::kWsFailureCount> ws_drops{};  // after the CONNACK
   std::uint64_t ws_upgrades = 0;
   std::string ws_error;
 };
@@ -161,18 +174,26 @@ struct LimitProblem {
   std::string format() const;  // one line: what: need N, have M; advice
 };
 
+// The worker threads a run uses for RunOptions::threads (0 = one per core), at most one per
+// device of the shard.
+unsigned effective_threads(const scenario::Scenario& s, unsigned threads) noexcept;
+
 // Raises RLIMIT_NOFILE soft to hard (as a side effect, once) and checks the shard against
-// the descriptor limit and the ephemeral port range. Empty = fine.
-std::vector<LimitProblem> preflight(const scenario::Scenario& s);
+// the descriptor limit (a descriptor per device, those open now, the event loops of
+// `threads` workers as effective_threads() counts them, and a spare) and the ephemeral port
+// range. Empty = fine.
+std::vector<LimitProblem> preflight(const scenario::Scenario& s, unsigned threads = 0);
 // Advice that does not refuse the run (for the CLI to print): e.g. more connections per
 // (source address, endpoint) than half the ephemeral port range, beyond which Linux
 // connect() slows sharply (it prefers even ports for connect and scans for a free one).
-std::vector<std::string> preflight_warnings(const scenario::Scenario& s);
+std::vector<std::string> preflight_warnings(const scenario::Scenario& s, unsigned threads = 0);
 
 class Engine {
  public:
-  // Resolves endpoints (numeric or by name, once) and builds the plan; throws
-  // std::runtime_error with a clear message when that fails. Does not start anything.
+  // Resolves endpoints (numeric or by name) and builds the plan; throws std::runtime_error
+  // naming the endpoint when a name does not resolve. Does not start anything. During the
+  // run, named endpoints are looked up again every target.dns_refresh: a name that stops
+  // resolving fails the attempts to it (counted as dns_failed), never the run.
   Engine(const scenario::Scenario& s, RunOptions options);
   ~Engine();
   Engine(const Engine&) = delete;

@@ -1,9 +1,13 @@
 // Limit arithmetic and the system readers behind preflight().
 #include "engine/limits.hpp"
 
+#include <dirent.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -22,21 +26,38 @@ std::uint64_t max_devices_per_pair(std::uint64_t devices, std::uint64_t sources,
   return (devices + pairs - 1) / pairs;
 }
 
+std::uint64_t descriptors_needed(const FleetShape& shape, const SystemLimits& sys) noexcept {
+  const std::uint64_t loops = std::max<std::uint64_t>(shape.threads, 1) + kExtraEventLoops;
+  return shape.devices + sys.open_descriptors + loops * sys.descriptors_per_event_loop + kDescriptorSpare;
+}
+
 std::vector<LimitProblem> check_limits(const FleetShape& shape, const SystemLimits& sys) {
   std::vector<LimitProblem> problems;
-  const std::uint64_t fds = shape.devices + kDescriptorMargin;
+  const std::uint64_t fds = descriptors_needed(shape, sys);
   if (fds > sys.nofile_soft) {
     LimitProblem p;
     p.what = "open files (RLIMIT_NOFILE)";
     p.needed = fds;
     p.available = sys.nofile_soft;
-    const std::uint64_t per_process = sys.nofile_soft > kDescriptorMargin ? sys.nofile_soft - kDescriptorMargin : 1;
+    const std::uint64_t threads = std::max<std::uint64_t>(shape.threads, 1);
+    const std::uint64_t loops = threads + kExtraEventLoops;
+    const std::uint64_t fixed = fds - shape.devices;
+    const std::uint64_t per_process = sys.nofile_soft > fixed ? sys.nofile_soft - fixed : 1;
     const std::uint64_t shards = (shape.fleet_devices + per_process - 1) / per_process;
     std::ostringstream a;
-    a << shape.devices << " devices + " << kDescriptorMargin << " spare descriptors > limit "
-      << sys.nofile_soft << " (hard " << sys.nofile_hard << "); raise the hard limit (ulimit -Hn, "
-      << "LimitNOFILE=) or split the fleet of " << shape.fleet_devices << " into at least "
-      << shards << " shards (--shard K/" << shards << ")";
+    a << shape.devices << " devices + " << sys.open_descriptors << " open now + " << loops << " event loops x "
+      << sys.descriptors_per_event_loop << " (" << threads << " worker threads + control + signals) + "
+      << kDescriptorSpare << " spare = " << fds << " > limit " << sys.nofile_soft << " (hard " << sys.nofile_hard
+      << "); ";
+    // Fewer threads are enough when the event loops are what tips it over.
+    if (threads > 1 && fds - (threads - 1) * sys.descriptors_per_event_loop <= sys.nofile_soft) {
+      const std::uint64_t spare_loops = (sys.nofile_soft - (fds - loops * sys.descriptors_per_event_loop)) /
+                                        std::max<std::uint64_t>(sys.descriptors_per_event_loop, 1);
+      a << "use at most --threads " << (spare_loops > kExtraEventLoops ? spare_loops - kExtraEventLoops : 1)
+        << ", ";
+    }
+    a << "raise the hard limit (ulimit -Hn, LimitNOFILE=) or split the fleet of " << shape.fleet_devices
+      << " into at least " << shards << " shards (--shard K/" << shards << ")";
     p.advice = a.str();
     problems.push_back(std::move(p));
   }
@@ -78,8 +99,40 @@ std::vector<std::string> limit_warnings(const FleetShape& shape, const SystemLim
   return out;
 }
 
+std::uint64_t open_descriptor_count() {
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return 0;
+  std::uint64_t n = 0;
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(d);
+  return n > 0 ? n - 1 : 0;  // the directory's own descriptor
+}
+
+std::uint64_t descriptors_per_event_loop() {
+  // Once per process: an io_context with what a worker gives it (a timer, a socket object,
+  // which bring up the reactor), counted before and after. Not guessed: Asio may change how
+  // its reactor is built, and other platforms differ.
+  static const std::uint64_t measured = [] {
+    const std::uint64_t before = open_descriptor_count();
+    std::uint64_t after = before;
+    {
+      boost::asio::io_context io(1);
+      boost::asio::steady_timer timer(io);
+      boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type> socket(
+          io.get_executor());
+      after = open_descriptor_count();
+    }
+    return after > before ? after - before : std::uint64_t{3};
+  }();
+  return measured;
+}
+
 SystemLimits read_system_limits() {
   SystemLimits sys;
+  sys.descriptors_per_event_loop = descriptors_per_event_loop();
+  sys.open_descriptors = open_descriptor_count();
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0) {
     if (rl.rlim_cur < rl.rlim_max) {

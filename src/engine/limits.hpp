@@ -12,13 +12,22 @@
 
 namespace fleetload::engine {
 
-// Descriptors the process needs besides one per device: stdio, epoll, eventfds/pipes per
-// worker, the report file, resolver, logs.
-inline constexpr std::uint64_t kDescriptorMargin = 64;
+// Descriptors the process needs besides one per device and those counted from the system
+// (already open, per event loop): the signal pipe, the Prometheus exposer's socket and its
+// scrapes, the Pushgateway connection, the report and certificate files opened during the
+// run, the resolver.
+inline constexpr std::uint64_t kDescriptorSpare = 32;
+// Event loops besides the worker threads': the engine's control loop and the CLI's signal
+// watcher (each an io_context with a reactor, like a worker's).
+inline constexpr std::uint64_t kExtraEventLoops = 2;
 
 struct SystemLimits {
   std::uint64_t nofile_soft = 0;  // after raising to hard
   std::uint64_t nofile_hard = 0;
+  std::uint64_t open_descriptors = 0;  // open in this process now (/proc/self/fd)
+  // What one event loop costs (an io_context with a timer and a socket: epoll, eventfd and
+  // timerfd with Asio's epoll reactor), measured on this system, not assumed.
+  std::uint64_t descriptors_per_event_loop = 3;
   std::uint32_t port_low = 32768;   // /proc/sys/net/ipv4/ip_local_port_range
   std::uint32_t port_high = 60999;
   std::uint64_t ports() const noexcept { return port_high >= port_low ? port_high - port_low + 1 : 0; }
@@ -26,6 +35,7 @@ struct SystemLimits {
 
 struct FleetShape {
   std::uint64_t devices = 0;          // in this shard
+  std::uint64_t threads = 1;          // worker threads (one event loop each)
   std::uint64_t fleet_devices = 0;    // whole fleet (for the advice)
   std::uint32_t shard_count = 1;
   std::uint64_t source_addresses = 0; // 0 = OS chooses (counts as one)
@@ -40,8 +50,19 @@ std::uint64_t max_devices_per_pair(std::uint64_t devices, std::uint64_t sources,
 std::vector<LimitProblem> check_limits(const FleetShape& shape, const SystemLimits& sys);
 std::vector<std::string> limit_warnings(const FleetShape& shape, const SystemLimits& sys);
 
-// Raises RLIMIT_NOFILE soft to hard (best effort) and reads the port range.
+// Descriptors check_limits counts for `shape` under `sys`: one per device, those open now,
+// one event loop per worker thread plus kExtraEventLoops, and kDescriptorSpare.
+std::uint64_t descriptors_needed(const FleetShape& shape, const SystemLimits& sys) noexcept;
+
+// Raises RLIMIT_NOFILE soft to hard (best effort), counts the descriptors open now and
+// measures one event loop's, and reads the port range.
 SystemLimits read_system_limits();
+
+// Descriptors open in this process now (entries of /proc/self/fd; 0 when unreadable).
+std::uint64_t open_descriptor_count();
+// Descriptors one io_context with a steady_timer and a TCP socket object adds (measured once
+// by building one and counting /proc/self/fd before and after; 3 with Asio's epoll reactor).
+std::uint64_t descriptors_per_event_loop();
 
 // VmRSS of this process in bytes (0 when /proc is unreadable).
 std::uint64_t current_rss_bytes();

@@ -30,6 +30,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
       io_(1),
       timer_(io_),
       stats_(std::make_unique<device::ThreadStats>()),
+      tcp_stats_(std::make_unique<TcpStats>(std::max<std::size_t>(1, cfg.endpoints->size()))),
       tls_stats_(std::make_unique<TlsStats>()),
       ws_stats_(std::make_unique<WsStats>()),
       read_buf_(kReadBuffer),
@@ -39,6 +40,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
           std::max<std::uint64_t>(1, pacing::worker_devices(cfg.shard_devices, cfg.index, cfg.workers)))),
       epoch_(Clock::now()) {
   const std::uint64_t mine = pacing::worker_devices(cfg.shard_devices, cfg.index, cfg.workers);
+  for (const auto& e : *cfg.endpoints) eps_.push_back({e, net::ConnectFailure::None});
   out_.reserve(16 * 1024);
   devices_.reserve(mine);
   for (std::uint64_t local = 0; local < mine; ++local) {
@@ -120,6 +122,15 @@ void Worker::post_abort() {
     wheel_ = TimerWheel(static_cast<std::uint32_t>(std::max<std::size_t>(1, devices_.size())));
     timer_.cancel();
     check_drained();
+  });
+}
+
+void Worker::post_endpoint(std::size_t e, const net::tcp::endpoint& addr, net::ConnectFailure dns) {
+  boost::asio::post(io_, [this, e, addr, dns] {
+    if (e >= eps_.size()) return;
+    // A failed lookup keeps the last address: it is used again once the name resolves.
+    if (dns == net::ConnectFailure::None) eps_[e].addr = addr;
+    eps_[e].dns = dns;
   });
 }
 
@@ -220,6 +231,20 @@ bool Worker::send_bytes(std::uint32_t id, std::span<const std::uint8_t> bytes, n
   return true;
 }
 
+std::size_t Worker::endpoint_of(std::uint32_t id) const noexcept {
+  const std::uint64_t ordinal = pacing::ordinal_of(id, cfg_.index, cfg_.workers);
+  return pacing::endpoint_of(ordinal, static_cast<std::uint32_t>(eps_.size()));
+}
+
+void Worker::count_connect(std::uint32_t id, net::ConnectFailure f) noexcept {
+  if (f == net::ConnectFailure::None) return;
+  tcp_stats_->by_endpoint[endpoint_of(id)][static_cast<std::size_t>(f)].add();
+}
+
+bool Worker::established(std::uint32_t id) const noexcept {
+  return devices_[id].session.state() == device::State::Connected;
+}
+
 void Worker::open_transport(std::uint32_t id, Down& down) {
   Device& d = devices_[id];
   close_transport(d);
@@ -228,24 +253,35 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
     return;
   }
   const std::uint64_t ordinal = pacing::ordinal_of(id, cfg_.index, cfg_.workers);
-  const auto& eps = *cfg_.endpoints;
-  const auto e = pacing::endpoint_of(ordinal, static_cast<std::uint32_t>(eps.size()));
+  const auto e = endpoint_of(id);
+  const EndpointState& ep = eps_[e];
+  if (ep.dns != net::ConnectFailure::None) {
+    // The endpoint's name stopped resolving (the last refresh failed): this attempt fails
+    // now, counted as a lookup failure of that endpoint, and backs off like any other.
+    count_connect(id, ep.dns);
+    down = {true, device::DropReason::ConnectFailed,
+            ep.dns == net::ConnectFailure::NameNotResolved ? boost::asio::error::host_not_found
+                                                           : boost::asio::error::host_not_found_try_again};
+    return;
+  }
   const auto& srcs = *cfg_.sources;
   const boost::asio::ip::address* src =
       srcs.empty() ? nullptr
-                   : &srcs[pacing::source_of(ordinal, static_cast<std::uint32_t>(eps.size()),
+                   : &srcs[pacing::source_of(ordinal, static_cast<std::uint32_t>(eps_.size()),
                                              static_cast<std::uint32_t>(srcs.size()))];
-  net::error_code ec = d.stream.open(eps[e], src);
+  net::error_code ec = d.stream.open(ep.addr, src);
   if (ec) {
+    count_connect(id, net::connect_failure_of(ec));
     down = {true, net::is_local_limit(ec) ? device::DropReason::LocalLimit : device::DropReason::ConnectFailed, ec};
     return;
   }
   ++open_sockets_;
+  d.tcp_up = false;
   if (cfg_.websocket != nullptr && !start_ws(d, e, down)) return;
   if (cfg_.presentation != nullptr && !start_tls(d, e, down)) return;
   d.connecting = true;
   d.connect_deadline = static_cast<std::uint32_t>(tick_of(ctx_.now + cfg_.connect_timeout));
-  d.stream.async_connect(eps[e], [this, id, gen = d.gen](const net::error_code& err) {
+  d.stream.async_connect(ep.addr, [this, id, gen = d.gen](const net::error_code& err) {
     on_connected(id, gen, err);
   });
 }
@@ -262,7 +298,7 @@ void Worker::close_transport(Device& d) {
   --open_sockets_;
   ++d.gen;
   d.tail.reset();
-  d.connecting = d.read_armed = d.write_armed = d.close_after_flush = false;
+  d.connecting = d.tcp_up = d.read_armed = d.write_armed = d.close_after_flush = false;
 }
 
 void Worker::rearm(std::uint32_t id) {
@@ -297,9 +333,11 @@ void Worker::on_connected(std::uint32_t id, std::uint32_t gen, const net::error_
   d.connecting = false;
   const TimePoint now = Clock::now();
   if (ec) {
+    count_connect(id, net::connect_failure_of(ec));
     fail_connect(id, ec);
     return;
   }
+  d.tcp_up = true;
   // The start is known to the tick (1 ms) from the deadline: enough for a histogram whose
   // interesting values are the slow tail; a sub-tick connect is recorded as 0.
   const TimePoint began = time_of(d.connect_deadline) - cfg_.connect_timeout;
@@ -320,6 +358,23 @@ void Worker::fail_connect(std::uint32_t id, const net::error_code& ec) {
   close_transport(d);
   const auto why = net::is_local_limit(ec) ? device::DropReason::LocalLimit : device::DropReason::ConnectFailed;
   call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, ec); });
+}
+
+void Worker::connect_timed_out(std::uint32_t id) {
+  Device& d = devices_[id];
+  // The one deadline covers TCP, then TLS, then the WebSocket upgrade: name the stage.
+  if (!d.tcp_up) {
+    count_connect(id, net::ConnectFailure::Timeout);
+  } else if (d.tls && d.tls->active() && !d.tls->handshake_done()) {
+    tls_stats_->failures[static_cast<std::size_t>(net::TlsFailure::HandshakeTimeout)].add();
+  } else if (d.ws && !d.ws->upgraded()) {
+    ws_stats_->failures[static_cast<std::size_t>(net::WsFailure::UpgradeTimeout)].add();
+  }
+  close_transport(d);
+  const std::error_code ec = std::make_error_code(std::errc::timed_out);
+  call(id, [&](device::Session& s, device::Context& c) {
+    s.on_transport_down(c, device::DropReason::ConnectFailed, ec);
+  });
 }
 
 void Worker::transport_up(std::uint32_t id) {
@@ -355,11 +410,14 @@ void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_c
       break;
     }
     if (rec || n == 0) {
+      // After an accepting CONNACK this is a drop, whatever TLS says (a broker that restarts
+      // or closes without close_notify); before it, a failed connect attempt.
+      const bool up = established(id);
       close_transport(d);
-      count_tls(rec);
+      count_tls(rec, up);
       auto why = net::is_local_limit(rec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
       // TLS 1.3 lets the broker refuse our certificate only after our handshake is done.
-      if (net::tls_failure_of(rec) == net::TlsFailure::ClientCertRejected) why = device::DropReason::ConnectFailed;
+      if (!up && net::tls_failure_of(rec) == net::TlsFailure::ClientCertRejected) why = device::DropReason::ConnectFailed;
       const std::error_code sec = rec ? std::error_code(rec) : std::make_error_code(std::errc::connection_reset);
       call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, sec); });
       return;
@@ -397,9 +455,10 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
   }
   if (wec) {
     const bool closing = d.close_after_flush;
+    const bool up = established(id);
     close_transport(d);
     if (!closing) {
-      count_tls(wec);
+      count_tls(wec, up);
       const auto why = net::is_local_limit(wec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
       call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, wec); });
     } else if (stopping_) {
@@ -423,11 +482,7 @@ void Worker::on_wheel(std::uint32_t id) {
   Device& d = devices_[id];
   const TimePoint now = Clock::now();
   if (d.connecting && tick_of(now) >= d.connect_deadline) {
-    close_transport(d);
-    const std::error_code ec = std::make_error_code(std::errc::timed_out);
-    call(id, [&](device::Session& s, device::Context& c) {
-      s.on_transport_down(c, device::DropReason::ConnectFailed, ec);
-    });
+    connect_timed_out(id);
     return;
   }
   if (d.session.deadline() <= now) {

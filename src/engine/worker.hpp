@@ -61,9 +61,20 @@ struct WorkerConfig {
   auth::CredentialsProvider* aws_credentials = nullptr;
 };
 
+// TCP connect and name lookup failures of one worker, by endpoint (index into the
+// scenario's target.endpoints) and net::ConnectFailure (single writer: the worker thread).
+// Sized once, before the thread starts: other threads may read it at any time.
+struct TcpStats {
+  explicit TcpStats(std::size_t endpoints) : by_endpoint(endpoints) {}
+  std::vector<std::array<device::Counter, net::kConnectFailureCount>> by_endpoint;
+};
+
 // TLS outcomes of one worker (single writer: the worker thread).
 struct TlsStats {
-  std::array<device::Counter, net::kTlsFailureCount> failures;  // by net::TlsFailure
+  // Failed connect attempts by net::TlsFailure: the attempt never reached an accepting
+  // CONNACK. TLS errors that end an established connection are drops, counted apart.
+  std::array<device::Counter, net::kTlsFailureCount> failures;
+  std::array<device::Counter, net::kTlsFailureCount> drops;
   // Failures::Identity split by auth::TlsIdentityFailure (wrong_pin, wrong_password, ...).
   std::array<device::Counter, auth::kTlsIdentityFailureCount> identity;
   device::Counter handshakes;  // completed
@@ -72,7 +83,8 @@ struct TlsStats {
 
 // WebSocket outcomes of one worker (single writer: the worker thread).
 struct WsStats {
-  std::array<device::Counter, net::kWsFailureCount> failures;  // by net::WsFailure
+  std::array<device::Counter, net::kWsFailureCount> failures;  // failed attempts, by net::WsFailure
+  std::array<device::Counter, net::kWsFailureCount> drops;     // ended established connections
   device::Counter upgrades;  // completed
 };
 
@@ -108,10 +120,14 @@ class Worker {
   void post_collect(std::vector<std::uint64_t>* seq);
   void post_stop(const std::vector<std::uint64_t>* seq);
   void post_abort();     // close every socket now
+  // A fresh lookup of endpoint `e` (target.dns_refresh): later attempts use `addr`, or fail
+  // at once with `dns` (NameNotResolved / ResolutionFailed) while the name does not resolve.
+  void post_endpoint(std::size_t e, const net::tcp::endpoint& addr, net::ConnectFailure dns);
   void post_shutdown();  // leave run()
 
   const device::ThreadStats& stats() const noexcept { return *stats_; }
   const TlsStats& tls_stats() const noexcept { return *tls_stats_; }
+  const TcpStats& tcp_stats() const noexcept { return *tcp_stats_; }
   // The first TLS identity loading error of this worker (names files, never secrets);
   // read after run() has returned.
   const std::string& tls_identity_error() const noexcept { return tls_identity_error_; }
@@ -134,9 +150,15 @@ class Worker {
     std::uint32_t gen = 0;               // bumps on close: stale handlers see a mismatch
     std::uint32_t connect_deadline = 0;  // wheel tick while connecting
     bool connecting = false;
+    bool tcp_up = false;  // the TCP connect of the current attempt completed
     bool read_armed = false;
     bool write_armed = false;
     bool close_after_flush = false;
+  };
+  // Where device attempts go: the address last resolved, or why the name does not resolve.
+  struct EndpointState {
+    net::tcp::endpoint addr;
+    net::ConnectFailure dns = net::ConnectFailure::None;
   };
   struct Down {
     bool pending = false;
@@ -163,8 +185,14 @@ class Worker {
   void tls_step(std::uint32_t id);
   void on_tls_io(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   void fail_connect(std::uint32_t id, const net::error_code& ec);
+  std::size_t endpoint_of(std::uint32_t id) const noexcept;
+  void count_connect(std::uint32_t id, net::ConnectFailure f) noexcept;
+  // The deadline of a connect attempt passed: counted by the stage it was in.
+  void connect_timed_out(std::uint32_t id);
+  // Whether the session had an accepting CONNACK: a transport failure then is a drop.
+  bool established(std::uint32_t id) const noexcept;
   void transport_up(std::uint32_t id);  // on_transport_up, then reads
-  void count_tls(const net::error_code& ec) noexcept;
+  void count_tls(const net::error_code& ec, bool established) noexcept;
   // WebSocket (worker_ws.cpp).
   bool start_ws(Device& d, std::uint64_t endpoint, Down& down);
   void ws_write_request(std::uint32_t id);
@@ -190,6 +218,8 @@ class Worker {
   boost::asio::io_context io_;
   boost::asio::steady_timer timer_;
   std::unique_ptr<device::ThreadStats> stats_;
+  std::vector<EndpointState> eps_;
+  std::unique_ptr<TcpStats> tcp_stats_;
   std::unique_ptr<TlsStats> tls_stats_;
   std::string tls_identity_error_;
   std::unique_ptr<WsStats> ws_stats_;
@@ -224,10 +254,13 @@ class Worker {
   bool all_connected_sent_ = false;
 };
 
-// The causes of failed connect attempts so far (worker_tls.cpp): the workers' TLS, identity
-// and WebSocket failures (read from their counters: any thread) and the CONNACK refusals of
-// `total`, with CONNACK codes named for protocol `v`.
+// The causes of failed connect attempts so far (worker_tls.cpp): the workers' TCP and name
+// lookup failures by endpoint (named by `endpoint_names`, parallel to target.endpoints), TLS,
+// identity and WebSocket failures (read from their counters: any thread), the CONNECTs that
+// could not be encoded and the CONNACK refusals of `total`, with CONNACK codes named for
+// protocol `v`.
 std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<std::unique_ptr<Worker>>& workers,
-                                                        const device::StatsSnapshot& total, mqtt::Version v);
+                                                        const device::StatsSnapshot& total, mqtt::Version v,
+                                                        const std::vector<std::string>& endpoint_names);
 
 }  // namespace fleetload::engine

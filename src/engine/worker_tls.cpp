@@ -28,16 +28,20 @@ bool Worker::start_tls(Device& d, std::uint64_t endpoint, Down& down) {
     tls_stats_->identity[static_cast<std::size_t>(auth::TlsIdentityFailure::OpenSsl)].add();
     ctx = nullptr;
   }
-  net::error_code ec = net::make_error_code(net::TlsFailure::Identity);
-  if (ctx != nullptr) {
-    if (!d.tls) d.tls = std::make_unique<net::TlsConn>();
-    const bool verify = spec->verify_peer;
-    if (d.tls->start(ctx, d.stream.socket().native_handle(), cfg_.tls_resumption,
-                     [&](SSL* ssl) { return auth::apply_presentation(ssl, pres, verify); }))
-      return true;
-    ec = net::make_error_code(net::TlsFailure::HandshakeFailure);
+  if (ctx == nullptr) {
+    // Our certificate, key, bundle, token or trust store could not be loaded: a local fault
+    // (counted by identity reason above), not something the broker did.
+    close_transport(d);
+    down = {true, device::DropReason::LocalError, net::make_error_code(net::TlsFailure::Identity)};
+    return false;
   }
-  count_tls(ec);
+  if (!d.tls) d.tls = std::make_unique<net::TlsConn>();
+  const bool verify = spec->verify_peer;
+  if (d.tls->start(ctx, d.stream.socket().native_handle(), cfg_.tls_resumption,
+                   [&](SSL* ssl) { return auth::apply_presentation(ssl, pres, verify); }))
+    return true;
+  const net::error_code ec = net::make_error_code(net::TlsFailure::HandshakeFailure);
+  count_tls(ec, false);
   close_transport(d);
   down = {true, device::DropReason::ConnectFailed, ec};
   return false;
@@ -65,7 +69,7 @@ void Worker::tls_step(std::uint32_t id) {
       d.stream.async_wait_writable([this, id, gen](const net::error_code& e) { on_tls_io(id, gen, e); });
       return;
     case net::TlsConn::Step::Failed:
-      count_tls(ec);
+      count_tls(ec, false);
       fail_connect(id, ec);
       return;
   }
@@ -81,36 +85,53 @@ void Worker::on_tls_io(std::uint32_t id, std::uint32_t gen, const net::error_cod
   tls_step(id);
 }
 
-void Worker::count_tls(const net::error_code& ec) noexcept {
+void Worker::count_tls(const net::error_code& ec, bool established) noexcept {
   const auto f = net::tls_failure_of(ec);
-  if (f != net::TlsFailure::None) tls_stats_->failures[static_cast<std::size_t>(f)].add();
+  if (f == net::TlsFailure::None) return;
+  (established ? tls_stats_->drops : tls_stats_->failures)[static_cast<std::size_t>(f)].add();
 }
 
 std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<std::unique_ptr<Worker>>& workers,
-                                                        const device::StatsSnapshot& total, mqtt::Version v) {
+                                                        const device::StatsSnapshot& total, mqtt::Version v,
+                                                        const std::vector<std::string>& endpoint_names) {
+  std::vector<std::array<std::uint64_t, net::kConnectFailureCount>> tcp(endpoint_names.size());
   std::array<std::uint64_t, net::kTlsFailureCount> tls{};
   std::array<std::uint64_t, auth::kTlsIdentityFailureCount> identity{};
   std::array<std::uint64_t, net::kWsFailureCount> ws{};
   for (const auto& w : workers) {
+    const auto& by_endpoint = w->tcp_stats().by_endpoint;
+    for (std::size_t e = 0; e < tcp.size() && e < by_endpoint.size(); ++e)
+      for (std::size_t i = 0; i < net::kConnectFailureCount; ++i) tcp[e][i] += by_endpoint[e][i].load();
     const TlsStats& t = w->tls_stats();
     for (std::size_t i = 0; i < tls.size(); ++i) tls[i] += t.failures[i].load();
     for (std::size_t i = 0; i < identity.size(); ++i) identity[i] += t.identity[i].load();
     for (std::size_t i = 0; i < ws.size(); ++i) ws[i] += w->ws_stats().failures[i].load();
   }
   std::vector<ConnectFailureCause> out;
+  for (std::size_t e = 0; e < tcp.size(); ++e) {
+    for (std::size_t i = 1; i < net::kConnectFailureCount; ++i) {
+      if (tcp[e][i] == 0) continue;
+      const auto f = static_cast<net::ConnectFailure>(i);
+      const bool dns = f == net::ConnectFailure::NameNotResolved || f == net::ConnectFailure::ResolutionFailed;
+      out.push_back({dns ? "dns_failed" : "tcp_failed", net::to_string(f), tcp[e][i], endpoint_names[e]});
+    }
+  }
   for (std::size_t i = 1; i < tls.size(); ++i) {
     const auto f = static_cast<net::TlsFailure>(i);
     // Identity failures are told apart by their own reason below.
-    if (tls[i] > 0 && f != net::TlsFailure::Identity) out.push_back({"tls_failed", net::to_string(f), tls[i]});
+    if (tls[i] > 0 && f != net::TlsFailure::Identity) out.push_back({"tls_failed", net::to_string(f), tls[i], {}});
   }
   for (std::size_t i = 0; i < identity.size(); ++i)
     if (identity[i] > 0)
-      out.push_back({"identity_failed", auth::to_string(static_cast<auth::TlsIdentityFailure>(i)), identity[i]});
+      out.push_back({"identity_failed", auth::to_string(static_cast<auth::TlsIdentityFailure>(i)), identity[i], {}});
   for (std::size_t i = 1; i < ws.size(); ++i)
-    if (ws[i] > 0) out.push_back({"websocket_failed", net::to_string(static_cast<net::WsFailure>(i)), ws[i]});
+    if (ws[i] > 0) out.push_back({"websocket_failed", net::to_string(static_cast<net::WsFailure>(i)), ws[i], {}});
+  if (total.connects_unencodable > 0)
+    out.push_back({"local_error", "connect_unencodable", total.connects_unencodable, {}});
   for (std::size_t c = 1; c < total.connack_codes.size(); ++c)
     if (total.connack_codes[c] > 0)
-      out.push_back({"connack_refused", device::connack_code_name(v, static_cast<std::uint8_t>(c)), total.connack_codes[c]});
+      out.push_back(
+          {"connack_refused", device::connack_code_name(v, static_cast<std::uint8_t>(c)), total.connack_codes[c], {}});
   return out;
 }
 

@@ -145,7 +145,7 @@ void Worker::ws_fail(std::uint32_t id, const net::error_code& ec, const std::str
     ws_stats_->failures[static_cast<std::size_t>(f)].add();
     if (ws_error_.empty()) ws_error_ = std::string(net::to_string(f)) + ": " + what;
   } else {
-    count_tls(ec);
+    count_tls(ec, false);
   }
   fail_connect(id, ec);
 }
@@ -168,8 +168,9 @@ bool Worker::ws_data(std::uint32_t id, std::uint32_t gen, std::span<std::uint8_t
     net::WsConn::frame_control(ws_ctl_, net::WsOpcode::Pong, d.ws->pong_payload());
     net::error_code wec;
     if (!send_bytes(id, ws_ctl_, wec)) {
+      const bool up = established(id);
       close_transport(d);
-      count_tls(wec);
+      count_tls(wec, up);
       const auto why = net::is_local_limit(wec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
       prepare(Clock::now());
       d.session.on_transport_down(ctx_, why, wec);
@@ -180,7 +181,8 @@ bool Worker::ws_data(std::uint32_t id, std::uint32_t gen, std::span<std::uint8_t
   if (!ec && !ev.close) return true;
   const net::error_code down = ec ? ec : net::make_error_code(net::WsFailure::Closed);
   const auto f = net::ws_failure_of(down);
-  ws_stats_->failures[static_cast<std::size_t>(f)].add();
+  // A close or framing error on a connection that had its CONNACK is a drop.
+  (established(id) ? ws_stats_->drops : ws_stats_->failures)[static_cast<std::size_t>(f)].add();
   if (ws_error_.empty())
     ws_error_ = std::string(net::to_string(f)) + (ev.close ? ": close code " + std::to_string(d.ws->close_code()) : "");
   close_transport(d);  // answers a close with a close (RFC 6455 §5.5.1)

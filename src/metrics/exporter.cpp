@@ -153,6 +153,7 @@ void Exporter::update(const engine::Progress& p) {
   const double sent = static_cast<double>(d.publishes_sent[0] + d.publishes_sent[1] + d.publishes_sent[2]);
   st.achieved_publish_rate = p.interval.count() > 0 ? sent / p.interval.count() : 0.0;
   st.local_limit_errors = p.local_limit_errors;
+  st.local_errors = p.local_errors;
   st.broker_errors = p.broker_errors;
   st.connect_failures = p.connect_failures;
   set_state(std::move(st));
@@ -167,6 +168,7 @@ bool Exporter::finish(const engine::RunResult& r, std::optional<Verdict> verdict
   st.target = r.devices;
   st.achieved_publish_rate = r.achieved_publish_rate;
   st.local_limit_errors = r.local_limit_errors;
+  st.local_errors = r.local_errors;
   st.broker_errors = r.broker_errors;
   st.connect_failures = r.connect_failures;
   st.finished = true;

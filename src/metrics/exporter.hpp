@@ -62,8 +62,9 @@ struct ExportState {
   std::uint64_t target = 0;
   double achieved_publish_rate = 0.0;  // msg/s over the last window
   std::uint64_t local_limit_errors = 0;
+  std::uint64_t local_errors = 0;
   std::uint64_t broker_errors = 0;
-  std::vector<engine::ConnectFailureCause> connect_failures;  // static strings, non-zero only
+  std::vector<engine::ConnectFailureCause> connect_failures;  // non-zero only
   bool finished = false;
   std::string exit_reason;  // set when finished
   std::optional<Verdict> verdict;  // set when finished: fleetload_verdict{verdict}

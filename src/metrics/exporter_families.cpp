@@ -209,6 +209,8 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
   }
   b.counter("fleetload_local_limit_errors_total", "errors from local limits (descriptors, ephemeral ports)",
             static_cast<double>(st.local_limit_errors));
+  b.counter("fleetload_local_errors_total", "local faults (identity not loadable, CONNECT not encodable)",
+            static_cast<double>(st.local_errors));
   b.counter("fleetload_broker_errors_total", "errors caused by the broker (refusals, timeouts, resets, EOF)",
             static_cast<double>(st.broker_errors));
   // Connect attempts by result and reason (few series: only the causes seen).
@@ -217,8 +219,14 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
                            "connack_refused) and reason",
                            prometheus::MetricType::Counter);
   b.add_counter(results, static_cast<double>(s.connects_ok), {{"result", "accepted"}, {"reason", "success"}});
-  for (const auto& c : st.connect_failures)
-    b.add_counter(results, static_cast<double>(c.count), {{"result", c.result}, {"reason", c.reason}});
+  for (const auto& c : st.connect_failures) {
+    if (c.endpoint.empty()) {
+      b.add_counter(results, static_cast<double>(c.count), {{"result", c.result}, {"reason", c.reason}});
+    } else {  // tcp/dns failures, per endpoint of the scenario's (bounded) list
+      b.add_counter(results, static_cast<double>(c.count),
+                    {{"result", c.result}, {"reason", c.reason}, {"endpoint", c.endpoint}});
+    }
+  }
   add_counters(b, s);
   add_codes(b, s, o.protocol);
   add_histograms(b, s);

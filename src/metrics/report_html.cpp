@@ -75,6 +75,7 @@ void summary(std::ostream& o, const RunReport& r) {
   row(o, "bytes sent", count(s.bytes_sent));
   row(o, "bytes received", count(s.bytes_received));
   row(o, "errors from local limits", count(r.local_limit_errors));
+  row(o, "local faults (identity, encoding)", count(r.local_errors));
   row(o, "errors from the broker", count(r.broker_errors));
   o << "</table>";
 }

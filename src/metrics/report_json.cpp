@@ -216,12 +216,16 @@ std::string report_to_json(const RunReport& r) {
                                  {"pending_at_end", b.pending}, {"balanced", b.balanced}});
   }
   root["message_books"] = std::move(books);
-  root["errors"] = json::object{{"local_limit", r.local_limit_errors}, {"broker", r.broker_errors}};
+  root["errors"] = json::object{
+      {"local_limit", r.local_limit_errors}, {"local", r.local_errors}, {"broker", r.broker_errors}};
   {
     // Failed connect attempts by cause: {result, reason, count}, low-cardinality names.
     json::array causes;
-    for (const auto& c : r.connect_failures)
-      causes.push_back(json::object{{"result", c.result}, {"reason", c.reason}, {"count", c.count}});
+    for (const auto& c : r.connect_failures) {
+      json::object o{{"result", c.result}, {"reason", c.reason}, {"count", c.count}};
+      if (!c.endpoint.empty()) o["endpoint"] = c.endpoint;
+      causes.push_back(std::move(o));
+    }
     auto& errors = root["errors"].as_object();
     errors["connect_failures"] = std::move(causes);
     if (!r.tls_identity_error.empty()) errors["identity_error"] = r.tls_identity_error;

@@ -279,10 +279,11 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
     requested += r.publish_rate.requested;
     achieved += r.publish_rate.achieved;
     m.local_limit_errors += r.local_limit_errors;
+    m.local_errors += r.local_errors;
     m.broker_errors += r.broker_errors;
     for (const auto& cause : r.connect_failures) {
       auto it = std::find_if(m.connect_failures.begin(), m.connect_failures.end(), [&](const ConnectFailureCause& c) {
-        return c.result == cause.result && c.reason == cause.reason;
+        return c.result == cause.result && c.reason == cause.reason && c.endpoint == cause.endpoint;
       });
       if (it == m.connect_failures.end()) m.connect_failures.push_back(cause);
       else it->count += cause.count;

@@ -246,13 +246,15 @@ RunReport Reader::report(const json::object& root) const {
   }
   const auto& err = obj(root, "errors", "");
   r.local_limit_errors = u64(err, "local_limit", "errors");
+  if (err.contains("local")) r.local_errors = u64(err, "local", "errors");
   r.broker_errors = u64(err, "broker", "errors");
   if (const auto* cf = err.if_contains("connect_failures")) {
     const auto& a = arr(*cf, "errors.connect_failures");
     for (std::size_t i = 0; i < a.size(); ++i) {
       const std::string p = idx("errors.connect_failures", i);
       const auto& o = obj(a[i], p);
-      r.connect_failures.push_back({str(o, "result", p), str(o, "reason", p), u64(o, "count", p)});
+      r.connect_failures.push_back({str(o, "result", p), str(o, "reason", p), u64(o, "count", p),
+                                    o.contains("endpoint") ? str(o, "endpoint", p) : std::string()});
     }
   }
   if (const auto* ie = err.if_contains("identity_error")) r.tls_identity_error = str(*ie, "errors.identity_error");

@@ -79,12 +79,15 @@ std::string format_summary(const RunReport& r) {
   std::string causes;
   for (const auto& c : r.connect_failures) {
     if (!causes.empty()) causes += ", ";
-    causes += fmt("%s/%s %llu", c.result.c_str(), c.reason.c_str(), u(c.count));
+    causes += fmt("%s/%s", c.result.c_str(), c.reason.c_str());
+    if (!c.endpoint.empty()) causes += " to " + c.endpoint;
+    causes += fmt(" %llu", u(c.count));
   }
   if (!causes.empty()) row(out, "connect errors", causes);
   if (!r.tls_identity_error.empty()) row(out, "identity error", r.tls_identity_error);
   if (!r.websocket_error.empty()) row(out, "websocket error", r.websocket_error);
-  row(out, "errors", fmt("broker %llu, local limits %llu", u(r.broker_errors), u(r.local_limit_errors)));
+  row(out, "errors", fmt("broker %llu, local limits %llu, local faults %llu", u(r.broker_errors),
+                         u(r.local_limit_errors), u(r.local_errors)));
 
   const std::uint64_t sent = s.publishes_sent[0] + s.publishes_sent[1] + s.publishes_sent[2];
   if (r.publish_rate.requested > 0.0 || sent > 0) {

@@ -94,11 +94,13 @@ struct ThresholdResult {
 };
 
 // Failed connect attempts of one cause (engine::ConnectFailureCause): result = the layer
-// that failed (tls_failed, identity_failed, websocket_failed, connack_refused), reason = why.
+// that failed (tcp_failed, dns_failed, tls_failed, identity_failed, websocket_failed,
+// local_error, connack_refused), reason = why, endpoint = "host:port" for tcp/dns failures.
 struct ConnectFailureCause {
   std::string result;
   std::string reason;
   std::uint64_t count = 0;
+  std::string endpoint;  // empty when the cause is not per endpoint
 };
 
 struct RunReport {
@@ -129,6 +131,7 @@ struct RunReport {
   std::vector<MessageBooks> books;  // one per QoS >= 1 that saw requests
 
   std::uint64_t local_limit_errors = 0;
+  std::uint64_t local_errors = 0;  // local faults: identity not loadable, CONNECT unencodable
   std::uint64_t broker_errors = 0;
   std::vector<ConnectFailureCause> connect_failures;  // non-zero causes only
   std::string tls_identity_error;  // first identity loading error (names files, no secrets)

@@ -30,6 +30,51 @@ bool is_local_limit(const error_code& ec) noexcept {
   }
 }
 
+const char* to_string(ConnectFailure f) noexcept {
+  switch (f) {
+    case ConnectFailure::None: return "none";
+    case ConnectFailure::Refused: return "refused";
+    case ConnectFailure::Timeout: return "timeout";
+    case ConnectFailure::HostUnreachable: return "host_unreachable";
+    case ConnectFailure::NetUnreachable: return "net_unreachable";
+    case ConnectFailure::Reset: return "reset";
+    case ConnectFailure::NameNotResolved: return "name_not_resolved";
+    case ConnectFailure::ResolutionFailed: return "resolution_failed";
+    case ConnectFailure::Other: return "other";
+  }
+  return "unknown";
+}
+
+ConnectFailure connect_failure_of(const error_code& ec) noexcept {
+  if (!ec || is_local_limit(ec)) return ConnectFailure::None;
+  if (ec == std::errc::timed_out) return ConnectFailure::Timeout;  // any category
+  if (ec.category() != boost::system::system_category() &&
+      ec.category() != boost::asio::error::get_system_category())
+    return ConnectFailure::Other;
+  switch (ec.value()) {
+    case ECONNREFUSED: return ConnectFailure::Refused;
+    case ETIMEDOUT: return ConnectFailure::Timeout;
+    case EHOSTUNREACH:
+    case EHOSTDOWN: return ConnectFailure::HostUnreachable;
+    case ENETUNREACH:
+    case ENETDOWN: return ConnectFailure::NetUnreachable;
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE: return ConnectFailure::Reset;
+    default: return ConnectFailure::Other;
+  }
+}
+
+ConnectFailure resolve_failure_of(const error_code& ec) noexcept {
+  if (!ec) return ConnectFailure::None;
+  // getaddrinfo's EAI_NONAME / EAI_NODATA arrive as host_not_found / no_data (netdb
+  // category); everything else (try again, no recovery, EAI_FAIL, system errors) means the
+  // lookup could not be answered, not that the name does not exist.
+  if (ec == boost::asio::error::host_not_found || ec == boost::asio::error::no_data)
+    return ConnectFailure::NameNotResolved;
+  return ConnectFailure::ResolutionFailed;
+}
+
 FailureSide classify(const error_code& ec) noexcept {
   return is_local_limit(ec) ? FailureSide::Local : FailureSide::Remote;
 }
@@ -70,17 +115,39 @@ boost::asio::ip::address parse_address(const std::string& text) {
   return a;
 }
 
-tcp::endpoint resolve_endpoint(const std::string& host, std::uint16_t port) {
+bool is_ip_literal(const std::string& host) noexcept {
+  error_code ec;
+  (void)boost::asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+Resolved resolve(const std::string& host, std::uint16_t port) {
+  Resolved out;
   error_code ec;
   auto a = boost::asio::ip::make_address(host, ec);
-  if (!ec) return tcp::endpoint(a, port);
+  if (!ec) {
+    out.endpoint = tcp::endpoint(a, port);
+    return out;
+  }
   boost::asio::io_context io;
   tcp::resolver resolver(io);
   auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || results.empty())
-    throw std::runtime_error("cannot resolve broker endpoint " + host + ":" +
-                             std::to_string(port) + (ec ? ": " + ec.message() : ""));
-  return results.begin()->endpoint();
+  if (!ec && results.empty()) ec = boost::asio::error::host_not_found;
+  if (ec) {
+    out.failure = resolve_failure_of(ec);
+    out.why = ec.message();
+    return out;
+  }
+  out.endpoint = results.begin()->endpoint();
+  return out;
+}
+
+tcp::endpoint resolve_endpoint(const std::string& host, std::uint16_t port) {
+  const Resolved r = resolve(host, port);
+  if (r.failure != ConnectFailure::None)
+    throw std::runtime_error("cannot resolve broker endpoint " + host + ":" + std::to_string(port) + ": " +
+                             to_string(r.failure) + " (" + r.why + ")");
+  return r.endpoint;
 }
 
 }  // namespace fleetload::net

@@ -31,6 +31,27 @@ enum class FailureSide : std::uint8_t {
 FailureSide classify(const error_code& ec) noexcept;
 bool is_local_limit(const error_code& ec) noexcept;
 
+// Why a TCP connection attempt (or the name lookup before it) failed, as a report label.
+// Local limits are not here: they are counted apart (is_local_limit).
+enum class ConnectFailure : std::uint8_t {
+  None = 0,
+  Refused,           // ECONNREFUSED: nothing listens there (RST to our SYN)
+  Timeout,           // no answer to our SYNs within target.connect_timeout
+  HostUnreachable,   // EHOSTUNREACH (ICMP host unreachable, no ARP/ND answer)
+  NetUnreachable,    // ENETUNREACH: no route to that network
+  Reset,             // ECONNRESET, ECONNABORTED, EPIPE while connecting
+  NameNotResolved,   // DNS: the name does not exist (NXDOMAIN, no such host)
+  ResolutionFailed,  // DNS: the lookup itself failed (no answer, SERVFAIL, try again)
+  Other,             // any other socket error (EACCES from a firewall, EAFNOSUPPORT, ...)
+};
+inline constexpr std::size_t kConnectFailureCount = 9;
+const char* to_string(ConnectFailure f) noexcept;
+// The label for a failed connect's error code (None for no error and for local limits).
+// A timeout is ETIMEDOUT from the kernel or std::errc::timed_out from our own deadline.
+ConnectFailure connect_failure_of(const error_code& ec) noexcept;
+// The label for a failed name lookup (boost::asio resolver / getaddrinfo error codes).
+ConnectFailure resolve_failure_of(const error_code& ec) noexcept;
+
 class TcpStream {
  public:
   // The io_context's own executor type, not any_io_executor: the socket object shrinks
@@ -82,8 +103,19 @@ class TcpStream {
 // "1.2.3.4" or "::1"; throws std::invalid_argument naming the text when it is not an IP.
 boost::asio::ip::address parse_address(const std::string& text);
 
-// Resolves host:port once at start-up (numeric hosts without DNS); throws
-// std::runtime_error naming host and port when nothing resolves.
+// True when `host` is an IP literal (no name lookup needed, now or later).
+bool is_ip_literal(const std::string& host) noexcept;
+
+// Resolves host:port (numeric hosts without DNS), blocking: the first address, or the
+// failure (NameNotResolved / ResolutionFailed) with the resolver's own message in `why`.
+struct Resolved {
+  tcp::endpoint endpoint;
+  ConnectFailure failure = ConnectFailure::None;
+  std::string why;  // the resolver's message when failed
+};
+Resolved resolve(const std::string& host, std::uint16_t port);
+
+// resolve(), throwing std::runtime_error naming host:port and the failure.
 tcp::endpoint resolve_endpoint(const std::string& host, std::uint16_t port);
 
 }  // namespace fleetload::net

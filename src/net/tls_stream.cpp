@@ -22,6 +22,11 @@ const char* to_string(TlsFailure f) noexcept {
     case TlsFailure::HandshakeFailure: return "handshake_failure";
     case TlsFailure::Identity: return "identity";
     case TlsFailure::Protocol: return "protocol_error";
+    case TlsFailure::Expired: return "expired";
+    case TlsFailure::NotYetValid: return "not_yet_valid";
+    case TlsFailure::HostnameMismatch: return "hostname_mismatch";
+    case TlsFailure::SelfSigned: return "self_signed";
+    case TlsFailure::HandshakeTimeout: return "handshake_timeout";
   }
   return "unknown";
 }
@@ -39,22 +44,36 @@ class TlsCategory : public boost::system::error_category {
       case TlsFailure::HandshakeFailure: return "handshake_failure: the TLS handshake failed";
       case TlsFailure::Identity: return "identity: the TLS identity could not be loaded";
       case TlsFailure::Protocol: return "protocol_error: TLS error on an established connection";
+      case TlsFailure::Expired: return "expired: the broker certificate has expired";
+      case TlsFailure::NotYetValid: return "not_yet_valid: the broker certificate is not valid yet";
+      case TlsFailure::HostnameMismatch: return "hostname_mismatch: the broker certificate does not name the host";
+      case TlsFailure::SelfSigned: return "self_signed: the broker certificate is self-signed and not trusted";
+      case TlsFailure::HandshakeTimeout: return "handshake_timeout: the TLS handshake did not finish in time";
       case TlsFailure::None: break;
     }
     return "tls: no error";
   }
 };
 
-bool is_unknown_ca(long verify) noexcept {
+// The report label for a failed X.509 verification of the broker's chain.
+TlsFailure failure_of_verify(long verify) noexcept {
   switch (verify) {
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+      return TlsFailure::SelfSigned;  // the leaf is its own issuer and is not trusted
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-      return true;
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:  // a root, just not one we trust
+      return TlsFailure::UnknownCa;
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return TlsFailure::Expired;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return TlsFailure::NotYetValid;
+    case X509_V_ERR_HOSTNAME_MISMATCH:
+    case X509_V_ERR_IP_ADDRESS_MISMATCH:
+      return TlsFailure::HostnameMismatch;
     default:
-      return false;
+      return TlsFailure::BadCertificate;  // signature, purpose, revoked, path length, ...
   }
 }
 
@@ -162,7 +181,7 @@ TlsConn::Step TlsConn::handshake(error_code& ec) {
   TlsFailure why = TlsFailure::HandshakeFailure;
   const long verify = SSL_get_verify_result(ssl_);
   if (verify != X509_V_OK) {
-    why = is_unknown_ca(verify) ? TlsFailure::UnknownCa : TlsFailure::BadCertificate;
+    why = failure_of_verify(verify);
   } else if (e == SSL_ERROR_SSL && is_client_cert_alert(ERR_peek_last_error())) {
     why = TlsFailure::ClientCertRejected;
   }

@@ -18,17 +18,23 @@ namespace fleetload::net {
 
 using error_code = boost::system::error_code;
 
-// Why a TLS connection attempt failed, as a report label.
+// Why a TLS connection attempt failed (or an established TLS connection ended), as a
+// report label. The broker-certificate reasons come from the X.509 verify result.
 enum class TlsFailure : int {
   None = 0,
-  UnknownCa,         // we do not trust the broker's certificate chain
-  BadCertificate,    // broker certificate invalid (name mismatch, expired, ...)
+  UnknownCa,           // the broker's chain ends in a CA we do not trust (or lacks its issuer)
+  BadCertificate,      // broker certificate failed verification for another reason (purpose, signature, ...)
   ClientCertRejected,  // the broker refused our certificate (unknown_ca / bad_certificate alert)
-  HandshakeFailure,  // any other handshake failure (protocol, alert, reset mid-handshake)
-  Identity,          // our identity (certificate, key, trust store) could not be loaded
-  Protocol,          // a TLS error after the handshake (bad record, fatal alert)
+  HandshakeFailure,    // any other handshake failure (protocol, alert, reset mid-handshake)
+  Identity,            // our identity (certificate, key, trust store) could not be loaded
+  Protocol,            // a TLS error after the handshake (bad record, fatal alert)
+  Expired,             // the broker certificate's notAfter is in the past
+  NotYetValid,         // its notBefore is in the future
+  HostnameMismatch,    // it does not name the host checked (the endpoint host, or tls.sni)
+  SelfSigned,          // the broker presented a self-signed certificate we do not trust
+  HandshakeTimeout,    // the handshake did not finish within target.connect_timeout
 };
-inline constexpr std::size_t kTlsFailureCount = 7;
+inline constexpr std::size_t kTlsFailureCount = 12;
 const char* to_string(TlsFailure f) noexcept;
 
 // error_code category for TlsFailure values ("tls: unknown_ca ...").
@@ -73,6 +79,8 @@ class TlsConn {
   Step handshake(error_code& ec);
   // True when the last completed handshake resumed a session.
   bool resumed() const noexcept;
+  // True once the handshake of the current connection has completed.
+  bool handshake_done() const noexcept { return ssl_ != nullptr && SSL_is_init_finished(ssl_) == 1; }
 
   // Non-blocking; would_block when nothing is there (want_write set when OpenSSL needs the
   // socket writable first), eof when the peer closed.

@@ -2,6 +2,8 @@
 // writer and masking), the incremental in-place frame reader, failure reasons.
 #include "net/ws_stream.hpp"
 
+#include "net/server_text.hpp"
+
 #include <algorithm>
 #include <cstring>
 
@@ -33,6 +35,7 @@ const char* to_string(WsFailure f) noexcept {
     case WsFailure::CredentialsProcess: return "credentials_process";
     case WsFailure::Protocol: return "websocket_protocol_error";
     case WsFailure::Closed: return "websocket_closed";
+    case WsFailure::UpgradeTimeout: return "upgrade_timeout";
   }
   return "unknown";
 }
@@ -53,6 +56,7 @@ class WsCategory : public boost::system::error_category {
       case WsFailure::CredentialsProcess: return "credentials_process: credential_process failed or printed unusable output";
       case WsFailure::Protocol: return "websocket_protocol_error: the server broke WebSocket framing";
       case WsFailure::Closed: return "websocket_closed: the server closed the WebSocket";
+      case WsFailure::UpgradeTimeout: return "upgrade_timeout: no upgrade response within target.connect_timeout";
       case WsFailure::None: break;
     }
     return "websocket: no error";
@@ -176,10 +180,40 @@ const std::string& WsConn::reason() const noexcept {
   return up_ ? up_->reason : none;
 }
 
+// What this request sent that a server could echo back: the query values and the value of
+// every header but the handshake's own fixed ones (custom headers carry tokens).
+std::vector<std::string> WsConn::sent_values() const {
+  std::vector<std::string> out;
+  if (!up_) return out;
+  const std::string_view req(up_->request);
+  const auto line_end = req.find("\r\n");
+  const auto sp1 = req.find(' ');
+  const auto sp2 = sp1 == std::string_view::npos ? sp1 : req.find(' ', sp1 + 1);
+  if (sp2 != std::string_view::npos) query_values(req.substr(sp1 + 1, sp2 - sp1 - 1), out);
+  for (auto at = line_end; at != std::string_view::npos && at + 2 < req.size();) {
+    const auto next = req.find("\r\n", at + 2);
+    const std::string_view line = req.substr(at + 2, next == std::string_view::npos ? next : next - at - 2);
+    at = next;
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = line.substr(0, colon);
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (iequals(name, "host") || iequals(name, "upgrade") || iequals(name, "connection") ||
+        iequals(name, "sec-websocket-version") || iequals(name, "sec-websocket-protocol") ||
+        iequals(name, "sec-websocket-key"))
+      continue;
+    if (!value.empty()) out.emplace_back(value);
+  }
+  return out;
+}
+
 std::string WsConn::describe() const {
   if (!up_) return upgraded_ ? "HTTP 101" : "no upgrade request";
   std::string out = up_->status != 0 ? "HTTP " + std::to_string(up_->status) : std::string("response");
-  if (!up_->reason.empty()) out += " " + up_->reason;
+  // The reason phrase is the server's own text: a server that echoes our request would put
+  // our query values and header tokens into the report through it.
+  if (!up_->reason.empty()) out += " " + sanitize_server_text(up_->reason, sent_values());
   // Request line: "GET <target> HTTP/1.1".
   const std::string_view req(up_->request);
   const auto sp1 = req.find(' ');

@@ -46,8 +46,9 @@ enum class WsFailure : int {
   CredentialsProcess,   // SigV4: credential_process failed or printed something unusable
   Protocol,             // a framing error after the upgrade (masked or text frame, bad opcode)
   Closed,               // the server sent a close frame
+  UpgradeTimeout,       // no complete upgrade response within target.connect_timeout
 };
-inline constexpr std::size_t kWsFailureCount = 10;
+inline constexpr std::size_t kWsFailureCount = 11;
 const char* to_string(WsFailure f) noexcept;
 
 const boost::system::error_category& ws_category() noexcept;
@@ -84,6 +85,8 @@ class WsConn {
   const std::string& reason() const noexcept;  // its reason phrase, or what was wrong
   bool upgraded() const noexcept { return upgraded_; }
   // "HTTP 403 Forbidden for GET /mqtt?X-Amz-Date=…&…" (query values withheld), for messages.
+  // The server's reason phrase passes through sanitize_server_text (net/server_text.hpp):
+  // without our query values and header values, printable ASCII, at most 200 characters.
   std::string describe() const;
 
   // When the upgrade request was started (for the websocket stage histogram).
@@ -117,6 +120,7 @@ class WsConn {
  private:
   struct Upgrade;  // handshake state: exists only until the upgrade is done
   bool parse_header(error_code& ec);
+  std::vector<std::string> sent_values() const;
 
   std::unique_ptr<Upgrade> up_;
   std::string control_;       // payload of the control frame being read

@@ -235,6 +235,7 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
   e << YAML::Key << "protocol" << YAML::Value
     << (s.target.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311");
   kv_dur(e, "connect_timeout", s.target.connect_timeout);
+  kv_dur(e, "dns_refresh", s.target.dns_refresh);
   e << YAML::EndMap;
 
   emit_auth(e, s.auth, mask_secrets);

@@ -111,7 +111,7 @@ std::string host_port_text(const Endpoint& e) {
 }  // namespace
 
 void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "target", {"endpoint", "port", "endpoints", "protocol", "connect_timeout"});
+  MapView m(r, n, "target", {"endpoint", "port", "endpoints", "protocol", "connect_timeout", "dns_refresh"});
   if (!m.ok()) return;
   if (auto p = m.get("protocol")) {
     if (auto i = read_enum(r, *p, m.path("protocol"), {"mqtt311", "mqtt5"})) {
@@ -202,6 +202,9 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
       else s.target.connect_timeout = *d;
     }
   }
+  read_into(m, "dns_refresh", s.target.dns_refresh, [&](const YAML::Node& v, const std::string& path) {
+    return read_duration(r, v, path);
+  });
 }
 
 // ---- fleet ----------------------------------------------------------------------------

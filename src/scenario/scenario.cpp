@@ -1,12 +1,16 @@
 // Entry points: load/parse a scenario file, resolve defaults that span sections, errors.
 #include "scenario/scenario.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <fstream>
+#include <cstring>
 #include <limits>
 #include <utility>
-#include <sstream>
 
 #include "scenario/parse.hpp"
 #include "scenario/units.hpp"
@@ -125,6 +129,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
 Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
                         std::span<const Override> overrides) {
   detail::Reader r{std::string(file_name)};
+  if (!detail::check_document_bounds(r, yaml_text)) throw ScenarioError(std::move(r.diagnostics()));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml_text));
@@ -180,8 +185,80 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
     fail(r);
   }
   resolve(s, run_duration_given);
+  s.positions = std::move(r.positions());
   return s;
 }
+
+namespace {
+
+// What kind of file this is, for "not a regular file" messages.
+const char* file_kind(mode_t m) {
+  if (S_ISDIR(m)) return "a directory";
+  if (S_ISFIFO(m)) return "a FIFO (named pipe)";
+  if (S_ISCHR(m)) return "a character device";
+  if (S_ISBLK(m)) return "a block device";
+  if (S_ISSOCK(m)) return "a socket";
+  return "not a regular file";
+}
+
+[[noreturn]] void file_error(const std::filesystem::path& file, std::string message) {
+  Diagnostic d;
+  d.file = file.string();
+  d.message = std::move(message);
+  throw ScenarioError({d});
+}
+
+// Reads a scenario file, refusing promptly what is not one: opened non-blocking (a FIFO
+// without a writer would block the open, then the read, forever), then fstat on the open
+// descriptor: only a regular file of at most kMaxScenarioFileBytes is read (/dev/zero
+// would be read until memory runs out; a directory is not "missing target.endpoint"). The
+// read itself is bounded too, in case the file grows while it is read.
+std::string read_scenario_file(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    const int e = errno;
+    file_error(file, std::string("cannot open the scenario file: ") + std::strerror(e));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int e = errno;
+    file_error(file, std::string("cannot read the scenario file: ") + std::strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    file_error(file, std::string("is ") + file_kind(st.st_mode) + ", not a scenario file; give a regular YAML file");
+  }
+  const auto too_large = [&] {
+    file_error(file, "larger than " + std::to_string(kMaxScenarioFileBytes >> 20) +
+                         " MiB; a scenario file is at most that (is it the right file?)");
+  };
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxScenarioFileBytes) too_large();
+  std::string text;
+  text.resize(static_cast<std::size_t>(st.st_size) + 1);
+  std::size_t have = 0;
+  for (;;) {
+    if (have == text.size()) {
+      if (text.size() > kMaxScenarioFileBytes) too_large();
+      text.resize(std::min<std::size_t>(text.size() * 2 + 4096, kMaxScenarioFileBytes + 1));
+    }
+    const ssize_t n = ::read(fd, text.data() + have, text.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      file_error(file, std::string("cannot read the scenario file: ") + std::strerror(e));
+    }
+    if (n == 0) break;
+    have += static_cast<std::size_t>(n);
+  }
+  if (have > kMaxScenarioFileBytes) too_large();
+  text.resize(have);
+  return text;
+}
+
+}  // namespace
 
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides) {
@@ -189,16 +266,7 @@ Scenario load_scenario(const std::filesystem::path& file,
 }
 
 Scenario load_scenario(const std::filesystem::path& file, std::span<const Override> overrides) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    Diagnostic d;
-    d.file = file.string();
-    d.message = "cannot open the scenario file";
-    throw ScenarioError({d});
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_scenario(text.str(), file.string(), overrides);
+  return parse_scenario(read_scenario_file(file), file.string(), overrides);
 }
 
 

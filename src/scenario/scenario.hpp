@@ -52,6 +52,9 @@ struct Target {
   mqtt::Version protocol = mqtt::Version::V311;
   // `connect_timeout`: TCP connect timeout. Default 5s (mqtt311) / 10s (mqtt5), as the SDK.
   Duration connect_timeout{5000};
+  // `dns_refresh`: how often endpoints given by name are looked up again during the run
+  // (the SDK's host resolver keeps addresses for 30 s). 0 = once, at start. Default 30s.
+  Duration dns_refresh{30000};
 };
 
 // ---- auth -----------------------------------------------------------------------------
@@ -466,6 +469,14 @@ struct Threshold {
 
 // ---- the whole scenario ---------------------------------------------------------------
 
+// Where a value was read: file:line:column (1-based), or the `--set` override that gave it
+// (then `file` names the override and line is 0).
+struct SourcePosition {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
 struct Scenario {
   // `name`: free text for the report. Default: the file's stem.
   std::string name;
@@ -483,6 +494,9 @@ struct Scenario {
   std::vector<Phase> phases;
   Run run;
   std::vector<Threshold> thresholds;
+  // Where each scalar was read, by field path ("fleet.client_id", "subscribe.filters.0.filter"),
+  // for the checks made after parsing (scenario/checks.hpp) to point at the template.
+  std::vector<std::pair<std::string, SourcePosition>> positions;
 };
 
 // One problem found in the file; `what()` of ScenarioError lists them one per line as
@@ -505,10 +519,16 @@ class ScenarioError : public std::runtime_error {
   std::vector<Diagnostic> diagnostics_;
 };
 
+// The largest scenario file load_scenario reads (docs/cli.md "Scenario errors").
+inline constexpr std::uint64_t kMaxScenarioFileBytes = std::uint64_t{16} << 20;  // 16 MiB
+
 // Reads, substitutes ${ENV}, applies `overrides` ("path=value"), validates. Throws
 // ScenarioError listing every problem found (a bad file never starts a run). Messages
 // never show a secret: values of secret keys (and of unknown keys close to one, e.g.
-// "pasword") are masked wherever they would appear.
+// "pasword") are masked wherever they would appear. The file must
+// be a regular file of at most kMaxScenarioFileBytes holding one YAML document whose
+// expansion through aliases stays small (yaml_reader.hpp); anything else is one clear
+// error, at once (a FIFO without a writer does not block).
 Scenario load_scenario(const std::filesystem::path& file,
                        const std::vector<std::string>& overrides = {});
 Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,

@@ -4,6 +4,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include "scenario/units.hpp"
 
@@ -35,7 +39,108 @@ std::string join(std::initializer_list<std::string_view> names, std::string_view
   return out;
 }
 
+// Streams the parse events of the text and keeps the document's size as if every alias were
+// a copy of its anchor: a collection's expanded size is what the total grew by between its
+// start and its end, an alias adds its anchor's. Throws at the first event past a bound.
+class BoundsHandler : public YAML::EventHandler {
+ public:
+  struct Exceeded {
+    YAML::Mark mark;
+    bool alias = false;
+  };
+  struct SecondDocument {
+    YAML::Mark mark;
+  };
+
+  void OnDocumentStart(const YAML::Mark& m) override {
+    if (++documents_ > 1) throw SecondDocument{m};
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { leaf(m, a, 0); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override {
+    const Size s = a < anchors_.size() ? anchors_[a] : Size{1, 0};
+    add(m, s, true);
+  }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t a, const std::string& v) override {
+    leaf(m, a, v.size());
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t a, YAML::EmitterStyle::value) override {
+    open(m, a);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  struct Size {
+    std::uint64_t nodes = 0;
+    std::uint64_t bytes = 0;
+  };
+  struct Frame {
+    YAML::anchor_t anchor;
+    Size start;
+  };
+
+  // Sizes stay below the bounds (add() throws first), so these sums cannot overflow.
+  void add(const YAML::Mark& m, Size s, bool alias) {
+    total_.nodes += s.nodes;
+    total_.bytes += s.bytes;
+    if (total_.nodes > kMaxExpandedNodes || total_.bytes > kMaxExpandedScalarBytes) throw Exceeded{m, alias};
+  }
+  void record(YAML::anchor_t a, Size s) {
+    if (a == YAML::NullAnchor) return;
+    if (anchors_.size() <= a) anchors_.resize(a + 1);
+    anchors_[a] = s;
+  }
+  void leaf(const YAML::Mark& m, YAML::anchor_t a, std::size_t bytes) {
+    add(m, {1, bytes}, false);
+    record(a, {1, bytes});
+  }
+  void open(const YAML::Mark& m, YAML::anchor_t a) {
+    frames_.push_back({a, total_});
+    add(m, {1, 0}, false);
+  }
+  void close() {
+    if (frames_.empty()) return;
+    const Frame f = frames_.back();
+    frames_.pop_back();
+    record(f.anchor, {total_.nodes - f.start.nodes, total_.bytes - f.start.bytes});
+  }
+
+  int documents_ = 0;
+  Size total_;
+  std::vector<Frame> frames_;
+  std::vector<Size> anchors_;  // by anchor id (yaml-cpp numbers them 1, 2, ...)
+};
+
 }  // namespace
+
+bool check_document_bounds(Reader& r, std::string_view text) {
+  std::istringstream in{std::string(text)};
+  BoundsHandler h;
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(h)) {
+    }
+  } catch (const BoundsHandler::Exceeded& e) {
+    r.error(e.mark, "",
+            std::string(e.alias ? "this alias takes" : "here") + " the document past " +
+                std::to_string(kMaxExpandedNodes) + " nodes or " + std::to_string(kMaxExpandedScalarBytes >> 20) +
+                " MiB of text once YAML aliases are expanded; refused (a scenario is far smaller: "
+                "is this an alias bomb?)");
+    return false;
+  } catch (const BoundsHandler::SecondDocument& e) {
+    r.error(e.mark, "",
+            "a second YAML document starts here; a scenario file holds exactly one (remove the "
+            "'---' line and what follows, or split the file)");
+    return false;
+  } catch (const YAML::Exception&) {
+    return true;  // the parse that follows reports it, with its position
+  }
+  return true;
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -300,6 +405,8 @@ std::optional<std::string> Reader::text(const YAML::Node& n, std::string_view pa
     error(n, path, "expected " + std::string(expected) + ", " + describe(n));
     return std::nullopt;
   }
+  const Diagnostic at = locate(n);
+  positions_.push_back({std::string(path), SourcePosition{at.file, at.line, at.column}});
   auto t = substitute_env(n, path, n.Scalar());
   // What ${ENV} put in a secret field is as secret as the field.
   if (t && looks_secret(path)) note_secret(*t);

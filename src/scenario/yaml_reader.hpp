@@ -52,6 +52,8 @@ class Reader {
   }
 
   bool has_errors() const { return !diagnostics_.empty(); }
+  // Where every scalar read through text() came from, by path.
+  std::vector<std::pair<std::string, SourcePosition>>& positions() { return positions_; }
   std::vector<Diagnostic>& diagnostics() { return diagnostics_; }
   const std::string& file() const { return file_; }
 
@@ -68,10 +70,24 @@ class Reader {
 
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  std::vector<std::pair<std::string, SourcePosition>> positions_;
   std::vector<std::pair<YAML::Node, std::string>> override_nodes_;
   std::vector<std::pair<YAML::Node, YAML::Mark>> null_values_;
   std::vector<std::string> secrets_;
 };
+
+// What one scenario document may expand to once YAML aliases are followed ("billion
+// laughs": a few KiB of anchors and aliases can stand for gigabytes of nodes, and every
+// alias of a long string becomes its own copy when read). Counted on the raw parse events,
+// before any node tree exists, so a hostile file costs no more than its own size.
+inline constexpr std::uint64_t kMaxExpandedNodes = 1'000'000;
+inline constexpr std::uint64_t kMaxExpandedScalarBytes = std::uint64_t{64} << 20;  // 64 MiB
+
+// Pre-pass over the YAML text: refuses (reports into `r`, returns false) a document whose
+// expansion through aliases exceeds the bounds above (at the alias that crosses them), and
+// a second document in the file (fleetload reads exactly one). Syntax errors are left to
+// the parse that follows (it reports them with their position); returns true for them.
+bool check_document_bounds(Reader& r, std::string_view text);
 
 // Whether the field at `path` holds a secret (its value never appears in messages).
 bool is_secret_path(std::string_view path);

@@ -20,6 +20,17 @@ if(TARGET fleetload AND TARGET fleetload_auth)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(auth_secrets_e2e_test PRIVATE -Wno-maybe-uninitialized)
   endif()
+  # TLS failures by cause (broker certificates made by the test), SNI override warning, drops
+  # after the handshake, identity files as local faults (harden).
+  fleetload_add_gtest(NAME tls_causes_e2e_test LABEL e2e TIMEOUT 180
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tls_causes_test.cpp
+    LIBS fleetload_auth_e2e_support)
+  add_dependencies(tls_causes_e2e_test fleetload)
+  # validate/run checks after parsing: rendered strings, identity files (harden).
+  fleetload_add_gtest(NAME checks_e2e_test LABEL e2e TIMEOUT 120
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/checks_e2e_test.cpp
+    LIBS fleetload_auth_e2e_support)
+  add_dependencies(checks_e2e_test fleetload)
   add_dependencies(auth_modes_e2e_test fleetload)
   add_dependencies(auth_failures_e2e_test fleetload)
   add_dependencies(auth_secrets_e2e_test fleetload)

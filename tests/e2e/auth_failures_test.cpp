@@ -110,6 +110,9 @@ TEST(AuthFailures, WrongPkcs11PinIsCountedAndNeverShown) {
   EXPECT_EQ(counter(rep, "connects_ok"), 0u);
   EXPECT_GE(failure_cause(rep, "identity_failed", "wrong_pin"), 2u) << r.outcome.out;
   EXPECT_NE(r.outcome.out.find("identity_failed/wrong_pin"), std::string::npos) << r.outcome.out;
+  // A wrong PIN is our fault, not the broker's.
+  EXPECT_EQ(u64(rep.at("errors").at("local")), failure_cause(rep, "identity_failed", "wrong_pin"));
+  EXPECT_EQ(u64(rep.at("errors").at("broker")), 0u);
   EXPECT_EQ(r.all_output().find(kWrongPin), std::string::npos);
   // The token itself is fine: the right PIN connects (another process, fresh engine).
   ::setenv("AUTH_E2E_WRONG_PIN", kPin, 1);

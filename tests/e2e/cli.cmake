@@ -37,3 +37,23 @@ if(TARGET fleetload)
     add_dependencies(${t} fleetload)
   endforeach()
 endif()
+
+# Failed TCP connects and name lookups named by reason and endpoint (harden).
+if(TARGET fleetload)
+  fleetload_add_gtest(NAME connect_failures_e2e_test LABEL e2e TIMEOUT 120
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/connect_failures_test.cpp
+    LIBS fleetload_e2e_support)
+  add_dependencies(connect_failures_e2e_test fleetload)
+endif()
+
+# The open-files preflight counts the worker threads' event loops (harden).
+if(TARGET fleetload)
+  fleetload_add_gtest(NAME limits_e2e_test LABEL e2e TIMEOUT 180
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/limits_e2e_test.cpp
+    LIBS fleetload_e2e_support)
+  # GCC 12's -Wmaybe-uninitialized false positive inside <regex>, as in metrics.cmake.
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(limits_e2e_test PRIVATE -Wno-maybe-uninitialized)
+  endif()
+  add_dependencies(limits_e2e_test fleetload)
+endif()

@@ -16,6 +16,8 @@ Checks, by --mode (the expectations come from the JSON file given with --config)
               expression; the first group of every expression must be the same device index.
   authorizer  what the SDK sends for websockets_with_custom_authorizer: an unsigned GET /mqtt
               with no query at all (the authorizer travels in the MQTT username).
+  echo        every request is refused with HTTP 403 and a reason phrase that echoes the
+              request line and all headers (a server that leaks what it was sent).
 In every mode: path /mqtt and Sec-WebSocket-Protocol: mqtt (websockify's own accept() checks
 the rest of RFC 6455). Every verdict is appended to --log as one JSON line; pongs received
 (answers to --heartbeat pings) are logged too.
@@ -167,7 +169,14 @@ def verify_authorizer(path, headers):
     return {}
 
 
-VERIFIERS = {"sigv4": verify_sigv4, "handshake": verify_handshake, "authorizer": verify_authorizer}
+def verify_echo(path, headers):
+    # A hostile (or careless) server: refuses every upgrade, its reason phrase echoing the
+    # whole request line and every header, secrets and all.
+    raise Refused("GET %s HTTP/1.1 | %s" % (path, " | ".join("%s: %s" % kv for kv in headers.items())))
+
+
+VERIFIERS = {"sigv4": verify_sigv4, "handshake": verify_handshake, "authorizer": verify_authorizer,
+             "echo": verify_echo}
 
 
 class MqttWebSocket(websockifyserver.CompatibleWebSocket):

@@ -8,4 +8,5 @@ fleetload_add_gtest(NAME auth_unit_tests LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/auth_credentials_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/auth_tls_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/auth_pkcs11_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/auth_identity_check_test.cpp
   LIBS fleetload_auth)

@@ -175,12 +175,18 @@ TEST_F(AuthTls, FailuresByReasonWithClearMessages) {
   std::string msg;
   TlsIdentitySpec s = files(0);
   s.ca_filepath = p("nope.crt").string();
-  EXPECT_EQ(failure_of(s, &msg), TlsIdentityFailure::UnknownCa);
+  EXPECT_EQ(failure_of(s, &msg), TlsIdentityFailure::FileMissing);
   EXPECT_NE(msg.find("ca_filepath \"" + p("nope.crt").string() + "\": no such file"), std::string::npos) << msg;
 
   s = files(0);
   s.ca_filepath = p("device-0.key").string();  // not a certificate
-  EXPECT_EQ(failure_of(s, &msg), TlsIdentityFailure::UnknownCa);
+  EXPECT_EQ(failure_of(s, &msg), TlsIdentityFailure::BadCa);
+
+  // A directory where a file should be is unreadable, not a bad certificate.
+  s = files(0);
+  s.cert_filepath = dir_->string();
+  EXPECT_EQ(failure_of(s, &msg), TlsIdentityFailure::FileUnreadable);
+  EXPECT_NE(msg.find("is a directory"), std::string::npos) << msg;
 
   s = files(0);
   s.pri_key_filepath = p("device-1.key");
@@ -189,6 +195,9 @@ TEST_F(AuthTls, FailuresByReasonWithClearMessages) {
 
   s = files(0);
   s.cert_filepath = p("missing.crt");
+  EXPECT_EQ(failure_of(s, &msg), TlsIdentityFailure::FileMissing);
+  s = files(0);
+  s.cert_filepath = p("device-0.key");  // a file, but not a certificate
   EXPECT_EQ(failure_of(s, &msg), TlsIdentityFailure::BadCertificate);
 
   TlsIdentitySpec b;

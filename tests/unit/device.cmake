@@ -12,6 +12,7 @@ fleetload_add_gtest(NAME device_unit_tests LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/device_session_reconnect_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_session_hostile_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_packet_id_set_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/device_session_local_test.cpp
   LIBS fleetload_device)
 
 # Its own binary: it replaces global operator new to count allocations per message.

@@ -27,11 +27,45 @@ TEST(EngineLimits, TooManyDescriptorsIsRefusedWithTheArithmeticAndShardAdvice) {
   FleetShape f{.devices = 100000, .fleet_devices = 100000, .shard_count = 1, .source_addresses = 4, .endpoints = 1};
   auto problems = check_limits(f, box());
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_EQ(problems[0].needed, 100000 + kDescriptorMargin);
+  EXPECT_EQ(problems[0].needed, 100000 + descriptors_needed(FleetShape{.threads = 1}, box()));
   EXPECT_EQ(problems[0].available, 20000u);
   const std::string text = problems[0].format();
-  EXPECT_NE(text.find("need 100064, have 20000"), std::string::npos) << text;
-  EXPECT_NE(text.find("--shard K/6"), std::string::npos) << text;  // 100000 / 19936 -> 6
+  // 100000 devices + 0 open + 3 event loops x 3 + 32 spare.
+  EXPECT_NE(text.find("need 100041, have 20000"), std::string::npos) << text;
+  EXPECT_NE(text.find("--shard K/6"), std::string::npos) << text;  // 100000 / 19959 -> 6
+}
+
+TEST(EngineLimits, WorkerThreadsCountTheirEventLoops) {
+  SystemLimits s = box();
+  s.nofile_soft = s.nofile_hard = 1000;
+  s.open_descriptors = 5;
+  s.descriptors_per_event_loop = 3;
+  FleetShape f{.devices = 900, .threads = 32, .fleet_devices = 900, .shard_count = 1, .source_addresses = 0,
+               .endpoints = 1};
+  auto problems = check_limits(f, s);
+  ASSERT_EQ(problems.size(), 1u);
+  // 900 + 5 + (32 + 2) x 3 + 32 = 1039.
+  EXPECT_EQ(problems[0].needed, 1039u);
+  const std::string text = problems[0].format();
+  EXPECT_NE(text.find("900 devices + 5 open now + 34 event loops x 3 (32 worker threads + control + signals) + 32 "
+                      "spare = 1039 > limit 1000"),
+            std::string::npos)
+      << text;
+  // (1000 - 937) / 3 = 21 loops, two of them not workers'.
+  EXPECT_NE(text.find("use at most --threads 19"), std::string::npos) << text;
+  f.threads = 19;
+  EXPECT_TRUE(check_limits(f, s).empty());  // 937 + 21 x 3 = 1000: exactly the limit
+  f.threads = 20;
+  EXPECT_FALSE(check_limits(f, s).empty());
+}
+
+TEST(EngineLimits, EventLoopDescriptorsAreMeasuredHere) {
+  // Asio's epoll reactor: an epoll set, an eventfd and a timerfd per io_context on Linux.
+  EXPECT_EQ(descriptors_per_event_loop(), 3u);
+  EXPECT_GE(open_descriptor_count(), 3u);  // stdin, stdout, stderr at least
+  const auto sys = read_system_limits();
+  EXPECT_EQ(sys.descriptors_per_event_loop, 3u);
+  EXPECT_GE(sys.open_descriptors, 3u);
 }
 
 TEST(EngineLimits, TooManyConnectionsPerSourceEndpointPairIsRefused) {
@@ -83,6 +117,27 @@ TEST(EngineLimits, LocalLimitErrorsAreToldApartFromBrokerFailures) {
   for (int e : {ECONNREFUSED, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, EPIPE})
     EXPECT_EQ(net::classify(sys(e)), net::FailureSide::Remote) << e;
   EXPECT_EQ(net::classify(boost::asio::error::eof), net::FailureSide::Remote);
+}
+
+TEST(EngineLimits, ConnectFailuresAreNamedByTheirCause) {
+  auto sys = [](int e) { return net::error_code(e, boost::system::system_category()); };
+  using F = net::ConnectFailure;
+  EXPECT_EQ(net::connect_failure_of(sys(ECONNREFUSED)), F::Refused);
+  EXPECT_EQ(net::connect_failure_of(sys(ETIMEDOUT)), F::Timeout);
+  EXPECT_EQ(net::connect_failure_of(boost::asio::error::timed_out), F::Timeout);
+  // Our own deadline passes a generic timed_out.
+  EXPECT_EQ(net::connect_failure_of(net::error_code(std::make_error_code(std::errc::timed_out))), F::Timeout);
+  EXPECT_EQ(net::connect_failure_of(sys(EHOSTUNREACH)), F::HostUnreachable);
+  EXPECT_EQ(net::connect_failure_of(sys(ENETUNREACH)), F::NetUnreachable);
+  EXPECT_EQ(net::connect_failure_of(sys(ECONNRESET)), F::Reset);
+  EXPECT_EQ(net::connect_failure_of(sys(EACCES)), F::Other);
+  EXPECT_EQ(net::connect_failure_of(sys(EMFILE)), F::None);  // a local limit: counted apart
+  EXPECT_EQ(net::connect_failure_of({}), F::None);
+  EXPECT_EQ(net::resolve_failure_of(boost::asio::error::host_not_found), F::NameNotResolved);
+  EXPECT_EQ(net::resolve_failure_of(boost::asio::error::host_not_found_try_again), F::ResolutionFailed);
+  EXPECT_EQ(net::resolve_failure_of(boost::asio::error::no_recovery), F::ResolutionFailed);
+  EXPECT_STREQ(net::to_string(F::HostUnreachable), "host_unreachable");
+  EXPECT_STREQ(net::to_string(F::NameNotResolved), "name_not_resolved");
 }
 
 TEST(EnginePhases, NoPhasesMeansRampThenSteadyToTheEnd) {

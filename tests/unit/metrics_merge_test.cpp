@@ -87,8 +87,12 @@ RunReport shard(std::uint32_t k) {
   s.time_to_connect.record(exact(5'000'000), 100);
   r.publish_rate = rate_figure(500.0, 490.0 + 5.0 * k);
   r.books = message_books(s);
-  r.connect_failures.push_back({"tls_failed", "certificate_expired", 2 + k});
-  if (k == 1) r.connect_failures.push_back({"connack_refused", "not_authorized", 1});
+  r.connect_failures.push_back({"tls_failed", "certificate_expired", 2 + k, {}});
+  if (k == 1) r.connect_failures.push_back({"connack_refused", "not_authorized", 1, {}});
+  // Per-endpoint TCP causes: the same endpoint merges, another stays apart.
+  r.connect_failures.push_back({"tcp_failed", "refused", 10 + k, "b1:1883"});
+  if (k == 1) r.connect_failures.push_back({"tcp_failed", "refused", 7, "b2:1883"});
+  r.local_errors = 3 + k;
   if (k == 1) r.websocket_error = "upgrade_forbidden: HTTP 403 for GET /mqtt?X-Amz-Signature=...";
   r.cost.wall_s = 10.0 + k;
   r.cost.cpu_user_s = 1.0;
@@ -186,10 +190,15 @@ TEST(ReportMerge, CountsRatesAndBooksAreSummed) {
   EXPECT_EQ(m.stats.connack_codes[0], 200u);
   EXPECT_EQ(m.stats.connack_codes[0x87], 1u);
   EXPECT_EQ(m.stats.time_to_connect.count, 200u);
-  ASSERT_EQ(m.connect_failures.size(), 2u);
+  ASSERT_EQ(m.connect_failures.size(), 4u);
   EXPECT_EQ(m.connect_failures[0].reason, "certificate_expired");
   EXPECT_EQ(m.connect_failures[0].count, 5u);
-  EXPECT_EQ(m.connect_failures[1].count, 1u);
+  EXPECT_EQ(m.connect_failures[1].endpoint, "b1:1883");
+  EXPECT_EQ(m.connect_failures[1].count, 21u);
+  EXPECT_EQ(m.connect_failures[2].count, 1u);
+  EXPECT_EQ(m.connect_failures[3].endpoint, "b2:1883");
+  EXPECT_EQ(m.connect_failures[3].count, 7u);
+  EXPECT_EQ(m.local_errors, 7u);
   // The first WebSocket failure survives JSON and the merge, named by the shard it came from.
   EXPECT_NE(m.websocket_error.find("HTTP 403"), std::string::npos) << m.websocket_error;
   EXPECT_DOUBLE_EQ(m.publish_rate.requested, 1000.0);

@@ -186,7 +186,7 @@ TEST(TlsConn, UntrustedBrokerIsUnknownCa) {
   th.join();
 }
 
-TEST(TlsConn, NameMismatchIsBadCertificate) {
+TEST(TlsConn, NameMismatchIsHostnameMismatch) {
   Server server(false);
   Pair pair;
   auto th = server.serve(pair.server);
@@ -195,7 +195,7 @@ TEST(TlsConn, NameMismatchIsBadCertificate) {
   ASSERT_TRUE(c.start(ctx.get(), pair.client, false, [](SSL* s) { return configure_host(s, "broker.invalid"); }));
   error_code ec;
   EXPECT_EQ(drive(c, pair.client, ec), TlsConn::Step::Failed);
-  EXPECT_EQ(tls_failure_of(ec), TlsFailure::BadCertificate) << ec.message();
+  EXPECT_EQ(tls_failure_of(ec), TlsFailure::HostnameMismatch) << ec.message();
   c.end();
   ::shutdown(pair.client, SHUT_RDWR);
   th.join();

@@ -235,7 +235,7 @@ TEST(ScenarioErrorFiles, MissingEnvVariableIsAnErrorButEmptyDefaultIsNot) {
 
 TEST(ScenarioErrorFiles, MissingFileIsOneClearError) {
   const std::string f = (bad_dir() / "does-not-exist.yaml").string();
-  EXPECT_EQ(file_error_of("does-not-exist.yaml"), f + ": cannot open the scenario file");
+  EXPECT_EQ(file_error_of("does-not-exist.yaml"), f + ": cannot open the scenario file: No such file or directory");
 }
 
 // Any prefix or byte-flipped variant of a good file either parses or fails with a
