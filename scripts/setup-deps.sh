@@ -11,6 +11,7 @@ APT_PACKAGES=(
   # libraries
   libboost1.81-dev libboost-url1.81-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcbor-dev python3-paho-mqtt python3-cbor2  # responder: provisioning CBOR; its e2e tests' own MQTT client and CBOR
   # real components used by the tests and the quickstart
   mosquitto mosquitto-clients openssl
   # auth: SigV4 checked by an independent signer; PKCS#11 through SoftHSM2 + OpenSSL engine
