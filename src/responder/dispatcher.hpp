@@ -66,6 +66,9 @@ class Dispatcher {
   ShadowService& shadow() noexcept { return shadow_; }
   JobsService& jobs() noexcept { return jobs_; }
   ProvisioningService& provisioning() noexcept { return provisioning_; }
+  const ShadowService& shadow() const noexcept { return shadow_; }
+  const JobsService& jobs() const noexcept { return jobs_; }
+  const ProvisioningService& provisioning() const noexcept { return provisioning_; }
 
  private:
   void record(Api api, Outcome o, std::chrono::steady_clock::time_point start);
