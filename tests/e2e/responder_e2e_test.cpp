@@ -54,12 +54,14 @@ class ResponderE2e : public ::testing::Test {
   }
 
   // Starts the responder with `config` (YAML) and waits until it is subscribed.
-  void start_responder(const std::string& config, const std::string& protocol = "3.1.1") {
+  void start_responder(const std::string& config, const std::string& protocol = "3.1.1",
+                       std::vector<std::string> extra = {}) {
     const fs::path file = write_file(dir_, "responder.yaml", config);
-    responder_.emplace(spawn_fleetload({"responder", "--config", file.string(), "--broker",
-                                        "127.0.0.1:" + std::to_string(broker_->port()), "--protocol", protocol,
-                                        "--duration", "60s"},
-                                       dir_, "responder"));
+    std::vector<std::string> args{"responder", "--config", file.string(), "--broker",
+                                  "127.0.0.1:" + std::to_string(broker_->port()), "--protocol", protocol,
+                                  "--duration", "60s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    responder_.emplace(spawn_fleetload(args, dir_, "responder"));
     ASSERT_TRUE(wait_for_stderr(*responder_, "fleetload responder: ready", 15s))
         << responder_->stderr_text() << "\nbroker log:\n" << broker_->log();
   }
@@ -288,6 +290,23 @@ TEST_F(ResponderE2e, ProvisioningFromCsrInCborThenTlsWithTheIssuedCertificate) {
   EXPECT_EQ(payload(out, 2).at("thingName"), "car-77");
   ASSERT_EQ(out.at("tls").as_array().size(), 1u) << out;
   EXPECT_EQ(out.at("tls").at(0).at("connected"), true) << out << "\nbroker log:\n" << broker_->log();
+  stop_responder();
+}
+
+TEST_F(ResponderE2e, ResponderConnectsOverMtlsAndAnswersPlainDevices) {
+  // The responder's own connection: mTLS to the listener requiring the CA's client
+  // certificates (the later --broker wins), devices on the plain listener.
+  start_responder("services: [shadow]\n", "5",
+                  {"--broker", "127.0.0.1:" + std::to_string(tls_port_), "--ca-file", (pki_ / "ca.crt").string(),
+                   "--cert", (pki_ / "device-0.crt").string(), "--key", (pki_ / "device-0.key").string()});
+  EXPECT_NE(responder_->stderr_text().find("(MQTT 5, TLS)"), std::string::npos) << responder_->stderr_text();
+  const json::value out = device(json::array{
+      json::object{{"sub", json::array{kShadow + "/get/rejected"}}},
+      json::object{{"pub", kShadow + "/get"}, {"json", J(R"({"clientToken":"tls"})")}},
+      json::object{{"wait", kShadow + "/get/rejected"}},
+  });
+  ASSERT_EQ(out.at("received").as_array().size(), 1u) << out;
+  EXPECT_EQ(payload(out, 0).at("clientToken"), "tls");
   stop_responder();
 }
 

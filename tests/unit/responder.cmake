@@ -6,3 +6,9 @@ fleetload_add_gtest(NAME responder_test LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/responder_jobs_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/responder_provisioning_test.cpp
   LIBS fleetload_responder_core)
+# The configuration file and the command's flags (fleetload_cli for parse_responder_args).
+if(TARGET fleetload_cli)
+  fleetload_add_gtest(NAME responder_config_test LABEL unit
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/responder_config_test.cpp
+    LIBS fleetload_cli)
+endif()
