@@ -136,6 +136,10 @@ void Connection::transport_up() {
   c.client_id = cfg_.client_id;
   if (cfg_.username) c.username = *cfg_.username;
   if (cfg_.password) c.password = bytes_of(*cfg_.password);
+  // Every request of the fleet reaches us over this one connection: let the broker keep as
+  // many QoS 1 requests in flight to us as MQTT 5 allows (mosquitto's default for clients
+  // that say nothing is 20, which would cap the whole fleet at 20 requests per round trip).
+  if (cfg_.version == mqtt::Version::V5) c.properties.receive_maximum = 65535;
   send_packet(c);
   flush();
   wait_readable();
