@@ -12,3 +12,9 @@ if(TARGET fleetload_cli)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/responder_config_test.cpp
     LIBS fleetload_cli)
 endif()
+# The MQTT connection against a scripted broker thread on loopback.
+if(TARGET fleetload_responder)
+  fleetload_add_gtest(NAME responder_connection_test LABEL unit
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/responder_connection_test.cpp
+    LIBS fleetload_responder)
+endif()
