@@ -6,15 +6,13 @@ fleetload_add_gtest(NAME responder_test LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/responder_jobs_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/responder_provisioning_test.cpp
   LIBS fleetload_responder_core)
-# The configuration file and the command's flags (fleetload_cli for parse_responder_args).
+
+# The configuration file and the command's flags (fleetload_cli for parse_responder_args), and
+# the MQTT connection against a scripted broker thread on loopback: one binary, one link.
 if(TARGET fleetload_cli)
-  fleetload_add_gtest(NAME responder_config_test LABEL unit
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/responder_config_test.cpp
+  fleetload_add_gtest(NAME responder_io_test LABEL unit
+    SOURCES
+      ${CMAKE_CURRENT_LIST_DIR}/responder_config_test.cpp
+      ${CMAKE_CURRENT_LIST_DIR}/responder_connection_test.cpp
     LIBS fleetload_cli)
-endif()
-# The MQTT connection against a scripted broker thread on loopback.
-if(TARGET fleetload_responder)
-  fleetload_add_gtest(NAME responder_connection_test LABEL unit
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/responder_connection_test.cpp
-    LIBS fleetload_responder)
 endif()
