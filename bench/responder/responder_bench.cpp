@@ -1,4 +1,4 @@
-// Load client for the responder bench: C connections x T things each, every thing a closed
+// Load client for the responder bench (MQTT 5): C connections x T things each, every thing a closed
 // loop of shadow round trips against `fleetload responder` through a broker: update (reported
 // counter, clientToken) -> update/accepted, then get -> get/accepted, again. Prints one JSON
 // object: round trips per second over the measured window, latency percentiles, and the
@@ -59,7 +59,7 @@ struct Thing {
 class Conn {
  public:
   Conn(asio::io_context& io, const Options& o, int index, Totals& totals)
-      : sock_(io), o_(o), totals_(totals), decoder_(mqtt::DecodeOptions{mqtt::Version::V311}) {
+      : sock_(io), o_(o), totals_(totals), decoder_(mqtt::DecodeOptions{mqtt::Version::V5}) {
     for (int t = 0; t < o.things; ++t) {
       Thing th;
       th.name = o.prefix + "-" + std::to_string(index) + "-" + std::to_string(t);
@@ -84,8 +84,13 @@ class Conn {
       if (ec) return fail("connect: " + ec.message());
       sock_.set_option(tcp::no_delay(true));
       mqtt::Connect c;
+      c.version = mqtt::Version::V5;
       c.client_id = id_;
       c.keep_alive = 120;
+      // One connection stands for 100 things with an answer outstanding each: lift the
+      // broker's default per-client in-flight cap (mosquitto: 20), which a single device
+      // would never reach.
+      c.properties.receive_maximum = 65535;
       send(c);
       read();
     });
@@ -98,10 +103,10 @@ class Conn {
   }
 
   void send(const mqtt::Packet& p) {
-    const auto sz = mqtt::encoded_size(p, mqtt::Version::V311);
+    const auto sz = mqtt::encoded_size(p, mqtt::Version::V5);
     const std::size_t at = pending_.size();
     pending_.resize(at + sz.size);
-    mqtt::encode(p, mqtt::Version::V311, std::span<std::uint8_t>(pending_.data() + at, sz.size));
+    mqtt::encode(p, mqtt::Version::V5, std::span<std::uint8_t>(pending_.data() + at, sz.size));
     if (!writing_) write();
   }
 

@@ -3,15 +3,20 @@
 # (default 100 x 100 = 10,000), closed loop (one request in flight per thing), through a local
 # mosquitto to `fleetload responder`; RUNS runs, medians. The broker, the responder and the
 # load client share this machine's cores.
-# Usage: bench/responder/run.sh BUILD_DIR [RUNS] [SECONDS] [QOS] [PROTOCOL] [CONNECTIONS] [THINGS]
+# DEVICE_QOS: the load client's requests and subscriptions; ANSWER_QOS / REQUEST_QOS: the
+# responder's --qos / --request-qos; PROTOCOL: the responder's MQTT version (3.1.1 or 5).
+# Usage: bench/responder/run.sh BUILD_DIR [RUNS] [SECONDS] [DEVICE_QOS] [ANSWER_QOS] [REQUEST_QOS]
+#                               [PROTOCOL] [CONNECTIONS] [THINGS]
 set -euo pipefail
 build=$1
 runs=${2:-3}
 secs=${3:-10}
 qos=${4:-1}
-proto=${5:-5}
-conns=${6:-100}
-things=${7:-100}
+aqos=${5:-1}
+rqos=${6:-0}
+proto=${7:-3.1.1}
+conns=${8:-100}
+things=${9:-100}
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d /tmp/responder-bench.XXXXXX)
 port=19885
@@ -21,7 +26,7 @@ cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/pro
 gone() { for _ in $(seq 1 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done; }
 for i in $(seq 1 "$runs"); do
   mpid=$("$here/../fleet/start_mosquitto.sh" $port "$out")
-  "$build/fleetload" responder --broker 127.0.0.1:$port --services shadow --qos "$qos" --protocol "$proto" \
+  "$build/fleetload" responder --broker 127.0.0.1:$port --services shadow --qos "$aqos" --request-qos "$rqos" --protocol "$proto" \
     > "$out/responder-$i.summary" 2> "$out/responder-$i.log" &
   rpid=$!
   for _ in $(seq 1 100); do grep -q "ready" "$out/responder-$i.log" 2>/dev/null && break; sleep 0.1; done

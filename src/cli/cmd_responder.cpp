@@ -68,7 +68,8 @@ std::string responder_help() {
          "  --broker HOST:PORT     broker to connect to (default 127.0.0.1:1883)\n"
          "  --protocol 3.1.1|5     MQTT version of the responder's connection (default 3.1.1)\n"
          "  --client-id ID         default fleetload-responder\n"
-         "  --qos 0|1              subscriptions and answers (default 1)\n"
+         "  --qos 0|1              answers (default 1: delivered at each device's subscription QoS)\n"
+         "  --request-qos 0|1      subscriptions: the QoS requests reach the responder with (default 0)\n"
          "  --services LIST        comma-separated: shadow,jobs,provisioning (default all)\n"
          "  --username NAME        CONNECT username; the password comes from the environment\n"
          "                         variable FLEETLOAD_RESPONDER_PASSWORD, never from a flag\n"
@@ -112,6 +113,9 @@ responder::ResponderConfig parse_responder_args(const std::vector<std::string>& 
     } else if (auto v = value_of(args, i, "--qos")) {
       if (*v != "0" && *v != "1") throw ArgError("responder: --qos: expected 0 or 1, got \"" + *v + "\"");
       b.qos = static_cast<std::uint8_t>((*v)[0] - '0');
+    } else if (auto v = value_of(args, i, "--request-qos")) {
+      if (*v != "0" && *v != "1") throw ArgError("responder: --request-qos: expected 0 or 1, got \"" + *v + "\"");
+      b.request_qos = static_cast<std::uint8_t>((*v)[0] - '0');
     } else if (auto v = value_of(args, i, "--services")) {
       c.shadow = c.jobs = c.provisioning = false;
       std::string_view rest = *v;

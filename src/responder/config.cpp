@@ -75,7 +75,8 @@ std::optional<std::vector<std::string>> read_strings(Reader& r, const YAML::Node
 void parse_broker(Reader& r, const YAML::Node& n, BrokerConfig& b) {
   using namespace scenario::detail;
   MapView m(r, n, "broker",
-            {"host", "port", "protocol", "client_id", "keepalive", "qos", "max_inflight", "username", "password", "tls"});
+            {"host", "port", "protocol", "client_id", "keepalive", "qos", "request_qos", "max_inflight", "username",
+             "password", "tls"});
   read_into(m, "host", b.host, [&](const YAML::Node& x, const std::string& p) { return read_string(r, x, p); });
   read_into(m, "port", b.port, [&](const YAML::Node& x, const std::string& p) { return read_uint(r, x, p, 1, 65535); });
   if (auto v = m.get("protocol")) {
@@ -85,6 +86,7 @@ void parse_broker(Reader& r, const YAML::Node& n, BrokerConfig& b) {
   read_into(m, "keepalive", b.keepalive,
             [&](const YAML::Node& x, const std::string& p) { return read_seconds(r, x, p, 0, 65535); });
   read_into(m, "qos", b.qos, [&](const YAML::Node& x, const std::string& p) { return read_uint(r, x, p, 0, 1); });
+  read_into(m, "request_qos", b.request_qos, [&](const YAML::Node& x, const std::string& p) { return read_uint(r, x, p, 0, 1); });
   read_into(m, "max_inflight", b.max_inflight,
             [&](const YAML::Node& x, const std::string& p) { return read_uint(r, x, p, 1, 65535); });
   if (auto v = m.get("username")) b.username = read_string(r, *v, m.path("username"));

@@ -25,8 +25,14 @@ struct BrokerConfig {
   mqtt::Version version = mqtt::Version::V311;
   std::string client_id = "fleetload-responder";
   std::chrono::seconds keepalive{60};
-  std::uint8_t qos = 1;              // subscriptions and answers (QoS 2 is not AWS IoT's)
-  std::uint32_t max_inflight = 1000;  // QoS 1 answers awaiting PUBACK (MQTT 5: also the broker's Receive Maximum)
+  std::uint8_t qos = 1;          // answers: 1 lets the broker deliver at each device's subscription QoS, as AWS does
+  // Subscriptions: the most a request is delivered to us with. 0 by default: our session is
+  // clean, so a QoS 1 delivery would be dropped with the connection all the same, and it would
+  // put the whole fleet's requests under the broker's per-client in-flight cap (mosquitto: 20).
+  std::uint8_t request_qos = 0;
+  // QoS 1 answers awaiting PUBACK; MQTT 5 also the broker's Receive Maximum. Nothing is kept
+  // per answer in flight, so the window costs no memory.
+  std::uint32_t max_inflight = 65535;
   std::optional<std::string> username;
   std::optional<std::string> password;  // secret
   bool tls = false;

@@ -215,7 +215,7 @@ bool Connection::handle(const mqtt::Packet& p) {
         mqtt::Subscribe s;
         s.packet_id = next_packet_id();
         for (std::size_t k = i; k < filters_.size() && k < i + 8; ++k) {
-          s.subscriptions.push_back(mqtt::Subscription{filters_[k], static_cast<mqtt::QoS>(cfg_.qos)});
+          s.subscriptions.push_back(mqtt::Subscription{filters_[k], static_cast<mqtt::QoS>(cfg_.request_qos)});
         }
         send_packet(s);
         ++suback_pending_;

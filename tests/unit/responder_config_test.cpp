@@ -26,6 +26,7 @@ constexpr const char* kFull = R"(broker:
   client_id: svc
   keepalive: 30s
   qos: 0
+  request_qos: 1
   max_inflight: 50
   tls: {ca_file: ca.crt, cert_file: c.crt, key_file: c.key, server_name: broker.local}
 services: [shadow, jobs]
@@ -56,6 +57,7 @@ TEST(ResponderConfig, EverySectionIsRead) {
   EXPECT_EQ(c.broker.client_id, "svc");
   EXPECT_EQ(c.broker.keepalive, std::chrono::seconds(30));
   EXPECT_EQ(c.broker.qos, 0);
+  EXPECT_EQ(c.broker.request_qos, 1);
   EXPECT_EQ(c.broker.max_inflight, 50u);
   EXPECT_TRUE(c.broker.tls);
   EXPECT_EQ(c.broker.cert_file, "c.crt");
@@ -123,13 +125,14 @@ TEST(ResponderConfig, FlagsOverrideTheFile) {
     return std::string(n) == "FLEETLOAD_RESPONDER_PASSWORD" ? "pw-from-env" : nullptr;
   };
   const ResponderConfig c = cli::parse_responder_args(
-      {"--broker", "[::1]:1884", "--config", file.string(), "--protocol", "3.1.1", "--qos", "1", "--services",
+      {"--broker", "[::1]:1884", "--config", file.string(), "--protocol", "3.1.1", "--qos", "1", "--request-qos", "0", "--services",
        "shadow,jobs,provisioning", "--username", "svc", "--insecure", "--duration", "2m"},
       env);
   EXPECT_EQ(c.broker.host, "::1");
   EXPECT_EQ(c.broker.port, 1884);
   EXPECT_EQ(c.broker.version, mqtt::Version::V311);
   EXPECT_EQ(c.broker.qos, 1);
+  EXPECT_EQ(c.broker.request_qos, 0);
   EXPECT_TRUE(c.provisioning);
   EXPECT_EQ(c.broker.username, "svc");
   EXPECT_EQ(c.broker.password, "pw-from-env");
@@ -144,6 +147,23 @@ TEST(ResponderConfig, FlagsOverrideTheFile) {
   EXPECT_THROW(cli::parse_responder_args({"--frobnicate"}, none), cli::ArgError);
   EXPECT_THROW(cli::parse_responder_args({"--duration", "0"}, none), cli::ArgError);
   std::filesystem::remove(file);
+}
+
+TEST(ResponderConfig, DefaultsAreTheDocumentedOnes) {
+  const ResponderConfig c = parse_config("", "empty.yaml");
+  EXPECT_EQ(c.broker.host, "127.0.0.1");
+  EXPECT_EQ(c.broker.port, 1883);
+  EXPECT_EQ(c.broker.version, mqtt::Version::V311);
+  EXPECT_EQ(c.broker.client_id, "fleetload-responder");
+  EXPECT_EQ(c.broker.keepalive, std::chrono::seconds(60));
+  EXPECT_EQ(c.broker.qos, 1);
+  EXPECT_EQ(c.broker.request_qos, 0);
+  EXPECT_EQ(c.broker.max_inflight, 65535u);
+  EXPECT_FALSE(c.broker.tls);
+  EXPECT_TRUE(c.shadow && c.jobs && c.provisioning);
+  EXPECT_FALSE(c.duration);
+  EXPECT_EQ(c.provisioning_config.key_type, auth::CertKeyType::EcdsaP256);
+  EXPECT_EQ(c.provisioning_config.days, 365u);
 }
 
 TEST(ResponderConfig, RenderIndex) {
