@@ -202,6 +202,28 @@ TEST_F(ResponderE2e, JobQueuedNotifyNextStartNextSucceededMqtt5) {
   EXPECT_NE(summary.find("job fw-7: SUCCEEDED 1 (1 executions)"), std::string::npos) << summary;
 }
 
+TEST_F(ResponderE2e, JobCreatedAtItsTimeForTemplateTargets) {
+  const auto start = std::chrono::steady_clock::now();
+  start_responder("services: [jobs]\n"
+                  "jobs:\n"
+                  "  - id: late\n"
+                  "    targets: {template: \"dev-{index}\", count: 2, first_index: 1}\n"
+                  "    at: 1500ms\n");
+  ASSERT_TRUE(wait_for_stderr(*responder_, "job late created, 2 executions queued", 20s)) << responder_->stderr_text();
+  // Not before its time: 1.5 s after the responder was ready, so at least that after its start.
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1500ms);
+  const std::string jobs = "$aws/things/dev-2/jobs/";
+  const json::value out = device(json::array{
+      json::object{{"sub", json::array{jobs + "get/accepted"}}},
+      json::object{{"pub", jobs + "get"}, {"text", ""}},
+      json::object{{"wait", jobs + "get/accepted"}},
+  });
+  ASSERT_EQ(out.at("received").as_array().size(), 1u) << out;
+  EXPECT_EQ(payload(out, 0).at("queuedJobs").at(0).at("jobId"), "late");
+  const std::string summary = stop_responder();
+  EXPECT_NE(summary.find("job late: QUEUED 2 (2 executions)"), std::string::npos) << summary;
+}
+
 std::string provisioning_config(const fs::path& pki) {
   return "services: [provisioning]\n"
          "provisioning:\n"
