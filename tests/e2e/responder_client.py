@@ -14,7 +14,7 @@ one JSON document with what it received, for the C++ test to check:
      {"wait": "topic", "timeout": 10, "cbor": false,   # the next message on `topic`
       "save": {"name": "field", ...},                  # remember fields of its payload
       "file": {"field": "path", ...}},                 # write fields of its payload to files
-     {"tls_connect": {"port": P, "ca": F, "cert": F, "key": F}}  # a second client over mTLS
+     {"tls_connect": {"port": P, "ca": F, "cert": F, "key": F, "tls12": false}}  # a second client over mTLS
    ]}
 
 "${name}" in any string of a later step is replaced by a saved value. The output is
@@ -88,7 +88,11 @@ def tls_connect(spec):
         done.set()
 
     c = mqtt.Client(client_id=spec.get("client_id", "provisioned-device"), protocol=mqtt.MQTTv311)
-    c.tls_set(ca_certs=spec["ca"], certfile=spec["cert"], keyfile=spec["key"], cert_reqs=ssl.CERT_REQUIRED)
+    # "tls12": with TLS 1.2 the broker refuses a certificate inside the handshake, so connect()
+    # raises at once; with TLS 1.3 the refusal may only arrive after connect() returned.
+    version = ssl.PROTOCOL_TLSv1_2 if spec.get("tls12") else ssl.PROTOCOL_TLS_CLIENT
+    c.tls_set(ca_certs=spec["ca"], certfile=spec["cert"], keyfile=spec["key"], cert_reqs=ssl.CERT_REQUIRED,
+              tls_version=version)
     c.on_connect = on_connect
     # With TLS 1.3 the broker's refusal of our certificate arrives after connect() returned.
     c.on_disconnect = lambda *a: done.set()
