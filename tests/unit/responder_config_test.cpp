@@ -3,6 +3,7 @@
 // file:line:column with the field; `fleetload responder` flags on top of the file.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -164,6 +165,18 @@ TEST(ResponderConfig, DefaultsAreTheDocumentedOnes) {
   EXPECT_FALSE(c.duration);
   EXPECT_EQ(c.provisioning_config.key_type, auth::CertKeyType::EcdsaP256);
   EXPECT_EQ(c.provisioning_config.days, 365u);
+}
+
+TEST(ResponderConfig, ValuesTakeEnvironmentVariables) {
+  ::setenv("FLEETLOAD_TEST_RESPONDER_HOST", "127.0.0.5", 1);
+  ::unsetenv("FLEETLOAD_TEST_RESPONDER_UNSET");
+  const ResponderConfig c = parse_config(
+      "broker: {host: \"${FLEETLOAD_TEST_RESPONDER_HOST}\", client_id: \"${FLEETLOAD_TEST_RESPONDER_UNSET:-svc-1}\"}\n",
+      "env.yaml");
+  EXPECT_EQ(c.broker.host, "127.0.0.5");
+  EXPECT_EQ(c.broker.client_id, "svc-1");
+  EXPECT_NE(errors_of("broker: {host: \"${FLEETLOAD_TEST_RESPONDER_UNSET}\"}\n").find("r.yaml:1:16: broker.host:"),
+            std::string::npos);
 }
 
 TEST(ResponderConfig, RenderIndex) {
