@@ -123,6 +123,15 @@ TEST(AwsiotProvisioning, MalformedPayloadsAreRefused) {
   EXPECT_FALSE(decode_value(std::vector<std::uint8_t>{0x41, 'k'}, PayloadFormat::Cbor));
   EXPECT_FALSE(decode_value(std::vector<std::uint8_t>{0xBF, 0xFF}, PayloadFormat::Cbor));
   EXPECT_FALSE(decode_value(as_bytes("{\"a\":"), PayloadFormat::Json));
+  // Deep nesting is refused without exhausting the stack: 100,000 nested CBOR arrays, and
+  // JSON nested past Boost.JSON's default depth.
+  EXPECT_FALSE(decode_value(std::vector<std::uint8_t>(100'000, 0x81), PayloadFormat::Cbor));
+  std::vector<std::uint8_t> deep(40, 0x81);
+  deep.push_back(0x01);
+  auto d = decode_value(deep, PayloadFormat::Cbor);
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error, "CBOR nests deeper than 32 levels");
+  EXPECT_FALSE(decode_value(as_bytes(std::string(100'000, '[') + std::string(100'000, ']')), PayloadFormat::Json));
   // Requests missing their fields get a 400 InvalidPayload.
   auto noreq = parse_register_thing_request(as_bytes(R"({"parameters": {}})"), PayloadFormat::Json);
   ASSERT_FALSE(noreq);

@@ -187,6 +187,25 @@ TEST_F(ProvisioningFlow, TokensExpireAfterAnHourAndBadRequestsAreRejected) {
   EXPECT_EQ(d->provisioning().certificates_issued(), 1u);
 }
 
+TEST_F(ProvisioningFlow, GarbagePayloadsAreRejectedInTheirFormat) {
+  std::vector<std::string> payloads = {"{", "[]", std::string(50'000, '\x81'), std::string(10'000, '['),
+                                       std::string("\xA1\x61k\x5F\x41", 5), std::string("\xBF\x61", 2)};
+  for (const char* topic : {"$aws/certificates/create/json", "$aws/certificates/create/cbor",
+                            "$aws/certificates/create-from-csr/json", "$aws/certificates/create-from-csr/cbor",
+                            "$aws/provisioning-templates/FleetTemplate/provision/json",
+                            "$aws/provisioning-templates/FleetTemplate/provision/cbor"}) {
+    const bool cbor = std::string_view(topic).ends_with("cbor");
+    for (const auto& p : payloads) {
+      auto [t, body] = request(topic, bytes(p));
+      EXPECT_EQ(t, std::string(topic) + "/rejected") << topic;
+      auto e = awsiot::parse_provisioning_error(body, cbor ? PayloadFormat::Cbor : PayloadFormat::Json);
+      ASSERT_TRUE(e) << topic << ": " << e.error;  // the error is in the topic's own format
+      EXPECT_EQ(e->status_code, 400) << topic;
+    }
+  }
+  EXPECT_EQ(d->provisioning().certificates_issued(), 0u);
+}
+
 TEST_F(ProvisioningFlow, WithoutACaEveryCreateIsA500) {
   CollectingPublisher o;
   Dispatcher none(o, DispatcherOptions{});

@@ -167,6 +167,43 @@ TEST_F(ShadowFlow, MalformedAndOversizedUpdatesAreRejected) {
   EXPECT_EQ(d.books(Api::ShadowUpdate).rejected.at("413"), 1u);
 }
 
+// Whatever bytes a request carries, every service answers it on its rejected (or accepted)
+// topic and keeps going: random bytes, truncated and deeply nested JSON, on every request topic.
+TEST_F(ShadowFlow, GarbagePayloadsOnEveryRequestTopicAreAnsweredNotFatal) {
+  const std::vector<std::string> topics = {
+      std::string(kPrefix) + "/get", std::string(kPrefix) + "/update", std::string(kPrefix) + "/delete",
+      "$aws/things/car-1/shadow/name/n/update", "$aws/things/car-1/jobs/get", "$aws/things/car-1/jobs/start-next",
+      "$aws/things/car-1/jobs/j/get", "$aws/things/car-1/jobs/$next/get", "$aws/things/car-1/jobs/j/update",
+      "$aws/certificates/create/json", "$aws/certificates/create/cbor", "$aws/certificates/create-from-csr/json",
+      "$aws/certificates/create-from-csr/cbor", "$aws/provisioning-templates/T/provision/json",
+      "$aws/provisioning-templates/T/provision/cbor"};
+  std::vector<std::string> payloads = {"{", "[]", "null", "\"x\"", std::string(10'000, '{'), std::string(5000, '['),
+                                       std::string("\xFF\xFE\x00\x81", 4), std::string(50'000, '\x81')};
+  std::uint64_t x = 88172645463325252ull;  // xorshift64: the same bytes on every run
+  for (int i = 0; i < 20; ++i) {
+    std::string s(1 + i * 37, '\0');
+    for (char& c : s) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      c = static_cast<char>(x);
+    }
+    payloads.push_back(std::move(s));
+  }
+  std::size_t answered = 0;
+  for (const auto& t : topics) {
+    for (const auto& p : payloads) {
+      const auto m = request(t, p);
+      ASSERT_FALSE(m.empty()) << t;  // an answer every time
+      answered += m.front().first.ends_with("/rejected") || m.front().first.ends_with("/accepted") ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(answered, topics.size() * payloads.size());
+  // Still serving afterwards.
+  EXPECT_EQ(request(std::string(kPrefix) + "/update", R"({"state":{"reported":{"ok":1}}})")[0].first,
+            std::string(kPrefix) + "/update/accepted");
+}
+
 TEST_F(ShadowFlow, RepliesAndForeignTopicsAreNotRequests) {
   EXPECT_TRUE(request(std::string(kPrefix) + "/update/accepted", "{}").empty());
   EXPECT_TRUE(request("sensors/car-1", "{}").empty());
