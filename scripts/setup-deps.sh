@@ -24,8 +24,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # One list per purpose; a profile is a union of lists, so no package is named twice.
 TOOLCHAIN=(build-essential cmake ninja-build pkg-config)
 # Boost (Asio, Beast, JSON), Boost.URL, OpenSSL, yaml-cpp, prometheus-cpp (pull + push,
-# which bring civetweb, curl and zlib).
-LIBRARIES=(libboost1.81-dev libboost-url1.81-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev)
+# which bring civetweb, curl and zlib), libcbor (the responder's CBOR provisioning payloads).
+LIBRARIES=(libboost1.81-dev libboost-url1.81-dev libssl-dev libyaml-cpp-dev prometheus-cpp-dev libcbor-dev)
 BROKER=(mosquitto)
 TEST_TOOLS=(
   # test frameworks; clang + libFuzzer runtime for scripts/fuzz.sh
@@ -35,6 +35,8 @@ TEST_TOOLS=(
 )
 TEST_SERVERS=(
   mosquitto-clients openssl
+  # the responder e2e tests' own MQTT client and CBOR decoder
+  python3-paho-mqtt python3-cbor2
   # auth: SigV4 checked by an independent signer; PKCS#11 through SoftHSM2 + OpenSSL engine
   python3 python3-botocore softhsm2 libengine-pkcs11-openssl opensc
   # WebSocket modes: a real WebSocket server (websockify) in front of mosquitto

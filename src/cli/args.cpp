@@ -257,6 +257,7 @@ std::string global_help() {
       "                     [--no-file-checks]\n"
       "  fleetload certs --devices N --out DIR [--key-type ecdsa-p256|rsa2048] [--pkcs12]\n"
       "  fleetload report merge A.json B.json ... [--out OUT.json|DIR]\n"
+      "  fleetload responder [--config FILE] [--broker HOST:PORT] [--tls ...] [--duration D]\n"
       "  fleetload version\n"
       "  fleetload help [COMMAND] | fleetload COMMAND --help\n"
       "\n"
@@ -265,6 +266,8 @@ std::string global_help() {
       "  validate  check the scenario and print it resolved (defaults filled, secrets masked)\n"
       "  certs     write a test CA, broker and per-device certificates/keys (fleetload certs --help)\n"
       "  report    report merge: one fleet report from the shards' reports (fleetload report --help)\n"
+      "  responder play AWS IoT's Shadow, Jobs and Fleet Provisioning services on any broker\n"
+      "            (fleetload responder --help)\n"
       "  version   print the version\n"
       "\n";
   h += kExitCodes;

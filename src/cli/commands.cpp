@@ -21,6 +21,7 @@
 #include "auth/identity_check.hpp"
 #include "cli/cmd_certs.hpp"
 #include "cli/cmd_report.hpp"
+#include "cli/cmd_responder.hpp"
 #include "cli/progress.hpp"
 #include "cli/report_builder.hpp"
 #include "cli/signals.hpp"
@@ -292,6 +293,9 @@ int fleetload_main(int argc, const char* const* argv) {
     std::fputs(certs_help().c_str(), stdout);
     return kExitOk;
   }
+  // `responder` parses its own options (cli/cmd_responder.cpp).
+  if (argc >= 2 && std::string_view(argv[1]) == "responder") return responder_command(std::vector<std::string>(argv + 2, argv + argc));
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "responder") return responder_command({"--help"});
   // `report merge` parses its own arguments too (cli/cmd_report.cpp).
   if (argc >= 2 && std::string_view(argv[1]) == "report") {
     return report_command(std::vector<std::string>(argv + 2, argv + argc));

@@ -25,7 +25,7 @@ image=$(list --profile image)
 echo "quickstart: $(echo $quick)"
 
 for p in build-essential cmake ninja-build pkg-config libboost1.81-dev libboost-url1.81-dev libssl-dev \
-  libyaml-cpp-dev prometheus-cpp-dev; do
+  libyaml-cpp-dev prometheus-cpp-dev libcbor-dev; do
   has "$build" "$p" || fail "build profile lacks $p"
   has "$quick" "$p" || fail "quickstart profile lacks $p"
 done
