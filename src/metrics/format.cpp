@@ -126,6 +126,7 @@ std::string ratio_percent(double ratio) { return percent(ratio * 100.0); }
 
 std::string signed_percent(double p) {
   if (!std::isfinite(p)) return "-";
+  if (p != 0 && std::fabs(p) < 0.001) return "~0%";  // a sign on "<0.001%" reads as noise
   if (p > 0) return "+" + percent(p);
   if (p < 0) return "-" + percent(-p);
   return "0%";

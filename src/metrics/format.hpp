@@ -43,7 +43,7 @@ std::string bytes_per_s(double b);
 std::string percent(double pct);
 // A ratio shown as a percentage: 0.999 -> "99.9%".
 std::string ratio_percent(double ratio);
-// A signed change in percent: "+1.23%", "-0.5%", "0%".
+// A signed change in percent: "+1.23%", "-0.5%", "0%"; below 0.001% either way "~0%".
 std::string signed_percent(double pct);
 
 // A figure in one of the units the report model uses (`unit` of a threshold or a diff

@@ -91,6 +91,7 @@ TEST(HumanFormat, PercentagesAreReadableAtBothEnds) {
   EXPECT_EQ(signed_percent(1.234), "+1.23%");
   EXPECT_EQ(signed_percent(-0.5), "-0.5%");
   EXPECT_EQ(signed_percent(0), "0%");
+  EXPECT_EQ(signed_percent(-0.0004), "~0%");
 }
 
 TEST(HumanFormat, UnitsOfTheReportModelDispatch) {
