@@ -135,7 +135,7 @@ int run_command(const Command& cmd) {
     return kExitBadInput;
   }
 
-  ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, publish_target_per_s(s));
+  ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, progress_plan(s));
   std::optional<metrics::Exporter> exporter;
   if (const int rc = start_exporter(cmd, s, exporter); rc != kExitOk) return rc;
   options.on_progress = [&printer, &exporter, show = cmd.progress](const engine::Progress& p) {
