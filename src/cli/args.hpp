@@ -44,6 +44,7 @@ struct Command {
   std::optional<std::string> push_interval;  // human units; 0 = final push only
   std::optional<std::string> push_job;
   std::optional<std::string> metrics_linger;  // keep /metrics up after the run until scraped
+  std::vector<std::string> outputs;  // --out FORMAT=FILE (csv=..., ndjson=...), in the order given
 };
 
 // A usage error: the message names the argument and what is allowed; exit code 2.

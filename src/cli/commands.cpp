@@ -23,6 +23,7 @@
 #include "metrics/exporter.hpp"
 #include "metrics/report_html.hpp"
 #include "metrics/report_json.hpp"
+#include "metrics/report_series_out.hpp"
 #include "metrics/report_text.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/units.hpp"
@@ -94,6 +95,26 @@ int start_exporter(const Command& cmd, const scenario::Scenario& s, std::optiona
   return kExitOk;
 }
 
+// --out FORMAT=FILE, parsed and checked before the run so an unwritable file is bad input
+// now rather than a lost series after the run: its directory must exist or be creatable and
+// be writable.
+std::vector<metrics::SeriesOutput> series_outputs(const std::vector<std::string>& args) {
+  std::vector<metrics::SeriesOutput> outs;
+  for (const auto& a : args) {
+    auto o = metrics::parse_series_output(a);
+    if (!o) throw ArgError("--out: expected csv=FILE or ndjson=FILE, got \"" + a + "\"");
+    const std::filesystem::path dir = o->path.has_parent_path() ? o->path.parent_path() : ".";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec || ::access(dir.c_str(), W_OK) != 0)
+      throw ArgError("--out " + a + ": cannot write into " + dir.string() + (ec ? ": " + ec.message() : ""));
+    if (std::filesystem::is_directory(o->path, ec))
+      throw ArgError("--out " + a + ": " + o->path.string() + " is a directory");
+    outs.push_back(std::move(*o));
+  }
+  return outs;
+}
+
 const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "signal"; }
 
 }  // namespace
@@ -126,6 +147,7 @@ int run_command(const Command& cmd) {
   if (cmd.threads) options.threads = *cmd.threads;
   std::optional<std::filesystem::path> report_path = s.run.report;
   if (cmd.report_path) report_path = *cmd.report_path;
+  const auto outputs = series_outputs(cmd.outputs);
   print_warnings(s);
 
   const auto problems = engine::preflight(s);
@@ -190,6 +212,15 @@ int run_command(const Command& cmd) {
       metrics::write_json_report(report, json_path);
       metrics::write_html_report(report, html_path);
       std::fprintf(stderr, "fleetload: report written to %s and %s\n", json_path.c_str(), html_path.c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fleetload: %s\n", e.what());
+      code = kExitRuntimeFailure;
+    }
+  }
+  for (const auto& o : outputs) {
+    try {
+      metrics::write_series(report, o);
+      std::fprintf(stderr, "fleetload: %s series written to %s\n", metrics::to_string(o.format), o.path.c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "fleetload: %s\n", e.what());
       code = kExitRuntimeFailure;
