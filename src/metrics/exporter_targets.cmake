@@ -41,5 +41,5 @@ add_library(fleetload_exporter
 target_include_directories(fleetload_exporter PUBLIC ${PROJECT_SOURCE_DIR}/src)
 # fleetload_engine is defined after this directory; CMake resolves the name at generate time.
 target_link_libraries(fleetload_exporter
-  PUBLIC fleetload_engine fleetload_device fleetload_scenario prometheus-cpp::core
+  PUBLIC fleetload_engine fleetload_metrics fleetload_device fleetload_scenario prometheus-cpp::core
   PRIVATE prometheus-cpp::pull Boost::headers fleetload_warnings Threads::Threads)

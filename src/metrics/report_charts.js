@@ -221,9 +221,16 @@
       var peak = null;
       s.values.forEach(function (v) { if (v != null && (peak == null || v > peak)) peak = v; });
       var off = isTime && peak != null ? "max " + fmt(peak) : "";
+      // A value with gaps on both sides is no line: draw it as a dot.
+      var lone = [];
+      s.values.forEach(function (v, i) {
+        if (v != null && (i === 0 || s.values[i - 1] == null) && (i + 1 === s.values.length || s.values[i + 1] == null))
+          lone.push(i);
+      });
       uSeries.push({
         label: s.label, stroke: s.color, width: 1.5, scale: s.right ? "y2" : "y",
-        dash: s.dash ? [6, 4] : undefined, spanGaps: false, points: { show: false },
+        dash: s.dash ? [6, 4] : undefined, spanGaps: false,
+        points: { show: false, size: 5, fill: s.color, filter: function () { return lone.length ? lone : null; } },
         value: function (u, v, si, idx) { return idx == null ? off : v == null ? "-" : fmt(v); }
       });
     });

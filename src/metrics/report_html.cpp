@@ -56,7 +56,8 @@ body{padding:0 16px}table{max-width:100%}td,th{padding:3px 7px}
 .chart .u-legend td{border:0}.chart .note{font-size:12px;color:#666;margin:4px 4px 0}
 .chart .empty{color:#999;margin:40px 4px;text-align:center}.wide{grid-column:1/-1}
 .hint{color:#666;font-size:13px}.num{font-variant-numeric:tabular-nums}
-.tables{display:flex;flex-wrap:wrap;gap:0 24px}
+.tables{display:flex;flex-wrap:wrap;gap:0 24px}table.phases,table.latency{font-size:14px}
+table.phases th,table.latency th{white-space:normal}td.num{white-space:nowrap}.type{color:#888;font-size:12px}
 @media (max-width:700px){.charts{grid-template-columns:1fr}}
 )";
 
@@ -180,19 +181,19 @@ void reconnect_delays(std::ostream& o) {
 
 void phases(std::ostream& o, const RunReport& r) {
   if (r.phases.empty()) return;
-  o << "<h2>Phases</h2><table class=\"phases\"><tr><th>phase</th><th>type</th><th>from</th><th>to</th>"
-       "<th>connects</th><th>drops</th><th>publishes</th><th>requested</th><th>achieved</th>"
-       "<th>error</th><th>p99 ack</th><th>p99 e2e</th></tr>";
+  o << "<h2>Phases</h2><table class=\"phases\"><tr><th>phase</th><th>time</th><th>connects</th><th>drops</th>"
+       "<th>publishes</th><th>publish rate achieved of requested</th><th>rate error</th><th>p99 ack</th>"
+       "<th>p99 e2e</th></tr>";
   for (const auto& p : r.phases) {
     const auto& s = p.stats;
     auto p99 = [](const device::HistogramSnapshot& h) {
       return h.count ? human::duration_ms(percentiles_of(h).p99_ms) : std::string("-");
     };
-    o << "<tr><td>" << escape(p.name) << "</td><td>" << scenario::to_string(p.type) << "</td><td class=\"num\">"
-      << human::duration(p.start_s) << "</td><td class=\"num\">" << human::duration(p.end_s)
+    o << "<tr><td>" << escape(p.name) << " <span class=\"type\">" << scenario::to_string(p.type)
+      << "</span></td><td class=\"num\">" << human::duration(p.start_s) << " &ndash; " << human::duration(p.end_s)
       << "</td><td class=\"num\">" << count(s.connects_ok) << "</td><td class=\"num\">" << count(s.drops)
       << "</td><td class=\"num\">" << count(sent_total(s)) << "</td><td class=\"num\">"
-      << human::rate(p.publish_rate.requested) << "</td><td class=\"num\">" << human::rate(p.publish_rate.achieved)
+      << human::rate(p.publish_rate.achieved) << " of " << human::rate(p.publish_rate.requested)
       << "</td><td class=\"num\">" << human::signed_percent(p.publish_rate.error_percent) << "</td><td class=\"num\">"
       << p99(s.ack_latency) << "</td><td class=\"num\">" << p99(s.e2e_latency) << "</td></tr>";
   }

@@ -243,5 +243,28 @@ TEST(Dashboard, NamesOnlyExportedFamiliesAndHasUniquePanelIds) {
   EXPECT_EQ(dash.at("templating").at("list").as_array().size(), 3u);
 }
 
+TEST(MetricsFamilies, EachThresholdExportsItsLimitValueAndVerdict) {
+  ExportState st;
+  st.thresholds.push_back({"p99_ack_latency", "<=", 0.25, "seconds", 0.3, true, false, "<= 250ms"});
+  st.thresholds.push_back({"max_loss", "<=", 0, "count", 0, false, false, "<= 0"});  // nothing measured
+  const auto fs = build_families(st, options());
+  const auto* limit = find(fs, "fleetload_threshold_limit");
+  const auto* value = find(fs, "fleetload_threshold_value");
+  const auto* passed = find(fs, "fleetload_threshold_passed");
+  const auto* measured = find(fs, "fleetload_threshold_measured");
+  ASSERT_TRUE(limit && value && passed && measured);
+  ASSERT_EQ(limit->metric.size(), 2u);
+  EXPECT_EQ(label(limit->metric[0], "threshold"), "p99_ack_latency");
+  EXPECT_EQ(label(limit->metric[0], "rule"), "<= 250ms");
+  EXPECT_EQ(label(limit->metric[0], "unit"), "seconds");
+  EXPECT_EQ(label(limit->metric[0], "scenario"), "cap test");
+  EXPECT_DOUBLE_EQ(limit->metric[0].gauge.value, 0.25);
+  ASSERT_EQ(value->metric.size(), 1u);  // the unmeasured one has no value, not a 0
+  EXPECT_DOUBLE_EQ(value->metric[0].gauge.value, 0.3);
+  EXPECT_DOUBLE_EQ(passed->metric[0].gauge.value, 0.0);
+  EXPECT_DOUBLE_EQ(measured->metric[1].gauge.value, 0.0);
+  EXPECT_EQ(find(build_families(ExportState{}, options()), "fleetload_threshold_limit"), nullptr);
+}
+
 }  // namespace
 }  // namespace fleetload::metrics
