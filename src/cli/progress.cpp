@@ -26,9 +26,19 @@ double per_s(std::uint64_t n, engine::Seconds interval) {
   return interval.count() > 0.0 ? static_cast<double>(n) / interval.count() : 0.0;
 }
 
-// Full digits while they are short ("1,234"), the compact form beyond ("12.3k"), so a field
-// keeps its width as the fleet grows.
-std::string num(double v) { return std::fabs(v) < 9999.5 ? human::number(v) : human::compact(v); }
+// Full digits while they are short ("1234", "12.3"), the compact form beyond ("12.3k"), so a
+// field keeps its width as the fleet grows. No thousands separator: four digits read at a
+// glance, and "connected 1000/1000" stays greppable in CI logs.
+std::string num(double v) {
+  const double a = std::fabs(v);
+  if (a >= 9999.5) return human::compact(v);
+  if (a >= 999.5) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
+  return human::number(v);
+}
 
 std::string elapsed_text(double s) {
   const auto t = static_cast<long long>(std::floor(std::max(0.0, s)));
@@ -127,12 +137,10 @@ std::string format_progress(const engine::Progress& p, const ProgressPlan& plan,
   std::string phase(p.phase);
   if (human::columns(phase) > 14) phase = cut(phase, 13) + "~";
   f.push_back({0, "[" + elapsed_text(p.elapsed.count()) + " " + phase + "]"});
-  if (ramp) {
-    f.push_back({0, "ramp " + num(static_cast<double>(p.connected)) + "/" + num(static_cast<double>(ramp->devices))});
-    f.push_back({2, "@" + num(ramp->rate_per_s) + "/s"});
-  } else {
-    f.push_back({0, "conn " + num(static_cast<double>(p.connected)) + "/" + num(static_cast<double>(p.target))});
-  }
+  // In a ramp, against what the ramp connects by its end, and its rate.
+  const double goal = static_cast<double>(ramp ? ramp->devices : p.target);
+  f.push_back({0, "connected " + num(static_cast<double>(p.connected)) + "/" + num(goal)});
+  if (ramp) f.push_back({2, "ramp @" + num(ramp->rate_per_s) + "/s"});
   f.push_back({ramp ? 1 : 4, "+" + num(per_s(d.connects_ok, p.interval)) + "/s"});
   const std::uint64_t sent = d.publishes_sent[0] + d.publishes_sent[1] + d.publishes_sent[2];
   const std::uint64_t sent_total = t.publishes_sent[0] + t.publishes_sent[1] + t.publishes_sent[2];
@@ -172,8 +180,8 @@ std::string format_progress(const engine::Progress& p, const ProgressPlan& plan,
   std::string line;
   for (std::size_t i = 0; i < f.size(); ++i) {
     if (!shown[i]) continue;
-    // The ramp's rate reads as part of its target: "ramp 1,234/2,500 @500/s".
-    if (!line.empty()) line += f[i].text[0] == '@' ? " " : " | ";
+    // The ramp's rate reads as part of its target: "connected 1,234/2,500 ramp @500/s".
+    if (!line.empty()) line += f[i].text.rfind("ramp @", 0) == 0 ? " " : " | ";
     line += f[i].text;
   }
   // Even the essentials never wrap: cut at the width.

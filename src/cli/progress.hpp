@@ -46,7 +46,7 @@ class ProgressPrinter {
 };
 
 // The progress line's text (no newline), at most `columns` display columns: the elapsed
-// time and phase, connected / target (in a ramp: / the ramp's own target and its rate), then
+// time and phase, connected / target (in a ramp: / the ramp's own target, and its rate), then
 // as room allows, by importance: publishes/s vs target, errors/s (local limits told apart),
 // connects/s, drops/s and reconnects/s, p99 ack latency, receives/s, p99 end-to-end and
 // connect latency, devices backing off. Every rate is per second over the last interval.

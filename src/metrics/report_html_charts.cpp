@@ -111,8 +111,9 @@ std::vector<Chart> time_charts(const RunReport& r) {
   c.push_back({"chart-connected", "Connected devices",
                "devices with an accepted MQTT connection at each sample, against the devices this report covers",
                "count", "", false,
-               {{"connected", "#1f77b4", column(r, [](const SeriesPoint& p) { return double(p.connected); })},
-                {"target", "#7f7f7f", constant(r, static_cast<double>(r.devices)), true}}});
+               // The reference first, so the measured line draws over it where they meet.
+               {{"target", "#7f7f7f", constant(r, static_cast<double>(r.devices)), true},
+                {"connected", "#1f77b4", column(r, [](const SeriesPoint& p) { return double(p.connected); })}}});
   c.push_back({"chart-connects", "Connects and connect failures per second",
                "accepting CONNACKs per second; failed connect attempts (refused, timed out, transport failed) per "
                "second under their own name; of those, the ones caused by this machine's limits",
@@ -132,9 +133,9 @@ std::vector<Chart> time_charts(const RunReport& r) {
                "PUBLISH packets sent per second, against what the scenario asked of these devices over the same "
                "interval (during the ramp only the publishers started so far)",
                "per_s", "", false,
-               {{"sent", "#ff7f0e", column(r, [](const SeriesPoint& p) { return p.publishes_per_s; })},
-                {"requested", "#7f7f7f", column(r, [](const SeriesPoint& p) { return p.publishes_requested_per_s; }),
-                 true}}});
+               {{"requested", "#7f7f7f", column(r, [](const SeriesPoint& p) { return p.publishes_requested_per_s; }),
+                 true},
+                {"sent", "#ff7f0e", column(r, [](const SeriesPoint& p) { return p.publishes_per_s; })}}});
   c.push_back({"chart-receive", "Receives per second", "PUBLISH packets received on subscriptions per second",
                "per_s", "", false,
                {{"received", "#9467bd", column(r, [](const SeriesPoint& p) { return p.receives_per_s; })}}});

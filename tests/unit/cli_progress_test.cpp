@@ -65,13 +65,13 @@ TEST(ProgressLine, PicksFieldsByImportanceAsTheWidthShrinks) {
   plan.publish_target_per_s = 1000;
   const Window w = busy(1);
   const std::string wide = format_progress(w.progress(), plan, 200);
-  for (const char* field : {"[12s steady-1]", "conn 97/100", "pub 10/1,000/s", "err 7/s", "drop 2/s", "reconn 1/s",
+  for (const char* field : {"[12s steady-1]", "connected 97/100", "pub 10/1000/s", "err 7/s", "drop 2/s", "reconn 1/s",
                             "ack p99 1.23 ms", "recv 20/s", "e2e p99 2.35 ms", "+3/s", "backoff 0"})
     EXPECT_NE(wide.find(field), std::string::npos) << field << " in " << wide;
   const std::string narrow = format_progress(w.progress(), plan, 60);
   EXPECT_LE(columns(narrow), 60u);
   // The essentials and the most important rates stay; the least important go first.
-  for (const char* field : {"[12s steady-1]", "conn 97/100", "pub 10/1,000/s", "err 7/s"})
+  for (const char* field : {"[12s steady-1]", "connected 97/100", "pub 10/1000/s", "err 7/s"})
     EXPECT_NE(narrow.find(field), std::string::npos) << field << " in " << narrow;
   EXPECT_EQ(narrow.find("backoff"), std::string::npos) << narrow;
   EXPECT_EQ(narrow.find("e2e p99"), std::string::npos) << narrow;
@@ -84,7 +84,7 @@ TEST(ProgressLine, ErrorsArePerSecondOfTheWindowNotCumulative) {
   w.delta.drops_by_reason[static_cast<std::size_t>(device::DropReason::Churn)] = 100;  // on purpose: no error
   const std::string line = format_progress(w.progress(), ProgressPlan{}, 200);
   EXPECT_NE(line.find("err 4/s"), std::string::npos) << line;  // not the 9,000 of the whole run
-  EXPECT_EQ(line.find("9,000"), std::string::npos) << line;
+  EXPECT_EQ(line.find("9000"), std::string::npos) << line;
 }
 
 TEST(ProgressLine, TheRampShowsItsOwnTargetAndRate) {
@@ -96,9 +96,9 @@ TEST(ProgressLine, TheRampShowsItsOwnTargetAndRate) {
   w.target = 5000;
   w.delta.connects_ok = 498;
   const std::string line = format_progress(w.progress(), plan, 80);
-  EXPECT_NE(line.find("ramp 1,234/2,500 @500/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("connected 1234/2500 ramp @500/s"), std::string::npos) << line;
   EXPECT_NE(line.find("+498/s"), std::string::npos) << line;
-  EXPECT_EQ(line.find("/5,000"), std::string::npos) << line;
+  EXPECT_EQ(line.find("/5000"), std::string::npos) << line;
 }
 
 TEST(ProgressLine, RampTargetsComeFromThePhasesAndTheConnectRate) {
