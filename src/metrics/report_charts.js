@@ -81,13 +81,22 @@
     cores: function (v) { return percent(v * 100); },
     share: function (v) { return percent(v * 100); }
   };
+  // Time ticks short enough to sit side by side: "45 s", "8 min", "8m30s", "2 h", "1h30".
+  function tickDuration(s) {
+    if (s == null || !isFinite(s)) return "";
+    if (s < 60) return duration(s);
+    var t = Math.round(s);
+    if (t < 3600) return t % 60 ? Math.floor(t / 60) + "m" + ("0" + (t % 60)).slice(-2) + "s" : t / 60 + " min";
+    var m = Math.round(t / 60);
+    return m % 60 ? Math.floor(m / 60) + "h" + ("0" + (m % 60)).slice(-2) : m / 60 + " h";
+  }
   var TICK = {
     count: compact,
     per_s: function (v) { return compact(v) + "/s"; },
     bytes_per_s: function (v) { return bytes(v) + "/s"; },
     bytes: bytes,
     ms: VALUE.ms,
-    seconds: duration,
+    seconds: tickDuration,
     cores: VALUE.cores,
     share: VALUE.share
   };
@@ -183,6 +192,9 @@
   // Byte axes step in powers of two (64 KiB, 128 KiB, ...), not in decimal steps of bytes.
   var BINARY_INCRS = [];
   for (var e = 0; e < 60; e++) BINARY_INCRS.push(Math.pow(2, e));
+  // Time axes step in the units a clock has: ms, s, 15 s, min, 15 min, h, ...
+  var TIME_INCRS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600,
+                    900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 
   var plots = [], timePlots = [], syncing = false;
   // Zoom one time chart, zoom them all.
@@ -251,6 +263,10 @@
       var a = { scale: scale, grid: grid, size: axisSize,
                 values: function (u, v) { return ticks(u, v, tickUnit, log); } };
       if (tickUnit === "bytes" || tickUnit === "bytes_per_s") a.incrs = BINARY_INCRS;
+      if (tickUnit === "seconds") {
+        a.incrs = TIME_INCRS;
+        a.space = 60;  // px between ticks: room for "8m30s"
+      }
       for (var k in extra) a[k] = extra[k];
       return a;
     }
