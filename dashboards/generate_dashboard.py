@@ -8,7 +8,10 @@ every expression in it is evaluated against a real Prometheus by tests/e2e/metri
 import json
 import pathlib
 
-F = 'scenario=~"$scenario", shard=~"$shard"'
+# Every query filters on the template variables. `group` matches series without the label too
+# (the "All" value is .*, and an absent label reads as ""), so the dashboard works before
+# device groups exist and filters by them once the label is there.
+F = 'scenario=~"$scenario", shard=~"$shard", protocol=~"$protocol", auth_mode=~"$auth_mode", group=~"$group"'
 RI = "$__rate_interval"
 DS = {"type": "prometheus", "uid": "${datasource}"}
 
@@ -38,18 +41,40 @@ def row(title):
     cursor["y"] += 1
 
 
-def targets(exprs, fmt="time_series"):
+def targets(exprs, fmt="time_series", instant=False):
     out = []
     for i, (expr, legend) in enumerate(exprs):
-        out.append({"datasource": DS, "expr": expr, "legendFormat": legend, "refId": chr(ord("A") + i),
-                    "format": fmt, "range": True})
+        t = {"datasource": DS, "expr": expr, "legendFormat": legend, "refId": chr(ord("A") + i), "format": fmt}
+        if instant:
+            t["instant"] = True
+        else:
+            t["range"] = True
+        out.append(t)
     return out
 
 
-def panel(kind, title, exprs, unit="short", w=12, h=8, description="", fmt="time_series", extra=None):
+def steps(*pairs):
+    """Stat colour thresholds: steps("green", None, "orange", 0.99, ...) -> Grafana's list."""
+    out = []
+    for i in range(0, len(pairs), 2):
+        out.append({"color": pairs[i], "value": pairs[i + 1]})
+    return {"mode": "absolute", "steps": out}
+
+
+def panel(kind, title, exprs, unit="short", w=12, h=8, description="", fmt="time_series", extra=None,
+          thresholds=None, mappings=None, instant=False):
+    assert description, f"panel {title!r} needs a description"
     p = {"type": kind, "title": title, "id": next_id[0], "datasource": DS, "description": description,
-         "gridPos": place(w, h), "targets": targets(exprs, fmt),
+         "gridPos": place(w, h), "targets": targets(exprs, fmt, instant),
          "fieldConfig": {"defaults": {"unit": unit}, "overrides": []}, "options": {}}
+    if thresholds:
+        p["fieldConfig"]["defaults"]["thresholds"] = thresholds
+        p["fieldConfig"]["defaults"]["color"] = {"mode": "thresholds"}
+    if mappings:
+        p["fieldConfig"]["defaults"]["mappings"] = mappings
+    if kind == "stat":
+        p["options"] = {"colorMode": "background", "graphMode": "none", "reduceOptions":
+                        {"calcs": ["lastNotNull"], "fields": "", "values": False}, "textMode": "value"}
     if kind == "timeseries":
         p["options"] = {"legend": {"displayMode": "table", "placement": "bottom", "calcs": ["lastNotNull", "max"]},
                         "tooltip": {"mode": "multi"}}
@@ -69,10 +94,37 @@ def quantiles(metric, by="", qs=(0.5, 0.9, 0.99)):
             for q in qs]
 
 
-def heatmap(title, metric, sel=""):
+def heatmap(title, metric, description, sel=""):
     s = F + (", " + sel if sel else "")
     panel("heatmap", title, [(f"sum by (le) (increase({metric}_bucket{{{s}}}[{RI}]))", "{{le}}")],
-          unit="s", w=8, h=8, fmt="heatmap")
+          unit="s", w=8, h=8, fmt="heatmap", description=description)
+
+
+PASS_FAIL = [{"type": "value", "options": {"1": {"text": "PASS", "color": "green", "index": 0},
+                                           "0": {"text": "FAIL", "color": "red", "index": 1}}}]
+
+row("Verdict and thresholds")
+panel("stat", "Thresholds", [(f"min(fleetload_threshold_passed{{{F}}})", "all thresholds")],
+      w=4, h=5, mappings=PASS_FAIL, thresholds=steps("red", None, "green", 1),
+      description="PASS while every threshold of the scenario holds on the figures so far (every shard); FAIL "
+                  "while one is breached or has nothing measured yet (see the table); final once the run ended.")
+panel("stat", "Run result", [(f"max by (result) (fleetload_run_exit_info{{{F}}})", "{{result}}")],
+      w=4, h=5, extra={"options": {"colorMode": "none", "graphMode": "none", "textMode": "name",
+                                   "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}},
+      description="How the run ended (completed, interrupted, runtime_failure); empty while it runs.")
+panel("table", "Thresholds: limit, value, verdict by shard",
+      [(f"max by (shard, threshold, rule) (fleetload_threshold_limit{{{F}}})", ""),
+       (f"max by (shard, threshold, rule) (fleetload_threshold_value{{{F}}})", ""),
+       (f"min by (shard, threshold, rule) (fleetload_threshold_passed{{{F}}})", "")],
+      w=16, h=5, fmt="table", instant=True,
+      extra={"transformations": [{"id": "merge", "options": {}},
+                                 {"id": "organize", "options": {
+                                     "excludeByName": {"Time": True},
+                                     "renameByName": {"Value #A": "limit", "Value #B": "value", "Value #C": "passed"}}}]},
+      mappings=PASS_FAIL,
+      description="Each threshold of the scenario: its limit and the value measured so far in the threshold's "
+                  "unit (seconds, ratio or count), and whether it holds (1 PASS, 0 FAIL). A threshold without "
+                  "samples yet has no value.")
 
 
 row("Fleet")
@@ -81,89 +133,125 @@ panel("timeseries", "Connected devices vs target",
       w=12, description="Devices with an accepted MQTT connection, against the devices the shards run.")
 panel("stat", "Fleet connected",
       [(f"sum(fleetload_devices_connected{{{F}}}) / sum(fleetload_devices_target{{{F}}})", "connected")],
-      unit="percentunit", w=4)
+      unit="percentunit", w=4, thresholds=steps("red", None, "orange", 0.9, "green", 0.99),
+      description="Share of the target devices connected now: red below 90 %, orange below 99 %.")
 panel("timeseries", "Connecting and backing off",
       [(f"sum(fleetload_devices_connecting{{{F}}})", "connecting"),
-       (f"sum(fleetload_devices_backing_off{{{F}}})", "backing off")], w=8)
+       (f"sum(fleetload_devices_backing_off{{{F}}})", "backing off")], w=8,
+      description="Devices opening a transport or waiting for CONNACK, and devices waiting out their reconnect "
+                  "delay.")
 panel("table", "Phase and elapsed time by shard",
       [(f"max by (shard, phase) (fleetload_phase_info{{{F}}})", ""),
-       (f"max by (shard) (fleetload_run_elapsed_seconds{{{F}}})", "")], w=24, h=5, fmt="table")
+       (f"max by (shard) (fleetload_run_elapsed_seconds{{{F}}})", "")], w=24, h=5, fmt="table",
+      description="The phase each shard runs now and the seconds since it started (phases are also shaded on "
+                  "the time series as annotations).")
 
 row("Connects")
 panel("timeseries", "Connect rate",
       [(f"sum(rate(fleetload_connect_attempts_total{{{F}}}[{RI}]))", "attempts/s"),
-       (f"sum(rate(fleetload_connects_ok_total{{{F}}}[{RI}]))", "accepted/s")], unit="ops", w=8)
+       (f"sum(rate(fleetload_connects_ok_total{{{F}}}[{RI}]))", "accepted/s")], unit="ops", w=8,
+      description="Transport opens per second (first connects and reconnects) and accepting CONNACKs per second.")
 panel("timeseries", "Connect failures by reason",
-      [(f"sum by (reason) (rate(fleetload_connect_failures_total{{{F}}}[{RI}]))", "{{reason}}")], unit="ops", w=8)
+      [(f"sum by (reason) (rate(fleetload_connect_failures_total{{{F}}}[{RI}]))", "{{reason}}")], unit="ops", w=8,
+      description="Connect attempts per second that did not end in an accepting CONNACK, by reason "
+                  "(connect_failed, connack_timeout, connack_refused, local_limit, ...).")
 panel("timeseries", "CONNACK codes",
-      [(f"sum by (code_name) (rate(fleetload_connack_codes_total{{{F}}}[{RI}]))", "{{code_name}}")], unit="ops", w=8)
+      [(f"sum by (code_name) (rate(fleetload_connack_codes_total{{{F}}}[{RI}]))", "{{code_name}}")], unit="ops", w=8,
+      description="CONNACKs per second by return / reason code, success included.")
 panel("timeseries", "Connect stage latency (p50, p99)",
-      quantiles("fleetload_connect_stage_duration_seconds", "stage", (0.5, 0.99)), unit="s", w=8)
-heatmap("Connect duration heatmap (CONNECT to CONNACK)", "fleetload_connect_stage_duration_seconds", 'stage="connack"')
-heatmap("TCP connect heatmap", "fleetload_connect_stage_duration_seconds", 'stage="tcp"')
+      quantiles("fleetload_connect_stage_duration_seconds", "stage", (0.5, 0.99)), unit="s", w=8,
+      description="p50 and p99 of each connect stage: tcp connect, tls handshake, websocket upgrade, and "
+                  "CONNECT sent to accepting CONNACK.")
+heatmap("Connect duration heatmap (CONNECT to CONNACK)", "fleetload_connect_stage_duration_seconds",
+        "How CONNECT-to-CONNACK times spread over time: each column is one interval's histogram.", 'stage="connack"')
+heatmap("TCP connect heatmap", "fleetload_connect_stage_duration_seconds",
+        "How TCP connect times spread over time.", 'stage="tcp"')
 
 row("Publish and receive")
 panel("timeseries", "Publish rate vs target",
       [(f"sum(rate(fleetload_publishes_sent_total{{{F}}}[{RI}]))", "sent/s"),
        (f"sum(fleetload_publish_rate_target{{{F}}})", "target"),
-       (f"sum(fleetload_publish_rate_achieved{{{F}}})", "achieved (last interval)")], unit="ops", w=12)
+       (f"sum(fleetload_publish_rate_achieved{{{F}}})", "achieved (last interval)")], unit="ops", w=12,
+      description="PUBLISH packets sent per second against the rate the scenario asks for in steady phases.")
 panel("timeseries", "Receive rate",
       [(f"sum(rate(fleetload_messages_received_total{{{F}}}[{RI}]))", "received/s"),
-       (f"sum(rate(fleetload_publishes_acked_total{{{F}}}[{RI}]))", "acked/s")], unit="ops", w=12)
+       (f"sum(rate(fleetload_publishes_acked_total{{{F}}}[{RI}]))", "acked/s")], unit="ops", w=12,
+      description="PUBLISHes received on subscriptions per second, and QoS 1/2 acknowledgements per second.")
 panel("timeseries", "Publish results by QoS",
       [(f"sum by (qos) (rate(fleetload_publishes_acked_total{{{F}}}[{RI}]))", "acked qos {{qos}}"),
        (f"sum by (qos) (rate(fleetload_ack_timeouts_total{{{F}}}[{RI}]))", "ack timeout qos {{qos}}"),
        (f"sum by (reason) (rate(fleetload_publish_failures_total{{{F}}}[{RI}]))", "failed: {{reason}}")],
-      unit="ops", w=8)
-panel("timeseries", "Publish-to-ack latency", quantiles("fleetload_ack_latency_seconds"), unit="s", w=8)
-heatmap("Publish-to-ack heatmap", "fleetload_ack_latency_seconds")
-panel("timeseries", "End-to-end latency", quantiles("fleetload_e2e_latency_seconds"), unit="s", w=8)
-heatmap("End-to-end heatmap", "fleetload_e2e_latency_seconds")
+      unit="ops", w=8, description="Acknowledged, timed-out and failed publishes per second (failures by reason).")
+panel("timeseries", "Publish-to-ack latency", quantiles("fleetload_ack_latency_seconds"), unit="s", w=8,
+      description="p50, p90, p99 of PUBLISH to PUBACK (QoS 1) / PUBCOMP (QoS 2).")
+heatmap("Publish-to-ack heatmap", "fleetload_ack_latency_seconds", "How ack latencies spread over time.")
+panel("timeseries", "End-to-end latency", quantiles("fleetload_e2e_latency_seconds"), unit="s", w=8,
+      description="p50, p90, p99 of publisher send time to subscriber receive time (from the payload header).")
+heatmap("End-to-end heatmap", "fleetload_e2e_latency_seconds", "How end-to-end latencies spread over time.")
 panel("timeseries", "In flight and offline queued",
       [(f"sum(fleetload_publishes_in_flight{{{F}}})", "in flight"),
-       (f"sum(fleetload_publishes_offline_queued{{{F}}})", "offline queued")], w=8)
+       (f"sum(fleetload_publishes_offline_queued{{{F}}})", "offline queued")], w=8,
+      description="QoS 1/2 publishes sent and not yet acknowledged, and publishes queued while disconnected.")
 
 row("Delivery: loss and duplicates")
 panel("timeseries", "Lost, duplicated, out of order (per interval)",
       [(f"sum(increase(fleetload_messages_lost_total{{{F}}}[{RI}]))", "lost"),
        (f"sum(increase(fleetload_messages_duplicated_total{{{F}}}[{RI}]))", "duplicated"),
-       (f"sum(increase(fleetload_messages_out_of_order_total{{{F}}}[{RI}]))", "out of order")], w=12)
-panel("stat", "Lost (run total)", [(f"sum(fleetload_messages_lost_total{{{F}}})", "lost")], w=4)
-panel("stat", "Duplicated (run total)", [(f"sum(fleetload_messages_duplicated_total{{{F}}})", "duplicated")], w=4)
+       (f"sum(increase(fleetload_messages_out_of_order_total{{{F}}}[{RI}]))", "out of order")], w=12,
+      description="Sequence numbers subscribers never received, received twice, or after a later one, per interval.")
+panel("stat", "Lost (run total)", [(f"sum(fleetload_messages_lost_total{{{F}}})", "lost")], w=4,
+      thresholds=steps("green", None, "red", 1),
+      description="Messages a subscriber expected and never received, over the run: red from the first.")
+panel("stat", "Duplicated (run total)", [(f"sum(fleetload_messages_duplicated_total{{{F}}})", "duplicated")], w=4,
+      thresholds=steps("green", None, "orange", 1),
+      description="Messages received more than once, over the run (QoS 1 allows duplicates; orange from the first).")
 panel("stat", "Loss ratio",
       [(f"sum(fleetload_messages_lost_total{{{F}}}) / clamp_min(sum(fleetload_messages_received_total{{{F}}})"
-        f" + sum(fleetload_messages_lost_total{{{F}}}), 1)", "loss")], unit="percentunit", w=4)
+        f" + sum(fleetload_messages_lost_total{{{F}}}), 1)", "loss")], unit="percentunit", w=4,
+      thresholds=steps("green", None, "orange", 0.0001, "red", 0.001),
+      description="Lost / (received + lost) over the run: orange from 0.01 %, red from 0.1 %.")
 
 row("Reconnect storm")
 panel("timeseries", "Drops by reason",
-      [(f"sum by (reason) (rate(fleetload_drops_total{{{F}}}[{RI}]))", "{{reason}}")], unit="ops", w=8)
+      [(f"sum by (reason) (rate(fleetload_drops_total{{{F}}}[{RI}]))", "{{reason}}")], unit="ops", w=8,
+      description="Established connections lost per second by reason (churn = dropped on purpose by the "
+                  "scenario).")
 panel("timeseries", "Reconnects and devices backing off",
       [(f"sum(rate(fleetload_reconnects_total{{{F}}}[{RI}]))", "reconnects/s"),
-       (f"sum(fleetload_devices_backing_off{{{F}}})", "backing off")], w=8)
-heatmap("Reconnect delay heatmap", "fleetload_reconnect_delay_seconds")
+       (f"sum(fleetload_devices_backing_off{{{F}}})", "backing off")], w=8,
+      description="Reconnect attempts started per second, and devices waiting out their reconnect delay.")
+heatmap("Reconnect delay heatmap", "fleetload_reconnect_delay_seconds",
+        "The reconnect delays chosen over time (the jitter at work).")
 panel("timeseries", "Pings", [(f"sum(rate(fleetload_pings_sent_total{{{F}}}[{RI}]))", "sent/s"),
                               (f"sum(rate(fleetload_ping_timeouts_total{{{F}}}[{RI}]))", "timeouts/s")],
-      unit="ops", w=8)
-panel("timeseries", "Ping round trip", quantiles("fleetload_ping_rtt_seconds", qs=(0.5, 0.99)), unit="s", w=8)
+      unit="ops", w=8, description="PINGREQs sent per second and connections dropped for a missing PINGRESP.")
+panel("timeseries", "Ping round trip", quantiles("fleetload_ping_rtt_seconds", qs=(0.5, 0.99)), unit="s", w=8,
+      description="p50 and p99 of PINGREQ to PINGRESP.")
 panel("timeseries", "Subscribe results",
       [(f"sum(rate(fleetload_subscribe_filters_ok_total{{{F}}}[{RI}]))", "granted/s"),
        (f"sum(rate(fleetload_subscribe_filters_failed_total{{{F}}}[{RI}]))", "refused/s"),
-       (f"sum(rate(fleetload_subscribe_timeouts_total{{{F}}}[{RI}]))", "timed out/s")], unit="ops", w=8)
+       (f"sum(rate(fleetload_subscribe_timeouts_total{{{F}}}[{RI}]))", "timed out/s")], unit="ops", w=8,
+      description="Topic filters granted and refused in SUBACKs per second, and SUBSCRIBEs without a SUBACK.")
 
 row("Per shard")
 panel("timeseries", "Connected by shard",
-      [(f"sum by (shard) (fleetload_devices_connected{{{F}}})", "shard {{shard}}")], w=8)
+      [(f"sum by (shard) (fleetload_devices_connected{{{F}}})", "shard {{shard}}")], w=8,
+      description="Connected devices per shard: a shard that lags shows here.")
 panel("timeseries", "Publish rate by shard",
-      [(f"sum by (shard) (rate(fleetload_publishes_sent_total{{{F}}}[{RI}]))", "shard {{shard}}")], unit="ops", w=8)
-panel("timeseries", "Ack p99 by shard", quantiles("fleetload_ack_latency_seconds", "shard", (0.99,)), unit="s", w=8)
+      [(f"sum by (shard) (rate(fleetload_publishes_sent_total{{{F}}}[{RI}]))", "shard {{shard}}")], unit="ops", w=8,
+      description="Publishes sent per second per shard.")
+panel("timeseries", "Ack p99 by shard", quantiles("fleetload_ack_latency_seconds", "shard", (0.99,)), unit="s", w=8,
+      description="p99 publish-to-ack latency per shard.")
 panel("timeseries", "Errors by shard: broker vs local limits",
       [(f"sum by (shard) (rate(fleetload_broker_errors_total{{{F}}}[{RI}]))", "broker {{shard}}"),
        (f"sum by (shard) (rate(fleetload_local_limit_errors_total{{{F}}}[{RI}]))", "local {{shard}}")],
-      unit="ops", w=12)
+      unit="ops", w=12, description="Errors per second the broker caused vs errors from this machine's limits "
+                                    "(descriptors, ephemeral ports), per shard.")
 panel("timeseries", "Bytes by shard",
       [(f"sum by (shard) (rate(fleetload_bytes_sent_total{{{F}}}[{RI}]))", "sent {{shard}}"),
        (f"sum by (shard) (rate(fleetload_bytes_received_total{{{F}}}[{RI}]))", "received {{shard}}")],
-      unit="Bps", w=12)
+      unit="Bps", w=12, description="MQTT bytes sent and received per second per shard (before TLS/WebSocket "
+                                    "framing).")
 
 
 def variable(name, label, query):
@@ -176,12 +264,12 @@ def variable(name, label, query):
 dashboard = {
     "uid": "fleetload-capacity",
     "title": "fleetload: capacity test",
-    "description": "A fleetload run live: fleet vs target, connects, publish and receive rates, latency, "
-                   "loss, reconnect storms, per shard.",
+    "description": "A fleetload run live: the thresholds verdict, fleet vs target, connects, publish and "
+                   "receive rates, latency, loss, reconnect storms, per shard; phases as annotations.",
     "tags": ["fleetload", "mqtt", "load-test"],
     "timezone": "browser",
     "schemaVersion": 38,
-    "version": 1,
+    "version": 2,
     "editable": True,
     "graphTooltip": 1,
     "refresh": "5s",
@@ -191,8 +279,20 @@ dashboard = {
          "current": {}, "hide": 0},
         variable("scenario", "Scenario", "label_values(fleetload_devices_target, scenario)"),
         variable("shard", "Shard", 'label_values(fleetload_devices_target{scenario=~"$scenario"}, shard)'),
+        variable("protocol", "Protocol", 'label_values(fleetload_devices_target{scenario=~"$scenario"}, protocol)'),
+        variable("auth_mode", "Auth mode", 'label_values(fleetload_devices_target{scenario=~"$scenario"}, auth_mode)'),
+        # Empty (just "All") until the metrics carry a group label.
+        variable("group", "Group", 'label_values(fleetload_devices_target{scenario=~"$scenario"}, group)'),
     ]},
-    "annotations": {"list": []},
+    # Each phase as a shaded region on every time series: fleetload_phase_info{phase} is 1
+    # while that phase runs.
+    "annotations": {"list": [
+        {"builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"}, "enable": True, "hide": True,
+         "iconColor": "rgba(0, 211, 255, 1)", "name": "Annotations & Alerts", "type": "dashboard"},
+        {"name": "Phases", "datasource": DS, "enable": True, "hide": False, "iconColor": "rgba(31, 120, 193, 0.4)",
+         "expr": f"max by (phase) (fleetload_phase_info{{{F}}})", "step": "5s", "titleFormat": "phase {{phase}}",
+         "textFormat": "{{phase}}", "tagKeys": "phase", "useValueForTime": False},
+    ]},
     "panels": panels,
 }
 

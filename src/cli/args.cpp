@@ -92,6 +92,13 @@ void check_override(const std::string& kv) {
   }
 }
 
+// --out FORMAT=FILE: the formats of metrics/report_series_out (the file is checked later).
+void check_output(const std::string& v) {
+  for (std::string_view prefix : {"csv=", "ndjson="})
+    if (v.size() > prefix.size() && v.compare(0, prefix.size(), prefix) == 0) return;
+  throw ArgError("--out: expected csv=FILE or ndjson=FILE, got \"" + v + "\"");
+}
+
 }  // namespace
 
 namespace {
@@ -223,6 +230,9 @@ Command parse_args(const std::vector<std::string>& argv) {
       c.push_job = *v;
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--metrics-linger"))) {
       c.metrics_linger = *v;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--out"))) {
+      check_output(*v);
+      c.outputs.push_back(*v);
     } else if (!r.peek().empty() && r.peek()[0] == '-' && r.peek() != "-") {
       throw ArgError(std::string(name_of(c.kind)) + ": unknown option \"" + r.peek() +
                      "\" (see fleetload " + name_of(c.kind) + " --help)");
@@ -253,10 +263,12 @@ std::string global_help() {
       "  fleetload run SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
       "                [--report FILE|DIR] [--threads N] [--no-progress]\n"
       "                [--metrics-listen HOST:PORT | --no-metrics] [--pushgateway URL]\n"
+      "                [--out csv=FILE] [--out ndjson=FILE]\n"
       "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
       "                     [--no-file-checks]\n"
       "  fleetload certs --devices N --out DIR [--key-type ecdsa-p256|rsa2048] [--pkcs12]\n"
       "  fleetload report merge A.json B.json ... [--out OUT.json|DIR]\n"
+      "  fleetload report diff BASE.json NEW.json [--tolerance 5%] [--fail-on regression|never]\n"
       "  fleetload responder [--config FILE] [--broker HOST:PORT] [--tls ...] [--duration D]\n"
       "  fleetload version\n"
       "  fleetload help [COMMAND] | fleetload COMMAND --help\n"
@@ -265,7 +277,8 @@ std::string global_help() {
       "  run       run the scenario; live progress on stderr, summary on stdout, JSON report\n"
       "  validate  check the scenario and print it resolved (defaults filled, secrets masked)\n"
       "  certs     write a test CA, broker and per-device certificates/keys (fleetload certs --help)\n"
-      "  report    report merge: one fleet report from the shards' reports (fleetload report --help)\n"
+      "  report    report merge: one fleet report from the shards' reports; report diff: two\n"
+      "            reports side by side, regressions flagged (fleetload report --help)\n"
       "  responder play AWS IoT's Shadow, Jobs and Fleet Provisioning services on any broker\n"
       "            (fleetload responder --help)\n"
       "  version   print the version\n"
@@ -307,6 +320,8 @@ std::string command_help(CommandKind kind) {
           "  --push-job NAME   Pushgateway job name (default fleetload)\n"
           "  --metrics-linger D  after the run keep /metrics up until Prometheus has scraped\n"
           "                    the final values, at most D\n"
+          "  --out csv=FILE    also write the time series as CSV, one row per interval (at the\n"
+          "  --out ndjson=FILE end of the run); repeatable\n"
           "\n"
           "Signals: the first SIGINT/SIGTERM stops the run cleanly (DISCONNECT from every\n"
           "device); a second one stops at once. The report is written in both cases, and\n"

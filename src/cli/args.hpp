@@ -50,6 +50,7 @@ struct Command {
   // validate --no-file-checks: skip loading the identity files (a scenario for another
   // machine, e.g. a Kubernetes Secret mounted only in the pod).
   bool file_checks = true;
+  std::vector<std::string> outputs;  // --out FORMAT=FILE (csv=..., ndjson=...), in the order given
 };
 
 // A usage error: the message names the argument and what is allowed; exit code 2.

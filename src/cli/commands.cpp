@@ -29,6 +29,7 @@
 #include "metrics/exporter.hpp"
 #include "metrics/report_html.hpp"
 #include "metrics/report_json.hpp"
+#include "metrics/report_series_out.hpp"
 #include "metrics/report_text.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/units.hpp"
@@ -148,6 +149,26 @@ int start_exporter(const Command& cmd, const scenario::Scenario& s, const std::o
   return kExitOk;
 }
 
+// --out FORMAT=FILE, parsed and checked before the run so an unwritable file is bad input
+// now rather than a lost series after the run: its directory must exist or be creatable and
+// be writable.
+std::vector<metrics::SeriesOutput> series_outputs(const std::vector<std::string>& args) {
+  std::vector<metrics::SeriesOutput> outs;
+  for (const auto& a : args) {
+    auto o = metrics::parse_series_output(a);
+    if (!o) throw ArgError("--out: expected csv=FILE or ndjson=FILE, got \"" + a + "\"");
+    const std::filesystem::path dir = o->path.has_parent_path() ? o->path.parent_path() : ".";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec || ::access(dir.c_str(), W_OK) != 0)
+      throw ArgError("--out " + a + ": cannot write into " + dir.string() + (ec ? ": " + ec.message() : ""));
+    if (std::filesystem::is_directory(o->path, ec))
+      throw ArgError("--out " + a + ": " + o->path.string() + " is a directory");
+    outs.push_back(std::move(*o));
+  }
+  return outs;
+}
+
 const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "signal"; }
 
 }  // namespace
@@ -191,6 +212,7 @@ int run_command(const Command& cmd) {
   } else if (s.run.report) {
     report_files = prepare_report_paths(*s.run.report, "run.report " + s.run.report->string() + " (" + s.source + ")");
   }
+  const auto outputs = series_outputs(cmd.outputs);
   print_warnings(s);
 
   const auto problems = engine::preflight(s, options.threads);
@@ -201,7 +223,7 @@ int run_command(const Command& cmd) {
   }
   options.check_limits = false;  // done, before the exporter and signal watcher open theirs
 
-  ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, publish_target_per_s(s));
+  ProgressPrinter printer(stderr, ::isatty(STDERR_FILENO) == 1, progress_plan(s));
   // From here on threads start (exporter, engine): SIGINT/SIGTERM are blocked in all of
   // them and taken by the SignalWatcher below, so no signal, however late, kills the process.
   block_termination_signals();
@@ -259,6 +281,15 @@ int run_command(const Command& cmd) {
       metrics::write_json_report(report, json_path);
       metrics::write_html_report(report, html_path);
       std::fprintf(stderr, "fleetload: report written to %s and %s\n", json_path.c_str(), html_path.c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fleetload: %s\n", e.what());
+      code = kExitRuntimeFailure;
+    }
+  }
+  for (const auto& o : outputs) {
+    try {
+      metrics::write_series(report, o);
+      std::fprintf(stderr, "fleetload: %s series written to %s\n", metrics::to_string(o.format), o.path.c_str());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "fleetload: %s\n", e.what());
       code = kExitRuntimeFailure;

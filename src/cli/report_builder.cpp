@@ -3,6 +3,8 @@
 
 #include <ctime>
 
+#include "device/fleet_plan.hpp"
+
 namespace fleetload::cli {
 
 const char* fleetload_version() noexcept { return FLEETLOAD_VERSION; }
@@ -55,8 +57,34 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
     r.phases.push_back(std::move(pr));
   }
   for (const auto& x : res.series) {
-    r.series.push_back({x.t.count(), x.connected, x.connects_per_s, x.publishes_per_s, x.receives_per_s, x.errors,
-                        x.local_limit_errors, x.ack_latency, x.e2e_latency, x.connect_duration});
+    metrics::SeriesPoint p;
+    p.t_s = x.t.count();
+    p.connected = x.connected;
+    p.connects_per_s = x.connects_per_s;
+    p.publishes_per_s = x.publishes_per_s;
+    p.receives_per_s = x.receives_per_s;
+    p.errors = x.errors;
+    p.local_limit_errors = x.local_limit_errors;
+    p.connect_failures_per_s = x.connect_failures_per_s;
+    p.drops_per_s = x.drops_per_s;
+    p.reconnects_per_s = x.reconnects_per_s;
+    p.backing_off = x.backing_off;
+    p.bytes_sent_per_s = x.bytes_sent_per_s;
+    p.bytes_received_per_s = x.bytes_received_per_s;
+    p.in_flight = x.in_flight;
+    p.publishes_requested_per_s = x.publishes_requested_per_s;
+    p.cpu_cores = x.cpu_cores;
+    p.rss_bytes = x.rss_bytes;
+    p.ack_latency = x.ack_latency;
+    p.e2e_latency = x.e2e_latency;
+    p.connect_duration = x.connect_duration;
+    r.series.push_back(std::move(p));
+  }
+  {
+    // The backoff as the devices resolved it (jitter "default" is the SDK's full jitter).
+    const auto& b = device::FleetPlan(s).backoff;
+    r.reconnect = {true, static_cast<double>(b.min_ms) / 1e3, static_cast<double>(b.max_ms) / 1e3,
+                   device::to_string(b.mode), static_cast<double>(b.reset_after_ms) / 1e3};
   }
   r.publish_rate = metrics::rate_figure(res.requested_publish_rate, res.achieved_publish_rate);
   r.books = metrics::message_books(res.stats);

@@ -72,6 +72,14 @@ std::uint64_t errors_broker(const device::StatsSnapshot& s) {
 
 std::uint64_t sum3(const std::array<std::uint64_t, 3>& a) { return a[0] + a[1] + a[2]; }
 
+// User + system CPU time of the whole process so far, in seconds.
+double process_cpu_seconds() {
+  rusage ru{};
+  if (::getrusage(RUSAGE_SELF, &ru) != 0) return 0.0;
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 Seconds secs(std::chrono::steady_clock::duration d) { return std::chrono::duration_cast<Seconds>(d); }
 
 // "host:port" as configured ("[::1]:1883" for IPv6 literals): the endpoint label.
@@ -136,6 +144,7 @@ struct Engine::Impl {
   std::uint64_t last_received = 0;
   int quiet_polls = 0;
   std::vector<std::uint64_t> last_seq;  // by fleet index, filled at collect
+  double last_cpu_s = 0.0;  // process CPU seconds at the previous sample
   bool stopping = false;
   bool finished = false;
 
@@ -251,6 +260,24 @@ struct Engine::Impl {
     s.receives_per_s = static_cast<double>(d.messages_received) / dt;
     s.local_limit_errors = errors_local(d);
     s.errors = s.local_limit_errors + errors_broker(d);
+    s.connect_failures_per_s = static_cast<double>(d.connect_failures) / dt;
+    s.drops_per_s = static_cast<double>(d.drops) / dt;
+    s.reconnects_per_s = static_cast<double>(d.reconnects) / dt;
+    s.backing_off = static_cast<std::uint64_t>(std::max<std::int64_t>(0, total.backing_off));
+    s.bytes_sent_per_s = static_cast<double>(d.bytes_sent) / dt;
+    s.bytes_received_per_s = static_cast<double>(d.bytes_received) / dt;
+    s.in_flight = static_cast<std::uint64_t>(std::max<std::int64_t>(0, total.in_flight));
+    // Publishing is due in every phase until the stop (so only for the window's part before
+    // it); during the ramp only the publishers started so far (the phase figures' share).
+    const double from_s = secs(last_progress_at - t0).count();
+    const double to_s = secs((stopping ? std::min(now, stop_began) : now) - t0).count();
+    if (to_s > from_s)
+      s.publishes_requested_per_s =
+          result.requested_publish_rate * started_share(from_s, to_s) * (to_s - from_s) / dt;
+    const double cpu = process_cpu_seconds();
+    s.cpu_cores = std::max(0.0, cpu - last_cpu_s) / dt;
+    last_cpu_s = cpu;
+    s.rss_bytes = current_rss_bytes();
     s.ack_latency = metrics::SparseHistogram::of(d.ack_latency);
     s.e2e_latency = metrics::SparseHistogram::of(d.e2e_latency);
     s.connect_duration = metrics::SparseHistogram::of(d.connect_duration);
@@ -470,6 +497,7 @@ RunResult Engine::run() {
 
   m.t0 = Clock::now();
   m.last_progress_at = m.t0;
+  m.last_cpu_s = process_cpu_seconds();
   for (auto& w : m.workers) w->post_start(m.t0);
   m.enter_phase(0);
   m.progress_timer.expires_at(m.t0 + m.scenario.run.progress_interval);

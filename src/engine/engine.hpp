@@ -103,6 +103,16 @@ struct Sample {
   double receives_per_s = 0.0;   // PUBLISH packets received per second
   std::uint64_t errors = 0;      // drops (any reason but Churn/Shutdown) in the window
   std::uint64_t local_limit_errors = 0;  // of which local limits, in the window
+  double connect_failures_per_s = 0.0;  // connect attempts that ended without an accepting CONNACK
+  double drops_per_s = 0.0;             // established connections lost (churn included)
+  double reconnects_per_s = 0.0;        // reconnect attempts started
+  std::uint64_t backing_off = 0;        // devices waiting for their reconnect delay, at the sample
+  double bytes_sent_per_s = 0.0;        // MQTT bytes handed to the transports
+  double bytes_received_per_s = 0.0;    // MQTT bytes received from them
+  std::uint64_t in_flight = 0;          // QoS 1/2 publishes awaiting their ack, at the sample
+  double publishes_requested_per_s = 0.0;  // what the plan asks of this shard over the window
+  double cpu_cores = 0.0;               // fleetload's CPU seconds (user + system) per second: 1 = one core
+  std::uint64_t rss_bytes = 0;          // fleetload's resident memory, at the sample
   // Latency distributions of the window (histogram deltas), sparse: the series' percentiles.
   metrics::SparseHistogram ack_latency;
   metrics::SparseHistogram e2e_latency;

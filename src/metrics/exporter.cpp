@@ -51,6 +51,19 @@ class CachedCollectable final : public prometheus::Collectable {
   mutable bool final_collected_ = false;  // a scrape took the final values
 };
 
+// The thresholds on the figures a scrape sees: the whole-run stats so far and a publish rate
+// (the run's, or the last interval's while it runs), as evaluate_thresholds computes them
+// for the report.
+std::vector<ThresholdResult> thresholds_on(const std::vector<scenario::Threshold>& defs,
+                                           const device::StatsSnapshot& stats, RateFigure rate) {
+  if (defs.empty()) return {};
+  RunReport r;
+  r.stats = stats;
+  r.publish_rate = rate;
+  evaluate_thresholds(defs, r);
+  return std::move(r.thresholds);
+}
+
 }  // namespace
 
 ExporterOptions exporter_options_for(const scenario::Scenario& s) {
@@ -62,6 +75,7 @@ ExporterOptions exporter_options_for(const scenario::Scenario& s) {
   o.protocol = s.target.protocol;
   o.shard_count = s.fleet.shard.n;
   o.target_publish_rate = device::FleetPlan(s).shard_publish_rate();
+  o.thresholds = s.thresholds;
   return o;
 }
 
@@ -156,6 +170,8 @@ void Exporter::update(const engine::Progress& p) {
   st.local_errors = p.local_errors;
   st.broker_errors = p.broker_errors;
   st.connect_failures = p.connect_failures;
+  st.thresholds = thresholds_on(impl_->opts.thresholds, st.total,
+                                rate_figure(impl_->opts.target_publish_rate, st.achieved_publish_rate));
   set_state(std::move(st));
 }
 
@@ -174,6 +190,8 @@ bool Exporter::finish(const engine::RunResult& r, std::optional<Verdict> verdict
   st.finished = true;
   st.exit_reason = engine::to_string(r.exit_reason);
   st.verdict = verdict;
+  st.thresholds = thresholds_on(impl_->opts.thresholds, r.stats,
+                                rate_figure(r.requested_publish_rate, r.achieved_publish_rate));
   set_state(std::move(st));
   if (!impl_->push_target) return true;
   impl_->stop_pusher();

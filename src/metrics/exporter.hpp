@@ -13,6 +13,7 @@
 #include "device/stats.hpp"
 #include "engine/engine.hpp"
 #include "metrics/verdict.hpp"
+#include "metrics/run_report.hpp"
 #include "mqtt/packet.hpp"
 #include "scenario/scenario.hpp"
 
@@ -45,6 +46,8 @@ struct ExporterOptions {
   std::chrono::milliseconds push_interval{10000};
   // Bound of one push (connect + PUT + response): a dead gateway never holds the run.
   std::chrono::milliseconds push_timeout{5000};
+  // The scenario's thresholds, exported with their limit, value so far and verdict.
+  std::vector<scenario::Threshold> thresholds;
 };
 
 // The labels and target rate for a validated scenario (shard from s.fleet.shard).
@@ -68,6 +71,9 @@ struct ExportState {
   bool finished = false;
   std::string exit_reason;  // set when finished
   std::optional<Verdict> verdict;  // set when finished: fleetload_verdict{verdict}
+  // Each threshold evaluated on this state (while running: on the figures so far, the
+  // publish rate error on the last interval; when finished: as the run report has them).
+  std::vector<ThresholdResult> thresholds;
 };
 
 // The whole exposition for one state (pure; the exporter caches its result per update).

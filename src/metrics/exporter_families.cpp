@@ -161,6 +161,29 @@ void add_histograms(Builder& b, const device::StatsSnapshot& s) {
   b.histogram("fleetload_subscribe_latency_seconds", "SUBSCRIBE to SUBACK", s.subscribe_latency);
 }
 
+// Each scenario threshold as three gauges (and whether it had anything to measure), so a
+// dashboard shows limit, value and verdict per threshold. Labels: the threshold's metric, its
+// comparison and its rule as written (one series per threshold: a handful).
+void add_thresholds(Builder& b, const std::vector<ThresholdResult>& thresholds) {
+  if (thresholds.empty()) return;
+  auto& limit = b.family("fleetload_threshold_limit", "the threshold's limit, in its unit (seconds, ratio, count)",
+                         prometheus::MetricType::Gauge);
+  auto& value = b.family("fleetload_threshold_value",
+                         "the threshold's measured value so far, in its unit (absent while nothing was measured)",
+                         prometheus::MetricType::Gauge);
+  auto& passed = b.family("fleetload_threshold_passed", "1 when the threshold holds on the figures so far, else 0",
+                          prometheus::MetricType::Gauge);
+  auto& measured = b.family("fleetload_threshold_measured", "1 once the threshold's figure has samples, else 0",
+                            prometheus::MetricType::Gauge);
+  for (const auto& t : thresholds) {
+    const Labels l{{"threshold", t.metric}, {"op", t.op}, {"unit", t.unit}, {"rule", t.text}};
+    b.add_gauge(limit, t.limit, l);
+    if (t.measured) b.add_gauge(value, t.value, l);
+    b.add_gauge(passed, t.passed ? 1.0 : 0.0, l);
+    b.add_gauge(measured, t.measured ? 1.0 : 0.0, l);
+  }
+}
+
 }  // namespace
 
 const std::vector<double>& histogram_bounds_seconds() {
@@ -230,6 +253,7 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
   add_counters(b, s);
   add_codes(b, s, o.protocol);
   add_histograms(b, s);
+  add_thresholds(b, st.thresholds);
   return b.take();
 }
 

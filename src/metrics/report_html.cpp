@@ -1,4 +1,6 @@
-// The HTML run report: one file, inline CSS and SVG, readable offline and in a CI artifact.
+// The HTML run report: one file, readable offline and in a CI artifact. Tables are written
+// here; the charts are drawn in the browser by the vendored uPlot from a JSON block
+// (report_html_charts.cpp), both inlined, so the page fetches nothing.
 #include "metrics/report_html.hpp"
 
 #include <cmath>
@@ -6,15 +8,33 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "metrics/anomalies.hpp"
-#include "metrics/report_svg.hpp"
+#include "metrics/format.hpp"
+#include "metrics/report_assets.hpp"
+#include "metrics/report_html_charts.hpp"
 
 namespace fleetload::metrics {
 namespace {
 
-using svg::escape;
+// Text made safe for HTML element content and attribute values.
+std::string escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 
 constexpr const char* kStyle = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#222;background:#fafafa}
@@ -23,37 +43,55 @@ h1{font-size:1.5em;margin-bottom:4px}h2{font-size:1.15em;margin-top:28px;border-
 .pass{background:#2e7d32}.fail{background:#c62828}.inconclusive{background:#757575}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#eee}td:first-child,th:first-child{text-align:left}
-tr.failed td{background:#fdecea}.charts{display:grid;grid-template-columns:1fr 1fr;gap:12px}
-svg.chart{width:100%;height:auto;background:#fff;border:1px solid #ddd}
-svg .grid{stroke:#eee}svg .axis{stroke:#999}svg .tick,svg .legend{font-size:11px;fill:#555}
-svg .title{font-size:13px;font-weight:bold;fill:#222}svg .empty{fill:#999}
+tr.failed td{background:#fdecea}
 pre{background:#fff;border:1px solid #ddd;padding:8px;overflow:auto}
 )";
 
-std::string num(double v, int decimals = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-std::string count(std::uint64_t v) { return std::to_string(v); }
+// Layout added with the charts: later rules refine the base style above.
+constexpr const char* kChartStyle = R"(
+body{padding:0 16px}table{max-width:100%}td,th{padding:3px 7px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:14px;margin-top:8px}
+.chart{background:#fff;border:1px solid #ddd;padding:8px;min-width:0;overflow:hidden}
+.chart .u-title{font-size:14px;font-weight:600;text-align:left;padding-left:4px}
+.chart .u-legend{font-size:12px;text-align:left}.chart .u-legend th{background:none;border:0;font-weight:500}
+.chart .u-legend td{border:0}.chart .note{font-size:12px;color:#666;margin:4px 4px 0}
+.chart .empty{color:#999;margin:40px 4px;text-align:center}.wide{grid-column:1/-1}
+.hint{color:#666;font-size:13px}.num{font-variant-numeric:tabular-nums}
+.tables{display:flex;flex-wrap:wrap;gap:0 24px}table.phases,table.latency{font-size:14px}
+table.phases th,table.latency th{white-space:normal}td.num{white-space:nowrap}.type{color:#888;font-size:12px}
+@media (max-width:700px){.charts{grid-template-columns:1fr}}
+)";
+
+std::string count(std::uint64_t v) { return human::count(v); }
 
 void row(std::ostream& o, const std::string& name, const std::string& value) {
-  o << "<tr><td>" << escape(name) << "</td><td>" << escape(value) << "</td></tr>";
+  o << "<tr><td>" << escape(name) << "</td><td class=\"num\">" << escape(value) << "</td></tr>";
+}
+
+std::uint64_t sent_total(const device::StatsSnapshot& s) {
+  return s.publishes_sent[0] + s.publishes_sent[1] + s.publishes_sent[2];
 }
 
 void summary(std::ostream& o, const RunReport& r) {
   const auto& s = r.stats;
-  o << "<h2>Summary</h2><table class=\"summary\"><tr><th>figure</th><th>value</th></tr>";
-  row(o, "devices (this shard)", count(r.devices));
+  o << "<h2>Summary</h2><div class=\"tables\"><table class=\"summary\"><tr><th>fleet</th><th>value</th></tr>";
+  row(o, "devices (this report)", count(r.devices));
   row(o, "worker threads", std::to_string(r.threads));
   row(o, "peak connected", count(r.peak_connected));
-  row(o, "connected at end", std::to_string(r.connected_at_end));
-  row(o, "time to all connected", r.time_to_all_connected_s ? num(*r.time_to_all_connected_s, 3) + " s" : "never");
+  row(o, "connected at end", human::count(r.connected_at_end));
+  row(o, "time to all connected", r.time_to_all_connected_s ? human::duration(*r.time_to_all_connected_s) : "never");
   row(o, "connect attempts", count(s.connect_attempts));
   row(o, "connects accepted", count(s.connects_ok));
   row(o, "connect failures", count(s.connect_failures));
   row(o, "drops", count(s.drops));
   row(o, "reconnects", count(s.reconnects));
+  row(o, "errors from local limits", count(r.local_limit_errors));
+  row(o, "local faults (identity, encoding)", count(r.local_errors));
+  row(o, "errors from the broker", count(r.broker_errors));
+  o << "</table><table class=\"summary\"><tr><th>messages</th><th>value</th></tr>";
+  row(o, "publish rate requested", human::rate(r.publish_rate.requested));
+  row(o, "publish rate achieved", human::rate(r.publish_rate.achieved));
+  row(o, "publish rate error", human::signed_percent(r.publish_rate.error_percent));
   for (unsigned q = 0; q < 3; ++q) {
     if (s.publish_requests[q] == 0) continue;
     const std::string p = "QoS " + std::to_string(q) + " ";
@@ -69,15 +107,9 @@ void summary(std::ostream& o, const RunReport& r) {
   row(o, "messages lost", count(s.messages_lost));
   row(o, "messages duplicated", count(s.messages_duplicated));
   row(o, "messages out of order", count(s.messages_out_of_order));
-  row(o, "publish rate requested", num(r.publish_rate.requested) + " msg/s");
-  row(o, "publish rate achieved", num(r.publish_rate.achieved) + " msg/s");
-  row(o, "publish rate error", num(r.publish_rate.error_percent) + " %");
-  row(o, "bytes sent", count(s.bytes_sent));
-  row(o, "bytes received", count(s.bytes_received));
-  row(o, "errors from local limits", count(r.local_limit_errors));
-  row(o, "local faults (identity, encoding)", count(r.local_errors));
-  row(o, "errors from the broker", count(r.broker_errors));
-  o << "</table>";
+  row(o, "bytes sent", human::bytes(static_cast<double>(s.bytes_sent)));
+  row(o, "bytes received", human::bytes(static_cast<double>(s.bytes_received)));
+  o << "</table></div>";
 }
 
 void thresholds(std::ostream& o, const RunReport& r) {
@@ -89,73 +121,28 @@ void thresholds(std::ostream& o, const RunReport& r) {
   o << "<table class=\"thresholds\"><tr><th>metric</th><th>rule</th><th>measured</th><th>result</th></tr>";
   for (const auto& t : r.thresholds) {
     o << "<tr" << (t.passed ? "" : " class=\"failed\"") << "><td>" << escape(t.metric) << "</td><td>"
-      << escape(t.text.empty() ? t.op + " " + num(t.limit, 4) : t.text) << "</td><td>"
-      << (t.measured ? escape(num(t.value, 4) + " " + t.unit) : "not measured: " + escape(t.reason)) << "</td><td>"
+      << escape(t.text.empty() ? t.op + " " + human::in_unit(t.limit, t.unit) : t.text) << "</td><td class=\"num\">"
+      << (t.measured ? escape(human::in_unit(t.value, t.unit)) : "not measured: " + escape(t.reason)) << "</td><td>"
       << (t.verdict() == Verdict::Pass ? "pass" : t.verdict() == Verdict::Fail ? "FAIL" : "inconclusive") << "</td></tr>";
   }
   o << "</table>";
 }
 
-// p50 (dashed) and p99 per interval of the ack, end-to-end and connect (CONNACK) latency,
-// from each interval's histogram delta; an interval without samples leaves a gap. A
-// histogram with no samples in any interval gets no line.
-std::string latency_over_time(const RunReport& r, const std::vector<double>& x) {
-  struct Line {
-    const char* name;
-    SparseHistogram SeriesPoint::*h;
-    const char* color;
-  };
-  const Line lines[] = {{"ack", &SeriesPoint::ack_latency, "#f28e2b"},
-                        {"end to end", &SeriesPoint::e2e_latency, "#4e79a7"},
-                        {"connack", &SeriesPoint::connect_duration, "#59a14f"}};
-  svg::LineChart chart{"Latency percentiles per interval", "ms", x, {}, {}, ""};
-  for (const auto& l : lines) {
-    std::vector<double> p50, p99;
-    bool any = false;
-    for (const auto& p : r.series) {
-      const SparseHistogram& h = p.*(l.h);
-      if (h.count == 0) {
-        p50.push_back(std::nan(""));
-        p99.push_back(std::nan(""));
-        continue;
-      }
-      any = true;
-      const Percentiles q = percentiles_of(h.expand());
-      p50.push_back(q.p50_ms);
-      p99.push_back(q.p99_ms);
-    }
-    if (!any) continue;
-    chart.series.push_back({std::string(l.name) + " p50", l.color, std::move(p50), true});
-    chart.series.push_back({std::string(l.name) + " p99", l.color, std::move(p99), false});
-  }
-  if (chart.series.empty()) chart.x.clear();  // drawn as "no samples"
-  return svg::line_chart(chart);
+// One box per chart; the chart script fills it (or says "no samples").
+void chart_box(std::ostream& o, const ChartInfo& c, bool wide = false) {
+  o << "<div class=\"chart" << (wide ? " wide" : "") << "\" id=\"" << c.id << "\" role=\"img\" aria-label=\""
+    << escape(c.title) << "\"></div>";
 }
 
 void time_series(std::ostream& o, const RunReport& r) {
-  std::vector<double> x, connected, connects, publishes, receives, errors, local;
-  for (const auto& p : r.series) {
-    x.push_back(p.t_s);
-    connected.push_back(static_cast<double>(p.connected));
-    connects.push_back(p.connects_per_s);
-    publishes.push_back(p.publishes_per_s);
-    receives.push_back(p.receives_per_s);
-    errors.push_back(static_cast<double>(p.errors));
-    local.push_back(static_cast<double>(p.local_limit_errors));
-  }
-  o << "<h2>Over time</h2><div class=\"charts\">";
-  o << svg::line_chart({"Connected devices", "devices", x, {{"connected", "#1f77b4", connected, false}},
-                        static_cast<double>(r.devices), "target"});
-  o << svg::line_chart({"Connect rate", "CONNACKs/s", x, {{"connects/s", "#2ca02c", connects, false}}, {}, ""});
-  std::optional<double> target;
-  if (r.publish_rate.requested > 0) target = r.publish_rate.requested;
-  o << svg::line_chart({"Publish rate vs target", "msg/s", x,
-                        {{"sent/s", "#ff7f0e", publishes, false}, {"received/s", "#9467bd", receives, true}}, target,
-                        "target"});
-  o << svg::line_chart({"Errors per interval", "count", x,
-                        {{"drops", "#d62728", errors, false}, {"of which local limits", "#8c564b", local, true}}, {},
-                        ""});
-  o << latency_over_time(r, x);
+  o << "<h2>Over time</h2><p class=\"hint\">One point per progress interval";
+  if (!r.series.empty()) o << " (" << count(r.series.size()) << " intervals)";
+  o << ". Shaded bands are the phases. Drag across a chart to zoom (every time chart follows), double-click "
+       "to zoom out; hover for the values.</p>"
+       "<noscript><p>The charts are drawn by the script inlined in this file; enable JavaScript to see "
+       "them.</p></noscript><div class=\"charts\">";
+  for (const auto& c : report_charts())
+    if (std::string_view(c.id) != "chart-reconnect-delay") chart_box(o, c);
   o << "</div>";
 }
 
@@ -171,37 +158,46 @@ void latencies(std::ostream& o, const RunReport& r) {
                                 {"time to connect", &s.time_to_connect}, {"publish ack", &s.ack_latency},
                                 {"end to end", &s.e2e_latency},          {"ping rtt", &s.ping_rtt},
                                 {"subscribe", &s.subscribe_latency},     {"reconnect delay", &s.reconnect_delay}};
-  o << "<h2>Latency</h2>";
-  svg::BarChart chart{"Latency percentiles", "ms", {"p50", "p90", "p99", "p99.9"},
-                      {"#4e79a7", "#59a14f", "#f28e2b", "#e15759"}, {}};
-  o << "<table class=\"latency\"><tr><th>what</th><th>count</th><th>min ms</th><th>mean ms</th><th>p50 ms</th>"
-       "<th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>";
+  o << "<h2>Latency</h2><table class=\"latency\"><tr><th>what</th><th>count</th><th>min</th><th>mean</th>"
+       "<th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr>";
+  bool any = false;
   for (const auto& nh : all) {
     if (nh.h->count == 0) continue;
+    any = true;
     const Percentiles p = percentiles_of(*nh.h);
-    o << "<tr><td>" << nh.name << "</td><td>" << p.count << "</td><td>" << num(p.min_ms, 3) << "</td><td>"
-      << num(p.mean_ms, 3) << "</td><td>" << num(p.p50_ms, 3) << "</td><td>" << num(p.p90_ms, 3) << "</td><td>"
-      << num(p.p99_ms, 3) << "</td><td>" << num(p.p999_ms, 3) << "</td><td>" << num(p.max_ms, 3) << "</td></tr>";
-    // Backoff delays are seconds long and would flatten every other bar: table only.
-    if (nh.h != &s.reconnect_delay) chart.groups.push_back({nh.name, {p.p50_ms, p.p90_ms, p.p99_ms, p.p999_ms}});
+    o << "<tr><td>" << nh.name << "</td><td class=\"num\">" << count(p.count) << "</td>";
+    for (double v : {p.min_ms, p.mean_ms, p.p50_ms, p.p90_ms, p.p99_ms, p.p999_ms, p.max_ms})
+      o << "<td class=\"num\">" << human::duration_ms(v) << "</td>";
+    o << "</tr>";
   }
+  if (!any) o << "<tr><td colspan=\"9\">nothing measured</td></tr>";
   o << "</table>";
-  if (!chart.groups.empty()) o << "<div class=\"wide\">" << svg::bar_chart(chart) << "</div>";
+}
+
+void reconnect_delays(std::ostream& o) {
+  o << "<h2>Reconnect delays</h2><div class=\"charts\">";
+  for (const auto& c : report_charts())
+    if (std::string_view(c.id) == "chart-reconnect-delay") chart_box(o, c, true);
+  o << "</div>";
 }
 
 void phases(std::ostream& o, const RunReport& r) {
   if (r.phases.empty()) return;
-  o << "<h2>Phases</h2><table class=\"phases\"><tr><th>phase</th><th>type</th><th>start s</th><th>end s</th>"
-       "<th>connects</th><th>drops</th><th>publishes sent</th><th>rate requested</th><th>rate achieved</th>"
-       "<th>error %</th><th>p99 ack ms</th><th>p99 e2e ms</th></tr>";
+  o << "<h2>Phases</h2><table class=\"phases\"><tr><th>phase</th><th>time</th><th>connects</th><th>drops</th>"
+       "<th>publishes</th><th>publish rate achieved of requested</th><th>rate error</th><th>p99 ack</th>"
+       "<th>p99 e2e</th></tr>";
   for (const auto& p : r.phases) {
     const auto& s = p.stats;
-    o << "<tr><td>" << escape(p.name) << "</td><td>" << scenario::to_string(p.type) << "</td><td>"
-      << num(p.start_s) << "</td><td>" << num(p.end_s) << "</td><td>" << s.connects_ok << "</td><td>" << s.drops
-      << "</td><td>" << (s.publishes_sent[0] + s.publishes_sent[1] + s.publishes_sent[2]) << "</td><td>"
-      << num(p.publish_rate.requested) << "</td><td>" << num(p.publish_rate.achieved) << "</td><td>"
-      << num(p.publish_rate.error_percent) << "</td><td>" << num(percentiles_of(s.ack_latency).p99_ms, 3)
-      << "</td><td>" << num(percentiles_of(s.e2e_latency).p99_ms, 3) << "</td></tr>";
+    auto p99 = [](const device::HistogramSnapshot& h) {
+      return h.count ? human::duration_ms(percentiles_of(h).p99_ms) : std::string("-");
+    };
+    o << "<tr><td>" << escape(p.name) << " <span class=\"type\">" << scenario::to_string(p.type)
+      << "</span></td><td class=\"num\">" << human::duration(p.start_s) << " &ndash; " << human::duration(p.end_s)
+      << "</td><td class=\"num\">" << count(s.connects_ok) << "</td><td class=\"num\">" << count(s.drops)
+      << "</td><td class=\"num\">" << count(sent_total(s)) << "</td><td class=\"num\">"
+      << human::rate(p.publish_rate.achieved) << " of " << human::rate(p.publish_rate.requested)
+      << "</td><td class=\"num\">" << human::signed_percent(p.publish_rate.error_percent) << "</td><td class=\"num\">"
+      << p99(s.ack_latency) << "</td><td class=\"num\">" << p99(s.e2e_latency) << "</td></tr>";
   }
   o << "</table>";
 }
@@ -214,24 +210,33 @@ void errors(std::ostream& o, const RunReport& r) {
   for (std::size_t i = 1; i < device::kDropReasonCount; ++i) {
     if (s.connect_failed_by_reason[i] == 0 && s.drops_by_reason[i] == 0) continue;
     any = true;
-    o << "<tr><td>" << device::to_string(static_cast<device::DropReason>(i)) << "</td><td>"
-      << s.connect_failed_by_reason[i] << "</td><td>" << s.drops_by_reason[i] << "</td></tr>";
+    o << "<tr><td>" << device::to_string(static_cast<device::DropReason>(i)) << "</td><td class=\"num\">"
+      << count(s.connect_failed_by_reason[i]) << "</td><td class=\"num\">" << count(s.drops_by_reason[i])
+      << "</td></tr>";
+  }
+  for (const auto& c : r.connect_failures) {
+    any = true;
+    o << "<tr><td>connect failed: " << escape(c.result) << "/" << escape(c.reason) << "</td><td class=\"num\">"
+      << count(c.count) << "</td><td></td></tr>";
   }
   for (std::size_t i = 0; i < device::kPublishFailReasonCount; ++i) {
     if (s.publishes_failed[i] == 0) continue;
     any = true;
     o << "<tr><td>publish failed: " << device::to_string(static_cast<device::PublishFailReason>(i))
-      << "</td><td colspan=\"2\">" << s.publishes_failed[i] << "</td></tr>";
+      << "</td><td colspan=\"2\" class=\"num\">" << count(s.publishes_failed[i]) << "</td></tr>";
   }
   if (!any) o << "<tr><td colspan=\"3\">none</td></tr>";
   o << "</table>";
+  if (!r.tls_identity_error.empty()) o << "<p>identity error: " << escape(r.tls_identity_error) << "</p>";
+  if (!r.websocket_error.empty()) o << "<p>WebSocket error: " << escape(r.websocket_error) << "</p>";
   if (!r.books.empty()) {
     o << "<h3>Message books (QoS &ge; 1)</h3><table class=\"books\"><tr><th>QoS</th><th>requests</th><th>acked</th>"
          "<th>timed out</th><th>failed</th><th>pending</th><th>balanced</th></tr>";
     for (const auto& b : r.books)
-      o << "<tr><td>" << b.qos << "</td><td>" << b.requests << "</td><td>" << b.acked << "</td><td>" << b.timed_out
-        << "</td><td>" << b.failed << "</td><td>" << b.pending << "</td><td>" << (b.balanced ? "yes" : "NO")
-        << "</td></tr>";
+      o << "<tr><td>" << b.qos << "</td><td class=\"num\">" << count(b.requests) << "</td><td class=\"num\">"
+        << count(b.acked) << "</td><td class=\"num\">" << count(b.timed_out) << "</td><td class=\"num\">"
+        << count(b.failed) << "</td><td class=\"num\">" << count(b.pending) << "</td><td>"
+        << (b.balanced ? "yes" : "NO") << "</td></tr>";
     o << "</table>";
   }
 }
@@ -239,11 +244,12 @@ void errors(std::ostream& o, const RunReport& r) {
 void cost(std::ostream& o, const RunReport& r) {
   const auto& c = r.cost;
   o << "<h2>fleetload's own cost</h2><table class=\"cost\"><tr><th>figure</th><th>value</th></tr>";
-  row(o, "wall time", num(c.wall_s, 3) + " s");
-  row(o, "CPU user / system", num(c.cpu_user_s, 3) + " s / " + num(c.cpu_system_s, 3) + " s");
-  row(o, "CPU per 100k messages", num(c.cpu_s_per_100k_messages, 3) + " s");
-  row(o, "peak RSS", count(c.peak_rss_bytes) + " bytes");
-  row(o, "RSS per connected device", num(c.rss_per_connected_device_bytes, 0) + " bytes");
+  row(o, "wall time", human::duration(c.wall_s));
+  row(o, "CPU user / system", human::duration(c.cpu_user_s) + " / " + human::duration(c.cpu_system_s));
+  row(o, "CPU per 100k messages", human::duration(c.cpu_s_per_100k_messages));
+  row(o, "peak RSS", human::bytes(static_cast<double>(c.peak_rss_bytes)));
+  row(o, "peak RSS per device", human::bytes(c.peak_rss_per_device_bytes));
+  row(o, "RSS per connected device", human::bytes(c.rss_per_connected_device_bytes));
   o << "</table>";
 }
 
@@ -277,13 +283,20 @@ void verdict_badge(std::ostream& o, const RunReport& r) {
   o << "</table>\n";
 }
 
+// The chart data, uPlot (with its licence, as MIT asks) and the chart script, inline.
+void scripts(std::ostream& o, const RunReport& r) {
+  o << "<script type=\"application/json\" id=\"fleetload-data\">" << chart_data_json(r) << "</script>\n";
+  o << "<script>/* uPlot, https://github.com/leeoniya/uPlot\n" << assets::uplot_license() << "*/\n"
+    << assets::uplot_js() << "\n</script>\n<script>" << assets::charts_js() << "</script>\n";
+}
 }  // namespace
 
 void write_html_report(const RunReport& r, std::ostream& o) {
   o << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
        "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
        "<title>fleetload report: "
-    << escape(r.scenario_name) << "</title><style>" << kStyle << "</style></head><body>\n";
+    << escape(r.scenario_name) << "</title><style>" << kStyle << kChartStyle << assets::uplot_css()
+    << "</style></head><body>\n";
   o << "<h1>fleetload report: " << escape(r.scenario_name) << "</h1><p class=\"meta\">started "
     << escape(r.started_at_utc) << " &middot; fleetload " << escape(r.fleetload_version) << " &middot; "
     << (r.protocol == mqtt::Version::V5 ? "MQTT 5" : "MQTT 3.1.1") << " &middot; " << shard_text(r)
@@ -294,11 +307,13 @@ void write_html_report(const RunReport& r, std::ostream& o) {
   thresholds(o, r);
   time_series(o, r);
   latencies(o, r);
+  reconnect_delays(o);
   phases(o, r);
   errors(o, r);
   cost(o, r);
   o << "<h2>Scenario</h2><details><summary>" << escape(r.scenario_source)
     << " (resolved, secrets masked)</summary><pre>" << escape(r.scenario_yaml) << "</pre></details>\n";
+  scripts(o, r);
   o << "</body></html>\n";
 }
 

@@ -1,5 +1,6 @@
-// The self-contained HTML run report: summary, thresholds verdict, inline SVG time series and
-// latency charts, phases and errors, built from the same RunReport as the JSON report.
+// The self-contained HTML run report: summary, thresholds verdict, interactive time-series
+// charts (uPlot, inlined), latency tables, reconnect delays against the configured backoff,
+// phases and errors, built from the same RunReport as the JSON report.
 #pragma once
 
 #include <filesystem>
@@ -10,7 +11,8 @@
 
 namespace fleetload::metrics {
 
-// Writes one HTML document with no external resources and no script.
+// Writes one HTML document that loads nothing: its style, its chart data, uPlot and the chart
+// script are all inline (see report_html_charts.hpp for the charts).
 void write_html_report(const RunReport& report, std::ostream& out);
 std::string report_to_html(const RunReport& report);
 

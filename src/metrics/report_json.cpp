@@ -254,11 +254,21 @@ std::string report_to_json(const RunReport& r) {
   }
   root["phases"] = std::move(phases);
 
+  if (r.reconnect.known)
+    root["reconnect"] = json::object{{"min_delay_s", r.reconnect.min_s}, {"max_delay_s", r.reconnect.max_s},
+                                     {"jitter", r.reconnect.jitter}, {"reset_after_s", r.reconnect.reset_after_s}};
+
   json::array series;
   for (const auto& s : r.series) {
     series.push_back(json::object{{"t_s", s.t_s}, {"connected", s.connected}, {"connects_per_s", s.connects_per_s},
                                   {"publishes_per_s", s.publishes_per_s}, {"receives_per_s", s.receives_per_s},
                                   {"errors", s.errors}, {"local_limit_errors", s.local_limit_errors},
+                                  {"connect_failures_per_s", s.connect_failures_per_s},
+                                  {"drops_per_s", s.drops_per_s}, {"reconnects_per_s", s.reconnects_per_s},
+                                  {"backing_off", s.backing_off}, {"bytes_sent_per_s", s.bytes_sent_per_s},
+                                  {"bytes_received_per_s", s.bytes_received_per_s}, {"in_flight", s.in_flight},
+                                  {"publishes_requested_per_s", s.publishes_requested_per_s},
+                                  {"cpu_cores", s.cpu_cores}, {"rss_bytes", s.rss_bytes},
                                   {"latency", json::object{{"ack_latency", interval_json(s.ack_latency)},
                                                            {"e2e_latency", interval_json(s.e2e_latency)},
                                                            {"connect_duration", interval_json(s.connect_duration)}}}});

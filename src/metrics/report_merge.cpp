@@ -83,9 +83,17 @@ struct Bin {
   SeriesPoint sum;  // levels and rates summed over shards
 };
 
+// Per-second figures of a point: a shard's mean over its points in a bin, summed over
+// shards (CPU included: the cores all shards kept busy).
+constexpr double SeriesPoint::*kRates[] = {
+    &SeriesPoint::connects_per_s,       &SeriesPoint::publishes_per_s,        &SeriesPoint::receives_per_s,
+    &SeriesPoint::connect_failures_per_s, &SeriesPoint::drops_per_s,          &SeriesPoint::reconnects_per_s,
+    &SeriesPoint::bytes_sent_per_s,     &SeriesPoint::bytes_received_per_s,   &SeriesPoint::publishes_requested_per_s,
+    &SeriesPoint::cpu_cores};
+
 struct ShardBin {  // one shard's points in one bin
   std::size_t n = 0;
-  SeriesPoint acc;  // connected = the last level; rates summed (divided by n later)
+  SeriesPoint acc;  // levels (connected, backing off, in flight, RSS) = the last; rates summed (divided by n later)
 };
 
 double interval_of(const std::vector<MergeInput>& in) {
@@ -110,9 +118,10 @@ std::vector<SeriesPoint> merge_series(const std::vector<MergeInput>& in) {
       auto& sb = mine[b];
       ++sb.n;
       sb.acc.connected = p.connected;
-      sb.acc.connects_per_s += p.connects_per_s;
-      sb.acc.publishes_per_s += p.publishes_per_s;
-      sb.acc.receives_per_s += p.receives_per_s;
+      sb.acc.backing_off = p.backing_off;
+      sb.acc.in_flight = p.in_flight;
+      sb.acc.rss_bytes = p.rss_bytes;
+      for (auto f : kRates) sb.acc.*f += p.*f;
       sb.acc.errors += p.errors;
       sb.acc.local_limit_errors += p.local_limit_errors;
       sb.acc.ack_latency = merge_sparse(sb.acc.ack_latency, p.ack_latency);
@@ -126,9 +135,10 @@ std::vector<SeriesPoint> merge_series(const std::vector<MergeInput>& in) {
       auto& s = bins[b].sum;
       const double n = static_cast<double>(sb.n);
       s.connected += sb.acc.connected;
-      s.connects_per_s += sb.acc.connects_per_s / n;
-      s.publishes_per_s += sb.acc.publishes_per_s / n;
-      s.receives_per_s += sb.acc.receives_per_s / n;
+      s.backing_off += sb.acc.backing_off;
+      s.in_flight += sb.acc.in_flight;
+      s.rss_bytes += sb.acc.rss_bytes;  // the fleet's load generators together
+      for (auto f : kRates) s.*f += sb.acc.*f / n;
       s.errors += sb.acc.errors;
       s.local_limit_errors += sb.acc.local_limit_errors;
       s.ack_latency = merge_sparse(s.ack_latency, sb.acc.ack_latency);
@@ -250,6 +260,7 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
   m.shard_n = f.shard_n;
   m.started_at_utc = f.started_at_utc;
   m.exit_reason = worst_exit(in);
+  m.reconnect = f.reconnect;  // one scenario, one policy
 
   std::set<std::uint32_t> shards;
   double requested = 0, achieved = 0;

@@ -296,6 +296,15 @@ RunReport Reader::report(const json::object& root) const {
     r.phases.push_back(std::move(ph));
   }
 
+  if (const auto* rc = root.if_contains("reconnect")) {
+    const auto& o = obj(*rc, "reconnect");
+    r.reconnect.known = true;
+    r.reconnect.min_s = f64(o, "min_delay_s", "reconnect");
+    r.reconnect.max_s = f64(o, "max_delay_s", "reconnect");
+    r.reconnect.jitter = str(o, "jitter", "reconnect");
+    r.reconnect.reset_after_s = f64(o, "reset_after_s", "reconnect");
+  }
+
   const auto& series = arr(root, "series", "");
   for (std::size_t i = 0; i < series.size(); ++i) {
     const std::string p = idx("series", i);
@@ -308,6 +317,19 @@ RunReport Reader::report(const json::object& root) const {
     pt.receives_per_s = f64(o, "receives_per_s", p);
     pt.errors = u64(o, "errors", p);
     pt.local_limit_errors = u64(o, "local_limit_errors", p);
+    // Fields added after the first report format: absent in older reports, read as 0.
+    auto opt_f64 = [&](std::string_view k) { return o.contains(k) ? f64(o, k, p) : 0.0; };
+    auto opt_u64 = [&](std::string_view k) { return o.contains(k) ? u64(o, k, p) : std::uint64_t{0}; };
+    pt.connect_failures_per_s = opt_f64("connect_failures_per_s");
+    pt.drops_per_s = opt_f64("drops_per_s");
+    pt.reconnects_per_s = opt_f64("reconnects_per_s");
+    pt.backing_off = opt_u64("backing_off");
+    pt.bytes_sent_per_s = opt_f64("bytes_sent_per_s");
+    pt.bytes_received_per_s = opt_f64("bytes_received_per_s");
+    pt.in_flight = opt_u64("in_flight");
+    pt.publishes_requested_per_s = opt_f64("publishes_requested_per_s");
+    pt.cpu_cores = opt_f64("cpu_cores");
+    pt.rss_bytes = opt_u64("rss_bytes");
     const auto& lat = obj(o, "latency", p);
     const std::string lp = sub(p, "latency");
     pt.ack_latency = interval(obj(lat, "ack_latency", lp), sub(lp, "ack_latency"));

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "metrics/anomalies.hpp"
+#include "metrics/format.hpp"
 
 namespace fleetload::metrics {
 
@@ -18,14 +19,8 @@ std::string fmt(const char* f, A... a) {
   return buf;
 }
 
-std::string bytes_text(double b) {
-  if (b >= 1024.0 * 1024.0 * 1024.0) return fmt("%.2f GiB", b / (1024.0 * 1024.0 * 1024.0));
-  if (b >= 1024.0 * 1024.0) return fmt("%.1f MiB", b / (1024.0 * 1024.0));
-  if (b >= 1024.0) return fmt("%.2f KiB", b / 1024.0);
-  return fmt("%.0f B", b);
-}
-
-unsigned long long u(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+// Counts as people read them ("1,234,567"), as C strings for the printf formats here.
+std::string n(std::uint64_t v) { return human::count(v); }
 
 void row(std::string& out, std::string_view label, const std::string& text) {
   out += fmt("  %-16s", std::string(label).c_str());
@@ -33,16 +28,23 @@ void row(std::string& out, std::string_view label, const std::string& text) {
   out += '\n';
 }
 
+// Right-aligned in `width` display columns ("µ" is one column, two bytes).
+std::string pad(const std::string& s, std::size_t width) {
+  const std::size_t cols = human::columns(s);
+  return cols >= width ? s : std::string(width - cols, ' ') + s;
+}
+
 void latency_row(std::string& out, const char* name, const device::HistogramSnapshot& h) {
   if (h.count == 0) return;
   const Percentiles p = percentiles_of(h);
-  out += fmt("  %-18s %10llu %10.2f %10.2f %10.2f %10.2f %10.2f\n", name, u(p.count), p.p50_ms, p.p90_ms, p.p99_ms,
-             p.p999_ms, p.max_ms);
+  out += fmt("  %-18s", name) + " " + pad(n(p.count), 10);
+  for (double v : {p.p50_ms, p.p90_ms, p.p99_ms, p.p999_ms, p.max_ms}) out += " " + pad(human::duration_ms(v), 10);
+  out += '\n';
 }
 
 std::string measured_text(const ThresholdResult& t) {
   if (!t.measured) return "not measured: " + t.reason;
-  return "measured " + threshold_value_text(t);
+  return "measured " + human::in_unit(t.value, t.unit);
 }
 
 }  // namespace
@@ -50,9 +52,9 @@ std::string measured_text(const ThresholdResult& t) {
 std::string format_summary(const RunReport& r) {
   const auto& s = r.stats;
   std::string out;
-  out += fmt("\nfleetload %s: scenario \"%s\" (%s, shard %u/%u) %s after %.1f s\n", r.fleetload_version.c_str(),
+  out += fmt("\nfleetload %s: scenario \"%s\" (%s, shard %u/%u) %s after %s\n", r.fleetload_version.c_str(),
              r.scenario_name.c_str(), r.protocol == mqtt::Version::V5 ? "MQTT 5" : "MQTT 3.1.1", r.shard_k, r.shard_n,
-             r.exit_reason.c_str(), r.cost.wall_s);
+             r.exit_reason.c_str(), human::duration(r.cost.wall_s).c_str());
   if (!r.failure.empty()) row(out, "reason", r.failure);
   if (!r.merged_shards.empty()) {
     std::string shards;
@@ -60,20 +62,21 @@ std::string format_summary(const RunReport& r) {
     row(out, "merged", "shards " + shards + " of " + std::to_string(r.shard_n) + " (fleetload report merge)");
   }
 
-  std::string devices = fmt("%llu in shard, peak connected %llu, connected at end %lld", u(r.devices),
-                            u(r.peak_connected), static_cast<long long>(r.connected_at_end));
-  if (r.time_to_all_connected_s) devices += fmt(", all connected after %.2f s", *r.time_to_all_connected_s);
+  std::string devices = fmt("%s in shard, peak connected %s, connected at end %s", n(r.devices).c_str(),
+                            n(r.peak_connected).c_str(), human::count(r.connected_at_end).c_str());
+  if (r.time_to_all_connected_s)
+    devices += fmt(", all connected after %s", human::duration(*r.time_to_all_connected_s).c_str());
   row(out, "devices", devices);
   row(out, "connections",
-      fmt("attempts %llu, ok %llu, failed %llu, drops %llu, reconnects %llu, resumed sessions %llu",
-          u(s.connect_attempts), u(s.connects_ok), u(s.connect_failures), u(s.drops), u(s.reconnects),
-          u(s.sessions_resumed)));
+      fmt("attempts %s, ok %s, failed %s, drops %s, reconnects %s, resumed sessions %s",
+          n(s.connect_attempts).c_str(), n(s.connects_ok).c_str(), n(s.connect_failures).c_str(), n(s.drops).c_str(),
+          n(s.reconnects).c_str(), n(s.sessions_resumed).c_str()));
   std::string reasons;
   for (std::size_t i = 1; i < device::kDropReasonCount; ++i) {
     const auto n = s.drops_by_reason[i] + s.connect_failed_by_reason[i];
     if (n == 0) continue;
     if (!reasons.empty()) reasons += ", ";
-    reasons += fmt("%s %llu", device::to_string(static_cast<device::DropReason>(i)), u(n));
+    reasons += fmt("%s %s", device::to_string(static_cast<device::DropReason>(i)), human::count(n).c_str());
   }
   if (!reasons.empty()) row(out, "failures/drops", reasons);
   std::string causes;
@@ -81,29 +84,32 @@ std::string format_summary(const RunReport& r) {
     if (!causes.empty()) causes += ", ";
     causes += fmt("%s/%s", c.result.c_str(), c.reason.c_str());
     if (!c.endpoint.empty()) causes += " to " + c.endpoint;
-    causes += fmt(" %llu", u(c.count));
+    causes += " " + n(c.count);
   }
   if (!causes.empty()) row(out, "connect errors", causes);
   if (!r.tls_identity_error.empty()) row(out, "identity error", r.tls_identity_error);
   if (!r.websocket_error.empty()) row(out, "websocket error", r.websocket_error);
-  row(out, "errors", fmt("broker %llu, local limits %llu, local faults %llu", u(r.broker_errors),
-                         u(r.local_limit_errors), u(r.local_errors)));
+  row(out, "errors", fmt("broker %s, local limits %s, local faults %s", n(r.broker_errors).c_str(),
+                         n(r.local_limit_errors).c_str(), n(r.local_errors).c_str()));
 
   const std::uint64_t sent = s.publishes_sent[0] + s.publishes_sent[1] + s.publishes_sent[2];
   if (r.publish_rate.requested > 0.0 || sent > 0) {
     row(out, "publish rate",
-        fmt("requested %.1f/s, achieved %.1f/s (error %+.2f %%), %llu sent, %llu late", r.publish_rate.requested,
-            r.publish_rate.achieved, r.publish_rate.error_percent, u(sent), u(s.publishes_late)));
+        fmt("requested %s, achieved %s (error %s), %s sent, %s late", human::rate(r.publish_rate.requested).c_str(),
+            human::rate(r.publish_rate.achieved).c_str(), human::signed_percent(r.publish_rate.error_percent).c_str(),
+            n(sent).c_str(), n(s.publishes_late).c_str()));
   }
   for (const auto& b : r.books) {
     row(out, fmt("QoS %u books", b.qos),
-        fmt("%llu requested = %llu acked + %llu timed out + %llu failed + %llu pending  [%s]", u(b.requests),
-            u(b.acked), u(b.timed_out), u(b.failed), u(b.pending), b.balanced ? "balanced" : "NOT BALANCED"));
+        fmt("%s requested = %s acked + %s timed out + %s failed + %s pending  [%s]", n(b.requests).c_str(),
+            n(b.acked).c_str(), n(b.timed_out).c_str(), n(b.failed).c_str(), n(b.pending).c_str(),
+            b.balanced ? "balanced" : "NOT BALANCED"));
   }
   if (s.messages_received > 0 || s.subscribe_requests > 0) {
     row(out, "received",
-        fmt("%llu messages, lost %llu, duplicated %llu, out of order %llu, untracked %llu", u(s.messages_received),
-            u(s.messages_lost), u(s.messages_duplicated), u(s.messages_out_of_order), u(s.messages_untracked)));
+        fmt("%s messages, lost %s, duplicated %s, out of order %s, untracked %s", n(s.messages_received).c_str(),
+            n(s.messages_lost).c_str(), n(s.messages_duplicated).c_str(), n(s.messages_out_of_order).c_str(),
+            n(s.messages_untracked).c_str()));
   }
   // Anomalies a healthy broker never causes: one line each, only those that happened.
   const auto anomalies = anomalies_of(s);
@@ -113,30 +119,33 @@ std::string format_summary(const RunReport& r) {
         fmt("%llu %s: %s", u(a.count), std::string(a.counter).c_str(), std::string(a.label).c_str()));
   }
   if (s.pings_sent > 0 || s.ping_timeouts > 0) {
-    row(out, "keepalive", fmt("%llu PINGREQs, %llu answered, %llu ping timeouts", u(s.pings_sent),
-                              u(s.pings_answered), u(s.ping_timeouts)));
+    row(out, "keepalive", fmt("%s PINGREQs, %s answered, %s ping timeouts", n(s.pings_sent).c_str(),
+                              n(s.pings_answered).c_str(), n(s.ping_timeouts).c_str()));
   }
 
-  out += fmt("\n  %-18s %10s %10s %10s %10s %10s %10s\n", "latency (ms)", "count", "p50", "p90", "p99", "p99.9", "max");
+  out += fmt("\n  %-18s %10s %10s %10s %10s %10s %10s\n", "latency", "count", "p50", "p90", "p99", "p99.9", "max");
 #define FLEETLOAD_X(name, help) latency_row(out, #name, s.name);
   FLEETLOAD_DEVICE_HISTOGRAMS(FLEETLOAD_X)
 #undef FLEETLOAD_X
 
   if (!r.phases.empty()) {
-    out += fmt("\n  %-18s %8s %8s %10s %10s %10s %8s\n", "phase", "start s", "end s", "pub req/s", "pub got/s",
+    out += fmt("\n  %-18s %10s %10s %10s %10s %10s %8s\n", "phase", "from", "to", "pub req", "pub got",
                "connects", "drops");
     for (const auto& p : r.phases) {
-      out += fmt("  %-18s %8.1f %8.1f %10.1f %10.1f %10llu %8llu\n", p.name.c_str(), p.start_s, p.end_s,
-                 p.publish_rate.requested, p.publish_rate.achieved, u(p.stats.connects_ok), u(p.stats.drops));
+      out += fmt("  %-18s", p.name.c_str()) + " " + pad(human::duration(p.start_s), 10) + " " +
+             pad(human::duration(p.end_s), 10) + " " + pad(human::rate(p.publish_rate.requested), 10) + " " +
+             pad(human::rate(p.publish_rate.achieved), 10) + " " + pad(n(p.stats.connects_ok), 10) + " " +
+             pad(n(p.stats.drops), 8) + "\n";
     }
   }
 
   const auto& c = r.cost;
   out += '\n';
   row(out, "fleetload cost",
-      fmt("CPU %.2f s (user %.2f, system %.2f), %.3f CPU s per 100k messages, peak RSS %s (%s per device)",
-          c.cpu_user_s + c.cpu_system_s, c.cpu_user_s, c.cpu_system_s, c.cpu_s_per_100k_messages,
-          bytes_text(static_cast<double>(c.peak_rss_bytes)).c_str(), bytes_text(c.peak_rss_per_device_bytes).c_str()));
+      fmt("CPU %s (user %s, system %s), %s CPU per 100k messages, peak RSS %s (%s per device)",
+          human::duration(c.cpu_user_s + c.cpu_system_s).c_str(), human::duration(c.cpu_user_s).c_str(),
+          human::duration(c.cpu_system_s).c_str(), human::duration(c.cpu_s_per_100k_messages).c_str(),
+          human::bytes(static_cast<double>(c.peak_rss_bytes)).c_str(), human::bytes(c.peak_rss_per_device_bytes).c_str()));
 
   if (!r.thresholds.empty()) {
     out += "\n  thresholds\n";

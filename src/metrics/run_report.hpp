@@ -41,6 +41,16 @@ struct SeriesPoint {
   double receives_per_s = 0.0;
   std::uint64_t errors = 0;
   std::uint64_t local_limit_errors = 0;
+  double connect_failures_per_s = 0.0;  // connect attempts without an accepting CONNACK
+  double drops_per_s = 0.0;             // established connections lost (churn included)
+  double reconnects_per_s = 0.0;        // reconnect attempts started
+  std::uint64_t backing_off = 0;        // devices waiting for their reconnect delay (level)
+  double bytes_sent_per_s = 0.0;
+  double bytes_received_per_s = 0.0;
+  std::uint64_t in_flight = 0;          // QoS 1/2 publishes awaiting their ack (level)
+  double publishes_requested_per_s = 0.0;  // what the plan asked over the interval
+  double cpu_cores = 0.0;               // fleetload's CPU seconds per second (1 = one core)
+  std::uint64_t rss_bytes = 0;          // fleetload's resident memory (level)
   // The interval's latency distributions (histogram deltas), for the percentile series.
   SparseHistogram ack_latency;
   SparseHistogram e2e_latency;
@@ -103,6 +113,16 @@ struct ConnectFailureCause {
   std::string endpoint;  // empty when the cause is not per endpoint
 };
 
+// The scenario's reconnect backoff as the devices ran it (device::BackoffPolicy), so the
+// report can draw the theoretical delay distribution beside the observed one.
+struct ReconnectPolicy {
+  bool known = false;   // false for reports written before the field existed
+  double min_s = 0.0;
+  double max_s = 0.0;
+  std::string jitter;   // device::to_string(JitterMode): "none", "full", "decorrelated"
+  double reset_after_s = 0.0;
+};
+
 struct RunReport {
   std::string fleetload_version;
   std::string scenario_name;
@@ -127,6 +147,7 @@ struct RunReport {
   device::StatsSnapshot stats;  // whole run
   std::vector<PhaseReport> phases;
   std::vector<SeriesPoint> series;
+  ReconnectPolicy reconnect;
   RateFigure publish_rate;
   std::vector<MessageBooks> books;  // one per QoS >= 1 that saw requests
 

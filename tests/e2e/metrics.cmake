@@ -4,8 +4,8 @@
 if(TARGET fleetload_exporter AND TARGET fleetload_report_html AND TARGET fleetload_cli
    AND TARGET fleetload_e2e_support)
   fleetload_add_gtest(NAME metrics_e2e_test LABEL e2e TIMEOUT 300 RUN_SERIAL ONE_PROCESS
-    SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_e2e_test.cpp ${CMAKE_CURRENT_LIST_DIR}/metrics_servers.cpp
-            ${CMAKE_CURRENT_LIST_DIR}/metrics_browser.cpp
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_e2e_test.cpp ${CMAKE_CURRENT_LIST_DIR}/metrics_exporter_errors_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/metrics_servers.cpp ${CMAKE_CURRENT_LIST_DIR}/metrics_browser.cpp
     LIBS fleetload_exporter fleetload_report_html fleetload_cli fleetload_e2e_support)
   # GCC 12 reports -Wmaybe-uninitialized inside libstdc++'s std::regex at -O1 with ASan
   # (GCC bug 105562, a false positive in <regex> itself); only these regex-using tests.

@@ -1,9 +1,10 @@
 // Headless Chromium and promtool for the metrics e2e tests.
 #include "e2e/metrics_browser.hpp"
 
+#include <boost/json.hpp>
+
 #include <chrono>
 #include <fstream>
-#include <regex>
 
 #include "e2e/child_process.hpp"
 
@@ -33,7 +34,7 @@ std::string run_chromium(const std::vector<std::string>& extra, const fs::path& 
 
 bool has_console_message(const std::string& log) { return log.find(":CONSOLE") != std::string::npos; }
 
-RenderedReport render_report(const fs::path& html, const fs::path& dir) {
+RenderedReport render_report(const fs::path& html, const fs::path& dir, int width) {
   RenderedReport out;
   std::ifstream in(html, std::ios::binary);
   std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -42,31 +43,66 @@ RenderedReport render_report(const fs::path& html, const fs::path& dir) {
     out.dom_head = "no </body> in " + html.string();
     return out;
   }
-  // The probe measures geometry, so it proves rendering, not only that elements exist.
-  page.insert(body_end,
-              "<script>(function(){var c=0,p=0,b=0,l=0;"
-              "document.querySelectorAll('svg.chart').forEach(function(s){var r=s.getBoundingClientRect();"
-              "if(r.width>100&&r.height>50)c++;});"
-              "document.querySelectorAll('svg.chart path.series').forEach(function(e){if(e.getTotalLength()>10)p++;});"
-              "document.querySelectorAll('svg.chart rect.bar').forEach(function(e){if(e.getBBox().height>0)b++;});"
-              "document.querySelectorAll('svg.chart[aria-label=\"Latency percentiles per interval\"] path.series')"
-              ".forEach(function(e){if(e.getTotalLength()>10)l++;});"
-              "var d=document.createElement('div');d.id='probe';"
-              "d.textContent='charts='+c+' paths='+p+' bars='+b+' latency='+l;"
-              "document.body.appendChild(d);})();</script>");
-  const fs::path probe = dir / (html.stem().string() + "-probe.html");
+  // Runs after the chart script (and the microtasks in which uPlot draws).
+  page.insert(body_end, R"(<script>(function(){
+var out={boxes:0,drawn:[],empty:[],overflow:[],viewport:document.documentElement.clientWidth};
+document.querySelectorAll('div.chart[id]').forEach(function(el){
+  out.boxes++;
+  if(el.querySelector('p.empty'))out.empty.push(el.id);
+  var ink=0;
+  el.querySelectorAll('canvas').forEach(function(c){
+    var d=c.getContext('2d').getImageData(0,0,c.width,c.height).data;
+    for(var i=0;i<d.length;i+=4){var mx=Math.max(d[i],d[i+1],d[i+2]),mn=Math.min(d[i],d[i+1],d[i+2]);
+      if(d[i+3]>200&&mx-mn>60)ink++;}
+  });
+  if(ink>10)out.drawn.push(el.id);
+});
+var vw=out.viewport;
+function clipped(e){for(var a=e.parentElement;a&&a!==document.body;a=a.parentElement){
+  if(getComputedStyle(a).overflowX!=='visible')return true;}return false;}
+document.querySelectorAll('body *').forEach(function(e){var r=e.getBoundingClientRect();
+  if(r.width>0&&r.right>vw+0.5&&!clipped(e))out.overflow.push(e.tagName+'#'+e.id+'.'+e.className+' right='+Math.round(r.right));});
+if(document.documentElement.scrollWidth>vw)out.overflow.push('page scrollWidth='+document.documentElement.scrollWidth);
+var p=document.createElement('pre');p.id='probe';p.textContent='PROBE'+JSON.stringify(out)+'EBORP';
+document.body.appendChild(p);})();</script>)");
+  const fs::path probe = dir / (html.stem().string() + "-probe-" + std::to_string(width) + ".html");
   std::ofstream(probe) << page;
-  const std::string dom = run_chromium({"--dump-dom"}, probe, dir, out.log, out.ok);
+  bool ran = false;
+  const std::string dom =
+      run_chromium({"--dump-dom", "--hide-scrollbars", "--window-size=" + std::to_string(width) + ",2000"}, probe, dir,
+                   out.log, ran);
   out.console_messages = has_console_message(out.log);
   out.dom_head = dom.substr(0, 500);
-  std::smatch m;
-  if (std::regex_search(dom, m, std::regex(R"(charts=(\d+) paths=(\d+) bars=(\d+) latency=(\d+))"))) {
-    out.charts = std::stoi(m[1]);
-    out.paths = std::stoi(m[2]);
-    out.bars = std::stoi(m[3]);
-    out.latency_paths = std::stoi(m[4]);
-  }
+  const auto from = dom.find("PROBE{"), to = dom.find("}EBORP");
+  if (!ran || from == std::string::npos || to == std::string::npos) return out;
+  // The text is HTML-escaped in the dump; the probe's JSON has no < > & of its own.
+  const auto j = boost::json::parse(dom.substr(from + 5, to - from - 4));
+  out.boxes = static_cast<int>(j.at("boxes").to_number<std::int64_t>());
+  for (const auto& id : j.at("drawn").as_array()) out.drawn.insert(std::string(id.as_string().c_str()));
+  for (const auto& id : j.at("empty").as_array()) out.empty.insert(std::string(id.as_string().c_str()));
+  for (const auto& o : j.at("overflow").as_array()) out.overflow.emplace_back(o.as_string().c_str());
+  out.viewport = static_cast<int>(j.at("viewport").to_number<std::int64_t>());
+  out.ok = true;
   return out;
+}
+
+bool screenshot(const fs::path& html, const fs::path& png, int width, int height, const fs::path& dir,
+                std::string& log) {
+  bool ok = false;
+  run_chromium({"--screenshot=" + png.string(),
+                "--window-size=" + std::to_string(width) + "," + std::to_string(height), "--hide-scrollbars"},
+               html, dir, log, ok);
+  return ok && fs::exists(png);
+}
+
+std::pair<unsigned, unsigned> png_size(const std::string& b) {
+  if (b.size() < 24 || b.compare(1, 3, "PNG") != 0) return {0, 0};
+  auto be32 = [&](std::size_t at) {
+    unsigned v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+    return v;
+  };
+  return {be32(16), be32(20)};
 }
 
 std::pair<int, std::string> promtool_check(const std::string& text, const fs::path& dir) {

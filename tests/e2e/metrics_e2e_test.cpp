@@ -6,13 +6,11 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -29,6 +27,7 @@
 #include "engine/engine.hpp"
 #include "metrics/exporter.hpp"
 #include "metrics/report_html.hpp"
+#include "metrics/report_html_charts.hpp"
 #include "metrics/report_json.hpp"
 #include "scenario/scenario.hpp"
 
@@ -163,10 +162,15 @@ void collect_exprs(const boost::json::value& v, std::vector<std::string>& out) {
   }
 }
 
+// The template variables as a user picks them; $group as "All" (.*): the run has no groups,
+// so the filter must match series without the label.
 std::string substitute(std::string e) {
   e = std::regex_replace(e, std::regex(R"(\$__rate_interval)"), "30s");
   e = std::regex_replace(e, std::regex(R"(\$scenario)"), "metrics-e2e");
   e = std::regex_replace(e, std::regex(R"(\$shard)"), "0");
+  e = std::regex_replace(e, std::regex(R"(\$protocol)"), "mqtt311");
+  e = std::regex_replace(e, std::regex(R"(\$auth_mode)"), "plain_tcp");
+  e = std::regex_replace(e, std::regex(R"(\$group)"), ".*");
   return e;
 }
 
@@ -204,6 +208,12 @@ TEST_F(MetricsE2E, EveryDashboardExpressionReturnsDataFromARealPrometheus) {
       }
     }
   }
+  // The new panels and annotations are among them: verdict, thresholds, phases, variables.
+  for (const char* needle : {"fleetload_threshold_passed", "fleetload_threshold_limit", "fleetload_threshold_value",
+                             "fleetload_phase_info", "group=~\"$group\"", "protocol=~\"$protocol\""}) {
+    EXPECT_TRUE(std::any_of(exprs.begin(), exprs.end(), [&](const std::string& e) { return e.find(needle) != e.npos; }))
+        << needle;
+  }
   // A real run moves most panels: not only zeros and NaNs came back.
   EXPECT_GE(non_zero, static_cast<int>(exprs.size()) / 2) << non_zero << " of " << exprs.size();
   // Spot checks with known answers.
@@ -215,6 +225,51 @@ TEST_F(MetricsE2E, EveryDashboardExpressionReturnsDataFromARealPrometheus) {
   EXPECT_DOUBLE_EQ(scalar(world->prometheus->query("sum(fleetload_devices_target{scenario=\"metrics-e2e\"})")), kDevices);
   EXPECT_DOUBLE_EQ(scalar(world->prometheus->query("max_over_time(fleetload_devices_connected[1m])")), kDevices);
   EXPECT_DOUBLE_EQ(scalar(world->prometheus->query("fleetload_publish_rate_target")), kDevices * 5.0);
+}
+
+TEST_F(MetricsE2E, DashboardPanelsAllHaveDescriptionsAndPhasesAnnotateThem) {
+  const auto dashboard = boost::json::parse(read_file(fs::path(FLEETLOAD_E2E_SOURCE_DIR) / "dashboards" /
+                                                      "fleetload-capacity.json"));
+  for (const auto& p : dashboard.at("panels").as_array()) {
+    if (p.at("type").as_string() == "row") continue;
+    EXPECT_FALSE(p.at("description").as_string().empty()) << p.at("title").as_string();
+  }
+  std::string phases_expr;
+  for (const auto& a : dashboard.at("annotations").at("list").as_array())
+    if (a.as_object().contains("expr")) phases_expr = a.at("expr").as_string().c_str();
+  ASSERT_FALSE(phases_expr.empty());
+  // Over the run, the annotation query saw the "hold" phase (the 0.2 s ramp ends before the
+  // first update), and only phases the run had.
+  const auto j = boost::json::parse(world->prometheus->query("count by (phase) (max_over_time((" +
+                                                               substitute(phases_expr) + ")[5m:1s]))"));
+  std::set<std::string> seen;
+  for (const auto& r : j.at("data").at("result").as_array())
+    seen.insert(std::string(r.at("metric").at("phase").as_string().c_str()));
+  EXPECT_TRUE(seen.count("hold")) << boost::json::serialize(j);
+  for (const auto& name : seen) {
+    EXPECT_TRUE(name == "stopping" || name == "none" || std::any_of(world->result.phases.begin(), world->result.phases.end(),
+                                                  [&](const engine::PhaseResult& p) { return p.name == name; }))
+        << name;
+  }
+}
+
+TEST_F(MetricsE2E, ThresholdMetricsInPrometheusEqualTheReportsVerdict) {
+  ASSERT_EQ(world->report.thresholds.size(), 2u);
+  for (const auto& t : world->report.thresholds) {
+    const std::string sel = "{scenario=\"metrics-e2e\",threshold=\"" + t.metric + "\"}";
+    const auto value = [&](const std::string& metric) {
+      const auto j = boost::json::parse(world->prometheus->query(metric + sel));
+      const auto& res = j.at("data").at("result").as_array();
+      return res.empty() ? std::nan("")
+                         : std::stod(std::string(res.at(0).at("value").as_array().at(1).as_string().c_str()));
+    };
+    EXPECT_DOUBLE_EQ(value("fleetload_threshold_limit"), t.limit) << t.metric;
+    EXPECT_DOUBLE_EQ(value("fleetload_threshold_passed"), t.passed ? 1.0 : 0.0) << t.metric;
+    EXPECT_DOUBLE_EQ(value("fleetload_threshold_measured"), 1.0) << t.metric;
+    // Prometheus stores what the exposition printed (%g-ish text): equal to 1e-12 relative.
+    EXPECT_NEAR(value("fleetload_threshold_value"), t.value, std::fabs(t.value) * 1e-9) << t.metric;
+  }
+  EXPECT_TRUE(world->report.thresholds_passed);
 }
 
 TEST_F(MetricsE2E, PushgatewayServesTheFinalValues) {
@@ -322,7 +377,7 @@ TEST_F(MetricsE2E, SeriesLatencyIntervalsPartitionTheRunsHistograms) {
   EXPECT_GE(with_acks, 4);
 }
 
-TEST_F(MetricsE2E, HtmlReportRendersInHeadlessChromiumWithoutConsoleErrors) {
+TEST_F(MetricsE2E, HtmlReportDrawsEveryChartInHeadlessChromiumAt1400And800PixelsWide) {
   const fs::path& dir = world->dir;
   std::string log;
   bool ok = false;
@@ -331,114 +386,51 @@ TEST_F(MetricsE2E, HtmlReportRendersInHeadlessChromiumWithoutConsoleErrors) {
   std::ofstream(bad) << "<html><body><script>console.error('control error')</script></body></html>";
   run_chromium({"--dump-dom"}, bad, dir, log, ok);
   ASSERT_TRUE(has_console_message(log)) << "the console check would not notice errors:\n" << log;
+  // Control: the overflow probe sees a block wider than the viewport.
+  const fs::path wide = dir / "wide.html";
+  std::ofstream(wide) << "<html><body><div class=\"chart\" id=\"x\" style=\"width:1200px\"></div></body></html>";
+  const RenderedReport control = render_report(wide, dir, 800);
+  ASSERT_TRUE(control.ok) << control.log;
+  ASSERT_FALSE(control.overflow.empty()) << "the overflow probe would not notice a wide element";
 
-  // The report itself: no console message at all.
   const fs::path html = dir / "report.html";
-  const fs::path png = dir / "report.png";
-  run_chromium({"--screenshot=" + png.string(), "--window-size=1280,3000", "--hide-scrollbars"}, html, dir, log, ok);
-  EXPECT_TRUE(ok) << "chromium failed:\n" << log;
-  EXPECT_FALSE(has_console_message(log)) << log;
-  ASSERT_TRUE(fs::exists(png));
-  const std::string png_bytes = read_file(png);
-  ASSERT_GT(png_bytes.size(), 24u);
-  EXPECT_EQ(png_bytes.substr(1, 3), "PNG");
-  auto be32 = [&](std::size_t at) {
-    return (static_cast<unsigned>(static_cast<unsigned char>(png_bytes[at])) << 24) |
-           (static_cast<unsigned>(static_cast<unsigned char>(png_bytes[at + 1])) << 16) |
-           (static_cast<unsigned>(static_cast<unsigned char>(png_bytes[at + 2])) << 8) |
-           static_cast<unsigned>(static_cast<unsigned char>(png_bytes[at + 3]));
-  };
-  EXPECT_EQ(be32(16), 1280u);  // IHDR width
-  EXPECT_GT(png_bytes.size(), 40'000u);  // charts and tables, not a blank page
+  const char* keep = std::getenv("FLEETLOAD_SCREENSHOT_DIR");  // to look at them: set it to a directory
+  for (int width : {1400, 800}) {
+    const fs::path png = dir / ("report-" + std::to_string(width) + ".png");
+    ASSERT_TRUE(screenshot(html, png, width, 6000, dir, log)) << "chromium failed:\n" << log;
+    EXPECT_FALSE(has_console_message(log)) << log;
+    const std::string bytes = read_file(png);
+    EXPECT_EQ(png_size(bytes), std::make_pair(static_cast<unsigned>(width), 6000u));
+    EXPECT_GT(bytes.size(), 100'000u);  // charts and tables, not a blank page
+    if (keep) fs::copy_file(png, fs::path(keep) / png.filename(), fs::copy_options::overwrite_existing);
 
-  // Rendered geometry: a probe script appended to a copy of the report measures what the
-  // layout engine drew (chart boxes with area, series paths with length, bars with height).
-  const RenderedReport r = render_report(html, dir);
-  EXPECT_TRUE(r.ok) << "chromium failed:\n" << r.log;
-  EXPECT_FALSE(r.console_messages) << r.log;
-  ASSERT_GE(r.charts, 0) << r.dom_head;
-  // connected, connect rate, publish rate, errors, latency percentiles per interval, latency bars
-  EXPECT_EQ(r.charts, 6);
-  EXPECT_GE(r.paths, 7);  // connected, connects/s, sent/s (received/s) + the latency lines
-  EXPECT_GE(r.bars, 8);   // p50..p99.9 for at least connack and ack latency
-  // The percentile series: ack and end-to-end p50 and p99 lines span the hold phase (the
-  // connack lines may be a single interval: the ramp takes 0.2 s).
-  EXPECT_GE(r.latency_paths, 4);
-}
-
-TEST(MetricsExporterErrors, BusyListenAddressIsAClearErrorNamingIt) {
-  metrics::ExporterOptions o;
-  o.listen = "127.0.0.1:0";
-  metrics::Exporter first(o);
-  ASSERT_NE(first.listen_port(), 0);
-  o.listen = "127.0.0.1:" + std::to_string(first.listen_port());
-  try {
-    metrics::Exporter second(o);
-    FAIL() << "a second exporter bound the same port";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find(o.listen), std::string::npos) << e.what();
+    const RenderedReport r = render_report(html, dir, width);
+    ASSERT_TRUE(r.ok) << "chromium or the probe failed:\n" << r.log << r.dom_head;
+    EXPECT_FALSE(r.console_messages) << r.log;
+    EXPECT_EQ(r.viewport, width);
+    // Every chart has its box, and this run fed every one of them: all drawn with ink.
+    EXPECT_EQ(r.boxes, static_cast<int>(metrics::report_charts().size()));
+    for (const auto& c : metrics::report_charts()) EXPECT_TRUE(r.drawn.count(c.id)) << c.id << " at " << width;
+    EXPECT_TRUE(r.empty.empty()) << *r.empty.begin();
+    std::string over;
+    for (const auto& o : r.overflow) over += o + "\n";
+    EXPECT_TRUE(r.overflow.empty()) << "at " << width << " px:\n" << over;
   }
 }
 
-TEST(MetricsExporterErrors, UnreachablePushgatewayFailsTheFinalPushWithAReason) {
-  metrics::ExporterOptions o;
-  o.listen.clear();
-  o.pushgateway = "http://127.0.0.1:" + std::to_string(pick_free_port());
-  o.push_interval = std::chrono::milliseconds(0);
-  metrics::Exporter e(o);
-  EXPECT_EQ(e.listen_port(), 0);
-  EXPECT_FALSE(e.finish(engine::RunResult{}));
-  EXPECT_NE(e.last_push_error().find("connection failed"), std::string::npos) << e.last_push_error();
-  EXPECT_EQ(e.pushes_ok(), 0u);
-  o.pushgateway = "127.0.0.1:9091";  // no scheme
-  EXPECT_THROW(metrics::Exporter{o}, std::runtime_error);
-}
-
-TEST(MetricsExporterErrors, SilentPushgatewayCannotHoldTheRunPastThePushTimeout) {
-  // A socket that listens and never answers: connect succeeds (backlog), the reply never comes.
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 8), 0);
-  socklen_t len = sizeof addr;
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  metrics::ExporterOptions o;
-  o.listen.clear();
-  o.pushgateway = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
-  o.push_interval = std::chrono::milliseconds(0);
-  o.push_timeout = std::chrono::milliseconds(300);
-  metrics::Exporter e(o);
-  const auto t0 = std::chrono::steady_clock::now();
-  EXPECT_FALSE(e.finish(engine::RunResult{}));
-  const auto took = std::chrono::steady_clock::now() - t0;
-  EXPECT_GE(took, std::chrono::milliseconds(250));
-  EXPECT_LT(took, std::chrono::seconds(3));
-  EXPECT_NE(e.last_push_error().find("connection failed"), std::string::npos) << e.last_push_error();
-  ::close(fd);
-}
-
-TEST(MetricsExporterErrors, ScrapeServesTheLatestStateOnly) {
-  metrics::ExporterOptions o;
-  o.listen = "127.0.0.1:0";
-  metrics::Exporter e(o);
-  metrics::ExportState st;
-  st.total.connects_ok = 41;
-  e.set_state(st);
-  EXPECT_EQ(sample_value(http_get(e.listen_port(), "/metrics").body, "fleetload_connects_ok_total"), 41.0);
-  st.total.connects_ok = 42;
-  e.set_state(st);
-  EXPECT_EQ(sample_value(http_get(e.listen_port(), "/metrics").body, "fleetload_connects_ok_total"), 42.0);
-  // Scrapes before the end do not count as having seen the final values.
-  EXPECT_FALSE(e.wait_for_final_scrape(std::chrono::milliseconds(0)));
-  engine::RunResult r;
-  r.stats.connects_ok = 43;
-  e.finish(r);
-  EXPECT_FALSE(e.wait_for_final_scrape(std::chrono::milliseconds(200)));
-  EXPECT_EQ(sample_value(http_get(e.listen_port(), "/metrics").body, "fleetload_connects_ok_total"), 43.0);
-  EXPECT_TRUE(e.wait_for_final_scrape(std::chrono::milliseconds(0)));
+TEST_F(MetricsE2E, HtmlReportOfAnEmptyRunSaysNoSamplesInsteadOfDrawing) {
+  metrics::RunReport empty = world->report;
+  for (auto& p : empty.series) p.ack_latency = p.e2e_latency = p.connect_duration = {};
+  const fs::path html = world->dir / "empty-latency.html";
+  metrics::write_html_report(empty, html);
+  const RenderedReport r = render_report(html, world->dir, 800);
+  ASSERT_TRUE(r.ok) << r.log;
+  EXPECT_FALSE(r.console_messages) << r.log;
+  for (const char* id : {"chart-latency-ack", "chart-latency-e2e", "chart-latency-connect"}) {
+    EXPECT_TRUE(r.empty.count(id)) << id;
+    EXPECT_FALSE(r.drawn.count(id)) << id;
+  }
+  EXPECT_TRUE(r.drawn.count("chart-connected"));
 }
 
 }  // namespace

@@ -238,7 +238,11 @@ TEST(Dashboard, NamesOnlyExportedFamiliesAndHasUniquePanelIds) {
     if (f.type == prometheus::MetricType::Histogram)
       for (const char* suffix : {"_bucket", "_sum", "_count"}) exported.insert(f.name + suffix);
   }
-  // Code families are empty until a code is seen; they still exist by name.
+  // Code families are empty until a code is seen, threshold families until a scenario has
+  // thresholds; they still exist by name.
+  ExportState with_threshold;
+  with_threshold.thresholds.push_back({"max_loss", "<=", 0, "count", 0, true, true, "<= 0"});
+  for (const auto& f : build_families(with_threshold, options())) exported.insert(f.name);
   for (const char* c : {"fleetload_connack_codes_total", "fleetload_server_disconnect_codes_total",
                         "fleetload_suback_codes_total", "fleetload_puback_codes_total", "fleetload_run_exit_info"})
     exported.insert(c);
@@ -256,11 +260,38 @@ TEST(Dashboard, NamesOnlyExportedFamiliesAndHasUniquePanelIds) {
     }
   }
   EXPECT_GE(used.size(), 30u);
-  std::vector<const boost::json::value*> ids;
-  collect(dash, "id", ids);
+  // Panel ids (transformations have string ids of their own: "merge", "organize").
   std::set<std::int64_t> unique;
-  for (const auto* id : ids) EXPECT_TRUE(unique.insert(id->as_int64()).second) << id->as_int64();
-  EXPECT_EQ(dash.at("templating").at("list").as_array().size(), 3u);
+  for (const auto& p : dash.at("panels").as_array()) {
+    const auto id = p.at("id").as_int64();
+    EXPECT_TRUE(unique.insert(id).second) << id;
+  }
+  std::set<std::string> vars;
+  for (const auto& v : dash.at("templating").at("list").as_array()) vars.insert(std::string(v.at("name").as_string()));
+  EXPECT_EQ(vars, (std::set<std::string>{"datasource", "scenario", "shard", "protocol", "auth_mode", "group"}));
+}
+
+TEST(MetricsFamilies, EachThresholdExportsItsLimitValueAndVerdict) {
+  ExportState st;
+  st.thresholds.push_back({"p99_ack_latency", "<=", 0.25, "seconds", 0.3, true, false, "<= 250ms"});
+  st.thresholds.push_back({"max_loss", "<=", 0, "count", 0, false, false, "<= 0"});  // nothing measured
+  const auto fs = build_families(st, options());
+  const auto* limit = find(fs, "fleetload_threshold_limit");
+  const auto* value = find(fs, "fleetload_threshold_value");
+  const auto* passed = find(fs, "fleetload_threshold_passed");
+  const auto* measured = find(fs, "fleetload_threshold_measured");
+  ASSERT_TRUE(limit && value && passed && measured);
+  ASSERT_EQ(limit->metric.size(), 2u);
+  EXPECT_EQ(label(limit->metric[0], "threshold"), "p99_ack_latency");
+  EXPECT_EQ(label(limit->metric[0], "rule"), "<= 250ms");
+  EXPECT_EQ(label(limit->metric[0], "unit"), "seconds");
+  EXPECT_EQ(label(limit->metric[0], "scenario"), "cap test");
+  EXPECT_DOUBLE_EQ(limit->metric[0].gauge.value, 0.25);
+  ASSERT_EQ(value->metric.size(), 1u);  // the unmeasured one has no value, not a 0
+  EXPECT_DOUBLE_EQ(value->metric[0].gauge.value, 0.3);
+  EXPECT_DOUBLE_EQ(passed->metric[0].gauge.value, 0.0);
+  EXPECT_DOUBLE_EQ(measured->metric[1].gauge.value, 0.0);
+  EXPECT_EQ(find(build_families(ExportState{}, options()), "fleetload_threshold_limit"), nullptr);
 }
 
 }  // namespace

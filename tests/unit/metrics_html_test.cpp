@@ -1,19 +1,26 @@
-// The HTML report: self-contained (no external resource, no script), charts drawn from the
-// series, the verdict and the thresholds shown, user text escaped.
+// The HTML report: one self-contained file (uPlot, the chart script and the data inline,
+// nothing fetched), a box for every chart, chart data that carries the series, the verdict
+// and thresholds shown, numbers for people, user text escaped (also inside the data).
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
 #include <unistd.h>
 
+#include "metrics/report_assets.hpp"
 #include "metrics/report_html.hpp"
-#include "metrics/report_svg.hpp"
+#include "metrics/report_html_charts.hpp"
 
 namespace fleetload::metrics {
 namespace {
+
+namespace json = boost::json;
 
 std::size_t occurrences(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -31,13 +38,45 @@ RunReport sample_report() {
   r.exit_reason = "completed";
   r.devices = 100;
   r.peak_connected = 100;
-  for (int i = 1; i <= 10; ++i)
-    r.series.push_back({static_cast<double>(i), static_cast<std::uint64_t>(std::min(100, i * 20)), 20.0 * i,
-                        400.0, 390.0, static_cast<std::uint64_t>(i == 5), 0, {}, {}, {}});
-  r.publish_rate = rate_figure(400.0, 396.0);
+  r.time_to_all_connected_s = 1.5;
+  for (int i = 1; i <= 10; ++i) {
+    SeriesPoint p;
+    p.t_s = i;
+    p.connected = static_cast<std::uint64_t>(std::min(100, i * 20));
+    p.connects_per_s = 20.0 * i;
+    p.publishes_per_s = 400.0;
+    p.receives_per_s = 390.0;
+    p.errors = static_cast<std::uint64_t>(i == 5);
+    p.connect_failures_per_s = i == 5 ? 3.0 : 0.0;
+    p.drops_per_s = i == 7 ? 50.0 : 0.0;
+    p.reconnects_per_s = i == 8 ? 48.0 : 0.0;
+    p.backing_off = i == 7 ? 50 : 0;
+    p.bytes_sent_per_s = 40960.0;
+    p.bytes_received_per_s = 1024.0 * i;
+    p.in_flight = static_cast<std::uint64_t>(i);
+    p.publishes_requested_per_s = 400.0;
+    p.cpu_cores = 0.05 * i;
+    p.rss_bytes = 10'000'000u + 1000u * static_cast<unsigned>(i);
+    r.series.push_back(p);
+  }
+  PhaseReport ramp;
+  ramp.name = "ramp-0";
+  ramp.type = scenario::PhaseType::Ramp;
+  ramp.start_s = 0;
+  ramp.end_s = 5;
+  PhaseReport hold = ramp;
+  hold.name = "hold </script><b>";
+  hold.type = scenario::PhaseType::Steady;
+  hold.start_s = 5;
+  hold.end_s = 10;
+  r.phases = {ramp, hold};
+  r.publish_rate = rate_figure(33.333333333333336, 33.0);
   r.stats.ack_latency.record(1'000'000, 50);
   r.stats.e2e_latency.record(2'000'000, 40);
   r.stats.publish_requests[1] = 10;
+  r.stats.bytes_sent = 1536;
+  r.reconnect = {true, 1.0, 8.0, "full", 30.0};
+  r.stats.reconnect_delay.record(400'000'000, 10);
   r.thresholds.push_back({"p99_ack_latency", "<=", 0.25, "seconds", 0.001, true, true, "<= 250ms"});
   r.thresholds.push_back({"max_loss", "<=", 0, "count", 3, true, false, "<= 0"});
   r.thresholds_passed = false;
@@ -46,23 +85,79 @@ RunReport sample_report() {
   return r;
 }
 
-TEST(HtmlReport, DrawsOneChartPerTimeSeriesAndTheLatencyBars) {
+TEST(HtmlReport, HasOneBoxForEveryChart) {
   const std::string html = report_to_html(sample_report());
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
-  // 4 time series + latency percentiles per interval (no latencies here: "no samples") + bars
-  EXPECT_EQ(occurrences(html, "<svg class=\"chart\""), 6u);
-  EXPECT_EQ(occurrences(html, "<path class=\"series\""), 6u);  // connected, connects, sent, received, 2 error lines
-  EXPECT_EQ(occurrences(html, "<path class=\"reference\""), 2u);  // device target, rate target
-  EXPECT_EQ(occurrences(html, "<rect class=\"bar\""), 8u);  // 2 histograms x 4 percentiles
+  ASSERT_GE(report_charts().size(), 12u);
+  for (const auto& c : report_charts()) {
+    EXPECT_EQ(occurrences(html, std::string("id=\"") + c.id + "\""), 1u) << c.id;
+  }
+  const auto doc = json::parse(chart_data_json(sample_report()));
+  // Every box has its data: the time charts and the delay chart.
+  std::size_t with_data = doc.at("charts").as_array().size() + 1;
+  EXPECT_EQ(with_data, report_charts().size());
 }
 
-TEST(HtmlReport, IsSelfContainedWithNoScriptAndNoRemoteResource) {
+TEST(HtmlReport, IsSelfContainedWithUplotItsLicenceAndTheDataInline) {
   const std::string html = report_to_html(sample_report());
-  EXPECT_EQ(html.find("<script"), std::string::npos);
-  EXPECT_EQ(html.find("src="), std::string::npos);
+  EXPECT_NE(html.find(std::string(assets::uplot_js())), std::string::npos);
+  EXPECT_NE(html.find(std::string(assets::charts_js())), std::string::npos);
+  EXPECT_NE(html.find("Permission is hereby granted"), std::string::npos);  // uPlot's MIT licence
+  EXPECT_NE(html.find("<script type=\"application/json\" id=\"fleetload-data\">"), std::string::npos);
+  // Nothing is loaded from anywhere: no src/href attributes, stylesheets, imports or url().
+  EXPECT_EQ(html.find(" src="), std::string::npos);
   EXPECT_EQ(html.find("<link"), std::string::npos);
-  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"));  // only the SVG namespace
-  EXPECT_EQ(html.find("https://"), std::string::npos);
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  EXPECT_EQ(html.find("url("), std::string::npos);
+  EXPECT_EQ(html.find("href="), std::string::npos);
+  EXPECT_EQ(html.find("XMLHttpRequest"), std::string::npos);
+  EXPECT_EQ(html.find("fetch("), std::string::npos);
+}
+
+TEST(HtmlReport, ChartDataCarriesTheSeriesPhasesAndTheDelayTheory) {
+  const RunReport r = sample_report();
+  const auto doc = json::parse(chart_data_json(r));
+  ASSERT_EQ(doc.at("t").as_array().size(), 10u);
+  ASSERT_EQ(doc.at("phases").as_array().size(), 2u);
+  EXPECT_EQ(doc.at("phases").at(1).at("type").as_string(), "steady");
+  EXPECT_DOUBLE_EQ(doc.at("phases").at(1).at("start").to_number<double>(), 5.0);
+  auto series = [&](const char* id, const char* label) -> const json::array& {
+    for (const auto& c : doc.at("charts").as_array())
+      if (c.at("id").as_string() == id)
+        for (const auto& s : c.at("series").as_array())
+          if (s.at("label").as_string() == label) return s.at("values").as_array();
+    ADD_FAILURE() << id << " / " << label << " missing";
+    static const json::array none;
+    return none;
+  };
+  EXPECT_DOUBLE_EQ(series("chart-connects", "connect failures").at(4).to_number<double>(), 3.0);
+  EXPECT_DOUBLE_EQ(series("chart-drops", "drops").at(6).to_number<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(series("chart-drops", "reconnects").at(7).to_number<double>(), 48.0);
+  EXPECT_DOUBLE_EQ(series("chart-drops", "backing off").at(6).to_number<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(series("chart-publish", "requested").at(0).to_number<double>(), 400.0);
+  EXPECT_DOUBLE_EQ(series("chart-bytes", "received").at(2).to_number<double>(), 3072.0);
+  EXPECT_DOUBLE_EQ(series("chart-inflight", "in flight").at(9).to_number<double>(), 10.0);
+  EXPECT_DOUBLE_EQ(series("chart-cost", "CPU").at(3).to_number<double>(), 0.2);
+  EXPECT_DOUBLE_EQ(series("chart-cost", "RSS").at(0).to_number<double>(), 10'001'000.0);
+  EXPECT_DOUBLE_EQ(series("chart-connected", "target").at(0).to_number<double>(), 100.0);
+  // Reconnect delays: the observed share and the theory of attempt 1 (full jitter, min 1 s):
+  // all ten observed delays are 400 ms.
+  const auto& d = doc.at("delays");
+  const auto& x = d.at("x").as_array();
+  const auto& ds = d.at("series").as_array();
+  ASSERT_GE(ds.size(), 2u);
+  EXPECT_EQ(std::string(ds.at(0).at("label").as_string().c_str()).rfind("observed", 0), 0u);
+  EXPECT_EQ(ds.at(1).at("label").as_string(), "theory: attempt 1");
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double xs = x.at(i).to_number<double>();
+    const double obs = ds.at(0).at("values").at(i).to_number<double>();
+    if (xs < 0.399) {
+      EXPECT_DOUBLE_EQ(obs, 0.0) << xs;
+    }
+    if (xs > 0.404) {
+      EXPECT_DOUBLE_EQ(obs, 1.0) << xs;
+    }
+  }
 }
 
 TEST(HtmlReport, ShowsVerdictAndEveryThreshold) {
@@ -110,19 +205,39 @@ TEST(HtmlReport, ProtocolAnomaliesAreListedUnderTheBadge) {
             std::string::npos);
 }
 
-TEST(HtmlReport, EscapesUserText) {
+TEST(HtmlReport, NumbersAreFormattedForPeople) {
+  const std::string html = report_to_html(sample_report());
+  EXPECT_NE(html.find("<td class=\"num\">33.3/s</td>"), std::string::npos);  // not 33.333333333333336
+  EXPECT_NE(html.find("<td class=\"num\">1.5 s</td>"), std::string::npos);   // time to all connected
+  EXPECT_NE(html.find("<td class=\"num\">1.5 KiB</td>"), std::string::npos);  // bytes sent, not 1536
+  EXPECT_NE(html.find("<td class=\"num\">1 ms</td>"), std::string::npos);    // the threshold's measured value
+  // No table cell holds a number in exponent form or with more than 4 decimals.
+  const std::string tables = html.substr(0, html.find("<script"));
+  EXPECT_FALSE(std::regex_search(tables, std::regex(R"(<td[^>]*>[^<]*\d[eE][+-]?\d)"))) << "exponent in a cell";
+  EXPECT_FALSE(std::regex_search(tables, std::regex(R"(<td[^>]*>[^<]*\d\.\d{5,})"))) << "too many decimals";
+}
+
+TEST(HtmlReport, EscapesUserTextInThePageAndInTheData) {
   const std::string html = report_to_html(sample_report());
   EXPECT_EQ(html.find("<b>&</b>"), std::string::npos);
   EXPECT_NE(html.find("fleet &lt;b&gt;&amp;&lt;/b&gt; test"), std::string::npos);
+  // A phase name that would end the data's <script> element is \u-escaped in the data and
+  // still reads back as written.
+  EXPECT_EQ(html.find("hold </script>"), std::string::npos);
+  const std::string data = chart_data_json(sample_report());
+  EXPECT_EQ(data.find('<'), std::string::npos);
+  EXPECT_EQ(json::parse(data).at("phases").at(1).at("name").as_string(), "hold </script><b>");
 }
 
-TEST(HtmlReport, EmptyRunStillRendersChartsSayingSo) {
+TEST(HtmlReport, EmptyRunStillHasEveryChartBoxAndItsFailure) {
   RunReport r;
   r.exit_reason = "runtime_failure";
   r.failure = "broker refused";
   const std::string html = report_to_html(r);
-  EXPECT_EQ(occurrences(html, "no samples"), 5u);
+  for (const auto& c : report_charts()) EXPECT_NE(html.find(std::string("id=\"") + c.id + "\""), std::string::npos);
   EXPECT_NE(html.find("broker refused"), std::string::npos);
+  const auto doc = json::parse(chart_data_json(r));
+  EXPECT_TRUE(doc.at("t").as_array().empty());  // the script then writes "no samples" in each box
 }
 
 TEST(HtmlReport, WritesTheFileAtomically) {
@@ -136,14 +251,6 @@ TEST(HtmlReport, WritesTheFileAtomically) {
   EXPECT_FALSE(std::filesystem::exists(dir / "report.html.tmp"));
   EXPECT_THROW(write_html_report(sample_report(), dir / "missing" / "report.html"), std::runtime_error);
   std::filesystem::remove_all(dir);
-}
-
-TEST(SvgChart, ScalesToTheLargestValueAndTheReference) {
-  svg::LineChart c{"t", "u", {0, 1, 2}, {{"s", "#000", {0, 5, 10}, false}}, 20.0, "target"};
-  const std::string s = svg::line_chart(c);
-  // y axis top is 20 (the reference): the 20 tick exists, a 40 tick does not.
-  EXPECT_NE(s.find(">20</text>"), std::string::npos);
-  EXPECT_EQ(s.find(">40</text>"), std::string::npos);
 }
 
 }  // namespace

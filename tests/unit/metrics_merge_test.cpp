@@ -117,9 +117,20 @@ RunReport shard(std::uint32_t k) {
     pt.connected = 40u * static_cast<unsigned>(i);
     pt.publishes_per_s = 100.0;
     pt.errors = k;
+    pt.connect_failures_per_s = 1.0 + k;
+    pt.drops_per_s = 2.0;
+    pt.reconnects_per_s = 3.0;
+    pt.backing_off = 5u + k;
+    pt.bytes_sent_per_s = 1000.0;
+    pt.bytes_received_per_s = 2000.0 * (k + 1);
+    pt.in_flight = 7;
+    pt.publishes_requested_per_s = 100.0;
+    pt.cpu_cores = 0.25;
+    pt.rss_bytes = 40'000'000u + k;
     pt.ack_latency = k == 0 ? sparse(kA, 10) : sparse(kC, 10);
     r.series.push_back(pt);
   }
+  r.reconnect = {true, 1.0, 120.0, "full", 30.0};
   evaluate_thresholds({threshold("p99_ack_latency", scenario::ThresholdOp::Le, 0.06, scenario::Threshold::Unit::Seconds, "<= 60ms"),
                        threshold("connect_success_ratio", scenario::ThresholdOp::Ge, 0.99, scenario::Threshold::Unit::Ratio, ">= 99%")},
                       r);
@@ -244,6 +255,52 @@ TEST(ReportMerge, PhasesMatchByNameAndSeriesAlignByTime) {
   EXPECT_EQ(h.percentile(0.99), kC);
   EXPECT_EQ(m.series[3].ack_latency.count, 10u);
   EXPECT_EQ(m.peak_connected, 240u);
+}
+
+TEST(ReportMerge, SeriesRatesLevelsCpuAndRssAreSummedOverShards) {
+  const RunReport m = merge_reports({via_json(shard(0), "a.json"), via_json(shard(1), "b.json")}).report;
+  ASSERT_EQ(m.series.size(), 4u);
+  const SeriesPoint& p = m.series[1];  // both shards
+  EXPECT_DOUBLE_EQ(p.connect_failures_per_s, 1.0 + 2.0);
+  EXPECT_DOUBLE_EQ(p.drops_per_s, 4.0);
+  EXPECT_DOUBLE_EQ(p.reconnects_per_s, 6.0);
+  EXPECT_EQ(p.backing_off, 5u + 6u);
+  EXPECT_DOUBLE_EQ(p.bytes_sent_per_s, 2000.0);
+  EXPECT_DOUBLE_EQ(p.bytes_received_per_s, 2000.0 + 4000.0);
+  EXPECT_EQ(p.in_flight, 14u);
+  EXPECT_DOUBLE_EQ(p.publishes_requested_per_s, 200.0);
+  EXPECT_DOUBLE_EQ(p.cpu_cores, 0.5);  // the cores both load generators kept busy
+  EXPECT_EQ(p.rss_bytes, 80'000'001u);
+  EXPECT_EQ(m.series[3].rss_bytes, 40'000'001u);  // only shard 1 still sampling
+  EXPECT_TRUE(m.reconnect.known);
+  EXPECT_EQ(m.reconnect.jitter, "full");
+  EXPECT_DOUBLE_EQ(m.reconnect.max_s, 120.0);
+}
+
+TEST(ReportRead, ReportsWithoutTheNewerSeriesFieldsReadAsZero) {
+  // A report written before the series carried drops, bytes, CPU ... and the backoff policy.
+  json::value v = json::parse(report_to_json(shard(0)));
+  v.as_object().erase("reconnect");
+  for (auto& p : v.at("series").as_array())
+    for (const char* k : {"connect_failures_per_s", "drops_per_s", "reconnects_per_s", "backing_off",
+                          "bytes_sent_per_s", "bytes_received_per_s", "in_flight", "publishes_requested_per_s",
+                          "cpu_cores", "rss_bytes"})
+      ASSERT_TRUE(p.as_object().erase(k)) << k;
+  const RunReport r = report_from_json(json::serialize(v), "old.json");
+  ASSERT_EQ(r.series.size(), 3u);
+  EXPECT_EQ(r.series[0].connected, 40u);
+  EXPECT_EQ(r.series[0].rss_bytes, 0u);
+  EXPECT_DOUBLE_EQ(r.series[0].drops_per_s, 0.0);
+  EXPECT_FALSE(r.reconnect.known);
+  // A field that is there must still be well-formed.
+  v.at("series").as_array()[0].as_object()["cpu_cores"] = "lots";
+  try {
+    report_from_json(json::serialize(v), "old.json");
+    FAIL() << "a malformed cpu_cores was accepted";
+  } catch (const ReportReadError& e) {
+    EXPECT_NE(std::string(e.what()).find("old.json: series[0].cpu_cores: expected a number"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(ReportMerge, ThresholdsAreEvaluatedAgainOnTheMergedData) {

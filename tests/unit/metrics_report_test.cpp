@@ -131,11 +131,32 @@ TEST(MetricsReport, SummaryShowsBooksLatencyAndVerdict) {
   RunReport r = sample_report();
   evaluate_thresholds({threshold("max_loss", scenario::ThresholdOp::Le, 0, scenario::Threshold::Unit::Count)}, r);
   const std::string text = format_summary(r);
-  EXPECT_NE(text.find("1000 requested = 990 acked + 3 timed out + 2 failed + 5 pending  [balanced]"), std::string::npos)
+  EXPECT_NE(text.find("1,000 requested = 990 acked + 3 timed out + 2 failed + 5 pending  [balanced]"), std::string::npos)
       << text;
   EXPECT_NE(text.find("ack_latency"), std::string::npos);
   EXPECT_NE(text.find("FAIL          max_loss"), std::string::npos) << text;
   EXPECT_NE(text.find("verdict: FAIL (max_loss: 50, limit <= as written)"), std::string::npos) << text;
+}
+
+TEST(MetricsReport, SummaryNumbersAreForPeople) {
+  RunReport r = sample_report();
+  r.publish_rate = rate_figure(100.0 / 3.0, 100.0 / 3.0 * 0.9999929);
+  r.time_to_all_connected_s = 1.5;
+  r.cost.wall_s = 125.0;
+  r.stats.messages_received = 1234567;
+  scenario::Threshold loss = threshold("max_loss", scenario::ThresholdOp::Le, 0.001, scenario::Threshold::Unit::Ratio);
+  evaluate_thresholds({loss}, r);
+  const std::string text = format_summary(r);
+  EXPECT_NE(text.find("requested 33.3/s, achieved 33.3/s (error ~0%)"), std::string::npos) << text;
+  EXPECT_NE(text.find("all connected after 1.5 s"), std::string::npos) << text;
+  EXPECT_NE(text.find("after 2 min 05 s"), std::string::npos) << text;
+  EXPECT_NE(text.find("1,234,567 messages"), std::string::npos) << text;
+  EXPECT_NE(text.find("peak RSS 200 KiB (2 KiB per device)"), std::string::npos) << text;
+  // The latency table names its unit per cell: ~500 ms at p50 of 1..1000 ms (the bucket's top).
+  EXPECT_NE(text.find("  ack_latency             1,000     501 ms"), std::string::npos) << text;
+  // The loss ratio: 50 lost of 1,234,567 + 50 = 0.00405% -> three decimals at most.
+  EXPECT_NE(text.find("measured 0.004%"), std::string::npos) << text;
+  for (const char* bad : {"e-0", "e+0", "33.333", "0.0000"}) EXPECT_EQ(text.find(bad), std::string::npos) << bad;
 }
 
 }  // namespace

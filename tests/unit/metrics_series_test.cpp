@@ -1,5 +1,5 @@
 // Latency percentiles as a time series: per-interval histogram deltas, their percentiles in
-// the JSON report's series, and their chart in the HTML report.
+// the JSON report's series, and the HTML report's chart data.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "metrics/report_html.hpp"
+#include "metrics/report_html_charts.hpp"
 #include "metrics/report_json.hpp"
 #include "metrics/sparse_histogram.hpp"
 
@@ -32,12 +33,6 @@ SparseHistogram hist(std::initializer_list<std::pair<std::uint64_t, std::uint64_
   device::HistogramSnapshot h;
   for (auto [v, n] : values) h.record(v, n);
   return SparseHistogram::of(h);
-}
-
-std::size_t occurrences(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-  return n;
 }
 
 RunReport three_intervals() {
@@ -133,36 +128,49 @@ TEST(SeriesPercentiles, JsonSeriesCarriesP50AndP99OfEachIntervalExactly) {
   EXPECT_DOUBLE_EQ(s[2].at("latency").at("e2e_latency").at("p50_ms").to_number<double>(), ms(kB));
 }
 
-TEST(SeriesPercentiles, HtmlDrawsP50AndP99LinesWithGapsForEmptyIntervals) {
-  const std::string html = report_to_html(three_intervals());
-  const auto at = html.find("aria-label=\"Latency percentiles per interval\"");
-  ASSERT_NE(at, std::string::npos);
-  const std::string chart = html.substr(at, html.find("</svg>", at) - at);
-  // ack, end to end and connack, each p50 (dashed) and p99.
-  EXPECT_EQ(occurrences(chart, "<path class=\"series\""), 6u);
-  EXPECT_EQ(occurrences(chart, "stroke-dasharray=\"4 3\""), 3u);
-  EXPECT_NE(chart.find("<title>ack p99</title>"), std::string::npos);
-  EXPECT_NE(chart.find("<title>connack p50</title>"), std::string::npos);
-  // The ack lines have a point at t=1, a gap at t=2 and a point at t=3: two subpaths, each a
-  // single point drawn as a dot-sized stroke.
-  const auto ack = chart.find("<title>ack p99</title>");
-  const auto path_start = chart.rfind("<path", ack);
-  const std::string d = chart.substr(path_start, ack - path_start);
-  EXPECT_EQ(occurrences(d, "M"), 2u) << d;
-  EXPECT_EQ(occurrences(d, " h2"), 2u) << d;
-  EXPECT_EQ(occurrences(d, "L"), 0u) << d;
+// The series of one chart of the HTML report's data, by label.
+const json::value* chart_series(const json::value& doc, const std::string& id, const std::string& label) {
+  for (const auto& c : doc.at("charts").as_array()) {
+    if (c.at("id").as_string() != id) continue;
+    for (const auto& s : c.at("series").as_array())
+      if (s.at("label").as_string() == label) return &s.at("values");
+  }
+  return nullptr;
 }
 
-TEST(SeriesPercentiles, ChartSaysNoSamplesWhenNoIntervalHadLatencies) {
+TEST(SeriesPercentiles, HtmlChartDataHasP50AndP99WithGapsForEmptyIntervals) {
+  const auto doc = json::parse(chart_data_json(three_intervals()));
+  const auto* p99 = chart_series(doc, "chart-latency-ack", "p99");
+  const auto* p50 = chart_series(doc, "chart-latency-ack", "p50");
+  ASSERT_TRUE(p99 && p50);
+  // t = 1: a point, t = 2: a gap (no acks), t = 3: a point.
+  ASSERT_EQ(p99->as_array().size(), 3u);
+  EXPECT_NEAR(p99->at(0).to_number<double>(), ms(kB), ms(kB) * 1e-4);
+  EXPECT_TRUE(p99->at(1).is_null());
+  EXPECT_NEAR(p99->at(2).to_number<double>(), ms(kB), ms(kB) * 1e-4);
+  EXPECT_NEAR(p50->at(0).to_number<double>(), ms(kA), ms(kA) * 1e-4);
+  EXPECT_TRUE(p50->at(1).is_null());
+  // The connect chart has the one interval with CONNACKs; e2e only the third.
+  const auto* c99 = chart_series(doc, "chart-latency-connect", "p99");
+  ASSERT_TRUE(c99);
+  EXPECT_NEAR(c99->at(0).to_number<double>(), ms(kC), ms(kC) * 1e-4);
+  EXPECT_TRUE(c99->at(1).is_null() && c99->at(2).is_null());
+  const auto* e99 = chart_series(doc, "chart-latency-e2e", "p99");
+  ASSERT_TRUE(e99);
+  EXPECT_TRUE(e99->at(0).is_null());
+  EXPECT_NEAR(e99->at(2).to_number<double>(), ms(kB), ms(kB) * 1e-4);
+}
+
+TEST(SeriesPercentiles, ChartDataIsAllGapsWhenNoIntervalHadLatencies) {
   RunReport r;
   r.series.resize(3);
   for (std::size_t i = 0; i < 3; ++i) r.series[i].t_s = static_cast<double>(i + 1);
-  const std::string html = report_to_html(r);
-  const auto at = html.find("aria-label=\"Latency percentiles per interval\"");
-  ASSERT_NE(at, std::string::npos);
-  const std::string chart = html.substr(at, html.find("</svg>", at) - at);
-  EXPECT_EQ(occurrences(chart, "<path class=\"series\""), 0u);
-  EXPECT_NE(chart.find("no samples"), std::string::npos);
+  const auto doc = json::parse(chart_data_json(r));
+  for (const char* id : {"chart-latency-ack", "chart-latency-e2e", "chart-latency-connect"}) {
+    const auto* v = chart_series(doc, id, "p99");
+    ASSERT_TRUE(v) << id;
+    for (const auto& x : v->as_array()) EXPECT_TRUE(x.is_null()) << id;  // drawn as "no samples"
+  }
 }
 
 }  // namespace
