@@ -182,7 +182,7 @@ void Worker::settle(std::uint32_t id) {
       if (d.stream.is_open() && !d.connecting) {
         net::error_code ec;
         if (!send(id, ec) && action != device::TransportAction::Close) {
-          down = {true, net::is_local_limit(ec) ? device::DropReason::LocalLimit : device::DropReason::SocketError, ec};
+          down = {true, transport_error(ec, established(id)), ec};
         }
       }
       out_.clear();
@@ -414,10 +414,7 @@ void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_c
       // or closes without close_notify); before it, a failed connect attempt.
       const bool up = established(id);
       close_transport(d);
-      count_tls(rec, up);
-      auto why = net::is_local_limit(rec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
-      // TLS 1.3 lets the broker refuse our certificate only after our handshake is done.
-      if (!up && net::tls_failure_of(rec) == net::TlsFailure::ClientCertRejected) why = device::DropReason::ConnectFailed;
+      const auto why = transport_error(rec, up);
       const std::error_code sec = rec ? std::error_code(rec) : std::make_error_code(std::errc::connection_reset);
       call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, sec); });
       return;
@@ -458,8 +455,7 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
     const bool up = established(id);
     close_transport(d);
     if (!closing) {
-      count_tls(wec, up);
-      const auto why = net::is_local_limit(wec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
+      const auto why = transport_error(wec, up);
       call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, wec); });
     } else if (stopping_) {
       check_drained();

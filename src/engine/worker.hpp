@@ -193,6 +193,10 @@ class Worker {
   bool established(std::uint32_t id) const noexcept;
   void transport_up(std::uint32_t id);  // on_transport_up, then reads
   void count_tls(const net::error_code& ec, bool established) noexcept;
+  // A transport that failed under a device: counts its TLS cause and says how the session
+  // books it (a local limit, a failed connect for a certificate the broker refused after
+  // the TLS 1.3 handshake, else a socket error).
+  device::DropReason transport_error(const net::error_code& ec, bool established) noexcept;
   // WebSocket (worker_ws.cpp).
   bool start_ws(Device& d, std::uint64_t endpoint, Down& down);
   void ws_write_request(std::uint32_t id);

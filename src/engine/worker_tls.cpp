@@ -91,6 +91,16 @@ void Worker::count_tls(const net::error_code& ec, bool established) noexcept {
   (established ? tls_stats_->drops : tls_stats_->failures)[static_cast<std::size_t>(f)].add();
 }
 
+device::DropReason Worker::transport_error(const net::error_code& ec, bool established) noexcept {
+  count_tls(ec, established);
+  if (net::is_local_limit(ec)) return device::DropReason::LocalLimit;
+  const auto f = net::tls_failure_of(ec);
+  // TLS 1.3 lets the broker refuse our certificate only after our handshake is done.
+  if (!established && (f == net::TlsFailure::ClientCertRejected || f == net::TlsFailure::ResetAfterHandshake))
+    return device::DropReason::ConnectFailed;
+  return device::DropReason::SocketError;
+}
+
 std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<std::unique_ptr<Worker>>& workers,
                                                         const device::StatsSnapshot& total, mqtt::Version v,
                                                         const std::vector<std::string>& endpoint_names) {

@@ -170,8 +170,7 @@ bool Worker::ws_data(std::uint32_t id, std::uint32_t gen, std::span<std::uint8_t
     if (!send_bytes(id, ws_ctl_, wec)) {
       const bool up = established(id);
       close_transport(d);
-      count_tls(wec, up);
-      const auto why = net::is_local_limit(wec) ? device::DropReason::LocalLimit : device::DropReason::SocketError;
+      const auto why = transport_error(wec, up);
       prepare(Clock::now());
       d.session.on_transport_down(ctx_, why, wec);
       settle(id);

@@ -27,6 +27,7 @@ const char* to_string(TlsFailure f) noexcept {
     case TlsFailure::HostnameMismatch: return "hostname_mismatch";
     case TlsFailure::SelfSigned: return "self_signed";
     case TlsFailure::HandshakeTimeout: return "handshake_timeout";
+    case TlsFailure::ResetAfterHandshake: return "reset_after_handshake";
   }
   return "unknown";
 }
@@ -49,6 +50,9 @@ class TlsCategory : public boost::system::error_category {
       case TlsFailure::HostnameMismatch: return "hostname_mismatch: the broker certificate does not name the host";
       case TlsFailure::SelfSigned: return "self_signed: the broker certificate is self-signed and not trusted";
       case TlsFailure::HandshakeTimeout: return "handshake_timeout: the TLS handshake did not finish in time";
+      case TlsFailure::ResetAfterHandshake:
+        return "reset_after_handshake: the broker reset the connection right after the TLS 1.3 handshake, "
+               "before any MQTT answer: most often it refused our client certificate (its alert lost to the reset)";
       case TlsFailure::None: break;
     }
     return "tls: no error";
@@ -198,6 +202,7 @@ std::size_t TlsConn::read_some(std::span<std::uint8_t> buf, error_code& ec, bool
   errno = 0;
   std::size_t n = 0;
   if (SSL_read_ex(ssl_, buf.data(), buf.size(), &n) == 1) {
+    got_data_ = true;
     ec.clear();
     return n;
   }
@@ -219,7 +224,7 @@ std::size_t TlsConn::read_some(std::span<std::uint8_t> buf, error_code& ec, bool
       break;
     case SSL_ERROR_SYSCALL:
       failed_ = true;
-      ec = syscall_error();
+      ec = reset_error();
       break;
     default:
       failed_ = true;
@@ -246,7 +251,7 @@ std::size_t TlsConn::write_some(std::span<const std::uint8_t> buf, error_code& e
     ec = boost::asio::error::would_block;
   } else if (e == SSL_ERROR_SYSCALL) {
     failed_ = true;
-    ec = syscall_error();
+    ec = reset_error();
     // TLS 1.3: a broker that refuses our certificate does so after our handshake is done,
     // sends its alert and closes with our last record unread, so its kernel resets the
     // connection. A write that meets the reset comes before any read: the alert may still
@@ -258,6 +263,17 @@ std::size_t TlsConn::write_some(std::span<const std::uint8_t> buf, error_code& e
   }
   ERR_clear_error();
   return 0;
+}
+
+error_code TlsConn::reset_error() noexcept {
+  error_code ec = syscall_error();
+  // A reset before the broker's first byte of MQTT, after a TLS 1.3 handshake in which we
+  // presented a certificate: the shape of a refused certificate whose alert the reset
+  // overtook. Named apart so it is neither a plain socket error nor claimed as a refusal.
+  if (!got_data_ && SSL_version(ssl_) == TLS1_3_VERSION && SSL_get_certificate(ssl_) != nullptr &&
+      (ec == boost::asio::error::connection_reset || ec == boost::asio::error::broken_pipe))
+    ec = make_error_code(TlsFailure::ResetAfterHandshake);
+  return ec;
 }
 
 bool TlsConn::alert_says_client_cert_rejected() noexcept {

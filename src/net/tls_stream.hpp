@@ -33,8 +33,12 @@ enum class TlsFailure : int {
   HostnameMismatch,    // it does not name the host checked (the endpoint host, or tls.sni)
   SelfSigned,          // the broker presented a self-signed certificate we do not trust
   HandshakeTimeout,    // the handshake did not finish within target.connect_timeout
+  // TLS 1.3, our certificate presented: the broker reset the connection after our handshake
+  // and before sending a byte of MQTT. A broker refusing our certificate does exactly this;
+  // its alert is lost when the reset overtakes it (the kernel then drops what is queued).
+  ResetAfterHandshake,
 };
-inline constexpr std::size_t kTlsFailureCount = 12;
+inline constexpr std::size_t kTlsFailureCount = 13;
 const char* to_string(TlsFailure f) noexcept;
 
 // error_code category for TlsFailure values ("tls: unknown_ca ...").
@@ -107,11 +111,14 @@ class TlsConn {
   // After a failed write: reads what is queued; true when it is the broker's alert refusing
   // our certificate.
   bool alert_says_client_cert_rejected() noexcept;
+  // The error for a reset (SSL_ERROR_SYSCALL) met by a read or a write.
+  error_code reset_error() noexcept;
 
   SSL* ssl_ = nullptr;
   SSL_SESSION* session_ = nullptr;
   bool failed_ = false;  // a fatal error happened: no close_notify, no session kept
   bool handshaking_ = false;  // counted among the handshakes in flight
+  bool got_data_ = false;     // the broker sent application data on this connection
 };
 
 }  // namespace fleetload::net

@@ -44,10 +44,19 @@ TEST(AuthFailures, WrongKeyAndForeignCertificateFailWhileTheRestConnect) {
   expect_good_devices_worked(r, kDevices - 2);
   const auto& rep = r.report();
   EXPECT_GE(failure_cause(rep, "identity_failed", "wrong_key"), 1u) << r.outcome.out;
-  EXPECT_GE(failure_cause(rep, "tls_failed", "client_cert_rejected"), 1u) << r.outcome.out;
+  // The refusal of the foreign certificate: named by the broker's alert, or, when the reset
+  // overtook the alert (a race TLS 1.3 leaves open), by the reset right after the handshake.
+  // Never a plain socket error.
+  const std::uint64_t rejected = failure_cause(rep, "tls_failed", "client_cert_rejected");
+  const std::uint64_t reset = failure_cause(rep, "tls_failed", "reset_after_handshake");
+  EXPECT_GE(rejected + reset, 1u) << r.outcome.out;
+  EXPECT_EQ(rep.at("totals").at("connect_failed_by_reason").at("socket_error").to_number<std::uint64_t>(), 0u)
+      << r.outcome.out;
   // The summary says it too, and the identity message names the files.
   EXPECT_NE(r.outcome.out.find("identity_failed/wrong_key"), std::string::npos) << r.outcome.out;
-  EXPECT_NE(r.outcome.out.find("tls_failed/client_cert_rejected"), std::string::npos) << r.outcome.out;
+  EXPECT_NE(r.outcome.out.find(rejected ? "tls_failed/client_cert_rejected" : "tls_failed/reset_after_handshake"),
+            std::string::npos)
+      << r.outcome.out;
   const std::string why = rep.at("errors").at("identity_error").as_string().c_str();
   EXPECT_NE(why.find("device-1.key"), std::string::npos) << why;
   EXPECT_NE(why.find("does not match"), std::string::npos) << why;
