@@ -4,7 +4,8 @@
 # (build/release/fleetload), start a mosquitto of its own on 127.0.0.1:18830, run
 # scenarios/quickstart.yaml against it, print the summary, stop that broker. It leaves the
 # machine's services alone (a system mosquitto on 1883 keeps running).
-# Exits with fleetload's exit code (0 ok, 1 thresholds breached, 2 bad input, 3 failure).
+# Exits with fleetload's exit code (0 pass, 1 thresholds breached, 2 bad input, 3 runtime
+# failure, 4 inconclusive: nothing connected or a threshold measured nothing).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -169,7 +169,7 @@ Command parse_args(const std::vector<std::string>& argv) {
   const auto kind = command_of(first);
   if (!kind) {
     if (!first.empty() && first[0] == '-') throw ArgError("unknown option \"" + first + "\" (see fleetload --help)");
-    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, certs, report, version, help");
+    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, certs, report, responder, version, help");
   }
   c.kind = *kind;
 
@@ -177,7 +177,7 @@ Command parse_args(const std::vector<std::string>& argv) {
     if (argv.size() > 3) throw ArgError("help: takes at most one command name");
     if (argv.size() == 3) {
       const auto topic = command_of(argv[2]);
-      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, certs, report, version");
+      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, certs, report, responder, version");
       c.help_topic = argv[2];
     }
     return c;

@@ -68,7 +68,7 @@ TEST(CliArgs, OptionsMayComeBeforeTheScenario) {
 }
 
 TEST(CliArgs, UsageErrorsSayWhatIsAllowed) {
-  EXPECT_EQ(error_of({"launch"}), "unknown command \"launch\"; commands: run, validate, certs, report, version, help");
+  EXPECT_EQ(error_of({"launch"}), "unknown command \"launch\"; commands: run, validate, certs, report, responder, version, help");
   EXPECT_EQ(error_of({"--verbose"}), "unknown option \"--verbose\" (see fleetload --help)");
   EXPECT_EQ(error_of({"run"}), "run: missing the scenario file (fleetload run SCENARIO.yaml)");
   EXPECT_EQ(error_of({"run", "a.yaml", "b.yaml"}), "run: more than one scenario file (\"a.yaml\" and \"b.yaml\")");
