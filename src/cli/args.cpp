@@ -354,4 +354,19 @@ std::string command_help(CommandKind kind) {
   return global_help();
 }
 
+std::optional<std::string> take_option_value(const std::vector<std::string>& args, std::size_t& i,
+                                             std::string_view name, std::string_view command) {
+  const std::string& a = args[i];
+  if (a == name) {
+    if (i + 1 >= args.size()) throw ArgError(std::string(command) + ": " + std::string(name) + " needs a value");
+    i += 2;
+    return args[i - 1];
+  }
+  if (a.size() > name.size() && a.compare(0, name.size(), name) == 0 && a[name.size()] == '=') {
+    ++i;
+    return a.substr(name.size() + 1);
+  }
+  return std::nullopt;
+}
+
 }  // namespace fleetload::cli

@@ -5,6 +5,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fleetload::cli {
@@ -78,5 +79,11 @@ std::optional<ShardArg> shard_from_env(const char* fleetload_shard, const char* 
 // Help texts (stdout for --help).
 std::string global_help();
 std::string command_help(CommandKind kind);
+
+// "--name value" or "--name=value" at args[i] of `command`'s arguments: its value, with i
+// advanced past what it consumed; nullopt (i unchanged) when args[i] is another argument.
+// Throws ArgError when the value is missing.
+std::optional<std::string> take_option_value(const std::vector<std::string>& args, std::size_t& i,
+                                             std::string_view name, std::string_view command);
 
 }  // namespace fleetload::cli

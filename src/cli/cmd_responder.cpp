@@ -20,19 +20,8 @@ namespace {
 
 constexpr const char* kPasswordEnv = "FLEETLOAD_RESPONDER_PASSWORD";
 
-// "--name value" or "--name=value" at args[i]; advances i past what it consumed.
 std::optional<std::string> value_of(const std::vector<std::string>& args, std::size_t& i, std::string_view name) {
-  const std::string& a = args[i];
-  if (a == name) {
-    if (i + 1 >= args.size()) throw ArgError("responder: " + std::string(name) + " needs a value");
-    i += 2;
-    return args[i - 1];
-  }
-  if (a.size() > name.size() && a.compare(0, name.size(), name) == 0 && a[name.size()] == '=') {
-    ++i;
-    return a.substr(name.size() + 1);
-  }
-  return std::nullopt;
+  return take_option_value(args, i, name, "responder");
 }
 
 void parse_broker(const std::string& v, responder::BrokerConfig& b) {

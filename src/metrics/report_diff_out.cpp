@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "metrics/format.hpp"
+#include "metrics/html_escape.hpp"
 #include "metrics/report_diff.hpp"
 
 namespace fleetload::metrics {
@@ -50,20 +51,6 @@ std::string pad_left(const std::string& s, std::size_t w) {
 std::string rule_text(const DiffOptions& o) {
   return "worse by more than " + human::percent(o.tolerance * 100.0) + " of BASE (or at all from 0); latency also by " +
          human::duration_ms(o.latency_floor_ms) + " or more";
-}
-
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 json::value opt_json(const std::optional<double>& v) {

@@ -13,28 +13,14 @@
 
 #include "metrics/anomalies.hpp"
 #include "metrics/format.hpp"
+#include "metrics/html_escape.hpp"
 #include "metrics/report_assets.hpp"
 #include "metrics/report_html_charts.hpp"
 
 namespace fleetload::metrics {
 namespace {
 
-// Text made safe for HTML element content and attribute values.
-std::string escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string escape(std::string_view s) { return html_escape(s); }
 
 constexpr const char* kStyle = R"(
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#222;background:#fafafa}
