@@ -30,6 +30,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+#include "auth/openssl_ptr.hpp"
 #include "scenario/template.hpp"
 
 namespace fleetload::auth {
@@ -38,16 +39,12 @@ namespace {
 namespace fs = std::filesystem;
 using scenario::Placeholder;
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const noexcept { F(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Deleter<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using P12Ptr = std::unique_ptr<PKCS12, Deleter<PKCS12, PKCS12_free>>;
+using ossl::BioPtr;
+using ossl::ExtPtr;
+using ossl::P12Ptr;
+using ossl::PkeyCtxPtr;
+using ossl::PkeyPtr;
+using ossl::X509Ptr;
 
 [[noreturn]] void fail(const std::string& what) {
   std::string why;

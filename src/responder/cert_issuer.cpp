@@ -10,18 +10,16 @@
 
 #include <array>
 
+#include "auth/openssl_ptr.hpp"
+
 namespace fleetload::responder {
 namespace {
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const noexcept { F(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using ReqPtr = std::unique_ptr<X509_REQ, Deleter<X509_REQ, X509_REQ_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
+using auth::ossl::BioPtr;
+using auth::ossl::ExtPtr;
+using auth::ossl::PkeyPtr;
+using auth::ossl::ReqPtr;
+using auth::ossl::X509Ptr;
 
 [[noreturn]] void fail(const std::string& what) {
   ERR_clear_error();  // OpenSSL's queue may name key material details; say only what failed
@@ -132,7 +130,7 @@ IssuedCertificate CertIssuer::issue_with_key(const std::string& common_name) {
   EVP_PKEY* raw = impl_->key_type == auth::CertKeyType::EcdsaP256 ? EVP_EC_gen("P-256") : EVP_RSA_gen(2048);
   PkeyPtr key(raw);
   if (!key) fail("key generation failed");
-  std::unique_ptr<X509_NAME, Deleter<X509_NAME, X509_NAME_free>> name(X509_NAME_new());
+  std::unique_ptr<X509_NAME, auth::ossl::Deleter<X509_NAME, X509_NAME_free>> name(X509_NAME_new());
   X509_NAME_add_entry_by_txt(name.get(), "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("fleetload"), -1, -1, 0);
   X509_NAME_add_entry_by_txt(name.get(), "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(common_name.c_str()),
                              -1, -1, 0);
