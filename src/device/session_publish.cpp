@@ -298,7 +298,13 @@ void Session::on_ack(Context& ctx, const mqtt::PubAck& a) {
   const std::uint8_t want_stage = a.type == mqtt::PacketType::Pubcomp ? 1 : 0;
   std::size_t i = 0;
   while (i < inflight_count_ && inflight_[i].id != a.packet_id) ++i;
-  const bool found = i < inflight_count_ && inflight_[i].qos == want_qos &&
+  // A PUBACK for a QoS 2 message still awaiting its PUBREC: a broker without QoS 2 took it
+  // at QoS 1 (RabbitMQ does). The message was accepted: booked as acknowledged, named as
+  // the broker's downgrade, its slot freed (left in flight it would block the window).
+  const bool downgraded = a.type == mqtt::PacketType::Puback && i < inflight_count_ && inflight_[i].qos == 2 &&
+                          inflight_[i].stage == 0;
+  if (downgraded) ctx.stats.qos2_answered_with_puback.add();
+  const bool found = i < inflight_count_ && (inflight_[i].qos == want_qos || downgraded) &&
                      (inflight_[i].stage == want_stage ||
                       (a.type == mqtt::PacketType::Pubrec && inflight_[i].stage == 1));
   if (!found) {

@@ -187,6 +187,7 @@ class Histogram {
   X(connects_unencodable, "CONNECTs that could not be encoded (client id, username, will): local errors") \
   X(decode_errors, "broker byte streams our decoder rejected")                                \
   X(protocol_violations, "well-formed packets the broker should not have sent")              \
+  X(qos2_answered_with_puback, "QoS 2 publishes the broker answered with PUBACK (it downgraded them to QoS 1)") \
   X(suback_count_mismatch, "SUBACKs/UNSUBACKs whose reason-code count differs from the filters sent") \
   X(topic_alias_invalid, "inbound topic aliases that are 0, above our maximum or never set")   \
   X(packets_too_large, "inbound packets over session.maximum_packet_size, refused at their header") \

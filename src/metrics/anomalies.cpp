@@ -20,6 +20,7 @@ constexpr std::array kAnomalies{
     AnomalyCounter{"retain_cleared", "publishes sent without retain (server has no retain)"},
     AnomalyCounter{"publish_slots_skipped", "scheduled publishes never requested: a thread fell behind"},
     AnomalyCounter{"messages_clock_skewed", "messages stamped later than their arrival (clock skew)"},
+    AnomalyCounter{"qos2_answered_with_puback", "broker answered QoS 2 with PUBACK: accepted at QoS 1 (booked acked)"},
     AnomalyCounter{"suback_count_mismatch", "SUBACKs/UNSUBACKs with a reason-code count unlike the filters sent"},
     AnomalyCounter{"topic_alias_invalid", "inbound topic aliases that are 0, too high or never set"},
     AnomalyCounter{"packets_too_large", "inbound packets over session.maximum_packet_size"},

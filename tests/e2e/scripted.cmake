@@ -9,7 +9,8 @@ if(TARGET fleetload AND TARGET fleetload_e2e_support)
   fleetload_add_gtest(NAME scripted_broker_fixture_test LABEL e2e TIMEOUT 60
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/scripted_broker_fixture_test.cpp
     LIBS fleetload_scripted_support)
-  foreach(t scripted_mqtt311_e2e_test scripted_mqtt5_e2e_test scripted_jitter_e2e_test scripted_session_e2e_test)
+  foreach(t scripted_mqtt311_e2e_test scripted_mqtt5_e2e_test scripted_jitter_e2e_test scripted_session_e2e_test
+            scripted_other_brokers_e2e_test)
     fleetload_add_gtest(NAME ${t} LABEL e2e TIMEOUT 180 ONE_PROCESS
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.cpp
       LIBS fleetload_scripted_support)

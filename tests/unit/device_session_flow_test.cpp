@@ -180,6 +180,45 @@ TEST(DeviceSessionPublish, AckTimeoutsAreCountedAndBooksBalance) {
   expect_books_balance(snapshot(*h.stats), 1);
 }
 
+TEST(DeviceSessionPublish, PubackForQos2IsTheBrokersDowngradeAndFreesTheSlot) {
+  // RabbitMQ has no QoS 2: it answers a QoS 2 PUBLISH with PUBACK. The message was accepted;
+  // left in flight waiting for a PUBREC that never comes, it would fail at shutdown and
+  // block the window.
+  auto s = test::make_scenario(mqtt::Version::V311);
+  test::add_publish(s, 10.0, 2);
+  Harness h(s);
+  h.auto_ack = false;
+  h.start();
+  std::size_t scan = 0, answered = 0;
+  for (int i = 0; i < 30; ++i) {
+    h.advance(100ms);
+    for (; scan < h.sent.size(); ++scan) {
+      const mqtt::Packet p = h.packet(scan);
+      const auto* pub = std::get_if<mqtt::Publish>(&p);
+      if (!pub || pub->qos != mqtt::QoS::ExactlyOnce) continue;
+      mqtt::PubAck a;
+      a.type = PacketType::Puback;
+      a.packet_id = pub->packet_id;
+      h.feed(a);
+      ++answered;
+    }
+  }
+  const auto snap = snapshot(*h.stats);
+  ASSERT_GE(answered, 25u);
+  EXPECT_EQ(snap.publishes_acked[2], answered);
+  EXPECT_EQ(snap.qos2_answered_with_puback, answered);
+  EXPECT_EQ(snap.unexpected_acks, 0u);
+  EXPECT_EQ(snap.in_flight, 0);
+  EXPECT_EQ(h.count_pubacks_of(PacketType::Pubrel), 0u);  // no second half for a QoS 1 answer
+  expect_books_balance(snap, 2);
+  // A PUBACK for an id not in flight is still unexpected.
+  mqtt::PubAck stray;
+  stray.type = PacketType::Puback;
+  stray.packet_id = 999;
+  h.feed(stray);
+  EXPECT_EQ(snapshot(*h.stats).unexpected_acks, 1u);
+}
+
 TEST(DeviceSessionPublish, ReceiveMaximumCapsInFlight) {
   auto s = test::make_scenario(mqtt::Version::V5);
   test::add_publish(s, 100.0, 1);

@@ -29,6 +29,8 @@ the defaults below. PROFILE keys (all optional):
   pingresp            answer PINGREQ (default true)
   ack_publishes       answer QoS 1 PUBLISH with PUBACK, QoS 2 with PUBREC, PUBREL with
                       PUBCOMP (default true)
+  qos2_ack            "pubrec" (default) or "puback": answer QoS 2 PUBLISH with PUBACK, as
+                      a broker without QoS 2 does (RabbitMQ 3.x)
   suback_extra_codes  SUBACK reason codes beyond (or, negative, short of) one per filter
   actions             [{"after": "connack"|"suback", "delay": s, "type": T, ...}]: what the
                       broker sends on its own, `delay` seconds after that event:
@@ -46,7 +48,7 @@ the defaults below. PROFILE keys (all optional):
 
 Extending it: a new misbehaviour is a profile key read where the packet it concerns is
 handled (Connection.on_<packet>), or a new action type in Connection.run_action. Examples
-planned: answering QoS 2 with PUBACK, granting a lower QoS in SUBACK, answering an MQTT 5
+planned: granting a lower QoS in SUBACK, answering an MQTT 5
 CONNECT with a 3.1.1 CONNACK (raw bytes), closing silently on CONNECT.
 
 Events (every line has "t", CLOCK_MONOTONIC seconds, "conn", the connection number, and
@@ -203,7 +205,7 @@ class Log:
 
 
 DEFAULTS = {"match": ".*", "connack_codes": [0], "session": "lose", "drop_after": None,
-            "pingresp": True, "ack_publishes": True, "suback_extra_codes": 0, "actions": []}
+            "pingresp": True, "ack_publishes": True, "qos2_ack": "pubrec", "suback_extra_codes": 0, "actions": []}
 
 
 class Broker:
@@ -386,7 +388,7 @@ class Connection:
         if qos == 1:
             self.send(packet(0x40, struct.pack(">H", pid)))
         elif qos == 2:
-            self.send(packet(0x50, struct.pack(">H", pid)))
+            self.send(packet(0x40 if self.profile["qos2_ack"] == "puback" else 0x50, struct.pack(">H", pid)))
 
     def on_ack(self, kind, r):
         pid = r.u16()
