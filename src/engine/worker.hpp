@@ -146,10 +146,14 @@ class Worker {
 
   TimerWheel::Tick tick_of(TimePoint tp) const noexcept;
   TimePoint time_of(TimerWheel::Tick t) const noexcept;
-  void prepare(TimePoint now);
+  void prepare(TimePoint now);  // reads the wall clock
+  void prepare(TimePoint now, std::uint64_t wall_ns);
   // Runs f(session, ctx) for device id and carries out what the session asked for.
   template <class F>
   void call(std::uint32_t id, F&& f);
+  // The same at a time already read (timer-wheel fires share one clock read per few fires).
+  template <class F>
+  void call_at(std::uint32_t id, TimePoint now, std::uint64_t wall_ns, F&& f);
   void settle(std::uint32_t id);
   bool send(std::uint32_t id, net::error_code& ec);
   bool send_bytes(std::uint32_t id, std::span<const std::uint8_t> bytes, net::error_code& ec);
@@ -176,7 +180,7 @@ class Worker {
   std::size_t write_some(Device& d, std::span<const std::uint8_t> buf, net::error_code& ec);
   void on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   void on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
-  void on_wheel(std::uint32_t id);
+  void on_wheel(std::uint32_t id, TimePoint now, std::uint64_t wall_ns);
   void on_tick();
   void arm_timer();
   void start_due(TimePoint now);
