@@ -168,10 +168,29 @@ void Session::on_data(Context& ctx, std::span<const std::uint8_t> bytes) {
   }
 }
 
+namespace {
+// Size of the packet starting the stream rx[0, rx_len) + more (fixed header included), or 0
+// while its remaining length (3.1.1 §2.2.3) is not complete yet.
+std::size_t first_packet_size(const std::uint8_t* rx, std::size_t rx_len, std::span<const std::uint8_t> more) {
+  auto at = [&](std::size_t i) { return i < rx_len ? rx[i] : more[i - rx_len]; };
+  const std::size_t have = rx_len + more.size();
+  std::size_t len = 0;
+  for (std::size_t n = 0; n < 4 && 1 + n < have; ++n) {
+    const std::uint8_t b = at(1 + n);
+    len |= std::size_t{b & 0x7fu} << (7 * n);
+    if ((b & 0x80) == 0) return 1 + (n + 1) + len;
+  }
+  return 0;
+}
+}  // namespace
+
 void Session::stash(std::span<const std::uint8_t> bytes) {
   const std::size_t need = std::size_t{rx_len_} + bytes.size();
   if (need > rx_cap_) {
-    const std::size_t cap = std::max<std::size_t>({need, std::size_t{rx_cap_} * 2, 256});
+    // A large packet arriving in pieces gets a buffer of exactly its size once its header is
+    // known, instead of doubling: one copy of a 100 MiB message, not up to two.
+    const std::size_t packet = first_packet_size(rx_.get(), rx_len_, bytes);
+    const std::size_t cap = packet >= need ? packet : std::max<std::size_t>({need, std::size_t{rx_cap_} * 2, 256});
     auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(cap);
     if (rx_len_) std::memcpy(bigger.get(), rx_.get(), rx_len_);
     rx_ = std::move(bigger);

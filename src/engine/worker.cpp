@@ -47,6 +47,9 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
       epoch_(Clock::now()) {
   const std::uint64_t mine = pacing::worker_devices(cfg.shard_devices, cfg.index, cfg.workers);
   out_.reserve(16 * 1024);
+  // Plain TCP: large shared payload bodies go out by scatter-gather, never copied. TLS and
+  // WebSocket frame or encrypt contiguous bytes, so the session copies bodies into out_.
+  if (cfg.presentation == nullptr && cfg.websocket == nullptr) ctx_.splices = &splices_;
   devices_.reserve(mine);
   for (std::uint64_t local = 0; local < mine; ++local) {
     const std::uint64_t ordinal = pacing::ordinal_of(local, cfg.index, cfg.workers);
@@ -158,6 +161,7 @@ void Worker::prepare(TimePoint now, std::uint64_t wall_ns) {
   ctx_.wall_ns = wall_ns;
   ctx_.action = device::TransportAction::None;
   out_.clear();
+  splices_.clear();
 }
 
 template <class F>
@@ -189,6 +193,7 @@ void Worker::settle(std::uint32_t id) {
         }
       }
       out_.clear();
+      splices_.clear();
     }
     if (down.pending) {
       close_transport(d);
@@ -212,26 +217,78 @@ void Worker::settle(std::uint32_t id) {
 
 bool Worker::send(std::uint32_t id, net::error_code& ec) {
   if (devices_[id].ws) net::WsConn::frame_binary(out_);  // one binary frame per batch
-  return send_bytes(id, out_, ec);
+  return send_bytes(id, out_, splices_, ec);
 }
 
-bool Worker::send_bytes(std::uint32_t id, std::span<const std::uint8_t> bytes, net::error_code& ec) {
+bool Worker::send_bytes(std::uint32_t id, std::span<const std::uint8_t> bytes, std::span<const device::Splice> splices,
+                        net::error_code& ec) {
   Device& d = devices_[id];
   if (d.tail) {
-    d.tail->insert(d.tail->end(), bytes.begin(), bytes.end());
+    d.tail->append(bytes, splices);
     return true;
   }
-  std::size_t n = write_some(d, bytes, ec);
+  std::size_t total = bytes.size();
+  for (const auto& s : splices) total += s.bytes.size();
+  std::size_t n = splices.empty() ? write_some(d, bytes, ec) : gather_write(d, bytes, splices, ec);
   if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again) {
     ec.clear();
     n = 0;
   }
   if (ec) return false;
-  if (n < bytes.size()) {
-    d.tail = std::make_unique<std::vector<std::uint8_t>>(bytes.begin() + static_cast<std::ptrdiff_t>(n), bytes.end());
+  if (n < total) {
+    d.tail = std::make_unique<Tail>();
+    d.tail->append(bytes, splices);
+    d.tail->consume(n);
     arm_write(id);
   }
   return true;
+}
+
+std::size_t Worker::gather_write(Device& d, std::span<const std::uint8_t> bytes,
+                                 std::span<const device::Splice> splices, net::error_code& ec) {
+  // Asio hands at most 64 buffers to one sendmsg; stop there and let the tail carry the rest.
+  constexpr std::size_t kMaxIov = 64;
+  iov_.clear();
+  std::size_t pos = 0;
+  bool whole = true;
+  for (const auto& s : splices) {
+    if (iov_.size() + 2 > kMaxIov) {
+      whole = false;
+      break;
+    }
+    if (s.at > pos) iov_.emplace_back(bytes.data() + pos, s.at - pos);
+    iov_.emplace_back(s.bytes.data(), s.bytes.size());
+    pos = s.at;
+  }
+  if (whole && pos < bytes.size()) iov_.emplace_back(bytes.data() + pos, bytes.size() - pos);
+  return d.stream.socket().write_some(iov_, ec);
+}
+
+void Worker::Tail::append(std::span<const std::uint8_t> b, std::span<const device::Splice> sp) {
+  const std::size_t base = bytes.size();
+  bytes.insert(bytes.end(), b.begin(), b.end());
+  for (const auto& s : sp) splices.push_back(device::Splice{base + s.at, s.bytes});
+}
+
+void Worker::Tail::consume(std::size_t n) {
+  std::size_t first = 0;  // splices fully written
+  while (n > 0) {
+    const std::size_t lead = first < splices.size() ? splices[first].at : bytes.size();  // bytes before the next splice
+    if (lead > 0) {
+      const std::size_t k = std::min(n, lead);
+      bytes.erase(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(k));
+      for (std::size_t i = first; i < splices.size(); ++i) splices[i].at -= k;
+      n -= k;
+      continue;
+    }
+    if (first == splices.size()) break;  // nothing left (n beyond the end: not expected)
+    auto& s = splices[first];
+    const std::size_t k = std::min(n, s.bytes.size());
+    s.bytes = s.bytes.subspan(k);
+    n -= k;
+    if (s.bytes.empty()) ++first;
+  }
+  splices.erase(splices.begin(), splices.begin() + static_cast<std::ptrdiff_t>(first));
 }
 
 void Worker::open_transport(std::uint32_t id, Down& down) {
@@ -404,7 +461,8 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
   d.write_armed = false;
   if (ec == boost::asio::error::operation_aborted || !d.tail) return;
   net::error_code wec;
-  const std::size_t n = write_some(d, *d.tail, wec);
+  const std::size_t n = d.tail->splices.empty() ? write_some(d, d.tail->bytes, wec)
+                                                : gather_write(d, d.tail->bytes, d.tail->splices, wec);
   if (wec == boost::asio::error::would_block || wec == boost::asio::error::try_again) {
     arm_write(id);
     return;
@@ -421,7 +479,7 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
     }
     return;
   }
-  d.tail->erase(d.tail->begin(), d.tail->begin() + static_cast<std::ptrdiff_t>(n));
+  d.tail->consume(n);
   if (!d.tail->empty()) {
     arm_write(id);
     return;
