@@ -146,28 +146,6 @@ void Session::send_connect(Context& ctx) {
 
 // ---- receiving ----------------------------------------------------------------------------
 
-void Session::on_data(Context& ctx, std::span<const std::uint8_t> bytes) {
-  ctx.stats.bytes_received.add(bytes.size());
-  if (!receiving(state_) || bytes.empty()) return;
-  if (rx_len_ == 0) {
-    const std::size_t used = process(ctx, bytes);
-    if (receiving(state_) && used < bytes.size()) stash(bytes.subspan(used));
-    return;
-  }
-  stash(bytes);
-  const std::size_t used = process(ctx, {rx_.get(), rx_len_});
-  if (!receiving(state_)) {
-    rx_len_ = 0;
-  } else if (used > 0) {
-    std::memmove(rx_.get(), rx_.get() + used, rx_len_ - used);
-    rx_len_ -= static_cast<std::uint32_t>(used);
-  }
-  if (rx_len_ == 0 && rx_cap_ > kKeepRxBuffer) {
-    rx_.reset();
-    rx_cap_ = 0;
-  }
-}
-
 namespace {
 // Size of the packet starting the stream rx[0, rx_len) + more (fixed header included), or 0
 // while its remaining length (3.1.1 §2.2.3) is not complete yet.
@@ -183,6 +161,44 @@ std::size_t first_packet_size(const std::uint8_t* rx, std::size_t rx_len, std::s
   return 0;
 }
 }  // namespace
+
+void Session::on_data(Context& ctx, std::span<const std::uint8_t> bytes) {
+  ctx.stats.bytes_received.add(bytes.size());
+  if (!receiving(state_) || bytes.empty()) return;
+  if (rx_len_ > 0) {
+    // Complete the stashed packet with only the bytes it lacks, then process it, so a large
+    // packet's buffer never grows to take the next packet's first bytes as well (which would
+    // double it: one copy of a 100 MiB message, not two).
+    const std::size_t packet = first_packet_size(rx_.get(), rx_len_, bytes);
+    const std::size_t take = packet > rx_len_ ? std::min(bytes.size(), packet - rx_len_) : bytes.size();
+    stash(bytes.first(take));
+    bytes = bytes.subspan(take);
+    process_stash(ctx);
+    if (!receiving(state_) || bytes.empty()) return;
+    if (rx_len_ > 0) {  // not expected (the stash held one whole packet), but stay correct
+      stash(bytes);
+      process_stash(ctx);
+      return;
+    }
+  }
+  const std::size_t used = process(ctx, bytes);
+  if (receiving(state_) && used < bytes.size()) stash(bytes.subspan(used));
+}
+
+void Session::process_stash(Context& ctx) {
+  const std::size_t used = process(ctx, {rx_.get(), rx_len_});
+  if (!receiving(state_)) {
+    rx_len_ = 0;
+  } else if (used > 0) {
+    std::memmove(rx_.get(), rx_.get() + used, rx_len_ - used);
+    rx_len_ -= static_cast<std::uint32_t>(used);
+  }
+  if (rx_len_ == 0 && rx_cap_ > kKeepRxBuffer) {
+    rx_.reset();
+    rx_cap_ = 0;
+  }
+}
+
 
 void Session::stash(std::span<const std::uint8_t> bytes) {
   const std::size_t need = std::size_t{rx_len_} + bytes.size();

@@ -134,6 +134,7 @@ class Session {
   void send_connect(Context& ctx);
   void stash(std::span<const std::uint8_t> bytes);
   std::size_t process(Context& ctx, std::span<const std::uint8_t> in);
+  void process_stash(Context& ctx);  // processes rx_[0, rx_len_), keeps the rest
   void protocol_drop(Context& ctx, mqtt::ReasonCode rc);
   void handle_packet(Context& ctx, const mqtt::Packet& p);
   void on_connack(Context& ctx, const mqtt::Connack& c);

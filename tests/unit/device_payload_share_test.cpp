@@ -164,5 +164,37 @@ TEST(PayloadShare, LargeInboundPublishIsBufferedOnceAtItsSize) {
   EXPECT_LT(h.session.heap_bytes(), 8192u);  // released once the packet is through
 }
 
+TEST(PayloadShare, BackToBackLargePublishesAreBufferedOneAtATime) {
+  // Two 1 MiB PUBLISHes in one stream, read in 60,000-byte pieces: one piece holds the end of
+  // the first and the start of the second. The buffer still holds one packet at a time
+  // (growing it to take both would double it).
+  auto sc = make_scenario(mqtt::Version::V311, 1);
+  add_subscribe(sc, "t/#", 0);
+  Harness h(sc);
+  h.start();
+  ASSERT_EQ(h.session.state(), State::Connected);
+  std::vector<std::uint8_t> stream, body;
+  for (std::uint64_t seq = 1; seq <= 2; ++seq) {
+    mqtt::Publish p;
+    p.topic = "t/x";
+    p.payload = build_payload(body, kBig, PayloadHeader{0, seq, h.wall_ns});
+    const auto bytes = mqtt::encode_to_vector(p, h.version());
+    stream.insert(stream.end(), bytes.begin(), bytes.end());
+  }
+  const std::size_t one = stream.size() / 2;
+  ASSERT_NE(one % 60000, 0u);  // a piece straddles the two packets
+  std::size_t peak = 0;
+  for (std::size_t off = 0; off < stream.size(); off += 60000) {
+    const std::size_t n = std::min<std::size_t>(60000, stream.size() - off);
+    const std::vector<std::uint8_t> chunk(stream.begin() + static_cast<std::ptrdiff_t>(off),
+                                          stream.begin() + static_cast<std::ptrdiff_t>(off + n));
+    h.feed_bytes(chunk);
+    peak = std::max(peak, h.session.heap_bytes());
+  }
+  EXPECT_EQ(h.stats->messages_received.load(), 2u);
+  EXPECT_LE(peak, one + 4096);
+  EXPECT_LT(h.session.heap_bytes(), 8192u);
+}
+
 }  // namespace
 }  // namespace fleetload::device::test
