@@ -32,6 +32,7 @@ start_brokers() {  # KT
 allow_anonymous true
 persistence false
 log_dest none
+user $(id -un)
 listener $p 127.0.0.1
 max_connections -1
 cafile $pki/ca.crt
@@ -51,6 +52,7 @@ for kt in $keytypes; do
   pki="$out/pki-$kt"
   "$build/fleetload" certs --devices 1 --key-type "$([ "$kt" = ec ] && echo ecdsa-p256 || echo rsa2048)" \
     --out "$pki" > /dev/null
+  chmod -R a+rX "$out"   # mosquitto reads the broker key (it may drop privileges)
   cat > "$out/$kt.yaml" <<YAML
 name: bench-tls-cpu-$kt
 target: {endpoints: $eps, protocol: mqtt311, connect_timeout: 30s}
