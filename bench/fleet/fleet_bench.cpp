@@ -2,10 +2,13 @@
 // object of what bench/RESULTS.md records (connect time, RSS per device, CPU, rates,
 // latency percentiles). Usage: fleet_bench SCENARIO [--shard K/N] [--threads T]
 //                                          [--duration SECONDS] [--set path=value]...
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "device/session.hpp"
@@ -15,6 +18,24 @@
 namespace {
 
 double ms(std::uint64_t ns) { return static_cast<double>(ns) / 1e6; }
+
+// Process CPU (all threads) in seconds: {user, system}.
+std::pair<double, double> cpu_now() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return {static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) / 1e6,
+          static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) / 1e6};
+}
+
+// The measurement window bench/floor/compare.sh compares against mqtt_floor's: from the
+// first progress report inside the phase named "steady" to the last one, CPU and PUBLISH
+// packets over exactly that window (the ramp, connects and the shutdown stay outside).
+struct SteadyWindow {
+  bool open = false;
+  double t0 = 0, t1 = 0;
+  std::pair<double, double> cpu0{}, cpu1{};
+  std::uint64_t sent0 = 0, sent1 = 0;
+};
 
 void print_hist(const char* name, const fleetload::device::HistogramSnapshot& h) {
   std::printf("  \"%s_ms\": {\"count\": %llu, \"p50\": %.3f, \"p90\": %.3f, \"p99\": %.3f, \"p999\": %.3f, \"max\": %.3f},\n",
@@ -58,7 +79,21 @@ int main(int argc, char** argv) {
     return 2;
   }
   s.fleet.shard = shard;
-  opts.on_progress = [](const engine::Progress& p) {
+  SteadyWindow win;
+  opts.on_progress = [&win](const engine::Progress& p) {
+    if (p.phase == "steady") {
+      const std::uint64_t sent = p.total.publishes_sent[0] + p.total.publishes_sent[1] + p.total.publishes_sent[2];
+      const auto cpu = cpu_now();
+      if (!win.open) {
+        win.open = true;
+        win.t0 = p.elapsed.count();
+        win.cpu0 = cpu;
+        win.sent0 = sent;
+      }
+      win.t1 = p.elapsed.count();
+      win.cpu1 = cpu;
+      win.sent1 = sent;
+    }
     std::fprintf(stderr, "[%6.1fs] %-10.*s connected %llu/%llu  connects/s %.0f  pub/s %.0f  recv/s %.0f  local-errs %llu  broker-errs %llu  attempts %llu connecting %lld backoff %lld\n",
                  p.elapsed.count(), static_cast<int>(p.phase.size()), p.phase.data(),
                  static_cast<unsigned long long>(p.connected), static_cast<unsigned long long>(p.target),
@@ -106,6 +141,16 @@ int main(int argc, char** argv) {
   std::printf("  \"local_limit_errors\": %llu, \"broker_errors\": %llu, \"clean_disconnects\": %llu,\n",
               static_cast<unsigned long long>(r.local_limit_errors), static_cast<unsigned long long>(r.broker_errors),
               static_cast<unsigned long long>(st.clean_disconnects));
+  {
+    const double wcpu = (win.cpu1.first - win.cpu0.first) + (win.cpu1.second - win.cpu0.second);
+    const std::uint64_t wsent = win.sent1 - win.sent0;
+    const double wt = win.t1 - win.t0;
+    std::printf("  \"window_s\": %.3f, \"steady_sent\": %llu, \"steady_rate\": %.2f, \"steady_cpu_s\": %.4f,\n", wt,
+                static_cast<unsigned long long>(wsent), wt > 0 ? static_cast<double>(wsent) / wt : 0.0, wcpu);
+    std::printf("  \"steady_cpu_user_s\": %.4f, \"steady_cpu_sys_s\": %.4f, \"steady_cpu_s_per_100k_msgs\": %.4f,\n",
+                win.cpu1.first - win.cpu0.first, win.cpu1.second - win.cpu0.second,
+                wsent ? wcpu * 100000.0 / static_cast<double>(wsent) : 0.0);
+  }
   print_hist("time_to_connect", st.time_to_connect);
   print_hist("tcp_connect", st.tcp_connect);
   print_hist("ack_latency", st.ack_latency);

@@ -95,6 +95,13 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   r.tls_identity_error = res.tls_identity_error;
   r.websocket_error = res.ws_error;
 
+  r.tls.handshakes = res.tls_handshakes;
+  r.tls.resumed = res.tls_resumed;
+  const std::uint64_t full = res.tls_handshakes - res.tls_resumed;
+  if (full > 0) r.tls.full_cpu_ms = static_cast<double>(res.tls_full_cpu_ns) / 1e6 / static_cast<double>(full);
+  if (res.tls_resumed > 0)
+    r.tls.resumed_cpu_ms = static_cast<double>(res.tls_resumed_cpu_ns) / 1e6 / static_cast<double>(res.tls_resumed);
+
   auto& c = r.cost;
   c.wall_s = res.wall.count();
   c.cpu_user_s = res.cpu_user.count();

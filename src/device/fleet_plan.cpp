@@ -1,6 +1,8 @@
 // Building the FleetPlan from a validated Scenario, compiled templates and topic matching.
 #include "device/fleet_plan.hpp"
 
+#include "device/payload.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -191,6 +193,8 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     payload_size = p.payload.size;
     accounting_header = p.payload.accounting_header && !p.payload.template_text;
     if (p.payload.template_text) payload_template = Template(*p.payload.template_text);
+    if (!payload_template && per_device_rate > 0.0 && payload_size >= kSharedBodyMin)
+      payload_body = payload_padding(payload_size);
     retain = p.retain;
     if (v5) {
       user_properties = p.user_properties;

@@ -141,6 +141,9 @@ class FleetPlan {
   std::uint32_t payload_size = 64;
   bool accounting_header = true;
   std::optional<Template> payload_template;
+  // The bytes after the accounting header, shared by every message of the run when the
+  // payload is large (payload_size >= kSharedBodyMin, no template); empty otherwise.
+  std::vector<std::uint8_t> payload_body;
   bool retain = false;
   std::vector<std::pair<std::string, std::string>> user_properties;  // MQTT 5
   std::optional<std::string> content_type;                           // MQTT 5

@@ -49,6 +49,39 @@ std::optional<PayloadHeader> read_payload_header(std::span<const std::uint8_t> p
   return h;
 }
 
+std::vector<std::uint8_t> payload_padding(std::uint32_t size) {
+  std::vector<std::uint8_t> body(size > kPayloadHeaderSize ? size - kPayloadHeaderSize : 0);
+  for (std::size_t i = 0; i < body.size(); ++i)
+    body[i] = static_cast<std::uint8_t>('a' + ((i + kPayloadHeaderSize) % 26));
+  return body;
+}
+
+bool extend_remaining_length(std::vector<std::uint8_t>& packet, std::size_t at, std::size_t extra) {
+  // Fixed header: 1 type byte, then 1-4 bytes of 7-bit groups, least significant first.
+  std::size_t len = 0, n = 0;
+  for (; n < 4; ++n) {
+    const std::uint8_t b = packet[at + 1 + n];
+    len |= std::size_t{b & 0x7fu} << (7 * n);
+    if ((b & 0x80) == 0) break;
+  }
+  ++n;
+  const std::size_t total = len + extra;
+  if (total > 268'435'455) return false;
+  std::uint8_t enc[4];
+  std::size_t m = 0;
+  std::size_t v = total;
+  do {
+    enc[m] = static_cast<std::uint8_t>(v % 128);
+    v /= 128;
+    if (v) enc[m] |= 0x80;
+    ++m;
+  } while (v);
+  const auto pos = packet.begin() + static_cast<std::ptrdiff_t>(at + 1);
+  if (m > n) packet.insert(pos, m - n, 0);
+  std::memcpy(packet.data() + at + 1, enc, m);
+  return true;
+}
+
 std::span<const std::uint8_t> build_payload(std::vector<std::uint8_t>& buf, std::uint32_t size,
                                             const PayloadHeader& h) {
   const std::size_t n = size < kPayloadHeaderSize ? kPayloadHeaderSize : size;

@@ -34,6 +34,22 @@ std::optional<PayloadHeader> read_payload_header(std::span<const std::uint8_t> p
 std::span<const std::uint8_t> build_payload(std::vector<std::uint8_t>& buf, std::uint32_t size,
                                             const PayloadHeader& h);
 
+// Payloads at least this large (without a template) are not copied per message: the bytes
+// after the accounting header are the same for every message of the run, so one body is
+// made per run (FleetPlan::payload_body) and written by scatter-gather behind each
+// message's own header (Context::splices).
+inline constexpr std::uint32_t kSharedBodyMin = 4096;
+
+// The padding of a payload of `size` bytes: bytes [kPayloadHeaderSize, size), exactly what
+// build_payload writes there.
+std::vector<std::uint8_t> payload_padding(std::uint32_t size);
+
+// Rewrites the MQTT remaining length (3.1.1 §2.2.3, 5.0 §1.5.5) of the packet at the start of
+// `packet` (a vector holding the packet from offset `at` to its end) to count `extra` more
+// payload bytes that follow outside the buffer; moves the rest when the varint grows.
+// False when the packet would exceed the 268,435,455-byte maximum.
+bool extend_remaining_length(std::vector<std::uint8_t>& packet, std::size_t at, std::size_t extra);
+
 // What one received message (or a finalisation) changed.
 struct ReceiveCounts {
   std::uint64_t lost = 0;

@@ -156,15 +156,46 @@ bool Session::send_connect(Context& ctx) {
 
 // ---- receiving ----------------------------------------------------------------------------
 
+namespace {
+// Size of the packet starting the stream rx[0, rx_len) + more (fixed header included), or 0
+// while its remaining length (3.1.1 §2.2.3) is not complete yet.
+std::size_t first_packet_size(const std::uint8_t* rx, std::size_t rx_len, std::span<const std::uint8_t> more) {
+  auto at = [&](std::size_t i) { return i < rx_len ? rx[i] : more[i - rx_len]; };
+  const std::size_t have = rx_len + more.size();
+  std::size_t len = 0;
+  for (std::size_t n = 0; n < 4 && 1 + n < have; ++n) {
+    const std::uint8_t b = at(1 + n);
+    len |= std::size_t{b & 0x7fu} << (7 * n);
+    if ((b & 0x80) == 0) return 1 + (n + 1) + len;
+  }
+  return 0;
+}
+}  // namespace
+
 void Session::on_data(Context& ctx, std::span<const std::uint8_t> bytes) {
   ctx.stats.bytes_received.add(bytes.size());
   if (!receiving(state_) || bytes.empty()) return;
-  if (rx_len_ == 0) {
-    const std::size_t used = process(ctx, bytes);
-    if (receiving(state_) && used < bytes.size()) stash(bytes.subspan(used));
-    return;
+  if (rx_len_ > 0) {
+    // Complete the stashed packet with only the bytes it lacks, then process it, so a large
+    // packet's buffer never grows to take the next packet's first bytes as well (which would
+    // double it: one copy of a 100 MiB message, not two).
+    const std::size_t packet = first_packet_size(rx_.get(), rx_len_, bytes);
+    const std::size_t take = packet > rx_len_ ? std::min(bytes.size(), packet - rx_len_) : bytes.size();
+    stash(bytes.first(take));
+    bytes = bytes.subspan(take);
+    process_stash(ctx);
+    if (!receiving(state_) || bytes.empty()) return;
+    if (rx_len_ > 0) {  // not expected (the stash held one whole packet), but stay correct
+      stash(bytes);
+      process_stash(ctx);
+      return;
+    }
   }
-  stash(bytes);
+  const std::size_t used = process(ctx, bytes);
+  if (receiving(state_) && used < bytes.size()) stash(bytes.subspan(used));
+}
+
+void Session::process_stash(Context& ctx) {
   const std::size_t used = process(ctx, {rx_.get(), rx_len_});
   if (!receiving(state_)) {
     rx_len_ = 0;
@@ -178,10 +209,14 @@ void Session::on_data(Context& ctx, std::span<const std::uint8_t> bytes) {
   }
 }
 
+
 void Session::stash(std::span<const std::uint8_t> bytes) {
   const std::size_t need = std::size_t{rx_len_} + bytes.size();
   if (need > rx_cap_) {
-    const std::size_t cap = std::max<std::size_t>({need, std::size_t{rx_cap_} * 2, 256});
+    // A large packet arriving in pieces gets a buffer of exactly its size once its header is
+    // known, instead of doubling: one copy of a 100 MiB message, not up to two.
+    const std::size_t packet = first_packet_size(rx_.get(), rx_len_, bytes);
+    const std::size_t cap = packet >= need ? packet : std::max<std::size_t>({need, std::size_t{rx_cap_} * 2, 256});
     auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(cap);
     if (rx_len_) std::memcpy(bigger.get(), rx_.get(), rx_len_);
     rx_ = std::move(bigger);

@@ -39,6 +39,13 @@ enum class TransportAction : std::uint8_t {
   Close,  // write whatever is in ctx.out, then close; do NOT call on_transport_down for it
 };
 
+// Bytes the engine writes after out[0, at) and before out[at, ...): a payload body shared by
+// every message (FleetPlan::payload_body), sent by scatter-gather instead of being copied.
+struct Splice {
+  std::size_t at = 0;
+  std::span<const std::uint8_t> bytes;
+};
+
 // Per-thread scratch passed into every call; the session never keeps a pointer to it.
 struct Context {
   TimePoint now{};
@@ -47,6 +54,9 @@ struct Context {
   TransportAction action = TransportAction::None;
   ThreadStats& stats;                   // owned by the worker thread, read by scrapes
   std::uint64_t rng_state = 0;          // the worker's splitmix64 state (device/rng.hpp)
+  // When set (plain TCP), large shared payload bodies are recorded here rather than copied
+  // into `out`; the engine clears it with `out`. Null: everything goes into `out`.
+  std::vector<Splice>* splices = nullptr;
 };
 
 enum class State : std::uint8_t {
@@ -124,6 +134,7 @@ class Session {
   bool send_connect(Context& ctx);
   void stash(std::span<const std::uint8_t> bytes);
   std::size_t process(Context& ctx, std::span<const std::uint8_t> in);
+  void process_stash(Context& ctx);  // processes rx_[0, rx_len_), keeps the rest
   void protocol_drop(Context& ctx, mqtt::ReasonCode rc);
   void handle_packet(Context& ctx, const mqtt::Packet& p);
   void on_connack(Context& ctx, const mqtt::Connack& c);

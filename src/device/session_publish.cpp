@@ -17,6 +17,19 @@ namespace {
 // Most publishes one device may catch up in one timer call when the thread fell behind;
 // beyond that the missed slots are skipped (and counted) rather than sent as a burst.
 constexpr int kMaxCatchUp = 64;
+
+std::size_t varint_size(std::size_t v) noexcept { return v < 128 ? 1 : v < 16384 ? 2 : v < 2097152 ? 3 : 4; }
+
+// Bytes a packet of `size` bytes (fixed header included) grows by when `body` more payload
+// bytes are counted in its remaining length: the body plus any growth of the varint.
+std::size_t shared_extra(std::size_t size, std::size_t body) noexcept {
+  std::size_t rl = 0;
+  for (std::size_t k = 1; k <= 4; ++k) {
+    rl = size - 1 - k;
+    if (varint_size(rl) == k) break;
+  }
+  return body + varint_size(rl + body) - varint_size(rl);
+}
 }  // namespace
 
 // ---- schedule -----------------------------------------------------------------------------
@@ -166,6 +179,7 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
   }
   if (alias) pub.properties.topic_alias = 1;
 
+  const bool share = !p.payload_template && !p.payload_body.empty() && ctx.splices != nullptr;
   if (p.payload_template) {
     auto v = p.vars(index_);
     v.client_id = cid;
@@ -174,6 +188,11 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
     sc.text.clear();
     p.payload_template->render_to(sc.text, v);
     pub.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(sc.text.data()), sc.text.size());
+  } else if (share) {
+    // Only the accounting header is per message; the body follows by scatter-gather.
+    sc.payload.resize(kPayloadHeaderSize);
+    write_payload_header(sc.payload, PayloadHeader{index_, e.seq, wall_ns});
+    pub.payload = mqtt::Bytes(sc.payload.data(), kPayloadHeaderSize);
   } else {
     PayloadHeader h{index_, e.seq, wall_ns};
     pub.payload = build_payload(sc.payload, p.payload_size, h);
@@ -186,16 +205,27 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
 
   if (server_max_packet_ != 0) {
     const auto sz = mqtt::encoded_size(pub, p.version);
-    if (sz.error || sz.size > server_max_packet_) {
+    if (sz.error || sz.size + (share ? shared_extra(sz.size, p.payload_body.size()) : 0) > server_max_packet_) {
       ctx.stats.oversize_packets.add();
       return false;
     }
   }
+  const std::size_t at = ctx.out.size();
   if (!emit(ctx, pub)) {
     // Our fault, not the broker's: the rendered topic (or a property) breaks MQTT's string
     // rules. Counted, never silently dropped.
     if (why != nullptr) *why = PublishFailReason::Unencodable;
     return false;
+  }
+  if (share) {
+    const std::size_t small = ctx.out.size() - at;  // emit() counted these bytes
+    if (!extend_remaining_length(ctx.out, at, p.payload_body.size())) {
+      ctx.out.resize(at);
+      ctx.stats.oversize_packets.add();
+      return false;
+    }
+    ctx.splices->push_back(Splice{ctx.out.size(), p.payload_body});
+    ctx.stats.bytes_sent.add(ctx.out.size() - at - small + p.payload_body.size());
   }
   if (p.retain && (flags_ & detail::kNoRetain)) ctx.stats.retain_cleared.add();
   if (static_cast<std::uint8_t>(p.qos) > e.qos) ctx.stats.qos_downgraded.add();

@@ -525,6 +525,8 @@ RunResult Engine::run() {
     }
     r.tls_handshakes += t.handshakes.load();
     r.tls_resumed += t.resumed.load();
+    r.tls_full_cpu_ns += t.full_cpu_ns.load();
+    r.tls_resumed_cpu_ns += t.resumed_cpu_ns.load();
     if (r.tls_identity_error.empty()) r.tls_identity_error = w->tls_identity_error();
     const auto& ws = w->ws_stats();
     for (std::size_t i = 0; i < net::kWsFailureCount; ++i) {

@@ -5,6 +5,7 @@
 // entry points (which only post) and stats() (readable from any thread by design).
 #pragma once
 
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -79,6 +80,9 @@ struct TlsStats {
   std::array<device::Counter, auth::kTlsIdentityFailureCount> identity;
   device::Counter handshakes;  // completed
   device::Counter resumed;     // of which resumed a session
+  // Client CPU (this thread, ns) spent in the completed handshakes, full and resumed apart.
+  device::Counter full_cpu_ns;
+  device::Counter resumed_cpu_ns;
 };
 
 // WebSocket outcomes of one worker (single writer: the worker thread).
@@ -140,10 +144,19 @@ class Worker {
   std::uint64_t device_count() const noexcept { return devices_.size(); }
 
  private:
+  // What a device could not write yet: packet bytes with shared payload bodies spliced in
+  // (plain TCP only; bodies are referenced, never copied). Allocated only while non-empty.
+  struct Tail {
+    std::vector<std::uint8_t> bytes;
+    std::vector<device::Splice> splices;  // at = offset into bytes, ascending
+    void append(std::span<const std::uint8_t> b, std::span<const device::Splice> sp);
+    void consume(std::size_t n);  // drops the first n bytes of the stream
+    bool empty() const noexcept { return bytes.empty() && splices.empty(); }
+  };
   struct Device {
     device::Session session;
     net::TcpStream stream;
-    std::unique_ptr<std::vector<std::uint8_t>> tail;  // unsent bytes; null when drained
+    std::unique_ptr<Tail> tail;  // unsent bytes; null when drained
     // TLS state: while connected, and between connections when a session is kept.
     std::unique_ptr<net::TlsConn> tls;
     std::unique_ptr<net::WsConn> ws;  // WebSocket modes, while a transport is open
@@ -168,13 +181,21 @@ class Worker {
 
   TimerWheel::Tick tick_of(TimePoint tp) const noexcept;
   TimePoint time_of(TimerWheel::Tick t) const noexcept;
-  void prepare(TimePoint now);
+  void prepare(TimePoint now);  // reads the wall clock
+  void prepare(TimePoint now, std::uint64_t wall_ns);
   // Runs f(session, ctx) for device id and carries out what the session asked for.
   template <class F>
   void call(std::uint32_t id, F&& f);
+  // The same at a time already read (timer-wheel fires share one clock read per few fires).
+  template <class F>
+  void call_at(std::uint32_t id, TimePoint now, std::uint64_t wall_ns, F&& f);
   void settle(std::uint32_t id);
   bool send(std::uint32_t id, net::error_code& ec);
-  bool send_bytes(std::uint32_t id, std::span<const std::uint8_t> bytes, net::error_code& ec);
+  bool send_bytes(std::uint32_t id, std::span<const std::uint8_t> bytes, std::span<const device::Splice> splices,
+                  net::error_code& ec);
+  // One writev of bytes with the splices in place (at most kMaxIov pieces: a prefix).
+  std::size_t gather_write(Device& d, std::span<const std::uint8_t> bytes, std::span<const device::Splice> splices,
+                           net::error_code& ec);
   void open_transport(std::uint32_t id, Down& down);
   void close_transport(Device& d);
   void rearm(std::uint32_t id);
@@ -208,7 +229,7 @@ class Worker {
   std::size_t write_some(Device& d, std::span<const std::uint8_t> buf, net::error_code& ec);
   void on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   void on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
-  void on_wheel(std::uint32_t id);
+  void on_wheel(std::uint32_t id, TimePoint now, std::uint64_t wall_ns);
   void on_tick();
   void arm_timer();
   void start_due(TimePoint now);
@@ -230,6 +251,8 @@ class Worker {
   std::string ws_error_;
   std::vector<std::uint8_t> ws_ctl_;  // control frames to send (pong, close)
   std::vector<std::uint8_t> out_;
+  std::vector<device::Splice> splices_;  // shared payload bodies of out_ (plain TCP fleets)
+  std::vector<boost::asio::const_buffer> iov_;  // gather_write's scratch
   std::vector<std::uint8_t> read_buf_;
   device::Context ctx_;
   std::vector<Device> devices_;

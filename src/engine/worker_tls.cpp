@@ -57,7 +57,12 @@ void Worker::tls_step(std::uint32_t id) {
       ctx_.stats.tls_handshake.record(static_cast<std::uint64_t>(
           std::chrono::duration_cast<std::chrono::nanoseconds>(now - d.tls->started).count()));
       tls_stats_->handshakes.add();
-      if (d.tls->resumed()) tls_stats_->resumed.add();
+      if (d.tls->resumed()) {
+        tls_stats_->resumed.add();
+        tls_stats_->resumed_cpu_ns.add(d.tls->handshake_cpu_ns);
+      } else {
+        tls_stats_->full_cpu_ns.add(d.tls->handshake_cpu_ns);
+      }
       d.connecting = false;
       transport_up(id);
       return;

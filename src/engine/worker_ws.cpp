@@ -167,7 +167,7 @@ bool Worker::ws_data(std::uint32_t id, std::uint32_t gen, std::span<std::uint8_t
     ws_ctl_.clear();
     net::WsConn::frame_control(ws_ctl_, net::WsOpcode::Pong, d.ws->pong_payload());
     net::error_code wec;
-    if (!send_bytes(id, ws_ctl_, wec)) {
+    if (!send_bytes(id, ws_ctl_, {}, wec)) {
       const bool up = established(id);
       close_transport(d);
       const auto why = transport_error(wec, up);

@@ -240,6 +240,14 @@ std::string report_to_json(const RunReport& r) {
       {"rss_before_devices_bytes", c.rss_before_devices}, {"rss_all_connected_bytes", c.rss_all_connected},
       {"rss_per_connected_device_bytes", c.rss_per_connected_device_bytes}};
 
+  if (r.tls.handshakes > 0) {
+    // Client CPU per completed handshake in ms (full, resumed): what sizing a TLS fleet's
+    // load generators needs.
+    root["tls"] = json::object{{"handshakes", r.tls.handshakes},
+                               {"resumed", r.tls.resumed},
+                               {"handshake_cpu_ms", json::object{{"full", r.tls.full_cpu_ms}, {"resumed", r.tls.resumed_cpu_ms}}}};
+  }
+
   json::array phases;
   for (const auto& p : r.phases) {
     json::object o;

@@ -268,6 +268,7 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
   std::uint64_t peak_sum = 0;
   bool rss_all_known = true;
   auto& c = m.cost;
+  double full_cpu_ms = 0, resumed_cpu_ms = 0;  // totals over the shards
   for (const auto& x : in) {
     const RunReport& r = x.report;
     if (r.fleetload_version != f.fleetload_version)
@@ -302,6 +303,10 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
     if (m.tls_identity_error.empty() && !r.tls_identity_error.empty())
       m.tls_identity_error = x.source + ": " + r.tls_identity_error;
     if (m.websocket_error.empty() && !r.websocket_error.empty()) m.websocket_error = x.source + ": " + r.websocket_error;
+    m.tls.handshakes += r.tls.handshakes;
+    m.tls.resumed += r.tls.resumed;
+    full_cpu_ms += r.tls.full_cpu_ms * static_cast<double>(r.tls.handshakes - r.tls.resumed);
+    resumed_cpu_ms += r.tls.resumed_cpu_ms * static_cast<double>(r.tls.resumed);
     c.wall_s = std::max(c.wall_s, r.cost.wall_s);
     c.cpu_user_s += r.cost.cpu_user_s;
     c.cpu_system_s += r.cost.cpu_system_s;
@@ -311,6 +316,8 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
     c.rss_all_connected += r.cost.rss_all_connected;
     rss_all_known = rss_all_known && r.cost.rss_all_connected > 0;
   }
+  if (m.tls.handshakes > m.tls.resumed) m.tls.full_cpu_ms = full_cpu_ms / static_cast<double>(m.tls.handshakes - m.tls.resumed);
+  if (m.tls.resumed > 0) m.tls.resumed_cpu_ms = resumed_cpu_ms / static_cast<double>(m.tls.resumed);
   if (!rss_all_known) c.rss_all_connected = 0;  // some shard never had all its devices up
   if (!all_connected) m.time_to_all_connected_s.reset();
   m.merged_shards.assign(shards.begin(), shards.end());

@@ -260,6 +260,15 @@ RunReport Reader::report(const json::object& root) const {
   if (const auto* ie = err.if_contains("identity_error")) r.tls_identity_error = str(*ie, "errors.identity_error");
   if (const auto* we = err.if_contains("websocket_error")) r.websocket_error = str(*we, "errors.websocket_error");
 
+  if (const auto* t = root.if_contains("tls")) {
+    const auto& o = obj(*t, "tls");
+    r.tls.handshakes = u64(o, "handshakes", "tls");
+    r.tls.resumed = u64(o, "resumed", "tls");
+    const auto& cpu = obj(o, "handshake_cpu_ms", "tls");
+    r.tls.full_cpu_ms = f64(cpu, "full", "tls.handshake_cpu_ms");
+    r.tls.resumed_cpu_ms = f64(cpu, "resumed", "tls.handshake_cpu_ms");
+  }
+
   const auto& c = obj(root, "cost", "");
   auto& cost = r.cost;
   cost.wall_s = f64(c, "wall_s", "cost");

@@ -87,6 +87,11 @@ std::string format_summary(const RunReport& r) {
     causes += " " + n(c.count);
   }
   if (!causes.empty()) row(out, "connect errors", causes);
+  if (r.tls.handshakes > 0) {
+    row(out, "tls",
+        fmt("%llu handshakes (%llu resumed), client CPU per handshake: full %.3f ms, resumed %.3f ms",
+            u(r.tls.handshakes), u(r.tls.resumed), r.tls.full_cpu_ms, r.tls.resumed_cpu_ms));
+  }
   if (!r.tls_identity_error.empty()) row(out, "identity error", r.tls_identity_error);
   if (!r.websocket_error.empty()) row(out, "websocket error", r.websocket_error);
   row(out, "errors", fmt("broker %s, local limits %s, local faults %s", n(r.broker_errors).c_str(),

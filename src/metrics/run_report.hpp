@@ -84,6 +84,16 @@ struct CostFigures {
   double rss_per_connected_device_bytes = 0.0;
 };
 
+// TLS handshakes (auth modes with TLS): completed, of which resumed, and the client-side CPU
+// per handshake (the worker thread's CPU inside the handshake steps), full and resumed apart;
+// 0 ms when there was none of that kind.
+struct TlsFigures {
+  std::uint64_t handshakes = 0;
+  std::uint64_t resumed = 0;
+  double full_cpu_ms = 0.0;
+  double resumed_cpu_ms = 0.0;
+};
+
 // One threshold evaluated against the run.
 struct ThresholdResult {
   std::string metric;  // the scenario key, e.g. "p99_ack_latency"
@@ -158,6 +168,7 @@ struct RunReport {
   std::string tls_identity_error;  // first identity loading error (names files, no secrets)
   std::string websocket_error;     // first WebSocket failure (query values withheld)
   CostFigures cost;
+  TlsFigures tls;  // all 0 without TLS
 
   std::vector<ThresholdResult> thresholds;
   // Every threshold measured and met (also true when there are none); kept for readers of

@@ -5,6 +5,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <malloc.h>
+#include <time.h>
 
 #include <atomic>
 #include <boost/asio/error.hpp>
@@ -164,15 +165,26 @@ bool TlsConn::begin(SSL_CTX* ctx, int fd, bool resume) {
   }
   SSL_set_connect_state(ssl_);
   started = std::chrono::steady_clock::now();
+  handshake_cpu_ns = 0;
   handshaking_ = true;
   g_in_flight.fetch_add(1, std::memory_order_acq_rel);
   return true;
 }
 
+namespace {
+std::uint64_t thread_cpu_ns() noexcept {
+  timespec t{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(t.tv_nsec);
+}
+}  // namespace
+
 TlsConn::Step TlsConn::handshake(error_code& ec) {
   ERR_clear_error();
   errno = 0;
+  const std::uint64_t cpu0 = thread_cpu_ns();
   const int r = SSL_do_handshake(ssl_);
+  handshake_cpu_ns += thread_cpu_ns() - cpu0;
   if (r == 1) {
     handshake_over();
     return Step::Done;

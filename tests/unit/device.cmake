@@ -4,6 +4,7 @@ fleetload_add_gtest(NAME device_unit_tests LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/device_stats_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_backoff_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_payload_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/device_payload_share_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_plan_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_session_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_session_flow_test.cpp

@@ -163,6 +163,26 @@ TEST(ReportRead, JsonWriteReadWriteIsIdentical) {
   EXPECT_EQ(report_to_json(report_from_json(text, "m.json")), text);
 }
 
+TEST(ReportMerge, TlsHandshakeCpuRoundTripsAndMergesWeightedByHandshakes) {
+  RunReport a = shard(0), b = shard(1);
+  a.tls = {100, 20, 2.0, 0.5};   // 80 full at 2.0 ms, 20 resumed at 0.5 ms
+  b.tls = {300, 100, 1.0, 0.3};  // 200 full at 1.0 ms, 100 resumed at 0.3 ms
+  const std::string text = report_to_json(a);
+  const RunReport back = report_from_json(text, "a.json");
+  EXPECT_EQ(back.tls.handshakes, 100u);
+  EXPECT_EQ(back.tls.resumed, 20u);
+  EXPECT_DOUBLE_EQ(back.tls.full_cpu_ms, 2.0);
+  EXPECT_DOUBLE_EQ(back.tls.resumed_cpu_ms, 0.5);
+  EXPECT_EQ(report_to_json(back), text);
+  const RunReport m = merge_reports({via_json(a, "a.json"), via_json(b, "b.json")}).report;
+  EXPECT_EQ(m.tls.handshakes, 400u);
+  EXPECT_EQ(m.tls.resumed, 120u);
+  EXPECT_NEAR(m.tls.full_cpu_ms, (80 * 2.0 + 200 * 1.0) / 280, 1e-9);
+  EXPECT_NEAR(m.tls.resumed_cpu_ms, (20 * 0.5 + 100 * 0.3) / 120, 1e-9);
+  // Without TLS there is no tls section at all.
+  EXPECT_EQ(report_to_json(shard(0)).find("\"tls\""), std::string::npos);
+}
+
 TEST(ReportMerge, MergedPercentilesComeFromTheMergedDistributionNotTheAverage) {
   const auto res = merge_reports({via_json(shard(0), "a.json"), via_json(shard(1), "b.json")});
   const auto& h = res.report.stats.ack_latency;
