@@ -89,8 +89,9 @@ std::string format_summary(const RunReport& r) {
   if (!causes.empty()) row(out, "connect errors", causes);
   if (r.tls.handshakes > 0) {
     row(out, "tls",
-        fmt("%llu handshakes (%llu resumed), client CPU per handshake: full %.3f ms, resumed %.3f ms",
-            u(r.tls.handshakes), u(r.tls.resumed), r.tls.full_cpu_ms, r.tls.resumed_cpu_ms));
+        fmt("%s handshakes (%s resumed), client CPU per handshake: full %s, resumed %s", n(r.tls.handshakes).c_str(),
+            n(r.tls.resumed).c_str(), human::duration_ms(r.tls.full_cpu_ms).c_str(),
+            human::duration_ms(r.tls.resumed_cpu_ms).c_str()));
   }
   if (!r.tls_identity_error.empty()) row(out, "identity error", r.tls_identity_error);
   if (!r.websocket_error.empty()) row(out, "websocket error", r.websocket_error);
