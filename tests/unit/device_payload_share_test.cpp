@@ -143,6 +143,7 @@ TEST(PayloadShare, LargeInboundPublishIsBufferedOnceAtItsSize) {
   // size, not a doubling one (which ends at 2 MiB for a packet just over 1 MiB).
   auto sc = make_scenario(mqtt::Version::V311, 1);
   add_subscribe(sc, "t/#", 0);
+  sc.session.maximum_packet_size = 4u << 20;  // above the 1 MiB default receive limit
   Harness h(sc);
   h.start();
   ASSERT_EQ(h.session.state(), State::Connected);
@@ -170,6 +171,7 @@ TEST(PayloadShare, BackToBackLargePublishesAreBufferedOneAtATime) {
   // (growing it to take both would double it).
   auto sc = make_scenario(mqtt::Version::V311, 1);
   add_subscribe(sc, "t/#", 0);
+  sc.session.maximum_packet_size = 4u << 20;  // above the 1 MiB default receive limit
   Harness h(sc);
   h.start();
   ASSERT_EQ(h.session.state(), State::Connected);
