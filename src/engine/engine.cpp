@@ -372,6 +372,14 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   m.scenario = s;
   m.options = std::move(options);
   if (s.target.endpoints.empty()) throw std::runtime_error("scenario has no target endpoints");
+  // The search controller (engine/search.hpp) decides step values, but no worker can yet
+  // change the connect pacing, the publish schedule or the connected count at a step
+  // boundary: running the phase as a steady one would answer a question nobody asked.
+  for (std::size_t i = 0; i < s.phases.size(); ++i)
+    if (s.phases[i].type == scenario::PhaseType::Search)
+      throw std::runtime_error("phases." + std::to_string(i) +
+                               ": type search is validated but this build cannot run it yet "
+                               "(fleetload validate checks it; see docs/scenario.md \"Capacity search\")");
   for (const auto& e : s.target.endpoints) {
     m.endpoint_names.push_back(endpoint_name(e));
     // A name that does not resolve before the run is a configuration error (a typo, the

@@ -208,6 +208,37 @@ void emit_auth(YAML::Emitter& e, const Auth& a, bool mask) {
   e << YAML::EndMap;
 }
 
+
+// A search phase's keys, values in the unit of what it varies (rates as "500/s").
+void emit_search(YAML::Emitter& e, const Search& q) {
+  const bool rate = q.vary != SearchVary::Devices;
+  auto quantity = [rate](double v) { return rate ? format_rate(v) : format_number(v); };
+  kv(e, "vary", std::string(to_string(q.vary)));
+  if (q.vary == SearchVary::PublishRate) kv(e, "per", std::string(q.per_device ? "device" : "fleet"));
+  kv(e, "from", quantity(q.from));
+  kv(e, "to", quantity(q.to));
+  kv_dur(e, "hold", q.hold);
+  kv_dur(e, "settle", q.settle);
+  switch (q.steps.kind) {
+    case SearchSteps::Kind::Linear: kv(e, "steps", "linear " + format_number(q.steps.value)); break;
+    case SearchSteps::Kind::Geometric: kv(e, "steps", "geometric " + format_number(q.steps.value)); break;
+    case SearchSteps::Kind::Step: kv(e, "step", quantity(q.steps.value)); break;
+  }
+  kv(e, "precision", q.precision_relative ? format_percent(q.precision) : quantity(q.precision));
+  kv_num(e, "max_steps", q.max_steps);
+  e << YAML::Key << "criteria" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+  for (const auto& c : q.criteria) e << c;
+  e << YAML::EndSeq;
+  if (q.require_op) {
+    e << YAML::Key << "require" << YAML::Value << YAML::DoubleQuoted
+      << std::string(to_string(*q.require_op)) + " " + quantity(q.require_value);
+  }
+  e << YAML::Key << "abort" << YAML::Value << YAML::BeginMap;
+  kv(e, "connect_success_below", format_percent(q.abort.connect_success_below));
+  kv(e, "errors_above", format_rate(q.abort.errors_per_second_above));
+  e << YAML::EndMap;
+}
+
 }  // namespace
 
 std::vector<std::string> secret_values(const Scenario& s) {
@@ -293,7 +324,11 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
     e << YAML::BeginMap;
     kv(e, "name", p.name);
     e << YAML::Key << "type" << YAML::Value << to_string(p.type);
-    kv_dur(e, "duration", p.duration);
+    if (p.search) {
+      emit_search(e, *p.search);
+    } else {
+      kv_dur(e, "duration", p.duration);
+    }
     if (p.connect_rate) e << YAML::Key << "connect_rate" << YAML::Value << format_rate(p.connect_rate->per_second);
     if (p.type == PhaseType::Churn) {
       e << YAML::Key << "rate" << YAML::Value << format_percent(p.churn_share_per_second) + "/s";

@@ -31,6 +31,10 @@ void parse_subscribe(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_phases(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_run(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_thresholds(Reader& r, const YAML::Node& n, Scenario& s);
+// The search keys of a `type: search` phase (parse_search.cpp); nullopt after an error.
+std::optional<Search> parse_search(Reader& r, const MapView& m, const YAML::Node& at);
+// After thresholds are read: criteria name thresholds, one search per run, and the like.
+void check_search(Reader& r, const YAML::Node& phases, Scenario& s);
 
 // Reads a template string and checks its placeholders.
 std::optional<std::string> read_template(Reader& r, const YAML::Node& n, const std::string& path,

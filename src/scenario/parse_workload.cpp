@@ -257,7 +257,9 @@ void parse_phases(Reader& r, const YAML::Node& n, Scenario& s) {
   }
   for (std::size_t i = 0; i < n.size(); ++i) {
     const std::string path = "phases." + std::to_string(i);
-    MapView m(r, n[i], path, {"name", "type", "duration", "connect_rate", "rate"});
+    MapView m(r, n[i], path, {"name", "type", "duration", "connect_rate", "rate", "vary", "per", "from", "to", "hold",
+                              "settle", "steps", "step", "precision", "max_steps", "criteria", "require", "abort",
+                              "group"});
     if (!m.ok()) continue;
     if (n[i].IsNull()) {
       r.error(n[i], path, "expected a phase like {type: steady, duration: 60s}, got nothing");
@@ -266,10 +268,10 @@ void parse_phases(Reader& r, const YAML::Node& n, Scenario& s) {
     Phase ph;
     auto type = m.get("type");
     if (!type) {
-      r.error(n[i], m.path("type"), "required: one of ramp, steady, churn, storm");
+      r.error(n[i], m.path("type"), "required: one of ramp, steady, churn, storm, search");
       continue;
     }
-    auto ti = read_enum(r, *type, m.path("type"), {"ramp", "steady", "churn", "storm"});
+    auto ti = read_enum(r, *type, m.path("type"), {"ramp", "steady", "churn", "storm", "search"});
     if (!ti) continue;
     ph.type = static_cast<PhaseType>(*ti);
     ph.name = std::string(to_string(ph.type)) + "-" + std::to_string(i);
@@ -297,6 +299,20 @@ void parse_phases(Reader& r, const YAML::Node& n, Scenario& s) {
       }
     } else if (ph.type == PhaseType::Churn) {
       r.error(n[i], m.path("rate"), "required for churn: the share of devices dropped per time, like 1%/s");
+    }
+    if (ph.type == PhaseType::Search) {
+      ph.search = parse_search(r, m, n[i]);
+      if (auto v = m.get("duration")) {
+        r.error(*v, m.path("duration"), "a search lasts max_steps * hold (it may end sooner): set those instead");
+      } else if (ph.search && ph.search->hold.count() > 0) {
+        ph.duration = ph.search->hold * ph.search->max_steps;
+      }
+      s.phases.push_back(std::move(ph));
+      continue;
+    }
+    for (const char* key : {"vary", "per", "from", "to", "hold", "settle", "steps", "step", "precision", "max_steps",
+                            "criteria", "require", "abort", "group"}) {
+      if (auto v = m.get(key)) r.error(*v, m.path(key), "only for phases of type search");
     }
     if (auto v = m.get("duration")) {
       if (auto d = read_duration(r, *v, m.path("duration"))) {

@@ -172,6 +172,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   detail::parse_run(r, section("run"), s);
   if (top.has("thresholds")) detail::parse_thresholds(r, section("thresholds"), s);
   refuse_unused_connect_rates(r, section("fleet"), section("phases"), s);
+  detail::check_search(r, section("phases"), s);
 
   if (r.has_errors()) {
     auto& ds = r.diagnostics();
@@ -321,6 +322,16 @@ const char* to_string(PhaseType t) noexcept {
     case PhaseType::Steady: return "steady";
     case PhaseType::Churn: return "churn";
     case PhaseType::Storm: return "storm";
+    case PhaseType::Search: return "search";
+  }
+  return "?";
+}
+
+const char* to_string(SearchVary v) noexcept {
+  switch (v) {
+    case SearchVary::ConnectRate: return "connect_rate";
+    case SearchVary::PublishRate: return "publish_rate";
+    case SearchVary::Devices: return "devices";
   }
   return "?";
 }

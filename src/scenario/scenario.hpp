@@ -422,6 +422,70 @@ enum class PhaseType : std::uint8_t {
   Steady,  // hold the fleet, publish
   Churn,   // disconnect a share of connected devices per second; they reconnect with backoff
   Storm,   // at phase start drop every connected device; watch them return
+  Search,  // capacity search: vary one quantity step by step until a threshold breaks
+};
+
+// ---- capacity search (phase type search) ------------------------------------------------
+
+// A comparison of thresholds (below) and of a search's `require`.
+enum class ThresholdOp : std::uint8_t { Lt, Le, Gt, Ge, Eq };
+
+enum class SearchVary : std::uint8_t {
+  ConnectRate,  // new connections per second of the step
+  PublishRate,  // publishes per second (fleet-wide, or per device with `per: device`)
+  Devices,      // devices connected at once
+};
+
+// How the ladder climbs from `from` to `to` before any bisection.
+struct SearchSteps {
+  enum class Kind : std::uint8_t {
+    Linear,     // `steps: linear N`: N values evenly from `from` to `to` (both included)
+    Geometric,  // `steps: geometric F`: from, from*F, from*F^2 ... up to `to` (to included)
+    Step,       // `step: 500/s`: from, from+500, ... up to `to` (to included)
+  };
+  Kind kind = Kind::Geometric;
+  double value = 2.0;  // N, F or the increment (in the unit of `vary`)
+};
+
+// Limits past which a step is a collapse, not merely a failure: the search ends at once
+// (no bisection) so the broker is not pushed into an outage. Counted on the step's window.
+struct SearchAbort {
+  // `connect_success_below`: accepted CONNACKs / attempts under this share. Default 50%.
+  double connect_success_below = 0.5;
+  // `errors_above`: broker-caused errors (failed attempts + drops) per second of the
+  // window above this. Default 100/s.
+  double errors_per_second_above = 100.0;
+};
+
+struct Search {
+  // `vary`: connect_rate | publish_rate | devices. Required.
+  SearchVary vary = SearchVary::ConnectRate;
+  // `per` (publish_rate only): fleet | device; what `from`/`to` count. Default fleet.
+  bool per_device = false;
+  // `from`, `to`: the ladder's first and last value; rates ("100/s") for the rates, counts
+  // for devices. Required, 0 < from < to.
+  double from = 0.0;
+  double to = 0.0;
+  // `hold`: how long each step lasts. Required.
+  Duration hold{0};
+  // `settle`: the start of each step left out of its measurement window. Default 0,
+  // below hold.
+  Duration settle{0};
+  SearchSteps steps;
+  // `precision`: bisection between the last passing and the first failing step stops when
+  // they are this close: absolute (in the unit of `vary`: "50/s", 100) or a share of the
+  // passing value ("5%"). Default 10%.
+  double precision = 0.10;
+  bool precision_relative = true;
+  // `max_steps`: bound on steps (ladder + bisection). Default 20.
+  std::uint32_t max_steps = 20;
+  // `criteria`: threshold names (keys of `thresholds:`) a step must meet. Default: all.
+  std::vector<std::string> criteria;
+  // `require`: the exit code is 0 only if the sustainable value meets this (">= 2000/s").
+  std::optional<ThresholdOp> require_op;
+  double require_value = 0.0;
+  std::string require_text;
+  SearchAbort abort;
 };
 
 struct Phase {
@@ -436,6 +500,8 @@ struct Phase {
   // `rate` (churn only): share of connected devices dropped per second ("1%/s"). Required
   // for churn.
   double churn_share_per_second = 0.0;
+  // `vary`, `from`, `to`, `hold` ... (search only); its duration is max_steps * hold.
+  std::optional<Search> search;
 };
 
 // ---- run ------------------------------------------------------------------------------
@@ -450,8 +516,6 @@ struct Run {
 };
 
 // ---- thresholds -----------------------------------------------------------------------
-
-enum class ThresholdOp : std::uint8_t { Lt, Le, Gt, Ge, Eq };
 
 // One pass/fail rule; a breach makes the exit code 1. YAML `thresholds:` keys map to
 // metrics (a threshold may carry its own op: ">= 99.9%", "< 250ms"):
@@ -581,6 +645,7 @@ const char* to_string(SessionBehavior b) noexcept;
 const char* to_string(FirstConnectFailure f) noexcept;
 const char* to_string(Arrival a) noexcept;
 const char* to_string(PhaseType t) noexcept;
+const char* to_string(SearchVary v) noexcept;
 const char* to_string(ThresholdOp op) noexcept;
 
 }  // namespace fleetload::scenario

@@ -4,6 +4,7 @@ add_library(fleetload_e2e_support STATIC
   ${CMAKE_CURRENT_LIST_DIR}/child_process.cpp
   ${CMAKE_CURRENT_LIST_DIR}/mosquitto_fixture.cpp
   ${CMAKE_CURRENT_LIST_DIR}/fleetload_runner.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rate_limit_proxy.cpp
 )
 target_include_directories(fleetload_e2e_support PUBLIC ${PROJECT_SOURCE_DIR}/tests)
 # Boost.JSON is compiled once, in fleetload_metrics.
@@ -14,6 +15,12 @@ target_compile_definitions(fleetload_e2e_support PRIVATE
 
 fleetload_add_gtest(NAME mosquitto_fixture_test LABEL e2e TIMEOUT 60
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/mosquitto_fixture_test.cpp
+  LIBS fleetload_e2e_support)
+
+# The capacity-search tests' broker with a known capacity: a rate-limiting proxy in front
+# of mosquitto.
+fleetload_add_gtest(NAME rate_limit_proxy_test LABEL e2e TIMEOUT 60
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/rate_limit_proxy_test.cpp
   LIBS fleetload_e2e_support)
 
 if(TARGET fleetload)

@@ -61,6 +61,23 @@ TEST_F(CliInputs, SetTargetPortWinsOverThePortInTheEndpointString) {
   EXPECT_EQ(v.out.find(std::to_string(stale)), std::string::npos) << v.out;
 }
 
+// A capacity search validates, but this build cannot run it: `run` refuses it before any
+// device connects, rather than holding the fleet as if it were a steady phase.
+TEST_F(CliInputs, SearchPhaseValidatesAndIsRefusedByRunBeforeAnyConnect) {
+  MosquittoBroker broker;
+  const auto file = source_dir() / "scenarios" / "find-max-connect-rate.yaml";
+  const Outcome v = run_fleetload({"validate", file.string()}, dir_, 10s);
+  EXPECT_EQ(v.status.code, 0) << v.describe();
+  EXPECT_NE(v.out.find("vary: \"connect_rate\""), std::string::npos) << v.out;
+  const Outcome o = run_fleetload({"run", file.string(), "--set", "target.port=" + std::to_string(broker.port()),
+                                   "--set", "fleet.devices=20", "--no-progress", "--no-metrics"},
+                                  dir_, 30s);
+  EXPECT_EQ(o.status.code, 2) << o.describe();
+  EXPECT_NE(o.err.find("phases.0: type search is validated but this build cannot run it yet"), std::string::npos)
+      << o.describe();
+  EXPECT_EQ(mqtt_connections(broker), 0u) << broker.log();
+}
+
 TEST_F(CliInputs, PortAndAnEndpointNamingAnotherPortInTheFileIsAnError) {
   const auto file = write_file(dir_, "conflict.yaml",
                                "target:\n  endpoint: \"127.0.0.1:18830\"\n  port: 1883\nfleet: {devices: 1}\n");

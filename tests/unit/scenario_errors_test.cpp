@@ -148,7 +148,7 @@ const Case kCases[] = {
      "s.yaml:2:39: fleet.source_addresses: block \"10.0.0.0/8\" holds more than 65536 addresses; "
      "use /16 or longer"},
     {"phase_without_type", base("phases: [{duration: 10s}]\n"),
-     "s.yaml:3:10: phases.0.type: required: one of ramp, steady, churn, storm"},
+     "s.yaml:3:10: phases.0.type: required: one of ramp, steady, churn, storm, search"},
     {"phase_without_duration", base("phases: [{type: steady}]\n"),
      "s.yaml:3:10: phases.0.duration: required for a steady phase, e.g. 60s"},
     {"churn_rate_not_share", base("phases: [{type: churn, duration: 1m, rate: 5/s}]\n"),
@@ -208,7 +208,7 @@ TEST(ScenarioErrorFiles, EveryWrongTypeIsReportedInFileOrder) {
             f + ":15:12: publish.payload: expected a size like 64, 512B, 1KiB, 1MiB or 1KB, got "
                 "\"1KIB\"\n" +
             f + ":17:5: phases.0.duration: required for a steady phase, e.g. 60s\n" +
-            f + ":18:11: phases.1.type: expected one of ramp, steady, churn, storm, got \"warp\" (did you mean 'ramp'?)\n" +
+            f + ":18:11: phases.1.type: expected one of ramp, steady, churn, storm, search, got \"warp\" (did you mean 'ramp'?)\n" +
             f + ":21:20: thresholds.p99_ack_latency: expected a duration like 250ms with an optional "
                 "<, <=, >, >= or == in front, got \"soon\"");
 }

@@ -1,0 +1,62 @@
+// The steps of a capacity search (phase type search) and what they add up to: each step's
+// verdict on its own window, the highest passing value ("sustainable"), the first failing
+// one and the criterion that broke. Shared by the single-process search (engine/search.hpp)
+// and `fleetload report merge`, which judges a fixed ladder's steps on the merged data.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "metrics/verdict.hpp"
+#include "scenario/scenario.hpp"
+
+namespace fleetload::metrics {
+
+enum class StepKind : std::uint8_t {
+  Ladder,  // a value of the fixed ladder (from .. to)
+  Bisect,  // a value between the last passing and the first failing step
+};
+const char* to_string(StepKind k) noexcept;
+
+struct SearchStep {
+  std::uint32_t index = 0;  // 0-based, in the order run
+  StepKind kind = StepKind::Ladder;
+  double value = 0.0;     // the target of the step (connects/s, msgs/s, devices)
+  double achieved = 0.0;  // what the step's window measured of the same quantity
+  double window_start_s = 0.0;  // measurement window (settle end .. step end), from run start
+  double window_end_s = 0.0;
+  std::vector<ThresholdOutcome> criteria;  // the search's criteria, measured on the window
+  Verdict verdict = Verdict::Inconclusive;
+  std::vector<std::string> reasons;  // decide_verdict's, plus the collapse when there is one
+  // The window crossed a search abort limit (connect success collapsing, error burst):
+  // the search ended at this step.
+  bool collapse = false;
+};
+
+// A step's verdict from its criteria (the run's verdict rules, verdict.hpp), and whether its
+// window crossed an abort limit: accepted CONNACKs / attempts below
+// abort.connect_success_below (only when there were attempts), or broker errors per second
+// above abort.errors_per_second_above.
+void judge_step(SearchStep& step, bool any_device_connected, const scenario::SearchAbort& abort,
+                std::uint64_t connect_attempts, std::uint64_t connects_ok, double broker_errors_per_s);
+
+struct SearchSummary {
+  // The highest passing value below the lowest non-passing one; none when no step passed.
+  std::optional<double> sustainable;
+  std::optional<double> first_failing;  // the lowest value whose step failed
+  std::vector<std::string> broken_by;   // criteria not met at first_failing (names)
+  bool collapsed = false;               // a step crossed an abort limit
+  // PASS when a sustainable value meets `require` (any, without one); FAIL when none does
+  // or a step failed before any passed; INCONCLUSIVE when no step could be judged.
+  VerdictResult verdict;
+};
+
+SearchSummary summarize_search(std::span<const SearchStep> steps, const scenario::Search& search);
+
+// How a search's quantity reads: "500/s" for the rates, "1,000" for devices.
+std::string format_search_value(scenario::SearchVary vary, double value);
+
+}  // namespace fleetload::metrics

@@ -1,0 +1,110 @@
+// Rate-limiting TCP proxy: accept, charge the token bucket, then splice both directions.
+#include "e2e/rate_limit_proxy.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <chrono>
+
+namespace fleetload::e2e {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// One proxied connection: two sockets, one buffer per direction; closing either side
+// closes both.
+struct Pipe : std::enable_shared_from_this<Pipe> {
+  tcp::socket client;
+  tcp::socket upstream;
+  std::array<char, 16384> up_buf{};
+  std::array<char, 16384> down_buf{};
+  Pipe(tcp::socket c, asio::io_context& io) : client(std::move(c)), upstream(io) {}
+
+  void close() {
+    boost::system::error_code ignored;
+    client.close(ignored);
+    upstream.close(ignored);
+  }
+  void pump(tcp::socket& from, tcp::socket& to, std::array<char, 16384>& buf) {
+    from.async_read_some(asio::buffer(buf), [self = shared_from_this(), &from, &to, &buf](
+                                                const boost::system::error_code& ec, std::size_t n) {
+      if (ec) return self->close();
+      asio::async_write(to, asio::buffer(buf.data(), n),
+                        [self, &from, &to, &buf](const boost::system::error_code& wec, std::size_t) {
+                          if (wec) return self->close();
+                          self->pump(from, to, buf);
+                        });
+    });
+  }
+};
+
+}  // namespace
+
+struct RateLimitProxy::Impl {
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  tcp::endpoint upstream;
+  double rate = 0.0;
+  double tokens = 0.0;
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  RateLimitProxy* owner = nullptr;
+
+  // The bucket refills at `rate` per second and holds at most one second's worth.
+  bool take() {
+    const auto now = std::chrono::steady_clock::now();
+    tokens = std::min(rate, tokens + rate * std::chrono::duration<double>(now - last).count());
+    last = now;
+    if (tokens < 1.0) return false;
+    tokens -= 1.0;
+    return true;
+  }
+
+  void accept() {
+    acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
+      if (ec) return;  // closed: the proxy is stopping
+      if (!take()) {
+        ++owner->refused_;
+        boost::system::error_code ignored;
+        s.close(ignored);
+      } else {
+        ++owner->admitted_;
+        auto p = std::make_shared<Pipe>(std::move(s), io);
+        p->upstream.async_connect(upstream, [p](const boost::system::error_code& cec) {
+          if (cec) return p->close();
+          p->pump(p->client, p->upstream, p->up_buf);
+          p->pump(p->upstream, p->client, p->down_buf);
+        });
+      }
+      accept();
+    });
+  }
+};
+
+RateLimitProxy::RateLimitProxy(std::uint16_t upstream_port, double connects_per_second)
+    : impl_(std::make_unique<Impl>()) {
+  auto& m = *impl_;
+  m.owner = this;
+  m.rate = connects_per_second;
+  m.tokens = connects_per_second;
+  m.upstream = tcp::endpoint(asio::ip::make_address("127.0.0.1"), upstream_port);
+  const tcp::endpoint here(asio::ip::make_address("127.0.0.1"), 0);
+  m.acceptor.open(here.protocol());
+  m.acceptor.set_option(tcp::acceptor::reuse_address(true));
+  m.acceptor.bind(here);
+  m.acceptor.listen(1024);
+  port_ = m.acceptor.local_endpoint().port();
+  m.accept();
+  thread_ = std::thread([&m] { m.io.run(); });
+}
+
+RateLimitProxy::~RateLimitProxy() {
+  impl_->io.stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace fleetload::e2e

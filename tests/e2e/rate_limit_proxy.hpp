@@ -1,0 +1,36 @@
+// A TCP proxy of the tests' own in front of a broker, with a capacity the test sets: it
+// admits at most `connects_per_second` new connections per second (a token bucket with a
+// one-second burst) and refuses the rest by closing them at once, before a byte is read.
+// The capacity search's tests put it between fleetload and mosquitto: the knee the search
+// reports must match the limit, and the proxy's own counts are what the test checks.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+namespace fleetload::e2e {
+
+class RateLimitProxy {
+ public:
+  // Listens on 127.0.0.1 (a free port) and forwards to 127.0.0.1:upstream_port.
+  RateLimitProxy(std::uint16_t upstream_port, double connects_per_second);
+  ~RateLimitProxy();
+  RateLimitProxy(const RateLimitProxy&) = delete;
+  RateLimitProxy& operator=(const RateLimitProxy&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::uint64_t admitted() const { return admitted_.load(); }
+  std::uint64_t refused() const { return refused_.load(); }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::uint16_t port_ = 0;
+  std::atomic<std::uint64_t> admitted_{0};
+  std::atomic<std::uint64_t> refused_{0};
+  std::thread thread_;
+};
+
+}  // namespace fleetload::e2e
