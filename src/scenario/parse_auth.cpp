@@ -283,7 +283,7 @@ void require(Reader& r, const MapView& m, std::string_view key, const std::strin
 
 }  // namespace
 
-void parse_auth(Reader& r, const YAML::Node& n, Scenario& s) {
+void parse_auth(Reader& r, const YAML::Node& n, Scenario& s, std::optional<UrlScheme> scheme) {
   MapView m(r, n, "auth",
             {"mode", "username", "password", "enable_metrics_collection", "metrics",
              "cert_filepath", "pri_key_filepath", "cert_bytes", "pri_key_bytes", "ca_filepath",
@@ -294,6 +294,8 @@ void parse_auth(Reader& r, const YAML::Node& n, Scenario& s) {
              "auth_token_value"});
   if (!m.ok()) return;
   Auth& a = s.auth;
+  // A URL endpoint names the transport; without auth.mode it picks the mode too.
+  if (scheme && !m.has("mode")) a.mode = implied_mode(*scheme);
   if (auto v = m.get("mode")) {
     if (auto i = read_enum(r, *v, m.path("mode"),
                            {kModeNames[0], kModeNames[1], kModeNames[2], kModeNames[3],
@@ -310,7 +312,11 @@ void parse_auth(Reader& r, const YAML::Node& n, Scenario& s) {
     }
 #endif
   }
-  a.tls.enabled = a.mode != AuthMode::PlainTcp;
+  // ws:// and mqtt:// turn TLS off where the mode allows it (not under a client certificate,
+  // nor across WebSocket and not: parse_target then reports the mismatch); auth.tls.enabled
+  // still has the last word.
+  a.tls.enabled = a.mode != AuthMode::PlainTcp &&
+                  !(scheme && !is_tls(*scheme) && !is_mtls(a.mode) && is_websocket(*scheme) == is_websocket(a.mode));
   // plain_tcp is no SDK builder: it adds no metrics suffix unless asked to.
   a.metrics.enabled = a.mode != AuthMode::PlainTcp;
   const std::string mode_name = to_string(a.mode);

@@ -110,6 +110,23 @@ std::string host_port_text(const Endpoint& e) {
 
 }  // namespace
 
+std::optional<UrlScheme> endpoint_scheme(const YAML::Node& target) {
+  if (!target.IsMap()) return std::nullopt;
+  std::optional<UrlScheme> found;
+  bool agree = true;
+  auto look = [&](const YAML::Node& v) {
+    if (!v.IsDefined() || !v.IsScalar()) return;  // an absent key's node is invalid: ask first
+    if (auto sc = url_scheme(v.Scalar())) {
+      if (found && *found != *sc) agree = false;
+      found = sc;
+    }
+  };
+  look(target["endpoint"]);
+  if (const YAML::Node list = target["endpoints"]; list.IsDefined() && list.IsSequence())
+    for (std::size_t i = 0; i < list.size(); ++i) look(list[i]);
+  return agree ? found : std::nullopt;
+}
+
 void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
   MapView m(r, n, "target", {"endpoint", "port", "endpoints", "protocol", "connect_timeout", "dns_refresh"});
   if (!m.ok()) return;
@@ -165,10 +182,29 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
       if (!e.host.empty()) s.target.endpoints.push_back(e);
       return;
     }
-    auto t = r.text(v, path, "an endpoint like \"broker:1883\" or {host, port}");
+    auto t = r.text(v, path, "an endpoint like \"broker:1883\", mqtt://broker:1883 or {host, port}");
     if (!t) return;
     std::string err;
     bool explicit_port = false;
+    if (looks_like_url(*t)) {
+      auto u = parse_broker_url(*t, err);
+      if (!u) {
+        r.error(v, path, "expected a broker URL like mqtt://broker:1883 or wss://broker/mqtt (" + err + "), got \"" +
+                             mask_url_userinfo(*t) + "\"");
+        return;
+      }
+      if (auto mismatch = scheme_mismatch(u->scheme, s.auth)) {
+        r.error(v, path, "\"" + mask_url_userinfo(*t) + "\": " + *mismatch);
+        return;
+      }
+      // A port-less URL takes target.port when given, else its scheme's port; except that
+      // direct_with_custom_authorizer always connects to 443, as the SDK forces it (aws doc §4).
+      if (u->explicit_port) settle_port(u->endpoint, v, path + " \"" + *t + "\"");
+      else if (port_given) u->endpoint.port = default_port;
+      else if (s.auth.mode == AuthMode::DirectWithCustomAuthorizer) u->endpoint.port = 443;
+      s.target.endpoints.push_back(u->endpoint);
+      return;
+    }
     if (auto e = parse_endpoint_text(*t, default_port, explicit_port, err)) {
       if (explicit_port) settle_port(*e, v, path + " \"" + host_port_text(*e) + "\"");
       s.target.endpoints.push_back(*e);

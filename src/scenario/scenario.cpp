@@ -156,7 +156,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
     if (auto t = detail::read_string(r, *v, "name")) s.name = *t;
   }
   // Auth before target: the mode decides the default port; auth reads only its section.
-  detail::parse_auth(r, section("auth"), s);
+  detail::parse_auth(r, section("auth"), s, detail::endpoint_scheme(section("target")));
   detail::parse_target(r, section("target"), s);
   detail::parse_fleet(r, section("fleet"), s);
   detail::parse_session(r, section("session"), s);

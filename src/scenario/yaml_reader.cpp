@@ -1,6 +1,8 @@
 // Reading YAML with diagnostics: locations, env substitution, overrides, typed values.
 #include "scenario/yaml_reader.hpp"
 
+#include "scenario/endpoint_url.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -268,7 +270,8 @@ void Reader::apply_overrides(YAML::Node& root, std::span<const Override> overrid
   }
   for (const auto& o : overrides) {
     const std::string& ov = o.assignment;
-    const std::string origin = mask_secret_values(o.origin, secrets_);
+    // A URL's user info may hold a password (the endpoint parser refuses it, naming this).
+    const std::string origin = mask_url_userinfo(mask_secret_values(o.origin, secrets_));
     auto fail = [&](std::string_view path, std::string msg) {
       Diagnostic d;
       d.file = origin;

@@ -1,7 +1,8 @@
 # Unit tests for the CLI argument parser and the run report (metrics/report*).
 fleetload_add_gtest(NAME cli_args_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_args_test.cpp ${PROJECT_SOURCE_DIR}/src/cli/args.cpp
-  LIBS Threads::Threads)
+          ${PROJECT_SOURCE_DIR}/src/cli/quick_args.cpp
+  LIBS fleetload_scenario Threads::Threads)
 if(TARGET fleetload_metrics)
   fleetload_add_gtest(NAME metrics_report_test LABEL unit
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_report_test.cpp
