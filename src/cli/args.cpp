@@ -201,7 +201,7 @@ Command parse_args(const std::vector<std::string>& argv) {
   const auto kind = command_of(first);
   if (!kind) {
     if (!first.empty() && first[0] == '-') throw ArgError("unknown option \"" + first + "\" (see fleetload --help)");
-    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, certs, report, version, help");
+    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, init, certs, report, responder, version, help");
   }
   c.kind = *kind;
 
@@ -209,7 +209,7 @@ Command parse_args(const std::vector<std::string>& argv) {
     if (argv.size() > 3) throw ArgError("help: takes at most one command name");
     if (argv.size() == 3) {
       const auto topic = command_of(argv[2]);
-      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, certs, report, version");
+      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, init, certs, report, responder, version");
       c.help_topic = argv[2];
     }
     return c;
@@ -310,6 +310,8 @@ std::string global_help() {
       "                [--subscribers N] [--duration D] ... (a one-liner: no scenario file)\n"
       "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
       "                     [--no-file-checks]   (or the one-liner's options instead of SCENARIO)\n"
+      "  fleetload init [--auth MODE] [--protocol P] [--shape telemetry|idle|storm|mixed]\n"
+      "                 [-o FILE] [--force]\n"
       "  fleetload certs --devices N --out DIR [--key-type ecdsa-p256|rsa2048] [--pkcs12]\n"
       "  fleetload report merge A.json B.json ... [--out OUT.json|DIR]\n"
       "  fleetload report diff BASE.json NEW.json [--tolerance 5%] [--fail-on regression|never]\n"
@@ -320,6 +322,7 @@ std::string global_help() {
       "Commands:\n"
       "  run       run the scenario; live progress on stderr, summary on stdout, JSON report\n"
       "  validate  check the scenario and print it resolved (defaults filled, secrets masked)\n"
+      "  init      write a commented starter scenario (fleetload init --help)\n"
       "  certs     write a test CA, broker and per-device certificates/keys (fleetload certs --help)\n"
       "  report    report merge: one fleet report from the shards' reports; report diff: two\n"
       "            reports side by side, regressions flagged (fleetload report --help)\n"
@@ -340,9 +343,10 @@ std::string command_help(CommandKind kind) {
           "\n"
           "Runs the scenario against its target. Progress once a second on stderr, a summary\n"
           "table on stdout at the end, and a JSON report (--report or run.report).\n"
-          "Without a scenario file the scenario options below are the scenario (a one-liner):\n"
-          "each sets one field exactly as --set does; fleetload validate with the same options\n"
-          "prints it as YAML, a file to start from. With a file they override its fields.\n"
+          "Without a scenario file the scenario options below are the scenario (a\n"
+          "one-liner): each sets one field exactly as --set does; fleetload validate with\n"
+          "the same options prints it as YAML, a file to start from. With a file they\n"
+          "override its fields.\n"
           "\n"
           "Options:\n"
           "  --set PATH=VALUE  override a scenario field, e.g. --set fleet.devices=5000\n"

@@ -20,6 +20,7 @@
 #include "cli/addresses.hpp"
 #include "auth/identity_check.hpp"
 #include "cli/cmd_certs.hpp"
+#include "cli/cmd_init.hpp"
 #include "cli/cmd_report.hpp"
 #include "cli/cmd_responder.hpp"
 #include "cli/progress.hpp"
@@ -335,6 +336,12 @@ int fleetload_main(int argc, const char* const* argv) {
   }
   if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "certs") {
     std::fputs(certs_help().c_str(), stdout);
+    return kExitOk;
+  }
+  // `init` parses its own options (cli/cmd_init.cpp).
+  if (argc >= 2 && std::string_view(argv[1]) == "init") return init_command(std::vector<std::string>(argv + 2, argv + argc));
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "init") {
+    std::fputs(init_help().c_str(), stdout);
     return kExitOk;
   }
   // `responder` parses its own options (cli/cmd_responder.cpp).

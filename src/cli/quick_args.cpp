@@ -12,7 +12,7 @@ constexpr std::string_view kDefaultTopic = "telemetry/{client_id}";
 
 constexpr std::array kFlags = {
     QuickFlag{"--broker", "URL", "target.endpoint",
-              "mqtt://, mqtts://, ws:// or wss://HOST[:PORT][/PATH], or HOST:PORT"},
+              "mqtt|mqtts|ws|wss://HOST[:PORT][/PATH], or HOST:PORT"},
     QuickFlag{"--protocol", "P", "target.protocol", "3.1.1 or 5 (also mqtt311, mqtt5; default 3.1.1)"},
     QuickFlag{"--devices", "N", "fleet.devices", "how many devices (required without a scenario file)"},
     QuickFlag{"--connect-rate", "R", "fleet.connect_rate", "new connections per second (default 500/s)"},
@@ -25,7 +25,7 @@ constexpr std::array kFlags = {
               "devices (count or share) subscribing to every topic"},
     QuickFlag{"--auth", "MODE", "auth.mode", "an auth mode (docs/auth.md); default: from the URL"},
     QuickFlag{"--username", "NAME", "auth.username", "CONNECT username"},
-    QuickFlag{"--password", "PW", "auth.password", "CONNECT password (visible in ps: prefer ${ENV} in a file)"},
+    QuickFlag{"--password", "PW", "auth.password", "CONNECT password (shown by ps: use ${ENV} in a file)"},
     QuickFlag{"--cert", "FILE", "auth.cert_filepath", "device certificate PEM (mtls_from_path)"},
     QuickFlag{"--key", "FILE", "auth.pri_key_filepath", "device private key PEM (mtls_from_path)"},
     QuickFlag{"--ca", "FILE", "auth.ca_filepath", "trust store for the broker certificate"},

@@ -9,3 +9,7 @@ if(TARGET fleetload_metrics)
             ${CMAKE_CURRENT_LIST_DIR}/metrics_verdict_test.cpp
     LIBS fleetload_metrics)
 endif()
+# `fleetload init`: every starter scenario parses as written (cli/cmd_init.cpp).
+fleetload_add_gtest(NAME cli_init_test LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/cli_init_test.cpp ${PROJECT_SOURCE_DIR}/src/cli/cmd_init.cpp
+  LIBS fleetload_scenario)
