@@ -201,7 +201,7 @@ Command parse_args(const std::vector<std::string>& argv) {
   const auto kind = command_of(first);
   if (!kind) {
     if (!first.empty() && first[0] == '-') throw ArgError("unknown option \"" + first + "\" (see fleetload --help)");
-    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, init, certs, report, responder, version, help");
+    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, init, schema, certs, report, responder, version, help");
   }
   c.kind = *kind;
 
@@ -209,7 +209,7 @@ Command parse_args(const std::vector<std::string>& argv) {
     if (argv.size() > 3) throw ArgError("help: takes at most one command name");
     if (argv.size() == 3) {
       const auto topic = command_of(argv[2]);
-      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, init, certs, report, responder, version");
+      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, init, schema, certs, report, responder, version");
       c.help_topic = argv[2];
     }
     return c;
@@ -312,6 +312,7 @@ std::string global_help() {
       "                     [--no-file-checks]   (or the one-liner's options instead of SCENARIO)\n"
       "  fleetload init [--auth MODE] [--protocol P] [--shape telemetry|idle|storm|mixed]\n"
       "                 [-o FILE] [--force]\n"
+      "  fleetload schema [-o FILE]\n"
       "  fleetload certs --devices N --out DIR [--key-type ecdsa-p256|rsa2048] [--pkcs12]\n"
       "  fleetload report merge A.json B.json ... [--out OUT.json|DIR]\n"
       "  fleetload report diff BASE.json NEW.json [--tolerance 5%] [--fail-on regression|never]\n"
@@ -323,6 +324,7 @@ std::string global_help() {
       "  run       run the scenario; live progress on stderr, summary on stdout, JSON report\n"
       "  validate  check the scenario and print it resolved (defaults filled, secrets masked)\n"
       "  init      write a commented starter scenario (fleetload init --help)\n"
+      "  schema    print the JSON Schema of scenario files, for editors and CI\n"
       "  certs     write a test CA, broker and per-device certificates/keys (fleetload certs --help)\n"
       "  report    report merge: one fleet report from the shards' reports; report diff: two\n"
       "            reports side by side, regressions flagged (fleetload report --help)\n"

@@ -334,6 +334,9 @@ InitArgs parse_init_args(const std::vector<std::string>& args) {
 std::string starter_scenario(const InitArgs& a) {
   const std::string mode = scenario::to_string(a.mode);
   std::string s =
+      // Editors (yaml-language-server) complete and check the file against the schema
+      // beside it; the comment below says how to put it there.
+      "# yaml-language-server: $schema=fleetload-scenario.schema.json\n"
       "# fleetload starter scenario: " + std::string(facts(a.shape).what) + ".\n"
       "# Written by: fleetload init --auth " + mode + " --protocol " + protocol_arg(a.protocol) + " --shape " +
       to_string(a.shape) + "\n"
@@ -341,7 +344,8 @@ std::string starter_scenario(const InitArgs& a) {
       "#   fleetload validate THIS.yaml        (--no-file-checks until the files it names exist)\n"
       "#   fleetload run THIS.yaml --report out/\n"
       "# Every key: docs/scenario.md; auth modes: docs/auth.md. Values may use ${ENV} and\n"
-      "# ${ENV:-default}; any field can be overridden with --set PATH=VALUE.\n"
+      "# ${ENV:-default}; any field can be overridden with --set PATH=VALUE. For completion\n"
+      "# and checks in your editor: fleetload schema -o fleetload-scenario.schema.json\n"
       "name: " + std::string(to_string(a.shape)) + "\n\n";
   s += target_section(a) + "\n";
   s += auth_section(a) + "\n";

@@ -21,6 +21,7 @@
 #include "auth/identity_check.hpp"
 #include "cli/cmd_certs.hpp"
 #include "cli/cmd_init.hpp"
+#include "cli/cmd_schema.hpp"
 #include "cli/cmd_report.hpp"
 #include "cli/cmd_responder.hpp"
 #include "cli/progress.hpp"
@@ -342,6 +343,11 @@ int fleetload_main(int argc, const char* const* argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "init") return init_command(std::vector<std::string>(argv + 2, argv + argc));
   if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "init") {
     std::fputs(init_help().c_str(), stdout);
+    return kExitOk;
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "schema") return schema_command(std::vector<std::string>(argv + 2, argv + argc));
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "schema") {
+    std::fputs(schema_help().c_str(), stdout);
     return kExitOk;
   }
   // `responder` parses its own options (cli/cmd_responder.cpp).

@@ -69,7 +69,7 @@ TEST(CliArgs, OptionsMayComeBeforeTheScenario) {
 }
 
 TEST(CliArgs, UsageErrorsSayWhatIsAllowed) {
-  EXPECT_EQ(error_of({"launch"}), "unknown command \"launch\"; commands: run, validate, init, certs, report, responder, version, help");
+  EXPECT_EQ(error_of({"launch"}), "unknown command \"launch\"; commands: run, validate, init, schema, certs, report, responder, version, help");
   EXPECT_EQ(error_of({"--verbose"}), "unknown option \"--verbose\" (see fleetload --help)");
   EXPECT_EQ(error_of({"run"}), "run: missing the scenario file (fleetload run SCENARIO.yaml), or for a one-liner "
                                "--broker URL and --devices N (fleetload run --help)");
