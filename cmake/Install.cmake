@@ -51,6 +51,8 @@ install(FILES ${FLEETLOAD_GENERATED_DOCS}/_fleetload DESTINATION ${CMAKE_INSTALL
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/scenarios/ DESTINATION ${CMAKE_INSTALL_DATADIR}/fleetload/scenarios
   FILES_MATCHING PATTERN "*.yaml" PATTERN "*.yml" PATTERN "*.md")
+# Beside scenarios/: their yaml-language-server line names ../schema/ (docs/scenario.md).
+install(FILES ${PROJECT_SOURCE_DIR}/schema/fleetload-scenario.schema.json DESTINATION ${CMAKE_INSTALL_DATADIR}/fleetload/schema)
 # Dashboards: the JSON, the provisioning files and their README; not the generator script.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/dashboards/ DESTINATION ${CMAKE_INSTALL_DATADIR}/fleetload/dashboards
   FILES_MATCHING PATTERN "*.json" PATTERN "*.yaml" PATTERN "*.yml" PATTERN "*.md")

@@ -7,8 +7,8 @@
 #   opt  CMD  SUB  NAME  ARG  KIND  DESCRIPTION
 #                                   an option; ARG its placeholder ("" for a flag); KIND how
 #                                   its value completes: none, file, dir or choice:a|b
-# SUB is "*" for options listed under a command's "Options:" (they apply to every
-# subcommand). Options come from the usage lines ("[--shard K/N]") and from the "Options:"
+# SUB is "*" for options listed under a command's "Options:" or "Scenario options:" (run's
+# one-liner flags; they apply to every subcommand). Options come from the usage lines ("[--shard K/N]") and from the "Options:"
 # entries ("  --shard K/N   run only ..."); an entry's tag ends at two spaces, or, when the
 # description follows after one space, at the first word that is not an upper-case
 # placeholder ("--pushgateway URL push metrics ...").
@@ -40,7 +40,7 @@ where == "global" && section == "Commands:" && line ~ /^  [a-z]/ {
   next
 }
 
-where != "global" && section == "Options:" && line ~ /^  -/ {
+where != "global" && (section == "Options:" || section == "Scenario options:") && line ~ /^  -/ {
   entry(line)
   name = tag; arg = ""
   if ((sp = index(tag, " ")) > 0) { name = substr(tag, 1, sp - 1); arg = substr(tag, sp + 1) }
@@ -54,7 +54,7 @@ where != "global" && section == "Options:" && line ~ /^  -/ {
 }
 
 # An entry's continuation lines belong to its description.
-where != "global" && section == "Options:" && line ~ /^   / && last != "" {
+where != "global" && (section == "Options:" || section == "Scenario options:") && line ~ /^   / && last != "" {
   d = line
   sub(/^ +/, "", d)
   odesc[last] = odesc[last] " " d

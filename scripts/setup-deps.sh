@@ -37,6 +37,8 @@ TEST_SERVERS=(
   mosquitto-clients openssl
   # the responder e2e tests' own MQTT client and CBOR decoder
   python3-paho-mqtt python3-cbor2
+  # the scenario JSON Schema checked by an independent validator (tests/deploy/schema_test.py)
+  python3-jsonschema python3-yaml
   # auth: SigV4 checked by an independent signer; PKCS#11 through SoftHSM2 + OpenSSL engine
   python3 python3-botocore softhsm2 libengine-pkcs11-openssl opensc
   # WebSocket modes: a real WebSocket server (websockify) in front of mosquitto

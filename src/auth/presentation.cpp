@@ -231,6 +231,7 @@ DevicePresentation FleetPresentation::device(std::uint64_t index,
   if (scenario::is_websocket(a.mode)) {
     WebSocketRequest w;
     w.host = endpoint.host;
+    if (!endpoint.path.empty()) w.path = endpoint.path;  // a ws:// or wss:// URL's path
     for (const auto& [k, v] : a.websocket_headers) w.headers.emplace_back(k, render(s_, v, index));
     for (const auto& [k, v] : a.websocket_query) w.query.emplace_back(k, render(s_, v, index));
     if (a.mode == AuthMode::WebsocketsWithDefaultAwsSigning) w.sigv4_region = a.region;

@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "cli/quick_args.hpp"
+#include "scenario/endpoint_url.hpp"
+
 namespace fleetload::cli {
 
 namespace {
@@ -99,6 +102,35 @@ void check_output(const std::string& v) {
   throw ArgError("--out: expected csv=FILE or ndjson=FILE, got \"" + v + "\"");
 }
 
+// A one-liner flag at the reader (cli/quick_args.hpp): consumed into the overrides as the
+// `--set` of its field, named by the flag in messages. False when it is another argument.
+bool take_quick_flag(OptionReader& r, Command& c) {
+  for (const auto& f : quick_flags()) {
+    std::optional<std::string> v;
+    if (f.value.empty()) {
+      if (r.peek() != f.flag) continue;
+      r.next();
+      v = "";
+    } else if (!(v = r.value_of(f.flag))) {
+      continue;
+    }
+    c.overrides.push_back(std::string(f.path) + "=" + quick_value(f, *v));
+    // A URL's user info may hold a password: never in a message.
+    c.override_origins.push_back(f.value.empty() ? std::string(f.flag)
+                                                 : std::string(f.flag) + " " + scenario::mask_url_userinfo(*v));
+    return true;
+  }
+  return false;
+}
+
+// Whether an override sets `path` or a field under it.
+bool sets(const Command& c, std::string_view path) {
+  for (const auto& o : c.overrides)
+    if (o.size() > path.size() && o.compare(0, path.size(), path) == 0 && (o[path.size()] == '=' || o[path.size()] == '.'))
+      return true;
+  return false;
+}
+
 }  // namespace
 
 namespace {
@@ -169,7 +201,7 @@ Command parse_args(const std::vector<std::string>& argv) {
   const auto kind = command_of(first);
   if (!kind) {
     if (!first.empty() && first[0] == '-') throw ArgError("unknown option \"" + first + "\" (see fleetload --help)");
-    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, certs, report, responder, version, help");
+    throw ArgError("unknown command \"" + first + "\"; commands: run, validate, init, schema, certs, report, responder, version, help");
   }
   c.kind = *kind;
 
@@ -177,7 +209,7 @@ Command parse_args(const std::vector<std::string>& argv) {
     if (argv.size() > 3) throw ArgError("help: takes at most one command name");
     if (argv.size() == 3) {
       const auto topic = command_of(argv[2]);
-      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, certs, report, responder, version");
+      if (!topic) throw ArgError("help: unknown command \"" + argv[2] + "\"; commands: run, validate, init, schema, certs, report, responder, version");
       c.help_topic = argv[2];
     }
     return c;
@@ -233,6 +265,8 @@ Command parse_args(const std::vector<std::string>& argv) {
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--out"))) {
       check_output(*v);
       c.outputs.push_back(*v);
+    } else if ((c.kind == CommandKind::Run || c.kind == CommandKind::Validate) && take_quick_flag(r, c)) {
+      continue;
     } else if (!r.peek().empty() && r.peek()[0] == '-' && r.peek() != "-") {
       throw ArgError(std::string(name_of(c.kind)) + ": unknown option \"" + r.peek() +
                      "\" (see fleetload " + name_of(c.kind) + " --help)");
@@ -244,8 +278,16 @@ Command parse_args(const std::vector<std::string>& argv) {
     }
   }
   if ((c.kind == CommandKind::Run || c.kind == CommandKind::Validate) && c.scenario_path.empty()) {
-    throw ArgError(std::string(name_of(c.kind)) + ": missing the scenario file (fleetload " +
-                   name_of(c.kind) + " SCENARIO.yaml)");
+    // The one-liner: the flags are the whole scenario, on an empty document.
+    if (!sets(c, "target") || !sets(c, "fleet.devices")) {
+      throw ArgError(std::string(name_of(c.kind)) + ": missing the scenario file (fleetload " + name_of(c.kind) +
+                     " SCENARIO.yaml), or for a one-liner --broker URL and --devices N (fleetload " +
+                     name_of(c.kind) + " --help)");
+    }
+    for (auto& d : quick_defaults(c.overrides)) {
+      c.override_origins.push_back("one-liner default " + d);
+      c.overrides.push_back(std::move(d));
+    }
   }
   // --shard wins; else the environment (containers, Kubernetes Indexed Jobs).
   if ((c.kind == CommandKind::Run || c.kind == CommandKind::Validate) && !c.shard) {
@@ -264,18 +306,25 @@ std::string global_help() {
       "                [--report FILE|DIR] [--threads N] [--no-progress]\n"
       "                [--metrics-listen HOST:PORT | --no-metrics] [--pushgateway URL]\n"
       "                [--out csv=FILE] [--out ndjson=FILE]\n"
+      "  fleetload run --broker URL --devices N [--connect-rate R] [--publish R] [--qos Q]\n"
+      "                [--subscribers N] [--duration D] ... (a one-liner: no scenario file)\n"
       "  fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
-      "                     [--no-file-checks]\n"
+      "                     [--no-file-checks]   (or the one-liner's options instead of SCENARIO)\n"
+      "  fleetload init [--auth MODE] [--protocol P] [--shape telemetry|idle|storm|mixed]\n"
+      "                 [-o FILE] [--force]\n"
+      "  fleetload schema [-o FILE]\n"
       "  fleetload certs --devices N --out DIR [--key-type ecdsa-p256|rsa2048] [--pkcs12]\n"
       "  fleetload report merge A.json B.json ... [--out OUT.json|DIR]\n"
       "  fleetload report diff BASE.json NEW.json [--tolerance 5%] [--fail-on regression|never]\n"
-      "  fleetload responder [--config FILE] [--broker HOST:PORT] [--tls ...] [--duration D]\n"
+      "  fleetload responder [--config FILE] [--broker URL|HOST:PORT] [--tls ...] [--duration D]\n"
       "  fleetload version\n"
       "  fleetload help [COMMAND] | fleetload COMMAND --help\n"
       "\n"
       "Commands:\n"
       "  run       run the scenario; live progress on stderr, summary on stdout, JSON report\n"
       "  validate  check the scenario and print it resolved (defaults filled, secrets masked)\n"
+      "  init      write a commented starter scenario (fleetload init --help)\n"
+      "  schema    print the JSON Schema of scenario files, for editors and CI\n"
       "  certs     write a test CA, broker and per-device certificates/keys (fleetload certs --help)\n"
       "  report    report merge: one fleet report from the shards' reports; report diff: two\n"
       "            reports side by side, regressions flagged (fleetload report --help)\n"
@@ -292,9 +341,14 @@ std::string command_help(CommandKind kind) {
   switch (kind) {
     case CommandKind::Run:
       h = "Usage: fleetload run SCENARIO [options]\n"
+          "       fleetload run --broker URL --devices N [scenario options] [options]\n"
           "\n"
           "Runs the scenario against its target. Progress once a second on stderr, a summary\n"
           "table on stdout at the end, and a JSON report (--report or run.report).\n"
+          "Without a scenario file the scenario options below are the scenario (a\n"
+          "one-liner): each sets one field exactly as --set does; fleetload validate with\n"
+          "the same options prints it as YAML, a file to start from. With a file they\n"
+          "override its fields.\n"
           "\n"
           "Options:\n"
           "  --set PATH=VALUE  override a scenario field, e.g. --set fleet.devices=5000\n"
@@ -323,6 +377,9 @@ std::string command_help(CommandKind kind) {
           "  --out csv=FILE    also write the time series as CSV, one row per interval (at the\n"
           "  --out ndjson=FILE end of the run); repeatable\n"
           "\n"
+          "Scenario options:\n"
+          + quick_help() +
+          "\n"
           "Signals: the first SIGINT/SIGTERM stops the run cleanly (DISCONNECT from every\n"
           "device); a second one stops at once. The report is written in both cases, and\n"
           "later signals never change the exit code.\n"
@@ -332,6 +389,7 @@ std::string command_help(CommandKind kind) {
     case CommandKind::Validate:
       h = "Usage: fleetload validate SCENARIO [--set PATH=VALUE]... [--shard K/N] [--duration D]\n"
           "                          [--no-file-checks]\n"
+          "       fleetload validate --broker URL --devices N [scenario options]\n"
           "\n"
           "Reads and checks the scenario exactly as `run` would, then prints it resolved\n"
           "(every default filled in, secrets shown as ***) on stdout and any warnings (for\n"
@@ -339,10 +397,15 @@ std::string command_help(CommandKind kind) {
           "are rendered for the shard's first and last device and must be valid MQTT\n"
           "strings; every file the auth section names must exist and load (per-device\n"
           "paths: for those two devices). --duration D is --set run.duration=D, as for run.\n"
+          "Without a file the scenario options (as for run) are the scenario, and the YAML\n"
+          "printed is the equivalent scenario file.\n"
           "\n"
           "Options:\n"
           "  --no-file-checks  do not load the identity files (a scenario meant for another\n"
           "                    machine, whose certificates are not here)\n"
+          "\n"
+          "Scenario options:\n"
+          + quick_help() +
           "\n"
           "Exit codes: 0 valid, 2 invalid (each problem as file:line:col: field: message).\n";
       return h;

@@ -12,6 +12,7 @@
 #include "cli/args.hpp"
 #include "cli/signals.hpp"
 #include "responder/runner.hpp"
+#include "scenario/endpoint_url.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/units.hpp"
 
@@ -24,7 +25,22 @@ std::optional<std::string> value_of(const std::vector<std::string>& args, std::s
   return take_option_value(args, i, name, "responder");
 }
 
-void parse_broker(const std::string& v, responder::BrokerConfig& b) {
+// --broker URL|HOST:PORT. Returns the URL's scheme (nullopt for HOST:PORT), checked
+// against --tls and its kin once every option is read.
+std::optional<scenario::UrlScheme> parse_broker(const std::string& v, responder::BrokerConfig& b) {
+  if (scenario::looks_like_url(v)) {
+    std::string err;
+    auto u = scenario::parse_broker_url(v, err);
+    if (!u) throw ArgError("responder: --broker: expected mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (" + err + ")");
+    if (scenario::is_websocket(u->scheme)) {
+      throw ArgError("responder: --broker: the responder speaks MQTT over TCP or TLS, not WebSocket: use mqtt:// or "
+                     "mqtts:// (the broker's MQTT listener)");
+    }
+    b.host = u->endpoint.host;
+    b.port = u->endpoint.port;
+    if (scenario::is_tls(u->scheme)) b.tls = true;
+    return u->scheme;
+  }
   const auto colon = v.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == v.size()) {
     throw ArgError("responder: --broker: expected HOST:PORT, got \"" + v + "\"");
@@ -39,6 +55,7 @@ void parse_broker(const std::string& v, responder::BrokerConfig& b) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   b.host = host;
   b.port = static_cast<std::uint16_t>(port);
+  return std::nullopt;
 }
 
 const char* signal_name(int s) { return s == SIGINT ? "SIGINT" : s == SIGTERM ? "SIGTERM" : "signal"; }
@@ -46,7 +63,7 @@ const char* signal_name(int s) { return s == SIGINT ? "SIGINT" : s == SIGTERM ? 
 }  // namespace
 
 std::string responder_help() {
-  return "Usage: fleetload responder [--config FILE] [--broker HOST:PORT] [options]\n"
+  return "Usage: fleetload responder [--config FILE] [--broker URL|HOST:PORT] [options]\n"
          "\n"
          "Plays the AWS IoT Device Shadow, Jobs and Fleet Provisioning services over MQTT\n"
          "against any broker, as the AWS IoT developer guide documents them: devices get\n"
@@ -55,7 +72,9 @@ std::string responder_help() {
          "\n"
          "Options:\n"
          "  --config FILE          YAML configuration: broker, services, jobs, provisioning\n"
-         "  --broker HOST:PORT     broker to connect to (default 127.0.0.1:1883)\n"
+         "  --broker URL|HOST:PORT broker to connect to: mqtt://HOST[:PORT] (port 1883),\n"
+         "                         mqtts://HOST[:PORT] (8883, TLS) or HOST:PORT\n"
+         "                         (default 127.0.0.1:1883)\n"
          "  --protocol 3.1.1|5     MQTT version of the responder's connection (default 3.1.1)\n"
          "  --client-id ID         default fleetload-responder\n"
          "  --qos 0|1              answers (default 1: delivered at each device's subscription QoS)\n"
@@ -88,11 +107,12 @@ responder::ResponderConfig parse_responder_args(const std::vector<std::string>& 
     }
   }
   responder::BrokerConfig& b = c.broker;
+  std::optional<scenario::UrlScheme> broker_scheme;
   for (std::size_t i = 0; i < args.size();) {
     const std::string& a = args[i];
     if (value_of(args, i, "--config")) continue;
     if (auto v = value_of(args, i, "--broker")) {
-      parse_broker(*v, b);
+      broker_scheme = parse_broker(*v, b);
     } else if (auto v = value_of(args, i, "--protocol")) {
       if (*v == "3.1.1") b.version = mqtt::Version::V311;
       else if (*v == "5") b.version = mqtt::Version::V5;
@@ -146,6 +166,10 @@ responder::ResponderConfig parse_responder_args(const std::vector<std::string>& 
     }
   }
   if (b.cert_file.has_value() != b.key_file.has_value()) throw ArgError("responder: --cert and --key go together");
+  if (broker_scheme == scenario::UrlScheme::Mqtt && b.tls) {
+    throw ArgError("responder: --broker mqtt:// is MQTT without TLS, but --tls, --ca-file or --cert asks for TLS: "
+                   "write mqtts:// or leave the TLS options out");
+  }
   if (const char* pw = getenv(kPasswordEnv); pw != nullptr && *pw != '\0') b.password = pw;
   if (!c.jobs && !c.job_list.empty()) throw ArgError("responder: jobs are configured but the jobs service is off");
   return c;

@@ -20,6 +20,8 @@
 #include "cli/addresses.hpp"
 #include "auth/identity_check.hpp"
 #include "cli/cmd_certs.hpp"
+#include "cli/cmd_init.hpp"
+#include "cli/cmd_schema.hpp"
 #include "cli/cmd_report.hpp"
 #include "cli/cmd_responder.hpp"
 #include "cli/progress.hpp"
@@ -46,12 +48,25 @@ std::vector<scenario::Override> overrides_of(const Command& cmd) {
   return out;
 }
 
+// What messages call a scenario made of flags only (`fleetload run --broker ...`).
+constexpr const char* kCommandLineSource = "command line";
+
+bool has_override(const Command& cmd, std::string_view path) {
+  for (const auto& o : cmd.overrides)
+    if (o.size() > path.size() && o.compare(0, path.size(), path) == 0 && o[path.size()] == '=') return true;
+  return false;
+}
+
 // Reads the scenario as both run and validate see it: overrides, then the shard. A secret
 // given on the command line is warned about first (it is in /proc/PID/cmdline already).
 scenario::Scenario load(const Command& cmd) {
   const auto overrides = overrides_of(cmd);
   for (const auto& w : scenario::override_warnings(overrides)) std::fprintf(stderr, "warning: %s\n", w.c_str());
-  scenario::Scenario s = scenario::load_scenario(cmd.scenario_path, overrides);
+  // The one-liner: its flags (overrides) on an empty document, through the same parser.
+  scenario::Scenario s = cmd.scenario_path.empty()
+                             ? scenario::parse_scenario("", kCommandLineSource, overrides)
+                             : scenario::load_scenario(cmd.scenario_path, overrides);
+  if (cmd.scenario_path.empty() && !has_override(cmd, "name")) s.name = "command-line";
   if (cmd.shard) s.fleet.shard = scenario::Shard{cmd.shard->k, cmd.shard->n};
   return s;
 }
@@ -184,7 +199,7 @@ int validate_command(const Command& cmd) {
   for (const auto& p : engine::preflight(s)) {
     std::fprintf(stderr, "warning: `run` would refuse on this machine: %s\n", p.format().c_str());
   }
-  std::fprintf(stderr, "%s: valid\n", cmd.scenario_path.c_str());
+  std::fprintf(stderr, "%s: valid\n", cmd.scenario_path.empty() ? kCommandLineSource : cmd.scenario_path.c_str());
   return kExitOk;
 }
 
@@ -322,6 +337,17 @@ int fleetload_main(int argc, const char* const* argv) {
   }
   if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "certs") {
     std::fputs(certs_help().c_str(), stdout);
+    return kExitOk;
+  }
+  // `init` parses its own options (cli/cmd_init.cpp).
+  if (argc >= 2 && std::string_view(argv[1]) == "init") return init_command(std::vector<std::string>(argv + 2, argv + argc));
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "init") {
+    std::fputs(init_help().c_str(), stdout);
+    return kExitOk;
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "schema") return schema_command(std::vector<std::string>(argv + 2, argv + argc));
+  if (argc == 3 && std::string_view(argv[1]) == "help" && std::string_view(argv[2]) == "schema") {
+    std::fputs(schema_help().c_str(), stdout);
     return kExitOk;
   }
   // `responder` parses its own options (cli/cmd_responder.cpp).

@@ -261,7 +261,9 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
 
   e << YAML::Key << "target" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "endpoints" << YAML::Value << YAML::BeginSeq;
-  for (const auto& ep : s.target.endpoints) e << endpoint_text(ep);
+  // A WebSocket path is only expressible as a URL; other endpoints keep host:port.
+  for (const auto& ep : s.target.endpoints)
+    e << (ep.path.empty() ? endpoint_text(ep) : to_url(scheme_of(s.auth), ep));
   e << YAML::EndSeq;
   e << YAML::Key << "protocol" << YAML::Value
     << (s.target.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311");

@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "scenario/endpoint_url.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/template.hpp"
 #include "scenario/yaml_reader.hpp"
@@ -22,7 +23,12 @@ void apply_protocol_defaults(Scenario& s);
 
 // Section parsers: fill `s` from the node (which may be undefined = section absent).
 void parse_target(Reader& r, const YAML::Node& n, Scenario& s);
-void parse_auth(Reader& r, const YAML::Node& n, Scenario& s);
+// `scheme`: what the target's URLs say (endpoint_scheme); with no auth.mode it picks the mode
+// (implied_mode), and it decides whether TLS is on for the modes where it may be off.
+void parse_auth(Reader& r, const YAML::Node& n, Scenario& s, std::optional<UrlScheme> scheme = std::nullopt);
+// The scheme of the target section's URL endpoints when they all agree (read from the raw
+// text, before auth is parsed: the scheme may choose auth.mode); nullopt without URLs.
+std::optional<UrlScheme> endpoint_scheme(const YAML::Node& target);
 void parse_fleet(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_session(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_reconnect(Reader& r, const YAML::Node& n, Scenario& s);

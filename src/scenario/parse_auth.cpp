@@ -17,19 +17,7 @@ constexpr Modes kTls = kAllModes & ~bit(AuthMode::PlainTcp);
 constexpr Modes kCustomAuth =
     bit(AuthMode::DirectWithCustomAuthorizer) | bit(AuthMode::WebsocketsWithCustomAuthorizer);
 
-constexpr std::array kModeNames = {
-    "plain_tcp",
-    "mtls_from_path",
-    "mtls_from_bytes",
-    "mtls_with_pkcs11",
-    "mtls_with_pkcs12",
-    "mtls_with_windows_cert_store_path",
-    "websockets_with_default_aws_signing",
-    "websockets_with_custom_handshake",
-    "direct_with_custom_authorizer",
-    "websockets_with_custom_authorizer",
-    "new_default_builder",
-};
+constexpr const auto& kModeNames = keys::kAuthModes;
 
 // Which modes accept each option (the SDK builder's parameters).
 struct KeyRule {
@@ -89,9 +77,7 @@ std::optional<std::string> read_secret_template(Reader& r, const YAML::Node& n,
 bool looks_like_pem(const std::string& v) { return v.find("-----BEGIN ") != std::string::npos; }
 
 void parse_credentials(Reader& r, const YAML::Node& n, AwsCredentialsSpec& c) {
-  MapView m(r, n, "auth.credentials",
-            {"source", "access_key_id", "secret_access_key", "session_token", "profile",
-             "credential_process"});
+  MapView m(r, n, "auth.credentials", keys::kCredentials);
   if (!m.ok()) return;
   auto str = [&](std::string_view key, std::optional<std::string>& out) {
     if (auto v = m.get(key)) out = read_string(r, *v, m.path(key));
@@ -103,8 +89,7 @@ void parse_credentials(Reader& r, const YAML::Node& n, AwsCredentialsSpec& c) {
   str("credential_process", c.credential_process);
   const bool has_static = m.has("access_key_id") || m.has("secret_access_key");
   if (auto v = m.get("source")) {
-    if (auto i = read_enum(r, *v, m.path("source"),
-                           {"default", "static", "environment", "profile", "process"})) {
+    if (auto i = read_enum(r, *v, m.path("source"), keys::kCredentialSources)) {
       c.source = static_cast<CredentialsSource>(*i);
     }
   } else if (has_static) {
@@ -199,14 +184,14 @@ void parse_pairs(Reader& r, const YAML::Node& n, const std::string& path, bool h
 }
 
 void parse_websocket(Reader& r, const YAML::Node& n, Auth& a) {
-  MapView m(r, n, "auth.websocket", {"headers", "query"});
+  MapView m(r, n, "auth.websocket", keys::kWebsocket);
   if (!m.ok()) return;
   if (auto v = m.get("headers")) parse_pairs(r, *v, m.path("headers"), true, a.websocket_headers);
   if (auto v = m.get("query")) parse_pairs(r, *v, m.path("query"), false, a.websocket_query);
 }
 
 void parse_tls(Reader& r, const YAML::Node& n, Auth& a) {
-  MapView m(r, n, "auth.tls", {"enabled", "verify_peer", "session_resumption", "alpn", "sni"});
+  MapView m(r, n, "auth.tls", keys::kTls);
   if (!m.ok()) return;
   auto flag = [&](std::string_view key, bool& out) {
     read_into(m, key, out, [&](const YAML::Node& v, const std::string& p) {
@@ -247,11 +232,10 @@ void parse_tls(Reader& r, const YAML::Node& n, Auth& a) {
 }
 
 void parse_metrics(Reader& r, const YAML::Node& n, SdkMetrics& mt) {
-  MapView m(r, n, "auth.metrics",
-            {"format", "sdk_language", "sdk_version", "crt_version", "platform", "features"});
+  MapView m(r, n, "auth.metrics", keys::kSdkMetrics);
   if (!m.ok()) return;
   if (auto v = m.get("format")) {
-    if (auto i = read_enum(r, *v, m.path("format"), {"current", "legacy", "off"})) {
+    if (auto i = read_enum(r, *v, m.path("format"), keys::kMetricsFormats)) {
       mt.format = static_cast<MetricsFormat>(*i);
     }
   }
@@ -283,22 +267,14 @@ void require(Reader& r, const MapView& m, std::string_view key, const std::strin
 
 }  // namespace
 
-void parse_auth(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "auth",
-            {"mode", "username", "password", "enable_metrics_collection", "metrics",
-             "cert_filepath", "pri_key_filepath", "cert_bytes", "pri_key_bytes", "ca_filepath",
-             "ca_dirpath", "ca_bytes", "tls", "pkcs11_lib", "user_pin", "slot_id", "token_label",
-             "private_key_label", "pkcs12_filepath", "pkcs12_password", "cert_store_path",
-             "region", "credentials", "websocket", "auth_username", "auth_authorizer_name",
-             "auth_authorizer_signature", "auth_password", "auth_token_key_name",
-             "auth_token_value"});
+void parse_auth(Reader& r, const YAML::Node& n, Scenario& s, std::optional<UrlScheme> scheme) {
+  MapView m(r, n, "auth", keys::kAuth);
   if (!m.ok()) return;
   Auth& a = s.auth;
+  // A URL endpoint names the transport; without auth.mode it picks the mode too.
+  if (scheme && !m.has("mode")) a.mode = implied_mode(*scheme);
   if (auto v = m.get("mode")) {
-    if (auto i = read_enum(r, *v, m.path("mode"),
-                           {kModeNames[0], kModeNames[1], kModeNames[2], kModeNames[3],
-                            kModeNames[4], kModeNames[5], kModeNames[6], kModeNames[7],
-                            kModeNames[8], kModeNames[9], kModeNames[10]})) {
+    if (auto i = read_enum(r, *v, m.path("mode"), keys::kAuthModes)) {
       a.mode = static_cast<AuthMode>(*i);
     }
 #ifndef _WIN32
@@ -310,7 +286,11 @@ void parse_auth(Reader& r, const YAML::Node& n, Scenario& s) {
     }
 #endif
   }
-  a.tls.enabled = a.mode != AuthMode::PlainTcp;
+  // ws:// and mqtt:// turn TLS off where the mode allows it (not under a client certificate,
+  // nor across WebSocket and not: parse_target then reports the mismatch); auth.tls.enabled
+  // still has the last word.
+  a.tls.enabled = a.mode != AuthMode::PlainTcp &&
+                  !(scheme && !is_tls(*scheme) && !is_mtls(a.mode) && is_websocket(*scheme) == is_websocket(a.mode));
   // plain_tcp is no SDK builder: it adds no metrics suffix unless asked to.
   a.metrics.enabled = a.mode != AuthMode::PlainTcp;
   const std::string mode_name = to_string(a.mode);

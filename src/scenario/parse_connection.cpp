@@ -110,11 +110,28 @@ std::string host_port_text(const Endpoint& e) {
 
 }  // namespace
 
+std::optional<UrlScheme> endpoint_scheme(const YAML::Node& target) {
+  if (!target.IsMap()) return std::nullopt;
+  std::optional<UrlScheme> found;
+  bool agree = true;
+  auto look = [&](const YAML::Node& v) {
+    if (!v.IsDefined() || !v.IsScalar()) return;  // an absent key's node is invalid: ask first
+    if (auto sc = url_scheme(v.Scalar())) {
+      if (found && *found != *sc) agree = false;
+      found = sc;
+    }
+  };
+  look(target["endpoint"]);
+  if (const YAML::Node list = target["endpoints"]; list.IsDefined() && list.IsSequence())
+    for (std::size_t i = 0; i < list.size(); ++i) look(list[i]);
+  return agree ? found : std::nullopt;
+}
+
 void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "target", {"endpoint", "port", "endpoints", "protocol", "connect_timeout", "dns_refresh"});
+  MapView m(r, n, "target", keys::kTarget);
   if (!m.ok()) return;
   if (auto p = m.get("protocol")) {
-    if (auto i = read_enum(r, *p, m.path("protocol"), {"mqtt311", "mqtt5"})) {
+    if (auto i = read_enum(r, *p, m.path("protocol"), keys::kProtocols)) {
       s.target.protocol = *i == 0 ? mqtt::Version::V311 : mqtt::Version::V5;
     }
   }
@@ -148,7 +165,7 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
   };
   auto one = [&](const YAML::Node& v, const std::string& path) {
     if (v.IsMap()) {
-      MapView em(r, v, path, {"host", "port"});
+      MapView em(r, v, path, keys::kEndpoint);
       Endpoint e;
       e.port = default_port;
       if (auto h = em.get("host")) {
@@ -165,10 +182,29 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
       if (!e.host.empty()) s.target.endpoints.push_back(e);
       return;
     }
-    auto t = r.text(v, path, "an endpoint like \"broker:1883\" or {host, port}");
+    auto t = r.text(v, path, "an endpoint like \"broker:1883\", mqtt://broker:1883 or {host, port}");
     if (!t) return;
     std::string err;
     bool explicit_port = false;
+    if (looks_like_url(*t)) {
+      auto u = parse_broker_url(*t, err);
+      if (!u) {
+        r.error(v, path, "expected a broker URL like mqtt://broker:1883 or wss://broker/mqtt (" + err + "), got \"" +
+                             mask_url_userinfo(*t) + "\"");
+        return;
+      }
+      if (auto mismatch = scheme_mismatch(u->scheme, s.auth)) {
+        r.error(v, path, "\"" + mask_url_userinfo(*t) + "\": " + *mismatch);
+        return;
+      }
+      // A port-less URL takes target.port when given, else its scheme's port; except that
+      // direct_with_custom_authorizer always connects to 443, as the SDK forces it (aws doc §4).
+      if (u->explicit_port) settle_port(u->endpoint, v, path + " \"" + *t + "\"");
+      else if (port_given) u->endpoint.port = default_port;
+      else if (s.auth.mode == AuthMode::DirectWithCustomAuthorizer) u->endpoint.port = 443;
+      s.target.endpoints.push_back(u->endpoint);
+      return;
+    }
     if (auto e = parse_endpoint_text(*t, default_port, explicit_port, err)) {
       if (explicit_port) settle_port(*e, v, path + " \"" + host_port_text(*e) + "\"");
       s.target.endpoints.push_back(*e);
@@ -210,8 +246,7 @@ void parse_target(Reader& r, const YAML::Node& n, Scenario& s) {
 // ---- fleet ----------------------------------------------------------------------------
 
 void parse_fleet(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "fleet",
-            {"devices", "client_id", "index_width", "connect_rate", "source_addresses"});
+  MapView m(r, n, "fleet", keys::kFleet);
   if (!m.ok()) return;
   if (auto v = m.get("devices")) {
     if (auto d = read_uint(r, *v, m.path("devices"), 1, 100'000'000)) s.fleet.devices = *d;
@@ -270,10 +305,7 @@ void parse_fleet(Reader& r, const YAML::Node& n, Scenario& s) {
 // ---- session --------------------------------------------------------------------------
 
 void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "session",
-            {"keepalive", "ping_timeout", "connack_timeout", "clean_session", "session_behavior",
-             "session_expiry", "receive_maximum", "maximum_packet_size", "topic_alias_maximum",
-             "ack_timeout", "offline_queue", "will"});
+  MapView m(r, n, "session", keys::kSession);
   if (!m.ok()) return;
   Session& ss = s.session;
   read_into(m, "keepalive", ss.keepalive, [&](const YAML::Node& v, const std::string& p) {
@@ -313,8 +345,7 @@ void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
     if (m.has("clean_session")) {
       r.error(*v, m.path("session_behavior"),
               "give either session_behavior or clean_session (its older mqtt5 spelling), not both");
-    } else if (auto i = read_enum(r, *v, m.path("session_behavior"),
-                                  {"clean", "rejoin_post_success", "rejoin_always"})) {
+    } else if (auto i = read_enum(r, *v, m.path("session_behavior"), keys::kSessionBehaviors)) {
       ss.session_behavior = static_cast<SessionBehavior>(*i);
       ss.clean_session = ss.session_behavior == SessionBehavior::Clean;
     }
@@ -344,15 +375,12 @@ void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
     return read_duration(r, v, p);
   });
   if (auto v = m.get("offline_queue")) {
-    if (auto i = read_enum(r, *v, m.path("offline_queue"),
-                           {"fail_qos0_publish_on_disconnect",
-                            "fail_non_qos1_publish_on_disconnect", "fail_all_on_disconnect"})) {
+    if (auto i = read_enum(r, *v, m.path("offline_queue"), keys::kOfflineQueues)) {
       ss.offline_queue = static_cast<OfflineQueue>(*i);
     }
   }
   if (auto v = m.get("will")) {
-    MapView w(r, *v, "session.will",
-              {"topic", "payload", "qos", "retain", "delay", "message_expiry", "content_type"});
+    MapView w(r, *v, "session.will", keys::kWill);
     if (!w.ok()) return;
     Will will;
     if (auto t = w.get("topic")) {
@@ -391,7 +419,7 @@ void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
 // ---- reconnect ------------------------------------------------------------------------
 
 void parse_reconnect(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "reconnect", {"min_delay", "max_delay", "jitter", "reset_after", "first_connect_failure"});
+  MapView m(r, n, "reconnect", keys::kReconnect);
   if (!m.ok()) return;
   Reconnect& rc = s.reconnect;
   auto read_d = [&](const YAML::Node& v, const std::string& p) { return read_duration(r, v, p); };
@@ -399,13 +427,12 @@ void parse_reconnect(Reader& r, const YAML::Node& n, Scenario& s) {
   read_into(m, "max_delay", rc.max_delay, read_d);
   read_into(m, "reset_after", rc.reset_after, read_d);
   if (auto v = m.get("jitter")) {
-    if (auto i = read_enum(r, *v, m.path("jitter"),
-                           {"none", "full", "decorrelated", "default", "decorrelated_textbook"})) {
+    if (auto i = read_enum(r, *v, m.path("jitter"), keys::kJitters)) {
       rc.jitter = static_cast<Jitter>(*i);
     }
   }
   if (auto v = m.get("first_connect_failure")) {
-    if (auto i = read_enum(r, *v, m.path("first_connect_failure"), {"retry", "stop"})) {
+    if (auto i = read_enum(r, *v, m.path("first_connect_failure"), keys::kFirstConnectFailures)) {
       rc.first_connect_failure = static_cast<FirstConnectFailure>(*i);
     }
   }

@@ -119,7 +119,7 @@ void read_require(Reader& r, const MapView& m, Search& q) {
 }
 
 void read_abort(Reader& r, const YAML::Node& n, const std::string& path, Search& q) {
-  MapView m(r, n, path, {"connect_success_below", "errors_above"});
+  MapView m(r, n, path, keys::kSearchAbort);
   if (!m.ok()) return;
   if (auto v = m.get("connect_success_below")) {
     if (auto t = r.text(*v, m.path("connect_success_below"), "a share like 50%")) {
@@ -145,13 +145,13 @@ std::optional<Search> parse_search(Reader& r, const MapView& m, const YAML::Node
     r.error(at, m.path("vary"), "required for a search: one of connect_rate, publish_rate, devices");
     return std::nullopt;
   }
-  auto vi = read_enum(r, *vary, m.path("vary"), {"connect_rate", "publish_rate", "devices"});
+  auto vi = read_enum(r, *vary, m.path("vary"), keys::kSearchVaries);
   if (!vi) return std::nullopt;
   q.vary = static_cast<SearchVary>(*vi);
   if (auto v = m.get("per")) {
     if (q.vary != SearchVary::PublishRate) {
       r.error(*v, m.path("per"), "only with vary: publish_rate (fleet or device)");
-    } else if (auto i = read_enum(r, *v, m.path("per"), {"fleet", "device"})) {
+    } else if (auto i = read_enum(r, *v, m.path("per"), keys::kSearchPer)) {
       q.per_device = *i == 1;
     }
   }

@@ -56,9 +56,7 @@ bool is_shared(std::string_view filter) { return filter.starts_with("$share/"); 
 // ---- publish --------------------------------------------------------------------------
 
 void parse_publish(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "publish",
-            {"topic", "qos", "rate", "fleet_rate", "arrival", "payload", "retain",
-             "user_properties", "content_type", "message_expiry", "topic_alias", "publishers"});
+  MapView m(r, n, "publish", keys::kPublish);
   if (!m.ok()) return;
   Publish p;
   if (auto v = m.get("topic")) {
@@ -91,14 +89,14 @@ void parse_publish(Reader& r, const YAML::Node& n, Scenario& s) {
             "fleet (e.g. 5000/s)");
   }
   if (auto v = m.get("arrival")) {
-    if (auto i = read_enum(r, *v, m.path("arrival"), {"uniform", "poisson"})) {
+    if (auto i = read_enum(r, *v, m.path("arrival"), keys::kArrivals)) {
       p.arrival = static_cast<Arrival>(*i);
     }
   }
   if (auto v = m.get("payload")) {
     const std::string path = m.path("payload");
     if (v->IsMap()) {
-      MapView pm(r, *v, path, {"size", "header", "template"});
+      MapView pm(r, *v, path, keys::kPayload);
       auto size = pm.get("size");
       auto tpl = pm.get("template");
       if (size && tpl) {
@@ -177,7 +175,7 @@ void parse_subscribe(Reader& r, const YAML::Node& n, Scenario& s) {
   if (n.IsSequence()) {
     list = n;
   } else {
-    MapView m(r, n, "subscribe", {"filters", "subscribers"});
+    MapView m(r, n, "subscribe", keys::kSubscribe);
     if (!m.ok()) return;
     list = m.get("filters");
     subscribers = m.get("subscribers");
@@ -194,8 +192,7 @@ void parse_subscribe(Reader& r, const YAML::Node& n, Scenario& s) {
       Subscription sub;
       std::optional<YAML::Node> filter_node;
       if (item.IsMap()) {
-        MapView fm(r, item, path,
-                   {"filter", "qos", "no_local", "retain_as_published", "retain_handling"});
+        MapView fm(r, item, path, keys::kFilter);
         if (!fm.ok()) continue;
         filter_node = fm.get("filter");
         if (!filter_node) r.error(item, fm.path("filter"), "required: the topic filter");
@@ -257,9 +254,7 @@ void parse_phases(Reader& r, const YAML::Node& n, Scenario& s) {
   }
   for (std::size_t i = 0; i < n.size(); ++i) {
     const std::string path = "phases." + std::to_string(i);
-    MapView m(r, n[i], path, {"name", "type", "duration", "connect_rate", "rate", "vary", "per", "from", "to", "hold",
-                              "settle", "steps", "step", "precision", "max_steps", "criteria", "require", "abort",
-                              "group"});
+    MapView m(r, n[i], path, keys::kPhase);
     if (!m.ok()) continue;
     if (n[i].IsNull()) {
       r.error(n[i], path, "expected a phase like {type: steady, duration: 60s}, got nothing");
@@ -271,7 +266,7 @@ void parse_phases(Reader& r, const YAML::Node& n, Scenario& s) {
       r.error(n[i], m.path("type"), "required: one of ramp, steady, churn, storm, search");
       continue;
     }
-    auto ti = read_enum(r, *type, m.path("type"), {"ramp", "steady", "churn", "storm", "search"});
+    auto ti = read_enum(r, *type, m.path("type"), keys::kPhaseTypes);
     if (!ti) continue;
     ph.type = static_cast<PhaseType>(*ti);
     ph.name = std::string(to_string(ph.type)) + "-" + std::to_string(i);
@@ -334,7 +329,7 @@ void parse_phases(Reader& r, const YAML::Node& n, Scenario& s) {
 // ---- run ------------------------------------------------------------------------------
 
 void parse_run(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "run", {"duration", "report", "progress_interval"});
+  MapView m(r, n, "run", keys::kRun);
   if (!m.ok()) return;
   auto positive = [&](std::string_view key, Duration& out) {
     if (auto v = m.get(key)) {
@@ -357,9 +352,7 @@ void parse_run(Reader& r, const YAML::Node& n, Scenario& s) {
 // ---- thresholds -----------------------------------------------------------------------
 
 void parse_thresholds(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "thresholds",
-            {"connect_success_ratio", "max_loss", "max_duplicates", "p99_ack_latency",
-             "p99_e2e_latency", "p99_connect_time", "max_publish_rate_error"});
+  MapView m(r, n, "thresholds", keys::kThresholds);
   if (!m.ok() || !n.IsMap()) return;
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string key = it->first.Scalar();

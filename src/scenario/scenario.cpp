@@ -148,15 +148,13 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   Scenario s;
   s.source = std::string(file_name);
   s.name = std::filesystem::path(std::string(file_name)).stem().string();
-  detail::MapView top(r, root, "",
-                      {"name", "target", "auth", "fleet", "session", "reconnect", "publish",
-                       "subscribe", "phases", "run", "thresholds"});
+  detail::MapView top(r, root, "", keys::kScenario);
   auto section = [&](std::string_view key) { return top.get(key).value_or(YAML::Node()); };
   if (auto v = top.get("name")) {
     if (auto t = detail::read_string(r, *v, "name")) s.name = *t;
   }
   // Auth before target: the mode decides the default port; auth reads only its section.
-  detail::parse_auth(r, section("auth"), s);
+  detail::parse_auth(r, section("auth"), s, detail::endpoint_scheme(section("target")));
   detail::parse_target(r, section("target"), s);
   detail::parse_fleet(r, section("fleet"), s);
   detail::parse_session(r, section("session"), s);

@@ -39,14 +39,21 @@ struct Rate {
 
 // One broker address. YAML: "host:port", "[v6addr]:port", or {host, port}.
 struct Endpoint {
+  Endpoint() = default;
+  // {host, port} and {host, port, path}, without -Wmissing-field-initializers for the path.
+  Endpoint(std::string h, std::uint16_t p, std::string ws_path = {})
+      : host(std::move(h)), port(p), path(std::move(ws_path)) {}
   std::string host;
   std::uint16_t port = 1883;
+  // The WebSocket request path of a ws:// or wss:// URL ("/mqtt/v2"); empty = the SDK's /mqtt.
+  std::string path;
   friend bool operator==(const Endpoint&, const Endpoint&) = default;
 };
 
 struct Target {
-  // `endpoints` (list) or the shorthand `endpoint` + `port` (port default 1883).
-  // Devices are spread across the list. Required: at least one.
+  // `endpoints` (list) or the shorthand `endpoint` + `port` (port default 1883). Each is
+  // "host:port", {host, port} or a URL (mqtt://, mqtts://, ws://, wss:// with a path;
+  // scenario/endpoint_url.hpp). Devices are spread across the list. Required: at least one.
   std::vector<Endpoint> endpoints;
   // `protocol`: mqtt311 | mqtt5. Default mqtt311.
   mqtt::Version protocol = mqtt::Version::V311;

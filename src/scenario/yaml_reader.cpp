@@ -1,6 +1,8 @@
 // Reading YAML with diagnostics: locations, env substitution, overrides, typed values.
 #include "scenario/yaml_reader.hpp"
 
+#include "scenario/endpoint_url.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -30,7 +32,7 @@ std::string quote(std::string_view s) {
   return out + "\"";
 }
 
-std::string join(std::initializer_list<std::string_view> names, std::string_view sep = ", ") {
+std::string join(std::span<const std::string_view> names, std::string_view sep = ", ") {
   std::string out;
   for (auto n : names) {
     if (!out.empty()) out += sep;
@@ -268,7 +270,8 @@ void Reader::apply_overrides(YAML::Node& root, std::span<const Override> overrid
   }
   for (const auto& o : overrides) {
     const std::string& ov = o.assignment;
-    const std::string origin = mask_secret_values(o.origin, secrets_);
+    // A URL's user info may hold a password (the endpoint parser refuses it, naming this).
+    const std::string origin = mask_url_userinfo(mask_secret_values(o.origin, secrets_));
     auto fail = [&](std::string_view path, std::string msg) {
       Diagnostic d;
       d.file = origin;
@@ -418,13 +421,26 @@ std::optional<std::string> Reader::text(const YAML::Node& n, std::string_view pa
 MapView::MapView(Reader& r, const YAML::Node& node, std::string path,
                  std::initializer_list<std::string_view> keys)
     : node_(node), path_(std::move(path)) {
+  init(r, std::span<const std::string_view>(keys.begin(), keys.size()));
+}
+
+MapView::MapView(Reader& r, const YAML::Node& node, std::string path, const keys::Section& section)
+    : node_(node), path_(std::move(path)) {
+  std::vector<std::string_view> names;
+  names.reserve(section.keys.size());
+  for (const auto& k : section.keys) names.push_back(k.name);
+  init(r, names);
+}
+
+void MapView::init(Reader& r, std::span<const std::string_view> keys) {
+  const YAML::Node& node = node_;
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsMap()) {
     r.error(node, path_, "expected a mapping with keys " + join(keys) + ", " + describe(node));
     ok_ = false;
     return;
   }
-  std::vector<std::string_view> allowed(keys);
+  const std::vector<std::string_view> allowed(keys.begin(), keys.end());
   for (auto it = node.begin(); it != node.end(); ++it) {
     const YAML::Node k = it->first;  // a copy: the iterator hands out a temporary pair
     // Keys created by --set have no position; their value names the override.
@@ -550,6 +566,11 @@ std::optional<Seconds> read_seconds(Reader& r, const YAML::Node& n, const std::s
 
 std::optional<std::size_t> read_enum(Reader& r, const YAML::Node& n, const std::string& path,
                                      std::initializer_list<std::string_view> names) {
+  return read_enum(r, n, path, std::span<const std::string_view>(names.begin(), names.size()));
+}
+
+std::optional<std::size_t> read_enum(Reader& r, const YAML::Node& n, const std::string& path,
+                                     std::span<const std::string_view> names) {
   std::string what = "one of " + join(names);
   auto t = r.text(n, path, what);
   if (!t) return std::nullopt;
@@ -558,7 +579,7 @@ std::optional<std::size_t> read_enum(Reader& r, const YAML::Node& n, const std::
     if (name == *t) return i;
     ++i;
   }
-  std::string hint = closest(*t, std::vector<std::string_view>(names));
+  std::string hint = closest(*t, std::vector<std::string_view>(names.begin(), names.end()));
   r.error(n, path, "expected " + what + ", got " + quote(*t) +
                        (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
   return std::nullopt;

@@ -14,6 +14,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "scenario/keys.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fleetload::scenario::detail {
@@ -101,6 +102,8 @@ class MapView {
  public:
   MapView(Reader& r, const YAML::Node& node, std::string path,
           std::initializer_list<std::string_view> keys);
+  // The keys of a scenario section's table (scenario/keys.hpp).
+  MapView(Reader& r, const YAML::Node& node, std::string path, const keys::Section& section);
   // Whether the node was a mapping (or null). When false, get() returns nothing.
   bool ok() const { return ok_; }
   // The value for `key`, or nullopt when absent.
@@ -112,6 +115,8 @@ class MapView {
   const std::string& path() const { return path_; }
 
  private:
+  void init(Reader& r, std::span<const std::string_view> keys);
+
   YAML::Node node_;
   std::string path_;
   bool ok_ = true;
@@ -135,6 +140,8 @@ std::optional<Seconds> read_seconds(Reader& r, const YAML::Node& n, const std::s
 // One of `names`; returns the index into `names`.
 std::optional<std::size_t> read_enum(Reader& r, const YAML::Node& n, const std::string& path,
                                      std::initializer_list<std::string_view> names);
+std::optional<std::size_t> read_enum(Reader& r, const YAML::Node& n, const std::string& path,
+                                     std::span<const std::string_view> names);
 
 // Reads m[key] with `fn` into `out` when present; leaves `out` alone otherwise.
 template <typename T, typename Fn>

@@ -336,6 +336,34 @@ TEST_F(ResponderE2e, ResponderConnectsOverMtlsAndAnswersPlainDevices) {
   stop_responder();
 }
 
+TEST_F(ResponderE2e, BrokerUrlsPickTlsAndRefuseWhatTheResponderCannotSpeak) {
+  // mqtts:// is TLS without --tls (the later --broker wins over the plain one).
+  start_responder("services: [shadow]\n", "5",
+                  {"--broker", "mqtts://127.0.0.1:" + std::to_string(tls_port_), "--ca-file", (pki_ / "ca.crt").string(),
+                   "--cert", (pki_ / "device-0.crt").string(), "--key", (pki_ / "device-0.key").string()});
+  EXPECT_NE(responder_->stderr_text().find("(MQTT 5, TLS)"), std::string::npos) << responder_->stderr_text();
+  const json::value out = device(json::array{
+      json::object{{"sub", json::array{kShadow + "/get/rejected"}}},
+      json::object{{"pub", kShadow + "/get"}, {"json", J(R"({"clientToken":"url"})")}},
+      json::object{{"wait", kShadow + "/get/rejected"}},
+  });
+  ASSERT_EQ(out.at("received").as_array().size(), 1u) << out;
+  EXPECT_EQ(payload(out, 0).at("clientToken"), "url");
+  stop_responder();
+
+  const std::string plain = "127.0.0.1:" + std::to_string(broker_->port());
+  const Outcome ws = run_fleetload({"responder", "--broker", "ws://" + plain + "/mqtt", "--duration", "5s"}, dir_, 30s);
+  EXPECT_EQ(ws.status.code, 2) << ws.describe();
+  EXPECT_NE(ws.err.find("--broker: the responder speaks MQTT over TCP or TLS, not WebSocket"), std::string::npos) << ws.err;
+  const Outcome clash = run_fleetload(
+      {"responder", "--broker", "mqtt://" + plain, "--ca-file", (pki_ / "ca.crt").string(), "--duration", "5s"}, dir_, 30s);
+  EXPECT_EQ(clash.status.code, 2) << clash.describe();
+  EXPECT_NE(clash.err.find("--broker mqtt:// is MQTT without TLS"), std::string::npos) << clash.err;
+  const Outcome secret = run_fleetload({"responder", "--broker", "mqtt://u:hunter2@" + plain, "--duration", "5s"}, dir_, 30s);
+  EXPECT_EQ(secret.status.code, 2) << secret.describe();
+  EXPECT_EQ(secret.err.find("hunter2"), std::string::npos) << secret.err;
+}
+
 TEST_F(ResponderE2e, BadConfigurationExits2NamingFileLineAndField) {
   const fs::path file = write_file(dir_, "bad.yaml", "broker:\n  port: 70000\njobs:\n  - id: \"no spaces\"\n    targets: {things: [a]}\n");
   const Outcome o = run_fleetload({"responder", "--config", file.string()}, dir_, 30s);

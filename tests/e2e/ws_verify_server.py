@@ -18,7 +18,7 @@ Checks, by --mode (the expectations come from the JSON file given with --config)
               with no query at all (the authorizer travels in the MQTT username).
   echo        every request is refused with HTTP 403 and a reason phrase that echoes the
               request line and all headers (a server that leaks what it was sent).
-In every mode: path /mqtt and Sec-WebSocket-Protocol: mqtt (websockify's own accept() checks
+In every mode: path /mqtt (or the config's "path") and Sec-WebSocket-Protocol: mqtt (websockify's own accept() checks
 the rest of RFC 6455). Every verdict is appended to --log as one JSON line; pongs received
 (answers to --heartbeat pings) are logged too.
 """
@@ -195,8 +195,9 @@ class VerifyingHandler(websocketproxy.ProxyRequestHandler):
         record = {"path": urlsplit(self.path).path,
                   "tls": len(self.client_address) > 2 and bool(self.client_address[2])}
         try:
-            if urlsplit(self.path).path != "/mqtt":
-                raise Refused("path is not /mqtt")
+            want = CONFIG.get("path", "/mqtt")  # a ws:// URL's own path (fleetload run --broker)
+            if urlsplit(self.path).path != want:
+                raise Refused("path is not " + want)
             if [p.strip() for p in headers.get("sec-websocket-protocol", "").split(",")] != ["mqtt"]:
                 raise Refused("Sec-WebSocket-Protocol is not mqtt")
             record.update(VERIFIERS[CONFIG["mode"]](self.path, headers))

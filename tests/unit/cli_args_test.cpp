@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/args.hpp"
+#include "cli/quick_args.hpp"
 
 namespace fleetload::cli {
 namespace {
@@ -68,9 +69,10 @@ TEST(CliArgs, OptionsMayComeBeforeTheScenario) {
 }
 
 TEST(CliArgs, UsageErrorsSayWhatIsAllowed) {
-  EXPECT_EQ(error_of({"launch"}), "unknown command \"launch\"; commands: run, validate, certs, report, responder, version, help");
+  EXPECT_EQ(error_of({"launch"}), "unknown command \"launch\"; commands: run, validate, init, schema, certs, report, responder, version, help");
   EXPECT_EQ(error_of({"--verbose"}), "unknown option \"--verbose\" (see fleetload --help)");
-  EXPECT_EQ(error_of({"run"}), "run: missing the scenario file (fleetload run SCENARIO.yaml)");
+  EXPECT_EQ(error_of({"run"}), "run: missing the scenario file (fleetload run SCENARIO.yaml), or for a one-liner "
+                               "--broker URL and --devices N (fleetload run --help)");
   EXPECT_EQ(error_of({"run", "a.yaml", "b.yaml"}), "run: more than one scenario file (\"a.yaml\" and \"b.yaml\")");
   EXPECT_EQ(error_of({"run", "a.yaml", "--set"}), "run: --set needs a value");
   EXPECT_EQ(error_of({"run", "a.yaml", "--set", "novalue"}),
@@ -105,6 +107,56 @@ TEST(CliArgs, HelpDocumentsTheExitCodes) {
     EXPECT_NE(h.find("4  inconclusive: no device ever connected"), std::string::npos);
   }
   EXPECT_EQ(kExitInconclusive, 4);
+}
+
+// ---- the one-liner (cli/quick_args.hpp) ----------------------------------------------
+
+TEST(CliArgs, OneLinerFlagsAreOverridesOfTheirFields) {
+  const Command c = parse({"run", "--broker", "mqtt://h:1883", "--devices", "1000", "--connect-rate", "500/s",
+                           "--publish", "1/s", "--qos", "1", "--duration", "60s", "--protocol=5", "--insecure"});
+  EXPECT_TRUE(c.scenario_path.empty());
+  // In the order given, then the one-liner's defaults (the topic it publishes to).
+  const std::vector<std::string> want{"target.endpoint=mqtt://h:1883", "fleet.devices=1000", "fleet.connect_rate=500/s",
+                                      "publish.rate=1/s", "publish.qos=1", "run.duration=60s", "target.protocol=mqtt5",
+                                      "auth.tls.verify_peer=false", "publish.topic=telemetry/{client_id}"};
+  EXPECT_EQ(c.overrides, want);
+  ASSERT_EQ(c.override_origins.size(), want.size());
+  EXPECT_EQ(c.override_origins[0], "--broker mqtt://h:1883");
+  EXPECT_EQ(c.override_origins[6], "--protocol 5");
+  EXPECT_EQ(c.override_origins[7], "--insecure");
+  EXPECT_EQ(c.override_origins[8], "one-liner default publish.topic=telemetry/{client_id}");
+}
+
+TEST(CliArgs, OneLinerSubscribersGetAFilterForEveryPublishedTopic) {
+  const Command c = parse({"validate", "--broker", "h", "--devices", "10", "--publish", "2/s", "--topic",
+                           "fleet/{index}/up", "--qos", "1", "--subscribers", "10%"});
+  const std::vector<std::string> tail(c.overrides.end() - 2, c.overrides.end());
+  EXPECT_EQ(tail, (std::vector<std::string>{"subscribe.filters.0.filter=fleet/+/up", "subscribe.filters.0.qos=1"}));
+  EXPECT_EQ(filter_for_topic("a/{client_id}/b/{index}"), "a/+/b/+");
+  EXPECT_EQ(filter_for_topic("plain/topic"), "plain/topic");
+}
+
+TEST(CliArgs, OneLinerNeedsBrokerAndDevicesWithoutAFile) {
+  const std::string want = "run: missing the scenario file (fleetload run SCENARIO.yaml), or for a one-liner --broker "
+                           "URL and --devices N (fleetload run --help)";
+  EXPECT_EQ(error_of({"run", "--broker", "mqtt://h"}), want);
+  EXPECT_EQ(error_of({"run", "--devices", "5"}), want);
+  // --set may spell them too.
+  EXPECT_NO_THROW(parse({"run", "--set", "target.endpoint=h", "--set", "fleet.devices=5"}));
+  // With a file the flags only override it: no defaults are added.
+  const Command f = parse({"run", "s.yaml", "--publish", "1/s"});
+  EXPECT_EQ(f.overrides, (std::vector<std::string>{"publish.rate=1/s"}));
+}
+
+TEST(CliArgs, OneLinerNeverNamesAUrlPassword) {
+  const Command c = parse({"run", "--broker", "mqtt://user:s3cret@h:1883", "--devices", "1"});
+  ASSERT_FALSE(c.override_origins.empty());
+  EXPECT_EQ(c.override_origins[0], "--broker mqtt://***@h:1883");
+}
+
+TEST(CliArgs, RunHelpListsEveryOneLinerFlag) {
+  const std::string h = command_help(CommandKind::Run);
+  for (const auto& f : quick_flags()) EXPECT_NE(h.find("  " + std::string(f.flag)), std::string::npos) << f.flag;
 }
 
 }  // namespace

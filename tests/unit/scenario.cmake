@@ -8,4 +8,5 @@ fleetload_add_gtest(NAME scenario_unit_tests LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/scenario_file_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/scenario_checks_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/scenario_search_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/scenario_url_test.cpp
   LIBS fleetload_scenario)

@@ -7,4 +7,5 @@ if(TARGET fleetload_exporter)
 endif()
 fleetload_add_gtest(NAME shard_env_test LABEL unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/shard_env_test.cpp ${PROJECT_SOURCE_DIR}/src/cli/args.cpp
-  LIBS Threads::Threads)
+          ${PROJECT_SOURCE_DIR}/src/cli/quick_args.cpp
+  LIBS fleetload_scenario Threads::Threads)

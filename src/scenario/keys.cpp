@@ -1,0 +1,266 @@
+// The key tables (keys.hpp). A key added to a parser must be added here, or the parser's
+// MapView refuses it as unknown; its line here is what editors show for it.
+#include "scenario/keys.hpp"
+
+namespace fleetload::scenario::keys {
+namespace {
+
+constexpr std::uint64_t kU32 = 4'294'967'295ULL;
+
+constexpr Key kScenarioKeys[] = {
+    {"name", Kind::String, "the run's name in progress, reports and metrics (default: the file name)"},
+    {"target", Kind::Section, "the broker: endpoint(s) and MQTT version", {}, &kTarget},
+    {"auth", Kind::Section, "how each device connects: the AWS IoT Device SDK v2 builder it imitates", {}, &kAuth},
+    {"fleet", Kind::Section, "how many devices, their client ids and connect rate", {}, &kFleet},
+    {"session", Kind::Section, "MQTT session settings: keepalive, timeouts, clean session, will", {}, &kSession},
+    {"reconnect", Kind::Section, "the reconnect backoff (the SDK's by default)", {}, &kReconnect},
+    {"publish", Kind::Section, "what devices publish, how often", {}, &kPublish},
+    {"subscribe", Kind::Subscribe, "topic filters some devices subscribe to (loss, duplicates, latency)", {},
+     &kSubscribe},
+    {"phases", Kind::Phases, "the run's phases in order: ramp, steady, churn, storm, search", {}, &kPhase},
+    {"run", Kind::Section, "the run's bound, report and progress", {}, &kRun},
+    {"thresholds", Kind::Section, "limits that decide the exit code", {}, &kThresholds},
+};
+
+constexpr Key kTargetKeys[] = {
+    {"endpoint", Kind::Endpoint,
+     "one broker: \"host:port\", host, or a URL mqtt://, mqtts://, ws://, wss://host[:port][/path]", {}, &kEndpoint},
+    {"port", Kind::Uint, "port of endpoints written without one (default by auth.mode)", {}, nullptr, 1, 65535},
+    {"endpoints", Kind::Endpoints, "several brokers; devices are spread across them", {}, &kEndpoint},
+    {"protocol", Kind::Enum, "MQTT version (default mqtt311); also picks the SDK's defaults", kProtocols},
+    {"connect_timeout", Kind::Duration, "deadline of one connect attempt: TCP, TLS, WebSocket (SDK: 5s / 10s)"},
+    {"dns_refresh", Kind::Duration, "how often named endpoints are looked up again (default 30s; 0 = once)"},
+};
+
+constexpr Key kEndpointKeys[] = {
+    {"host", Kind::String, "the broker host name or address", {}, nullptr, 0, 0, true},
+    {"port", Kind::Uint, "its port (default target.port or by auth.mode)", {}, nullptr, 1, 65535},
+};
+
+constexpr Key kAuthKeys[] = {
+    {"mode", Kind::Enum, "the SDK connection builder each device imitates (default plain_tcp)", kAuthModes},
+    {"username", Kind::Template, "CONNECT user name ({index} {shard} {client_id})"},
+    {"password", Kind::String, "CONNECT password (a secret: use ${ENV})"},
+    {"enable_metrics_collection", Kind::Bool, "append the SDK metrics string to the user name"},
+    {"metrics", Kind::Section, "the SDK metrics string", {}, &kSdkMetrics},
+    {"cert_filepath", Kind::Template, "device certificate PEM file (mtls_from_path, mtls_with_pkcs11)"},
+    {"pri_key_filepath", Kind::Template, "device private key PEM file (mtls_from_path)"},
+    {"cert_bytes", Kind::String, "device certificate as PEM text or ${ENV} (mtls_from_bytes, mtls_with_pkcs11)"},
+    {"pri_key_bytes", Kind::String, "device private key as PEM text (a secret: use ${ENV}) (mtls_from_bytes)"},
+    {"ca_filepath", Kind::String, "trust store file for the broker certificate (default: the system store)"},
+    {"ca_dirpath", Kind::String, "trust store directory (hashed names)"},
+    {"ca_bytes", Kind::String, "trust store as PEM text; wins over the files"},
+    {"tls", Kind::Section, "TLS options (not for plain_tcp)", {}, &kTls},
+    {"pkcs11_lib", Kind::String, "PKCS#11 module .so (mtls_with_pkcs11)"},
+    {"user_pin", Kind::String, "token PIN (a secret); absent: protected authentication path"},
+    {"slot_id", Kind::Uint, "PKCS#11 slot", {}, nullptr, 0, kU32},
+    {"token_label", Kind::String, "PKCS#11 token label"},
+    {"private_key_label", Kind::String, "label of the key on the token (default: its only private key)"},
+    {"pkcs12_filepath", Kind::Template, "PKCS#12 bundle (mtls_with_pkcs12)"},
+    {"pkcs12_password", Kind::String, "the bundle's password (a secret)"},
+    {"cert_store_path", Kind::String, "Windows certificate store path (refused off Windows)"},
+    {"region", Kind::String, "AWS region signed into the URL (websockets_with_default_aws_signing)"},
+    {"credentials", Kind::Section, "AWS credentials for SigV4", {}, &kCredentials},
+    {"websocket", Kind::Section, "extra WebSocket handshake headers and query parameters", {}, &kWebsocket},
+    {"auth_username", Kind::Template, "custom authorizer: user name the parameters are appended to"},
+    {"auth_authorizer_name", Kind::String, "custom authorizer name"},
+    {"auth_authorizer_signature", Kind::String, "custom authorizer token signature (a secret)"},
+    {"auth_password", Kind::String, "custom authorizer password (a secret)"},
+    {"auth_token_key_name", Kind::String, "custom authorizer token key name"},
+    {"auth_token_value", Kind::Template, "custom authorizer token value (a secret)"},
+};
+
+constexpr Key kCredentialsKeys[] = {
+    {"source", Kind::Enum, "where credentials come from (default: from the keys given, else the default chain)",
+     kCredentialSources},
+    {"access_key_id", Kind::String, "static access key id (usually ${AWS_ACCESS_KEY_ID})"},
+    {"secret_access_key", Kind::String, "static secret access key (a secret)"},
+    {"session_token", Kind::String, "static session token (a secret)"},
+    {"profile", Kind::String, "shared-file profile (default $AWS_PROFILE or default)"},
+    {"credential_process", Kind::String, "command printing credentials as JSON (source process)"},
+};
+
+constexpr Key kWebsocketKeys[] = {
+    {"headers", Kind::StringMap, "extra handshake headers: name: template"},
+    {"query", Kind::StringMap, "extra query parameters: name: template"},
+};
+
+constexpr Key kTlsKeys[] = {
+    {"enabled", Kind::Bool, "TLS under MQTT or WebSocket (false only for local tests)"},
+    {"verify_peer", Kind::Bool, "verify the broker certificate (default true)"},
+    {"session_resumption", Kind::Bool, "offer TLS session resumption on reconnect (default false)"},
+    {"alpn", Kind::StringOrList, "ALPN protocols replacing the builder's"},
+    {"sni", Kind::String, "server name sent instead of the endpoint host"},
+};
+
+constexpr Key kSdkMetricsKeys[] = {
+    {"format", Kind::Enum, "metrics string format (default current)", kMetricsFormats},
+    {"sdk_language", Kind::String, "<Lang> of IoTDeviceSDK/<Lang> (default Python)"},
+    {"sdk_version", Kind::String, "SDK version (default 1.24.0)"},
+    {"crt_version", Kind::String, "CRT version (default 0.24.0)"},
+    {"platform", Kind::String, "platform (default Unix)"},
+    {"features", Kind::StringList, "extra IoTSDKFeature codes, e.g. [G/A]"},
+};
+
+constexpr Key kFleetKeys[] = {
+    {"devices", Kind::Uint, "devices in the whole fleet (all shards); required", {}, nullptr, 1, 100'000'000},
+    {"client_id", Kind::Template, "client id template with {index} (default fleetload-{index})"},
+    {"index_width", Kind::Uint, "zero-pad {index} to this many digits (default 0)", {}, nullptr, 0, 20},
+    {"connect_rate", Kind::Rate, "fleet-wide new connections per second (default 500/s)"},
+    {"source_addresses", Kind::StringOrList, "local addresses to bind: IPs, ranges a-b, IPv4 CIDR"},
+};
+
+constexpr Key kSessionKeys[] = {
+    {"keepalive", Kind::Duration, "keepalive, whole seconds 1..65535 (SDK default 1200s)"},
+    {"ping_timeout", Kind::Duration, "no PINGRESP within it drops the connection (SDK: 3s / 30s)"},
+    {"connack_timeout", Kind::Duration, "CONNACK deadline (default 20s)"},
+    {"clean_session", Kind::Bool, "clean session on every attempt (mqtt311; mqtt5: older spelling of session_behavior)"},
+    {"session_behavior", Kind::Enum, "which attempts rejoin the broker's session (mqtt5, default clean)",
+     kSessionBehaviors},
+    {"session_expiry", Kind::Duration, "Session Expiry Interval (mqtt5; default not sent)"},
+    {"receive_maximum", Kind::Uint, "Receive Maximum (mqtt5; default not sent)", {}, nullptr, 1, 65535},
+    {"maximum_packet_size", Kind::Size, "largest packet accepted from the broker (default 1MiB, not sent)"},
+    {"topic_alias_maximum", Kind::Uint, "Topic Alias Maximum (mqtt5; default not sent)", {}, nullptr, 0, 65535},
+    {"ack_timeout", Kind::Duration, "QoS 1/2 and SUBSCRIBE ack timeout; 0 = none (SDK: 0 / 60s)"},
+    {"offline_queue", Kind::Enum, "what queued operations do while disconnected", kOfflineQueues},
+    {"will", Kind::Section, "the Will message", {}, &kWill},
+};
+
+constexpr Key kWillKeys[] = {
+    {"topic", Kind::Template, "Will topic", {}, nullptr, 0, 0, true},
+    {"payload", Kind::Template, "Will payload (default empty)"},
+    {"qos", Kind::Uint, "Will QoS", {}, nullptr, 0, 2},
+    {"retain", Kind::Bool, "retain the Will"},
+    {"delay", Kind::Duration, "Will Delay Interval (mqtt5)"},
+    {"message_expiry", Kind::Duration, "Message Expiry Interval (mqtt5)"},
+    {"content_type", Kind::String, "Content Type (mqtt5)"},
+};
+
+constexpr Key kReconnectKeys[] = {
+    {"min_delay", Kind::Duration, "first backoff delay (SDK: 5s / 1s)"},
+    {"max_delay", Kind::Duration, "largest backoff delay (SDK: 60s / 120s)"},
+    {"jitter", Kind::Enum, "backoff jitter (SDK: none / full)", kJitters},
+    {"reset_after", Kind::Duration, "connected this long, the backoff starts over (SDK: 10s / 30s)"},
+    {"first_connect_failure", Kind::Enum, "after a failed first connect: retry or stop (default retry)",
+     kFirstConnectFailures},
+};
+
+constexpr Key kPublishKeys[] = {
+    {"topic", Kind::Template, "topic template, e.g. telemetry/{client_id}; required"},
+    {"qos", Kind::Uint, "QoS 0, 1 or 2 (default 0)", {}, nullptr, 0, 2},
+    {"rate", Kind::Rate, "per device, e.g. 1/s (or fleet_rate)"},
+    {"fleet_rate", Kind::Rate, "for the whole fleet, shared by the publishers (or rate)"},
+    {"arrival", Kind::Enum, "spacing of messages: uniform or poisson (default uniform)", kArrivals},
+    {"payload", Kind::Payload, "a size (64B) or {size, header, template}", {}, &kPayload},
+    {"retain", Kind::Bool, "retain flag"},
+    {"user_properties", Kind::StringMap, "User Properties name: value (mqtt5)"},
+    {"content_type", Kind::String, "Content Type (mqtt5)"},
+    {"message_expiry", Kind::Duration, "Message Expiry Interval (mqtt5)"},
+    {"topic_alias", Kind::Bool, "use a topic alias (mqtt5)"},
+    {"publishers", Kind::Selection, "which devices publish: all, none, a count or a share (default all)"},
+};
+
+constexpr Key kPayloadKeys[] = {
+    {"size", Kind::Size, "total bytes (default 64)"},
+    {"header", Kind::Bool, "the accounting header first (default true): loss, duplicates, latency"},
+    {"template", Kind::Template, "text with {seq} {timestamp} {client_id} {index} {shard} (instead of size)"},
+};
+
+constexpr Key kSubscribeKeys[] = {
+    {"filters", Kind::Filters, "topic filters: text or {filter, qos, ...}", {}, &kFilter},
+    {"subscribers", Kind::Selection, "which devices subscribe (default all)"},
+};
+
+constexpr Key kFilterKeys[] = {
+    {"filter", Kind::Template, "topic filter (+ and # as whole levels, $share/group/...)", {}, nullptr, 0, 0, true},
+    {"qos", Kind::Uint, "maximum QoS", {}, nullptr, 0, 2},
+    {"no_local", Kind::Bool, "No Local (mqtt5)"},
+    {"retain_as_published", Kind::Bool, "Retain As Published (mqtt5)"},
+    {"retain_handling", Kind::Uint, "Retain Handling (mqtt5)", {}, nullptr, 0, 2},
+};
+
+constexpr Key kPhaseKeys[] = {
+    {"name", Kind::String, "for progress and the report (default <type>-<position>)"},
+    {"type", Kind::Enum, "ramp connects, steady holds, churn drops a share per second, storm drops all", kPhaseTypes,
+     nullptr, 0, 0, true},
+    {"duration", Kind::Duration, "required, except for ramp (devices / connect rate)"},
+    {"connect_rate", Kind::Rate, "ramp only: its connect rate"},
+    {"rate", Kind::ShareRate, "churn only: share of devices dropped per time, e.g. 1%/s"},
+    // type: search (docs/scenario.md "Capacity search")
+    {"vary", Kind::Enum, "search only: the quantity it varies", kSearchVaries},
+    {"per", Kind::Enum, "search of publish_rate only: from/to count per fleet or per device", kSearchPer},
+    {"from", Kind::Rate, "search only: the first step (a rate like 500/s, or a device count)"},
+    {"to", Kind::Rate, "search only: the last ladder step (a rate, or a device count)"},
+    {"hold", Kind::Duration, "search only: how long each step lasts"},
+    {"settle", Kind::Duration, "search only: the start of each step left out of its measurement"},
+    {"steps", Kind::String, "search only: linear N or geometric F (default geometric 2)"},
+    {"step", Kind::Rate, "search only: a fixed increment instead of steps"},
+    {"precision", Kind::String, "search only: bisection stops within this share (5%) or value"},
+    {"max_steps", Kind::Uint, "search only: bound on the number of steps", {}, nullptr, 1, 1000},
+    {"criteria", Kind::StringList, "search only: the thresholds a step must meet (default all)"},
+    {"require", Kind::String, "search only: the floor the answer must reach, e.g. \">= 2000/s\""},
+    {"abort", Kind::Section, "search only: collapse limits that end the search at once", {}, &kSearchAbort},
+    {"group", Kind::String, "search only: the device group it varies (default the whole fleet)"},
+};
+
+constexpr Key kSearchAbortKeys[] = {
+    {"connect_success_below", Kind::String, "a share of successful connects (default 50%; 0% turns it off)"},
+    {"errors_above", Kind::Rate, "broker-caused errors per second (default 100/s)"},
+};
+
+constexpr Key kRunKeys[] = {
+    {"duration", Kind::Duration, "bound of the whole run (default: the phases' sum; 60s without phases)"},
+    {"report", Kind::String, "JSON report file"},
+    {"progress_interval", Kind::Duration, "progress line period (default 1s)"},
+};
+
+constexpr Key kThresholdKeys[] = {
+    {"connect_success_ratio", Kind::Threshold, "share of connect attempts that succeeded, e.g. \">= 99.9%\""},
+    {"max_loss", Kind::Threshold, "messages lost: a count (0) or a share (0.1%)"},
+    {"max_duplicates", Kind::Threshold, "duplicate deliveries: a count or a share"},
+    {"p99_ack_latency", Kind::Threshold, "p99 publish-to-ack latency, e.g. \"<= 250ms\""},
+    {"p99_e2e_latency", Kind::Threshold, "p99 publish-to-delivery latency"},
+    {"p99_connect_time", Kind::Threshold, "p99 connect time"},
+    {"max_publish_rate_error", Kind::Threshold, "achieved vs requested publish rate, e.g. \"<= 2%\""},
+};
+
+}  // namespace
+
+const Section kScenario{"scenario", "A fleetload scenario: a fleet of MQTT devices and what it does.", kScenarioKeys};
+const Section kTarget{"target", "The broker under test.", kTargetKeys};
+const Section kEndpoint{"endpoint", "A broker as {host, port}.", kEndpointKeys};
+const Section kAuth{"auth", "How each device connects (docs/auth.md).", kAuthKeys};
+const Section kCredentials{"auth.credentials", "AWS credentials for websockets_with_default_aws_signing.",
+                           kCredentialsKeys};
+const Section kWebsocket{"auth.websocket", "WebSocket handshake additions (WebSocket modes).", kWebsocketKeys};
+const Section kTls{"auth.tls", "Transport security options.", kTlsKeys};
+const Section kSdkMetrics{"auth.metrics", "The SDK metrics string appended to the user name.", kSdkMetricsKeys};
+const Section kFleet{"fleet", "The devices.", kFleetKeys};
+const Section kSession{"session", "MQTT session settings.", kSessionKeys};
+const Section kWill{"session.will", "The Will message.", kWillKeys};
+const Section kReconnect{"reconnect", "The reconnect backoff.", kReconnectKeys};
+const Section kPublish{"publish", "What devices publish.", kPublishKeys};
+const Section kPayload{"publish.payload", "The payload of each message.", kPayloadKeys};
+const Section kSubscribe{"subscribe", "Subscriptions.", kSubscribeKeys};
+const Section kFilter{"subscribe.filter", "One subscription.", kFilterKeys};
+const Section kPhase{"phase", "One phase of the run.", kPhaseKeys};
+const Section kSearchAbort{"phase.abort", "When a search step is a collapse, not merely a failure.", kSearchAbortKeys};
+const Section kRun{"run", "The run.", kRunKeys};
+const Section kThresholds{"thresholds", "Limits deciding the exit code (1 when breached, 4 when not measured).",
+                          kThresholdKeys};
+
+const Key* Section::find(std::string_view key) const noexcept {
+  for (const Key& k : keys)
+    if (k.name == key) return &k;
+  return nullptr;
+}
+
+std::span<const Section* const> all_sections() {
+  static constexpr const Section* kAll[] = {&kScenario, &kTarget,  &kEndpoint,  &kAuth,    &kCredentials,
+                                            &kWebsocket, &kTls,    &kSdkMetrics, &kFleet,  &kSession,
+                                            &kWill,      &kReconnect, &kPublish, &kPayload, &kSubscribe,
+                                            &kFilter,    &kPhase,  &kSearchAbort, &kRun,       &kThresholds};
+  return kAll;
+}
+
+}  // namespace fleetload::scenario::keys
