@@ -21,7 +21,11 @@ std::string formula_text(const device::BackoffPolicy& p) {
     case device::JitterMode::Full:
       return "full jitter (" + range + "): attempt n waits a uniform draw in [0, min x 2^(n-1)), at most max";
     case device::JitterMode::Decorrelated:
-      return "decorrelated jitter (" + range + "): drawn as the devices draw it, attempt after attempt";
+      return "decorrelated jitter (" + range + "): drawn as the SDK's MQTT 5 client draws it, a full-jitter draw "
+             "every attempt";
+    case device::JitterMode::DecorrelatedTextbook:
+      return "decorrelated_textbook jitter (" + range + "): attempt n waits a uniform draw in [min, 3 x previous), "
+             "at most max";
   }
   return range;
 }
@@ -34,7 +38,8 @@ std::optional<device::BackoffPolicy> backoff_policy_of(const ReconnectPolicy& p)
   b.min_ms = ms_of(p.min_s);
   b.max_ms = std::max(b.min_ms, ms_of(p.max_s));
   b.reset_after_ms = ms_of(p.reset_after_s);
-  for (auto m : {device::JitterMode::None, device::JitterMode::Full, device::JitterMode::Decorrelated}) {
+  for (auto m : {device::JitterMode::None, device::JitterMode::Full, device::JitterMode::Decorrelated,
+                 device::JitterMode::DecorrelatedTextbook}) {
     if (p.jitter == device::to_string(m)) {
       b.mode = m;
       return b;

@@ -108,7 +108,8 @@ void connect_figures(Collector& c, const RunReport& b, const RunReport& n) {
             planned ? Better::Neither : Better::Lower,
             [i](const RunReport& r) -> Opt { return static_cast<double>(r.stats.drops_by_reason[i]); });
   }
-  // Failed attempts by cause (tls_failed/unknown_ca, connack_refused/not_authorized, ...).
+  // Failed attempts by cause (tls_failed/unknown_ca, connack_refused/not_authorized, ...),
+  // summed over endpoints (a cause is listed per endpoint when it has one).
   std::vector<std::pair<std::string, std::string>> causes;
   for (const auto* r : {&b, &n})
     for (const auto& cause : r->connect_failures)
@@ -116,9 +117,10 @@ void connect_figures(Collector& c, const RunReport& b, const RunReport& n) {
         causes.emplace_back(cause.result, cause.reason);
   for (const auto& [result, reason] : causes)
     c.add("connects", result + "/" + reason, "count", Better::Lower, [result, reason](const RunReport& r) -> Opt {
+      double sum = 0.0;
       for (const auto& x : r.connect_failures)
-        if (x.result == result && x.reason == reason) return static_cast<double>(x.count);
-      return 0.0;
+        if (x.result == result && x.reason == reason) sum += static_cast<double>(x.count);
+      return sum;
     });
 }
 

@@ -116,7 +116,7 @@ std::string format_summary(const RunReport& r) {
   for (std::size_t i = 0; i < anomalies.size(); ++i) {
     const auto& a = anomalies[i];
     row(out, i == 0 ? "anomalies" : "",
-        fmt("%llu %s: %s", u(a.count), std::string(a.counter).c_str(), std::string(a.label).c_str()));
+        fmt("%s %s: %s", n(a.count).c_str(), std::string(a.counter).c_str(), std::string(a.label).c_str()));
   }
   if (s.pings_sent > 0 || s.ping_timeouts > 0) {
     row(out, "keepalive", fmt("%s PINGREQs, %s answered, %s ping timeouts", n(s.pings_sent).c_str(),

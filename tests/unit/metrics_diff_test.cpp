@@ -117,7 +117,7 @@ TEST(ReportDiff, ConnectFailuresCompareAsAFailureShare) {
   b.stats.connect_failures = 1;    // 99.0 % success
   n.stats.connect_failures = 10;   // 90.9 %: a small change of the success share, 10x the failures
   n.stats.connect_failed_by_reason[static_cast<std::size_t>(device::DropReason::ConnackTimeout)] = 10;
-  n.connect_failures.push_back({"connack_refused", "server_busy", 10});
+  n.connect_failures.push_back({"connack_refused", "server_busy", 10, ""});
   const ReportDiff d = diff_reports(b, n, DiffOptions{0.2, 1.0});
   EXPECT_TRUE(figure(d, "connects", "connect failure ratio").regression);
   EXPECT_TRUE(figure(d, "connects", "connect failed: connack_timeout").regression);
