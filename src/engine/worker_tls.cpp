@@ -91,7 +91,7 @@ void Worker::count_tls(const net::error_code& ec, bool established) noexcept {
   (established ? tls_stats_->drops : tls_stats_->failures)[static_cast<std::size_t>(f)].add();
 }
 
-std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<std::unique_ptr<Worker>>& workers,
+std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<Worker*>& workers,
                                                         const device::StatsSnapshot& total, mqtt::Version v,
                                                         const std::vector<std::string>& endpoint_names) {
   std::vector<std::array<std::uint64_t, net::kConnectFailureCount>> tcp(endpoint_names.size());
