@@ -12,10 +12,7 @@ namespace {
 using scenario::AuthMode;
 
 std::string render(const scenario::Scenario& s, std::string_view tpl, std::uint64_t index) {
-  scenario::TemplateVars v;
-  v.index = index;
-  v.shard = s.fleet.shard.k;
-  v.index_width = s.fleet.index_width;
+  scenario::TemplateVars v = scenario::template_vars(s, index);
   std::string client_id;
   if (scenario::template_uses(tpl, scenario::Placeholder::ClientId)) {
     client_id = scenario::render_template(s.fleet.client_id, v);

@@ -118,6 +118,31 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
         static_cast<double>(res.rss_all_connected - res.rss_before_devices) / static_cast<double>(res.devices);
   }
 
+  // Per group: the engine's figures, the run's phases with the group's part, its thresholds.
+  const auto groups = scenario::group_scenarios(s);
+  for (std::size_t gi = 0; gi < res.groups.size(); ++gi) {
+    const auto& g = res.groups[gi];
+    metrics::GroupReport gr;
+    gr.name = g.name;
+    gr.fleet_devices = g.fleet_devices;
+    gr.devices = g.devices;
+    gr.stats = g.stats;
+    gr.publish_rate = metrics::rate_figure(g.requested_publish_rate, g.achieved_publish_rate);
+    gr.books = metrics::message_books(g.stats);
+    for (const auto& p : res.phases) {
+      if (gi >= p.groups.size()) continue;
+      metrics::PhaseReport pr;
+      pr.name = p.name;
+      pr.type = p.type;
+      pr.start_s = p.start.count();
+      pr.end_s = p.end.count();
+      pr.publish_rate = metrics::rate_figure(p.groups[gi].requested_publish_rate, p.groups[gi].achieved_publish_rate);
+      pr.stats = p.groups[gi].stats;
+      gr.phases.push_back(std::move(pr));
+    }
+    if (gi < groups.size()) metrics::evaluate_group_thresholds(groups[gi].thresholds, gr);
+    r.groups.push_back(std::move(gr));
+  }
   metrics::evaluate_thresholds(s.thresholds, r);
   return r;
 }

@@ -61,6 +61,8 @@ void Template::render_to(std::string& out, const scenario::TemplateVars& v) cons
       case scenario::Placeholder::ClientId: out.append(v.client_id); break;
       case scenario::Placeholder::Seq: append_uint(out, v.seq, 0); break;
       case scenario::Placeholder::Timestamp: append_uint(out, v.timestamp_ms, 0); break;
+      case scenario::Placeholder::Group: out.append(v.group); break;
+      case scenario::Placeholder::GroupIndex: append_uint(out, v.group_index, v.index_width); break;
     }
   }
 }
@@ -125,6 +127,9 @@ bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
 FleetPlan::FleetPlan(const scenario::Scenario& s) {
   version = s.target.protocol;
   devices = s.fleet.devices;
+  if (!s.group.empty()) group = s.group;
+  group_first = s.group_first;
+  group_devices = s.group.empty() ? s.fleet.devices : s.group_devices;
   shard = s.fleet.shard;
   if (shard.n == 0) shard.n = 1;
   index_width = s.fleet.index_width;
@@ -177,8 +182,8 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
 
   if (s.publish) {
     const auto& p = *s.publish;
-    publishers = std::min<std::uint64_t>(p.publishers.selected, devices);
-    if (p.publishers.kind == scenario::Selection::Kind::All && publishers == 0) publishers = devices;
+    publishers = std::min<std::uint64_t>(p.publishers.selected, group_devices);
+    if (p.publishers.kind == scenario::Selection::Kind::All && publishers == 0) publishers = group_devices;
     topic = Template(p.topic);
     qos = to_qos(p.qos);
     per_device_rate = p.per_device_rate.per_second;
@@ -205,9 +210,9 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
   }
 
   if (!s.subscribe.filters.empty()) {
-    subscribers = std::min<std::uint64_t>(s.subscribe.subscribers.selected, devices);
+    subscribers = std::min<std::uint64_t>(s.subscribe.subscribers.selected, group_devices);
     if (s.subscribe.subscribers.kind == scenario::Selection::Kind::All && subscribers == 0)
-      subscribers = devices;
+      subscribers = group_devices;
     for (const auto& f : s.subscribe.filters) {
       SubscriptionPlan sp;
       sp.filter = Template(f.filter);
@@ -222,14 +227,27 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
   }
 }
 
+namespace {
+// Indexes i in [0, x) with i % n == k.
+std::uint64_t in_shard_below(std::uint64_t x, const scenario::Shard& s) noexcept {
+  return x <= s.k ? 0 : (x - s.k + s.n - 1) / s.n;
+}
+}  // namespace
+
 std::uint64_t FleetPlan::devices_in_shard() const noexcept {
-  if (devices <= shard.k) return 0;
-  return (devices - shard.k + shard.n - 1) / shard.n;
+  return in_shard_below(group_first + group_devices, shard) - in_shard_below(group_first, shard);
 }
 
 std::uint64_t FleetPlan::publishers_in_shard() const noexcept {
-  if (publishers <= shard.k) return 0;
-  return (publishers - shard.k + shard.n - 1) / shard.n;
+  return in_shard_below(group_first + publishers, shard) - in_shard_below(group_first, shard);
+}
+
+const FleetPlan& FleetPlan::plan_of(std::uint64_t index) const noexcept {
+  if (fleet_groups == nullptr || fleet_groups->empty()) return *this;
+  const auto& gs = *fleet_groups;
+  auto it = std::upper_bound(gs.begin(), gs.end(), index,
+                             [](std::uint64_t i, const FleetPlan* p) { return i < p->group_first; });
+  return it == gs.begin() ? *gs.front() : **(it - 1);
 }
 
 scenario::TemplateVars FleetPlan::vars(std::uint64_t index) const noexcept {
@@ -237,6 +255,8 @@ scenario::TemplateVars FleetPlan::vars(std::uint64_t index) const noexcept {
   v.index = index;
   v.shard = shard.k;
   v.index_width = index_width;
+  v.group = group;
+  v.group_index = index >= group_first ? index - group_first : index;
   return v;
 }
 
@@ -253,10 +273,11 @@ void FleetPlan::render_topic(std::string& out, std::uint64_t index, std::string_
 }
 
 bool FleetPlan::subscriber_expects(std::uint64_t sub, std::uint64_t pub) const {
-  if (!is_subscriber(sub) || !is_publisher(pub)) return false;
+  const FleetPlan& pp = plan_of(pub);
+  if (!is_subscriber(sub) || !pp.is_publisher(pub)) return false;
   std::string pub_id, pub_topic, sub_id, filter;
-  render_client_id(pub_id, pub);
-  render_topic(pub_topic, pub, pub_id);
+  pp.render_client_id(pub_id, pub);
+  pp.render_topic(pub_topic, pub, pub_id);
   render_client_id(sub_id, sub);
   auto v = vars(sub);
   v.client_id = sub_id;

@@ -100,6 +100,14 @@ class FleetPlan {
   // ---- identity ---------------------------------------------------------------------
   mqtt::Version version = mqtt::Version::V311;
   std::uint64_t devices = 0;  // whole fleet, all shards
+  // The group this plan is (scenario `groups`; "default" without): its devices are the
+  // fleet indexes [group_first, group_first + group_devices).
+  std::string group{scenario::kDefaultGroup};
+  std::uint64_t group_first = 0;
+  std::uint64_t group_devices = 0;
+  // Every group's plan of the run, in index order (set by the engine once all are built):
+  // a subscriber's expectations cover the publishers of every group. Null: this plan only.
+  const std::vector<const FleetPlan*>* fleet_groups = nullptr;
   scenario::Shard shard;
   std::uint32_t index_width = 0;
   Template client_id;
@@ -132,7 +140,7 @@ class FleetPlan {
   bool stop_after_failed_first_connect = false;
 
   // ---- publish ------------------------------------------------------------------------
-  std::uint64_t publishers = 0;  // fleet-wide: device indexes [0, publishers) publish
+  std::uint64_t publishers = 0;  // the group's first `publishers` devices publish
   Template topic;
   mqtt::QoS qos = mqtt::QoS::AtMostOnce;
   double per_device_rate = 0.0;                  // messages per second per publisher
@@ -151,7 +159,7 @@ class FleetPlan {
   bool topic_alias = false;                                          // MQTT 5
 
   // ---- subscribe ----------------------------------------------------------------------
-  // Fleet-wide: the last `subscribers` device indexes subscribe, so that "10 subscribers"
+  // The group's last `subscribers` device indexes subscribe, so that "10 subscribers"
   // and "10 publishers" are different devices unless the selections overlap.
   std::uint64_t subscribers = 0;
   std::vector<SubscriptionPlan> subscriptions;
@@ -176,14 +184,24 @@ class FleetPlan {
   std::uint16_t inbound_receive_maximum() const noexcept {
     return version == mqtt::Version::V5 ? receive_maximum.value_or(65535) : 65535;
   }
-  bool is_publisher(std::uint64_t index) const noexcept { return index < publishers; }
-  bool is_subscriber(std::uint64_t index) const noexcept {
-    return subscribers > 0 && index >= devices - subscribers;
+  bool is_publisher(std::uint64_t index) const noexcept {
+    return index >= group_first && index - group_first < publishers;
   }
-  // Devices of this shard, and the fleet index of the i-th of them (index % n == k).
+  // (Asked of a device's own plan: `index` is in the group.)
+  bool is_subscriber(std::uint64_t index) const noexcept {
+    return subscribers > 0 && index >= group_first + group_devices - subscribers;
+  }
+  // The plan of the group holding fleet index `index` (this one without fleet_groups).
+  const FleetPlan& plan_of(std::uint64_t index) const noexcept;
+  // The group's devices in this shard (index % n == k), and the fleet index of the i-th.
   std::uint64_t devices_in_shard() const noexcept;
   std::uint64_t device_index(std::uint64_t local) const noexcept {
-    return shard.k + local * shard.n;
+    return first_in_shard() + local * shard.n;
+  }
+  // The group's first fleet index in this shard (may be past the group when it has none).
+  std::uint64_t first_in_shard() const noexcept {
+    const std::uint64_t r = group_first % shard.n;
+    return group_first + (shard.k + shard.n - r) % shard.n;
   }
   std::uint64_t publishers_in_shard() const noexcept;
   // Publishes per second this shard should deliver.

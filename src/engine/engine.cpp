@@ -104,21 +104,99 @@ std::vector<std::string> preflight_warnings(const scenario::Scenario& s, unsigne
   return limit_warnings(shape_of(s, effective_threads(s, threads)), read_system_limits());
 }
 
-struct Engine::Impl {
+// One group of the fleet as it runs: its plan (shared by its devices), where its devices
+// connect, how they present themselves, and the workers that own them (a worker serves one
+// group, so a device's group is its worker's and the group's figures are its workers').
+struct GroupRun {
   scenario::Scenario scenario;
-  RunOptions options;
   std::unique_ptr<device::FleetPlan> plan;
   std::vector<net::tcp::endpoint> endpoints;
   std::vector<std::string> endpoint_names;  // "host:port" as configured, parallel to endpoints
+  std::vector<bool> resolving;              // a lookup of endpoint i is in flight
   std::vector<boost::asio::ip::address> sources;
   std::uint64_t shard_devices = 0;
-  double connect_rate = 0.0;
-  std::chrono::milliseconds duration{0};
-  std::vector<PlannedPhase> phases;
+  double connect_rate = 0.0;  // this shard's devices of the group per second
   std::unique_ptr<auth::FleetPresentation> presentation;  // TLS and WebSocket modes only
   bool tls = false;
   bool websocket = false;
   std::unique_ptr<auth::CredentialsProvider> aws_credentials;  // SigV4 over WebSocket only
+  std::vector<Worker*> workers;
+  device::StatsSnapshot phase_begin;
+
+  device::StatsSnapshot merged() const {
+    device::StatsSnapshot m;
+    for (const auto* w : workers) device::merge(m, device::snapshot(w->stats()));
+    return m;
+  }
+  // Mean share of this group's publishers in the shard started over [a, b] seconds:
+  // publishers are the group's lowest ordinals and start at ordinal / connect_rate, so
+  // during the ramp only part of the requested rate is due.
+  double started_share(double a, double b) const {
+    const double p = static_cast<double>(plan->publishers_in_shard());
+    if (!(connect_rate > 0.0) || p <= 0.0 || b <= a) return 1.0;
+    const double T = p / connect_rate;  // when the last publisher starts
+    auto integral = [T](double x) { return x < T ? x * x / (2 * T) : x - T / 2; };
+    return (integral(b) - integral(a)) / (b - a);
+  }
+};
+
+// The shard's connect rate for group `g`: the first ramp phase's connect_rate paces the
+// whole fleet, each group getting its share; without one, the group's fleet.connect_rate
+// (its own, or its share of the top-level one: scenario parsing fills it).
+double group_connect_rate(const scenario::Scenario& top, const scenario::Scenario& g) {
+  const double n = std::max<std::uint32_t>(1, top.fleet.shard.n);
+  for (const auto& p : top.phases)
+    if (p.type == scenario::PhaseType::Ramp && p.connect_rate) {
+      const double share = top.fleet.devices > 0 ? static_cast<double>(g.group_devices) /
+                                                       static_cast<double>(top.fleet.devices)
+                                                 : 1.0;
+      return p.connect_rate->per_second * share / n;
+    }
+  return g.fleet.connect_rate.per_second / n;
+}
+
+// Connect failure causes of several groups as one list: same cause, same endpoint, summed.
+void add_causes(std::vector<ConnectFailureCause>& into, std::vector<ConnectFailureCause> more) {
+  for (auto& c : more) {
+    auto it = std::find_if(into.begin(), into.end(), [&](const ConnectFailureCause& o) {
+      return std::string_view(o.result) == c.result && std::string_view(o.reason) == c.reason && o.endpoint == c.endpoint;
+    });
+    if (it == into.end()) into.push_back(std::move(c));
+    else it->count += c.count;
+  }
+}
+
+// Worker threads per group: `threads` split by the groups' device counts in this shard,
+// at least one per group that has devices here and at most one per device.
+std::vector<unsigned> split_threads(const std::vector<std::uint64_t>& devices, unsigned threads) {
+  std::uint64_t total = 0;
+  for (auto d : devices) total += d;
+  std::vector<unsigned> out;
+  for (auto d : devices) {
+    if (d == 0 || total == 0) {
+      out.push_back(0);
+      continue;
+    }
+    const double want = std::round(static_cast<double>(threads) * static_cast<double>(d) / static_cast<double>(total));
+    out.push_back(static_cast<unsigned>(std::clamp<double>(want, 1.0, static_cast<double>(d))));
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> group_shard_devices(const scenario::Scenario& s) {
+  std::vector<std::uint64_t> out;
+  for (const auto& g : scenario::group_scenarios(s)) out.push_back(device::FleetPlan(g).devices_in_shard());
+  return out;
+}
+
+struct Engine::Impl {
+  scenario::Scenario scenario;
+  RunOptions options;
+  std::vector<GroupRun> groups;
+  std::vector<const device::FleetPlan*> plans;  // every group's, in index order
+  std::uint64_t shard_devices = 0;
+  std::chrono::milliseconds duration{0};
+  std::vector<PlannedPhase> phases;
   auth::TlsContextCache tls_contexts;
 
   boost::asio::io_context control{1};
@@ -128,8 +206,8 @@ struct Engine::Impl {
   boost::asio::steady_timer poll_timer{control};
   boost::asio::steady_timer dns_timer{control};
   net::tcp::resolver resolver{control};  // asio runs the lookups on a thread of its own
-  std::vector<bool> resolving;           // a lookup of endpoint i is in flight
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<Worker>> owned;
+  std::vector<Worker*> workers;  // all groups'
 
   RunResult result;
   TimePoint t0{};
@@ -176,6 +254,7 @@ struct Engine::Impl {
     if (i > 0) close_phase(i - 1, now, snap);
     phase_index = i;
     phase_begin = std::move(snap);
+    for (auto& g : groups) g.phase_begin = g.merged();
     if (i >= phases.size()) {
       begin_stop(ExitReason::Completed, "");
       return;
@@ -197,27 +276,42 @@ struct Engine::Impl {
     r.end = secs(now - t0);
     r.stats = device::delta(snap, phase_begin);
     const double len = (r.end - r.start).count();
-    r.requested_publish_rate = result.requested_publish_rate * started_share(r.start.count(), r.end.count());
+    r.requested_publish_rate = requested_between(r.start.count(), r.end.count());
     r.achieved_publish_rate = len > 0 ? static_cast<double>(sum3(r.stats.publishes_sent)) / len : 0.0;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      GroupPhaseResult gp;
+      gp.stats = device::delta(groups[g].merged(), groups[g].phase_begin);
+      gp.requested_publish_rate = groups[g].plan->shard_publish_rate() *
+                                  groups[g].started_share(r.start.count(), r.end.count());
+      gp.achieved_publish_rate = len > 0 ? static_cast<double>(sum3(gp.stats.publishes_sent)) / len : 0.0;
+      r.groups.push_back(std::move(gp));
+    }
     result.phases.push_back(std::move(r));
   }
 
-  // Mean share of this shard's publishers started over [a, b] seconds: publishers are the
-  // lowest ordinals and start at ordinal / connect_rate, so during the ramp only part of
-  // the requested rate is due.
-  double started_share(double a, double b) const {
-    const double p = static_cast<double>(plan->publishers_in_shard());
-    if (!(connect_rate > 0.0) || p <= 0.0 || b <= a) return 1.0;
-    const double T = p / connect_rate;  // when the last publisher starts
-    auto integral = [T](double x) { return x < T ? x * x / (2 * T) : x - T / 2; };
-    return (integral(b) - integral(a)) / (b - a);
+  // Publishes per second the plan asks of this shard over [a, b] seconds: every group's
+  // rate times the share of its publishers started by then.
+  double requested_between(double a, double b) const {
+    double r = 0.0;
+    for (const auto& g : groups) r += g.plan->shard_publish_rate() * g.started_share(a, b);
+    return r;
+  }
+
+  std::vector<ConnectFailureCause> causes() const {
+    std::vector<ConnectFailureCause> out;
+    for (const auto& g : groups)
+      add_causes(out, connect_failure_causes(g.workers, g.merged(), g.scenario.target.protocol, g.endpoint_names));
+    return out;
   }
 
   // target.dns_refresh: each named endpoint is looked up again, in the background; the
   // workers get the new address, or the failure (their attempts then fail as dns_failed
   // until a later lookup succeeds).
   void arm_dns_refresh() {
-    const auto every = scenario.target.dns_refresh;
+    auto every = std::chrono::milliseconds(0);
+    for (const auto& g : groups)
+      if (g.scenario.target.dns_refresh.count() > 0 && (every.count() == 0 || g.scenario.target.dns_refresh < every))
+        every = g.scenario.target.dns_refresh;
     if (every.count() <= 0 || finished) return;
     dns_timer.expires_after(every);
     dns_timer.async_wait([this](const net::error_code& ec) {
@@ -228,21 +322,23 @@ struct Engine::Impl {
   }
 
   void refresh_endpoints() {
-    const auto& eps = scenario.target.endpoints;
-    for (std::size_t i = 0; i < eps.size(); ++i) {
-      if (resolving[i] || net::is_ip_literal(eps[i].host)) continue;
-      resolving[i] = true;
-      resolver.async_resolve(eps[i].host, std::to_string(eps[i].port),
-                             [this, i](const net::error_code& ec, const net::tcp::resolver::results_type& res) {
-                               resolving[i] = false;
-                               if (finished || ec == boost::asio::error::operation_aborted) return;
-                               net::error_code why = ec;
-                               if (!why && res.empty()) why = boost::asio::error::host_not_found;
-                               const auto failure = net::resolve_failure_of(why);
-                               const net::tcp::endpoint addr = why ? endpoints[i] : res.begin()->endpoint();
-                               if (!why) endpoints[i] = addr;
-                               for (auto& w : workers) w->post_endpoint(i, addr, failure);
-                             });
+    for (auto& g : groups) {
+      const auto& eps = g.scenario.target.endpoints;
+      for (std::size_t i = 0; i < eps.size(); ++i) {
+        if (g.resolving[i] || net::is_ip_literal(eps[i].host)) continue;
+        g.resolving[i] = true;
+        resolver.async_resolve(eps[i].host, std::to_string(eps[i].port),
+                               [this, &g, i](const net::error_code& ec, const net::tcp::resolver::results_type& res) {
+                                 g.resolving[i] = false;
+                                 if (finished || ec == boost::asio::error::operation_aborted) return;
+                                 net::error_code why = ec;
+                                 if (!why && res.empty()) why = boost::asio::error::host_not_found;
+                                 const auto failure = net::resolve_failure_of(why);
+                                 const net::tcp::endpoint addr = why ? g.endpoints[i] : res.begin()->endpoint();
+                                 if (!why) g.endpoints[i] = addr;
+                                 for (auto* w : g.workers) w->post_endpoint(i, addr, failure);
+                               });
+      }
     }
   }
 
@@ -273,7 +369,7 @@ struct Engine::Impl {
     const double to_s = secs((stopping ? std::min(now, stop_began) : now) - t0).count();
     if (to_s > from_s)
       s.publishes_requested_per_s =
-          result.requested_publish_rate * started_share(from_s, to_s) * (to_s - from_s) / dt;
+          requested_between(from_s, to_s) * (to_s - from_s) / dt;
     const double cpu = process_cpu_seconds();
     s.cpu_cores = std::max(0.0, cpu - last_cpu_s) / dt;
     last_cpu_s = cpu;
@@ -288,7 +384,11 @@ struct Engine::Impl {
                                                                 : std::string_view("stopping");
       Progress p{secs(now - t0), stopping ? std::string_view("stopping") : name, s.connected, shard_devices,
                  total, d, Seconds(dt), errors_local(total), errors_local_faults(total), errors_broker(total),
-                 connect_failure_causes(workers, total, scenario.target.protocol, endpoint_names)};
+                 causes(), {}};
+      p.groups.reserve(groups.size());
+      for (const auto& g : groups)
+        p.groups.push_back({g.plan->group, g.scenario.target.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311",
+                            scenario::to_string(g.scenario.auth.mode), g.shard_devices, g.merged()});
       options.on_progress(p);
     }
     last_progress = std::move(total);
@@ -331,7 +431,10 @@ struct Engine::Impl {
       pending += w->stats().in_flight.load() + w->stats().offline_queued.load();
       received += w->stats().messages_received.load();
     }
-    const bool settled = pending <= 0 && (plan->subscribers == 0 || received == last_received);
+    const bool subscribers = std::any_of(groups.begin(), groups.end(), [](const GroupRun& g) {
+      return g.plan->subscribers > 0;
+    });
+    const bool settled = pending <= 0 && (!subscribers || received == last_received);
     last_received = received;
     if ((settled && quiet_polls++ > 0) || Clock::now() - stop_began > options.shutdown_grace / 2) {
       last_seq.assign(scenario.fleet.devices, 0);
@@ -371,7 +474,6 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   auto& m = *impl_;
   m.scenario = s;
   m.options = std::move(options);
-  if (s.target.endpoints.empty()) throw std::runtime_error("scenario has no target endpoints");
   // The search controller (engine/search.hpp) decides step values, but no worker can yet
   // change the connect pacing, the publish schedule or the connected count at a step
   // boundary: running the phase as a steady one would answer a question nobody asked.
@@ -380,35 +482,47 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
       throw std::runtime_error("phases." + std::to_string(i) +
                                ": type search is validated but this build cannot run it yet "
                                "(fleetload validate checks it; see docs/scenario.md \"Capacity search\")");
-  for (const auto& e : s.target.endpoints) {
-    m.endpoint_names.push_back(endpoint_name(e));
-    // A name that does not resolve before the run is a configuration error (a typo, the
-    // wrong network): refused, naming the endpoint, rather than a run of failed attempts.
-    const net::Resolved r = net::resolve(e.host, e.port);
-    if (r.failure != net::ConnectFailure::None)
-      throw std::runtime_error("target endpoint \"" + m.endpoint_names.back() + "\" cannot be resolved: " +
-                               (r.failure == net::ConnectFailure::NameNotResolved
-                                    ? "the name does not exist (name_not_resolved: "
-                                    : "the lookup failed (resolution_failed: ") +
-                               r.why + ")");
-    m.endpoints.push_back(r.endpoint);
-  }
-  m.resolving.assign(m.endpoints.size(), false);
-  for (const auto& a : s.fleet.source_addresses) m.sources.push_back(net::parse_address(a));
   const auto shape = shape_of(s);
   m.shard_devices = shape.devices;
   if (m.shard_devices > UINT32_MAX) throw std::runtime_error("too many devices for one process");
-  m.connect_rate = shard_connect_rate(s);
   m.duration = m.options.duration ? *m.options.duration : s.run.duration;
-  m.phases = plan_phases(s.phases, m.duration, m.shard_devices, m.connect_rate);
-  m.plan = std::make_unique<device::FleetPlan>(s);
-  const auto mode = s.auth.mode;
-  m.tls = mode != scenario::AuthMode::PlainTcp && s.auth.tls.enabled;
-  m.websocket = scenario::is_websocket(mode);
-  if (m.tls || m.websocket) m.presentation = std::make_unique<auth::FleetPresentation>(s);
-  // Resolved lazily, at the first connection attempt: a failure is counted per attempt.
-  if (mode == scenario::AuthMode::WebsocketsWithDefaultAwsSigning)
-    m.aws_credentials = std::make_unique<auth::CredentialsProvider>(s.auth.credentials);
+  m.phases = plan_phases(s.phases, m.duration, m.shard_devices, shard_connect_rate(s));
+  auto specs = scenario::group_scenarios(s);
+  m.groups.reserve(specs.size());
+  for (auto& gs : specs) {
+    GroupRun& g = m.groups.emplace_back();
+    g.scenario = std::move(gs);
+    const auto& sc = g.scenario;
+    if (sc.target.endpoints.empty()) throw std::runtime_error("scenario has no target endpoints");
+    for (const auto& e : sc.target.endpoints) {
+      g.endpoint_names.push_back(endpoint_name(e));
+      // A name that does not resolve before the run is a configuration error (a typo, the
+      // wrong network): refused, naming the endpoint, rather than a run of failed attempts.
+      const net::Resolved r = net::resolve(e.host, e.port);
+      if (r.failure != net::ConnectFailure::None)
+        throw std::runtime_error("target endpoint \"" + g.endpoint_names.back() + "\" cannot be resolved: " +
+                                 (r.failure == net::ConnectFailure::NameNotResolved
+                                      ? "the name does not exist (name_not_resolved: "
+                                      : "the lookup failed (resolution_failed: ") +
+                                 r.why + ")");
+      g.endpoints.push_back(r.endpoint);
+    }
+    g.resolving.assign(g.endpoints.size(), false);
+    for (const auto& a : sc.fleet.source_addresses) g.sources.push_back(net::parse_address(a));
+    g.plan = std::make_unique<device::FleetPlan>(sc);
+    g.shard_devices = g.plan->devices_in_shard();
+    g.connect_rate = group_connect_rate(s, sc);
+    const auto mode = sc.auth.mode;
+    g.tls = mode != scenario::AuthMode::PlainTcp && sc.auth.tls.enabled;
+    g.websocket = scenario::is_websocket(mode);
+    if (g.tls || g.websocket) g.presentation = std::make_unique<auth::FleetPresentation>(sc);
+    // Resolved lazily, at the first connection attempt: a failure is counted per attempt.
+    if (mode == scenario::AuthMode::WebsocketsWithDefaultAwsSigning)
+      g.aws_credentials = std::make_unique<auth::CredentialsProvider>(sc.auth.credentials);
+  }
+  for (auto& g : m.groups) m.plans.push_back(g.plan.get());
+  // Subscribers expect the publishers of every group: each plan sees them all.
+  for (auto& g : m.groups) g.plan->fleet_groups = &m.plans;
 }
 
 Engine::~Engine() = default;
@@ -441,7 +555,7 @@ RunResult Engine::run() {
   }
 
   r.threads = threads;
-  r.requested_publish_rate = m.plan->shard_publish_rate();
+  for (const auto& g : m.groups) r.requested_publish_rate += g.plan->shard_publish_rate();
 
   // OpenSSL writes TLS records with plain send()/write() (no MSG_NOSIGNAL): a close frame or
   // close_notify to a peer that has just hung up must be an EPIPE, not a process-killing
@@ -449,33 +563,44 @@ RunResult Engine::run() {
   std::signal(SIGPIPE, SIG_IGN);
   r.rss_before_devices = current_rss_bytes();
   r.device_slot_bytes = Worker::device_slot_bytes();
-  for (unsigned i = 0; i < threads; ++i) {
-    WorkerConfig cfg;
-    cfg.index = i;
-    cfg.workers = threads;
-    cfg.shard_devices = m.shard_devices;
-    cfg.shard = m.scenario.fleet.shard;
-    if (cfg.shard.n == 0) cfg.shard.n = 1;
-    cfg.plan = m.plan.get();
-    cfg.endpoints = &m.endpoints;
-    cfg.sources = &m.sources;
-    cfg.connect_rate = m.connect_rate;
-    cfg.connect_timeout = m.scenario.target.connect_timeout;
-    cfg.presentation = m.tls ? m.presentation.get() : nullptr;
-    cfg.websocket = m.websocket ? m.presentation.get() : nullptr;
-    cfg.aws_credentials = m.aws_credentials.get();
-    cfg.tls_contexts = &m.tls_contexts;
-    cfg.targets = &m.scenario.target.endpoints;
-    cfg.tls_resumption = m.scenario.auth.tls.session_resumption;
-    cfg.rng_seed = 0x9E3779B97F4A7C15ull * (i + 1) ^ (static_cast<std::uint64_t>(cfg.shard.k) << 32);
-    m.workers.push_back(std::make_unique<Worker>(
-        cfg, [&m](std::uint32_t w, WorkerEvent ev, TimePoint at) { m.notify(w, ev, at); }));
+  std::vector<std::uint64_t> per_group;
+  for (const auto& g : m.groups) per_group.push_back(g.shard_devices);
+  const auto split = split_threads(per_group, threads);
+  std::uint32_t worker_no = 0;
+  for (std::size_t gi = 0; gi < m.groups.size(); ++gi) {
+    GroupRun& g = m.groups[gi];
+    for (unsigned i = 0; i < split[gi]; ++i) {
+      WorkerConfig cfg;
+      cfg.index = i;
+      cfg.workers = split[gi];
+      cfg.shard_devices = g.shard_devices;
+      cfg.shard = m.scenario.fleet.shard;
+      if (cfg.shard.n == 0) cfg.shard.n = 1;
+      cfg.plan = g.plan.get();
+      cfg.endpoints = &g.endpoints;
+      cfg.sources = &g.sources;
+      cfg.connect_rate = g.connect_rate;
+      cfg.connect_timeout = g.scenario.target.connect_timeout;
+      cfg.presentation = g.tls ? g.presentation.get() : nullptr;
+      cfg.websocket = g.websocket ? g.presentation.get() : nullptr;
+      cfg.aws_credentials = g.aws_credentials.get();
+      cfg.tls_contexts = &m.tls_contexts;
+      cfg.targets = &g.scenario.target.endpoints;
+      cfg.tls_resumption = g.scenario.auth.tls.session_resumption;
+      cfg.rng_seed = 0x9E3779B97F4A7C15ull * (worker_no + 1) ^ (static_cast<std::uint64_t>(cfg.shard.k) << 32);
+      const std::uint32_t id = worker_no++;
+      m.owned.push_back(std::make_unique<Worker>(
+          cfg, [&m, id](std::uint32_t, WorkerEvent ev, TimePoint at) { m.notify(id, ev, at); }));
+      m.workers.push_back(m.owned.back().get());
+      g.workers.push_back(m.owned.back().get());
+    }
   }
+  r.threads = static_cast<unsigned>(m.workers.size());
 
   std::vector<std::thread> pool;
   pool.reserve(threads);
   for (auto& w : m.workers) {
-    pool.emplace_back([&m, wp = w.get()] {
+    pool.emplace_back([&m, wp = w] {
       try {
         wp->run();
       } catch (const std::exception& e) {
@@ -544,7 +669,19 @@ RunResult Engine::run() {
     r.ws_upgrades += ws.upgrades.load();
     if (r.ws_error.empty()) r.ws_error = w->ws_error();
   }
-  r.connect_failures = connect_failure_causes(m.workers, r.stats, m.scenario.target.protocol, m.endpoint_names);
+  r.connect_failures = m.causes();
+  for (const auto& g : m.groups) {
+    GroupResult gr;
+    gr.name = g.plan->group;
+    gr.protocol = g.scenario.target.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311";
+    gr.auth_mode = scenario::to_string(g.scenario.auth.mode);
+    gr.fleet_devices = g.plan->group_devices;
+    gr.devices = g.shard_devices;
+    gr.stats = g.merged();
+    gr.requested_publish_rate = g.plan->shard_publish_rate();
+    gr.connect_failures = connect_failure_causes(g.workers, gr.stats, g.scenario.target.protocol, g.endpoint_names);
+    r.groups.push_back(std::move(gr));
+  }
   double steady_len = 0.0;
   std::uint64_t steady_sent = 0;
   for (const auto& p : r.phases) {
@@ -557,6 +694,20 @@ RunResult Engine::run() {
     steady_sent = sum3(r.stats.publishes_sent);
   }
   r.achieved_publish_rate = steady_len > 0 ? static_cast<double>(steady_sent) / steady_len : 0.0;
+  for (std::size_t gi = 0; gi < r.groups.size(); ++gi) {
+    double len = 0.0;
+    std::uint64_t sent = 0;
+    for (const auto& p : r.phases) {
+      if (p.type != scenario::PhaseType::Steady || gi >= p.groups.size()) continue;
+      len += (p.end - p.start).count();
+      sent += sum3(p.groups[gi].stats.publishes_sent);
+    }
+    if (len <= 0.0) {
+      len = secs(Clock::now() - m.t0).count();
+      sent = sum3(r.groups[gi].stats.publishes_sent);
+    }
+    r.groups[gi].achieved_publish_rate = len > 0 ? static_cast<double>(sent) / len : 0.0;
+  }
   r.publish_rate_error = r.requested_publish_rate > 0
                              ? (r.achieved_publish_rate - r.requested_publish_rate) / r.requested_publish_rate
                              : 0.0;

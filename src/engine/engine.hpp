@@ -39,6 +39,15 @@ struct ConnectFailureCause {
   std::string endpoint;
 };
 
+// One device group's part of a progress call (one, "default", without scenario groups).
+struct GroupProgress {
+  std::string_view name;
+  std::string_view protocol;   // "mqtt311" | "mqtt5"
+  std::string_view auth_mode;  // scenario auth mode name
+  std::uint64_t target = 0;    // the group's devices in this shard
+  device::StatsSnapshot total; // merged over the group's workers, cumulative since start
+};
+
 // What the progress callback sees, once per progress interval (scenario run.progress_interval,
 // default 1 s). Called from the thread that called run(), never from a worker thread; the
 // references are valid only during the call.
@@ -54,6 +63,7 @@ struct Progress {
   std::uint64_t local_errors = 0;        // cumulative: our identity not loadable, CONNECT unencodable
   std::uint64_t broker_errors = 0;       // cumulative: refused, timeouts, resets, EOF ...
   std::vector<ConnectFailureCause> connect_failures;  // cumulative, non-zero causes only
+  std::vector<GroupProgress> groups;                  // per group; their totals add up to `total`
 };
 
 struct RunOptions {
@@ -83,6 +93,13 @@ enum class ExitReason : std::uint8_t {
 };
 const char* to_string(ExitReason r) noexcept;
 
+// One group's part of a phase (PhaseResult::groups, in group order).
+struct GroupPhaseResult {
+  device::StatsSnapshot stats;          // delta over the phase, the group's devices only
+  double requested_publish_rate = 0.0;  // msg/s the group's devices of this shard should have sent
+  double achieved_publish_rate = 0.0;
+};
+
 // One phase as it actually ran (times relative to run start).
 struct PhaseResult {
   std::string name;
@@ -92,6 +109,20 @@ struct PhaseResult {
   device::StatsSnapshot stats;  // delta over the phase (merged)
   double requested_publish_rate = 0.0;  // msg/s this shard should have sent in the phase
   double achieved_publish_rate = 0.0;   // msg/s it did send
+  std::vector<GroupPhaseResult> groups;  // per group (scenario `groups`; one without)
+};
+
+// One group's figures over the whole run (RunResult::groups, in fleet index order).
+struct GroupResult {
+  std::string name;                 // groups[].name, "default" without groups
+  std::string protocol;             // "mqtt311" | "mqtt5"
+  std::string auth_mode;            // the group's auth mode name
+  std::uint64_t fleet_devices = 0;  // the group's size in the whole fleet
+  std::uint64_t devices = 0;        // of which in this shard
+  device::StatsSnapshot stats;      // merged over the group's workers
+  double requested_publish_rate = 0.0;
+  double achieved_publish_rate = 0.0;
+  std::vector<ConnectFailureCause> connect_failures;
 };
 
 // One point of the time series, sampled once per progress interval.
@@ -124,6 +155,7 @@ struct RunResult {
   std::string failure;  // RuntimeFailure: what went wrong; Interrupted: "SIGINT" etc.
 
   device::StatsSnapshot stats;  // merged over workers, whole run
+  std::vector<GroupResult> groups;  // the same, per group; `stats` is their merge
   std::vector<PhaseResult> phases;
   std::vector<Sample> series;
 

@@ -55,7 +55,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
   devices_.reserve(mine);
   for (std::uint64_t local = 0; local < mine; ++local) {
     const std::uint64_t ordinal = pacing::ordinal_of(local, cfg.index, cfg.workers);
-    const auto global = pacing::global_index(ordinal, cfg.shard.k, cfg.shard.n);
+    const auto global = cfg.plan->device_index(ordinal);  // the group's ordinal-th device of the shard
     devices_.push_back(Device{device::Session(*cfg.plan, static_cast<std::uint32_t>(global)),
                               net::TcpStream(io_.get_executor()), nullptr, nullptr, nullptr});
   }

@@ -286,7 +286,7 @@ class Worker {
 // identity and WebSocket failures (read from their counters: any thread), the CONNECTs that
 // could not be encoded and the CONNACK refusals of `total`, with CONNACK codes named for
 // protocol `v`.
-std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<std::unique_ptr<Worker>>& workers,
+std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<Worker*>& workers,
                                                         const device::StatsSnapshot& total, mqtt::Version v,
                                                         const std::vector<std::string>& endpoint_names);
 

@@ -106,7 +106,7 @@ device::DropReason Worker::transport_error(const net::error_code& ec, bool estab
   return device::DropReason::SocketError;
 }
 
-std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<std::unique_ptr<Worker>>& workers,
+std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<Worker*>& workers,
                                                         const device::StatsSnapshot& total, mqtt::Version v,
                                                         const std::vector<std::string>& endpoint_names) {
   std::vector<std::array<std::uint64_t, net::kConnectFailureCount>> tcp(endpoint_names.size());

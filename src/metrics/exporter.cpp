@@ -2,6 +2,7 @@
 // civetweb exposer) and pushes it to a Pushgateway periodically and at the end.
 #include "metrics/exporter.hpp"
 
+#include <algorithm>
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 #include <prometheus/metric_family.h>
@@ -170,6 +171,10 @@ void Exporter::update(const engine::Progress& p) {
   st.local_errors = p.local_errors;
   st.broker_errors = p.broker_errors;
   st.connect_failures = p.connect_failures;
+  for (const auto& g : p.groups) {
+    st.groups.push_back({std::string(g.name), std::string(g.protocol), std::string(g.auth_mode), g.target,
+                         static_cast<std::uint64_t>(std::max<std::int64_t>(0, g.total.connected)), g.total});
+  }
   st.thresholds = thresholds_on(impl_->opts.thresholds, st.total,
                                 rate_figure(impl_->opts.target_publish_rate, st.achieved_publish_rate));
   set_state(std::move(st));
@@ -187,6 +192,10 @@ bool Exporter::finish(const engine::RunResult& r, std::optional<Verdict> verdict
   st.local_errors = r.local_errors;
   st.broker_errors = r.broker_errors;
   st.connect_failures = r.connect_failures;
+  for (const auto& g : r.groups) {
+    st.groups.push_back({g.name, g.protocol, g.auth_mode, g.devices,
+                         static_cast<std::uint64_t>(std::max<std::int64_t>(0, g.stats.connected)), g.stats});
+  }
   st.finished = true;
   st.exit_reason = engine::to_string(r.exit_reason);
   st.verdict = verdict;

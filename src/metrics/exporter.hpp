@@ -57,8 +57,21 @@ ExporterOptions exporter_options_for(const scenario::Scenario& s);
 const std::vector<double>& histogram_bounds_seconds();
 
 // What one update carries into the families; plain data so tests can build it.
+// One device group's device series (`group` label; its own protocol and auth mode).
+struct ExportGroup {
+  std::string name;
+  std::string protocol;
+  std::string auth_mode;
+  std::uint64_t target = 0;
+  std::uint64_t connected = 0;
+  device::StatsSnapshot total;
+};
+
 struct ExportState {
   device::StatsSnapshot total;   // cumulative since the start of the run
+  // Per device group; empty = one group, "default", made of `total`, `target`, `connected`
+  // and the process labels.
+  std::vector<ExportGroup> groups;
   double elapsed_s = 0.0;
   std::string phase;
   std::uint64_t connected = 0;

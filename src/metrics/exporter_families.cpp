@@ -26,10 +26,25 @@ class Builder {
   explicit Builder(const ExportLabels& l)
       : base_{{"scenario", l.scenario}, {"shard", l.shard}, {"protocol", l.protocol}, {"auth_mode", l.auth_mode}} {}
 
+  // The family of this name: the existing one (each group adds its series to it) or a new one.
   prometheus::MetricFamily& family(std::string name, std::string help, prometheus::MetricType type) {
+    for (auto& f : out_)
+      if (f.name == name) return f;
     out_.push_back({std::move(name), std::move(help), type, {}});
     return out_.back();
   }
+  // Series added from now on belong to this device group: its protocol and auth mode (a
+  // group may have its own) and the `group` label. Cardinality: one series per group.
+  void set_group(std::string_view group, std::string_view protocol, std::string_view auth_mode) {
+    group_ = base_;
+    for (auto& l : group_) {
+      if (l.name == "protocol") l.value = std::string(protocol);
+      if (l.name == "auth_mode") l.value = std::string(auth_mode);
+    }
+    group_.push_back({"group", std::string(group)});
+    in_group_ = true;
+  }
+  void end_group() { in_group_ = false; }
   void counter(const std::string& name, const std::string& help, double v) {
     add_counter(family(name, help, prometheus::MetricType::Counter), v, {});
   }
@@ -73,12 +88,14 @@ class Builder {
   prometheus::ClientMetric& add(prometheus::MetricFamily& f, const Labels& extra) {
     f.metric.emplace_back();
     auto& m = f.metric.back();
-    m.label = base_;
+    m.label = in_group_ ? group_ : base_;
     m.label.insert(m.label.end(), extra.begin(), extra.end());
     return m;
   }
 
   Labels base_;
+  Labels group_;
+  bool in_group_ = false;
   // A deque: family() hands out references that callers keep while adding more families
   // (connect failures and drops are filled together); a vector would move them on growth.
   std::deque<prometheus::MetricFamily> out_;
@@ -195,12 +212,12 @@ const std::vector<double>& histogram_bounds_seconds() {
   return bounds;
 }
 
-std::vector<prometheus::MetricFamily> build_families(const ExportState& st, const ExporterOptions& o) {
-  Builder b(o.labels);
-  const auto& s = st.total;
-  b.gauge("fleetload_devices_target", "devices this shard runs", static_cast<double>(st.target));
-  b.gauge("fleetload_devices_connected", "devices with an accepted MQTT connection",
-          static_cast<double>(st.connected));
+// The families every device group has, one series per group.
+void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol) {
+  const auto& s = g.total;
+  b.set_group(g.name, g.protocol, g.auth_mode);
+  b.gauge("fleetload_devices_target", "devices this shard runs", static_cast<double>(g.target));
+  b.gauge("fleetload_devices_connected", "devices with an accepted MQTT connection", static_cast<double>(g.connected));
   b.gauge("fleetload_devices_connecting", "devices opening a transport or waiting for CONNACK",
           static_cast<double>(s.connecting));
   b.gauge("fleetload_devices_backing_off", "devices waiting for their reconnect delay",
@@ -209,6 +226,21 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
           static_cast<double>(s.in_flight));
   b.gauge("fleetload_publishes_offline_queued", "publishes queued while disconnected",
           static_cast<double>(s.offline_queued));
+  add_counters(b, s);
+  add_codes(b, s, g.protocol == "mqtt5" ? mqtt::Version::V5 : protocol);
+  add_histograms(b, s);
+  b.end_group();
+}
+
+std::vector<prometheus::MetricFamily> build_families(const ExportState& st, const ExporterOptions& o) {
+  Builder b(o.labels);
+  if (st.groups.empty()) {
+    add_group(b, {std::string(scenario::kDefaultGroup), o.labels.protocol, o.labels.auth_mode, st.target, st.connected,
+                  st.total},
+              o.protocol);
+  } else {
+    for (const auto& g : st.groups) add_group(b, g, o.protocol);
+  }
   b.gauge("fleetload_publish_rate_target", "publishes per second this shard should send in steady phases",
           o.target_publish_rate);
   b.gauge("fleetload_publish_rate_achieved", "publishes per second sent over the last progress interval",
@@ -241,7 +273,7 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
                            "connect attempts by result (accepted, tls_failed, identity_failed, websocket_failed, "
                            "connack_refused) and reason",
                            prometheus::MetricType::Counter);
-  b.add_counter(results, static_cast<double>(s.connects_ok), {{"result", "accepted"}, {"reason", "success"}});
+  b.add_counter(results, static_cast<double>(st.total.connects_ok), {{"result", "accepted"}, {"reason", "success"}});
   for (const auto& c : st.connect_failures) {
     if (c.endpoint.empty()) {
       b.add_counter(results, static_cast<double>(c.count), {{"result", c.result}, {"reason", c.reason}});
@@ -250,9 +282,6 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
                     {{"result", c.result}, {"reason", c.reason}, {"endpoint", c.endpoint}});
     }
   }
-  add_counters(b, s);
-  add_codes(b, s, o.protocol);
-  add_histograms(b, s);
   add_thresholds(b, st.thresholds);
   return b.take();
 }

@@ -100,16 +100,51 @@ void summary(std::ostream& o, const RunReport& r) {
 
 void thresholds(std::ostream& o, const RunReport& r) {
   o << "<h2>Thresholds</h2>";
-  if (r.thresholds.empty()) {
+  bool group_thresholds = false;
+  for (const auto& g : r.groups) group_thresholds = group_thresholds || !g.thresholds.empty();
+  if (r.thresholds.empty() && !group_thresholds) {
     o << "<p>No thresholds in the scenario.</p>";
     return;
   }
   o << "<table class=\"thresholds\"><tr><th>metric</th><th>rule</th><th>measured</th><th>result</th></tr>";
-  for (const auto& t : r.thresholds) {
-    o << "<tr" << (t.passed ? "" : " class=\"failed\"") << "><td>" << escape(t.metric) << "</td><td>"
+  // The fleet's thresholds, then each group's, named "group: metric".
+  std::vector<std::pair<std::string, const ThresholdResult*>> all;
+  for (const auto& t : r.thresholds) all.emplace_back(t.metric, &t);
+  for (const auto& g : r.groups)
+    for (const auto& t : g.thresholds) all.emplace_back(g.name + ": " + t.metric, &t);
+  for (const auto& [metric, tp] : all) {
+    const ThresholdResult& t = *tp;
+    o << "<tr" << (t.passed ? "" : " class=\"failed\"") << "><td>" << escape(metric) << "</td><td>"
       << escape(t.text.empty() ? t.op + " " + human::in_unit(t.limit, t.unit) : t.text) << "</td><td class=\"num\">"
       << (t.measured ? escape(human::in_unit(t.value, t.unit)) : "not measured: " + escape(t.reason)) << "</td><td>"
       << (t.verdict() == Verdict::Pass ? "pass" : t.verdict() == Verdict::Fail ? "FAIL" : "inconclusive") << "</td></tr>";
+  }
+  o << "</table>";
+}
+
+// Per group, when the scenario has groups (one implicit group would repeat the summary).
+void groups(std::ostream& o, const RunReport& r) {
+  if (r.groups.size() < 2) return;
+  auto p99 = [](const device::HistogramSnapshot& h) {
+    return h.count ? human::duration_ms(percentiles_of(h).p99_ms) : std::string("-");
+  };
+  o << "<h2>Groups</h2><table class=\"groups\"><tr><th>group</th><th>devices</th><th>connects</th>"
+       "<th>connect failures</th><th>drops</th><th>publish rate requested</th><th>achieved</th><th>books</th>"
+       "<th>received</th><th>lost</th><th>duplicates</th><th>p99 ack</th><th>p99 e2e</th><th>verdict</th></tr>";
+  for (const auto& g : r.groups) {
+    const auto& s = g.stats;
+    bool balanced = true;
+    for (const auto& b : g.books) balanced = balanced && b.balanced;
+    o << "<tr" << (g.verdict == Verdict::Fail ? " class=\"failed\"" : "") << "><td>" << escape(g.name) << "</td>"
+      << "<td class=\"num\">" << count(g.devices) << "</td><td class=\"num\">" << count(s.connects_ok)
+      << "</td><td class=\"num\">" << count(s.connect_failures) << "</td><td class=\"num\">" << count(s.drops)
+      << "</td><td class=\"num\">" << escape(human::rate(g.publish_rate.requested)) << "</td><td class=\"num\">"
+      << escape(human::rate(g.publish_rate.achieved)) << "</td><td>"
+      << (g.books.empty() ? "-" : balanced ? "balanced" : "NOT BALANCED") << "</td><td class=\"num\">"
+      << count(s.messages_received) << "</td><td class=\"num\">" << count(s.messages_lost)
+      << "</td><td class=\"num\">" << count(s.messages_duplicated) << "</td><td class=\"num\">"
+      << p99(s.ack_latency) << "</td><td class=\"num\">" << p99(s.e2e_latency) << "</td><td>"
+      << (g.thresholds.empty() ? "-" : to_string(g.verdict)) << "</td></tr>";
   }
   o << "</table>";
 }
@@ -291,6 +326,7 @@ void write_html_report(const RunReport& r, std::ostream& o) {
   verdict_badge(o, r);
   summary(o, r);
   thresholds(o, r);
+  groups(o, r);
   time_series(o, r);
   latencies(o, r);
   reconnect_delays(o);

@@ -174,6 +174,45 @@ void pretty(std::ostream& os, const json::value& jv, std::string& indent) {
 
 }  // namespace
 
+json::array books_json(const std::vector<MessageBooks>& bs) {
+  json::array books;
+  for (const auto& b : bs) {
+    books.push_back(json::object{{"qos", b.qos}, {"requests", b.requests}, {"acked", b.acked},
+                                 {"timed_out", b.timed_out}, {"failed", b.failed},
+                                 {"pending_at_end", b.pending}, {"balanced", b.balanced}});
+  }
+  return books;
+}
+
+json::array phases_json(const std::vector<PhaseReport>& ps, mqtt::Version v) {
+  json::array phases;
+  for (const auto& p : ps) {
+    json::object o;
+    o["name"] = p.name;
+    o["type"] = phase_type_name(p.type);
+    o["start_s"] = p.start_s;
+    o["end_s"] = p.end_s;
+    o["publish_rate"] = rate_json(p.publish_rate);
+    json::object st = stats_json(p.stats, v, true);
+    for (auto& kv : st) o[kv.key()] = std::move(kv.value());
+    phases.push_back(std::move(o));
+  }
+  return phases;
+}
+
+json::array thresholds_json(const std::vector<ThresholdResult>& ts) {
+  json::array th;
+  for (const auto& t : ts) {
+    json::object o{{"metric", t.metric}, {"op", t.op}, {"limit", t.limit}, {"unit", t.unit},
+                   {"measured", t.measured}, {"passed", t.passed}, {"text", t.text},
+                   {"verdict", to_string(t.verdict())}};
+    if (t.measured) o["value"] = t.value; else o["value"] = nullptr;
+    if (!t.measured) o["reason"] = t.reason;
+    th.push_back(std::move(o));
+  }
+  return th;
+}
+
 std::string report_to_json(const RunReport& r) {
   json::object root;
   root["fleetload_version"] = r.fleetload_version;
@@ -209,13 +248,7 @@ std::string report_to_json(const RunReport& r) {
   root["totals"] = stats_json(r.stats, r.protocol, true);
   root["publish_rate"] = rate_json(r.publish_rate);
 
-  json::array books;
-  for (const auto& b : r.books) {
-    books.push_back(json::object{{"qos", b.qos}, {"requests", b.requests}, {"acked", b.acked},
-                                 {"timed_out", b.timed_out}, {"failed", b.failed},
-                                 {"pending_at_end", b.pending}, {"balanced", b.balanced}});
-  }
-  root["message_books"] = std::move(books);
+  root["message_books"] = books_json(r.books);
   root["errors"] = json::object{
       {"local_limit", r.local_limit_errors}, {"local", r.local_errors}, {"broker", r.broker_errors}};
   {
@@ -248,19 +281,23 @@ std::string report_to_json(const RunReport& r) {
                                {"handshake_cpu_ms", json::object{{"full", r.tls.full_cpu_ms}, {"resumed", r.tls.resumed_cpu_ms}}}};
   }
 
-  json::array phases;
-  for (const auto& p : r.phases) {
+  root["phases"] = phases_json(r.phases, r.protocol);
+
+  // Per group (one, "default", without scenario groups): the same figures for its devices.
+  json::array groups;
+  for (const auto& g : r.groups) {
     json::object o;
-    o["name"] = p.name;
-    o["type"] = phase_type_name(p.type);
-    o["start_s"] = p.start_s;
-    o["end_s"] = p.end_s;
-    o["publish_rate"] = rate_json(p.publish_rate);
-    json::object st = stats_json(p.stats, r.protocol, true);
-    for (auto& kv : st) o[kv.key()] = std::move(kv.value());
-    phases.push_back(std::move(o));
+    o["name"] = g.name;
+    o["fleet_devices"] = g.fleet_devices;
+    o["devices"] = g.devices;
+    o["totals"] = stats_json(g.stats, r.protocol, true);
+    o["publish_rate"] = rate_json(g.publish_rate);
+    o["message_books"] = books_json(g.books);
+    o["phases"] = phases_json(g.phases, r.protocol);
+    o["thresholds"] = json::object{{"verdict", to_string(g.verdict)}, {"results", thresholds_json(g.thresholds)}};
+    groups.push_back(std::move(o));
   }
-  root["phases"] = std::move(phases);
+  root["groups"] = std::move(groups);
 
   if (r.reconnect.known)
     root["reconnect"] = json::object{{"min_delay_s", r.reconnect.min_s}, {"max_delay_s", r.reconnect.max_s},
@@ -283,16 +320,7 @@ std::string report_to_json(const RunReport& r) {
   }
   root["series"] = std::move(series);
 
-  json::array th;
-  for (const auto& t : r.thresholds) {
-    json::object o{{"metric", t.metric}, {"op", t.op}, {"limit", t.limit}, {"unit", t.unit},
-                   {"measured", t.measured}, {"passed", t.passed}, {"text", t.text},
-                   {"verdict", to_string(t.verdict())}};
-    if (t.measured) o["value"] = t.value; else o["value"] = nullptr;
-    if (!t.measured) o["reason"] = t.reason;
-    th.push_back(std::move(o));
-  }
-  root["thresholds"] = json::object{{"passed", r.thresholds_passed}, {"results", std::move(th)}};
+  root["thresholds"] = json::object{{"passed", r.thresholds_passed}, {"results", thresholds_json(r.thresholds)}};
 
   std::ostringstream os;
   std::string indent;

@@ -155,11 +155,14 @@ std::vector<SeriesPoint> merge_series(const std::vector<MergeInput>& in) {
   return out;
 }
 
-std::vector<PhaseReport> merge_phases(const std::vector<MergeInput>& in, std::vector<std::string>& warnings) {
+// The phases of several reports (`of` gives each report's list), merged by name.
+template <class Of>
+std::vector<PhaseReport> merge_phase_lists(const std::vector<MergeInput>& in, Of&& of, std::vector<std::size_t>& seen_in) {
   std::vector<PhaseReport> out;
-  std::vector<std::size_t> seen_in;
   for (const auto& x : in) {
-    for (const auto& p : x.report.phases) {
+    const std::vector<PhaseReport>* list = of(x.report);
+    if (list == nullptr) continue;
+    for (const auto& p : *list) {
       auto it = std::find_if(out.begin(), out.end(), [&](const PhaseReport& o) { return o.name == p.name; });
       if (it == out.end()) {
         out.push_back(p);
@@ -174,6 +177,12 @@ std::vector<PhaseReport> merge_phases(const std::vector<MergeInput>& in, std::ve
       device::merge(it->stats, p.stats);
     }
   }
+  return out;
+}
+
+std::vector<PhaseReport> merge_phases(const std::vector<MergeInput>& in, std::vector<std::string>& warnings) {
+  std::vector<std::size_t> seen_in;
+  auto out = merge_phase_lists(in, [](const RunReport& r) { return &r.phases; }, seen_in);
   for (std::size_t i = 0; i < out.size(); ++i)
     if (seen_in[i] != in.size())
       warnings.push_back("phase \"" + out[i].name + "\" ran in " + std::to_string(seen_in[i]) + " of " +
@@ -230,11 +239,12 @@ SparseHistogram merge_sparse(const SparseHistogram& a, const SparseHistogram& b)
   return m;
 }
 
-std::vector<scenario::Threshold> thresholds_of(const RunReport& report, const std::string& source) {
+std::vector<scenario::Threshold> thresholds_of(const std::vector<ThresholdResult>& results, const std::string& source,
+                                               const std::string& base = "thresholds.results") {
   std::vector<scenario::Threshold> out;
-  for (std::size_t i = 0; i < report.thresholds.size(); ++i) {
-    const auto& t = report.thresholds[i];
-    const std::string where = source + ": thresholds.results[" + std::to_string(i) + "]";
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const auto& t = results[i];
+    const std::string where = source + ": " + base + "[" + std::to_string(i) + "]";
     scenario::Threshold d;
     d.metric = t.metric;
     d.op = op_of(t.op, where);
@@ -350,7 +360,37 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
           static_cast<double>(c.rss_all_connected - c.rss_before_devices) / static_cast<double>(m.devices);
   }
 
-  evaluate_thresholds(thresholds_of(f, in.front().source), m);
+  // Per group, by name in the first report's order: each group's figures merged as the
+  // fleet's are, its thresholds judged again on the merged figures.
+  for (const auto& fg : f.groups) {
+    GroupReport g;
+    g.name = fg.name;
+    g.fleet_devices = fg.fleet_devices;
+    double req = 0, ach = 0;
+    for (const auto& x : in) {
+      for (const auto& xg : x.report.groups) {
+        if (xg.name != fg.name) continue;
+        g.devices += xg.devices;
+        device::merge(g.stats, xg.stats);
+        req += xg.publish_rate.requested;
+        ach += xg.publish_rate.achieved;
+      }
+    }
+    g.publish_rate = rate_figure(req, ach);
+    g.books = message_books(g.stats);
+    std::vector<std::size_t> seen;
+    g.phases = merge_phase_lists(
+        in,
+        [&](const RunReport& r) -> const std::vector<PhaseReport>* {
+          for (const auto& xg : r.groups)
+            if (xg.name == fg.name) return &xg.phases;
+          return nullptr;
+        },
+        seen);
+    evaluate_group_thresholds(thresholds_of(fg.thresholds, in.front().source, "groups." + fg.name + ".thresholds"), g);
+    m.groups.push_back(std::move(g));
+  }
+  evaluate_thresholds(thresholds_of(f.thresholds, in.front().source), m);
   return res;
 }
 

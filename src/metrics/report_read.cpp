@@ -230,20 +230,22 @@ RunReport Reader::report(const json::object& root) const {
   stats(obj(root, "totals", ""), "totals", r.stats);
   r.publish_rate = rate(obj(root, "publish_rate", ""), "publish_rate");
 
-  const auto& books = arr(root, "message_books", "");
-  for (std::size_t i = 0; i < books.size(); ++i) {
-    const std::string p = idx("message_books", i);
-    const auto& b = obj(books[i], p);
-    MessageBooks m;
-    m.qos = static_cast<unsigned>(std::min<std::uint64_t>(u64(b, "qos", p), 2));
-    m.requests = u64(b, "requests", p);
-    m.acked = u64(b, "acked", p);
-    m.timed_out = u64(b, "timed_out", p);
-    m.failed = u64(b, "failed", p);
-    m.pending = u64(b, "pending_at_end", p);
-    m.balanced = boolean(b, "balanced", p);
-    r.books.push_back(m);
-  }
+  auto read_books = [&](const json::array& books, const std::string& base, std::vector<MessageBooks>& into) {
+    for (std::size_t i = 0; i < books.size(); ++i) {
+      const std::string p = idx(base, i);
+      const auto& b = obj(books[i], p);
+      MessageBooks m;
+      m.qos = static_cast<unsigned>(std::min<std::uint64_t>(u64(b, "qos", p), 2));
+      m.requests = u64(b, "requests", p);
+      m.acked = u64(b, "acked", p);
+      m.timed_out = u64(b, "timed_out", p);
+      m.failed = u64(b, "failed", p);
+      m.pending = u64(b, "pending_at_end", p);
+      m.balanced = boolean(b, "balanced", p);
+      into.push_back(m);
+    }
+  };
+  read_books(arr(root, "message_books", ""), "message_books", r.books);
   const auto& err = obj(root, "errors", "");
   r.local_limit_errors = u64(err, "local_limit", "errors");
   if (err.contains("local")) r.local_errors = u64(err, "local", "errors");
@@ -282,28 +284,30 @@ RunReport Reader::report(const json::object& root) const {
   cost.rss_all_connected = u64(c, "rss_all_connected_bytes", "cost");
   cost.rss_per_connected_device_bytes = f64(c, "rss_per_connected_device_bytes", "cost");
 
-  const auto& phases = arr(root, "phases", "");
-  for (std::size_t i = 0; i < phases.size(); ++i) {
-    const std::string p = idx("phases", i);
-    const auto& o = obj(phases[i], p);
-    PhaseReport ph;
-    ph.name = str(o, "name", p);
-    const std::string type = str(o, "type", p);
-    bool known = false;
-    for (auto t : {scenario::PhaseType::Ramp, scenario::PhaseType::Steady, scenario::PhaseType::Churn,
-                   scenario::PhaseType::Storm}) {
-      if (type == scenario::to_string(t)) {
-        ph.type = t;
-        known = true;
+  auto read_phases = [&](const json::array& phases, const std::string& base, std::vector<PhaseReport>& into) {
+    for (std::size_t i = 0; i < phases.size(); ++i) {
+      const std::string p = idx(base, i);
+      const auto& o = obj(phases[i], p);
+      PhaseReport ph;
+      ph.name = str(o, "name", p);
+      const std::string type = str(o, "type", p);
+      bool known = false;
+      for (auto t : {scenario::PhaseType::Ramp, scenario::PhaseType::Steady, scenario::PhaseType::Churn,
+                     scenario::PhaseType::Storm}) {
+        if (type == scenario::to_string(t)) {
+          ph.type = t;
+          known = true;
+        }
       }
+      if (!known) fail(sub(p, "type"), "expected ramp, steady, churn or storm, got \"" + type + "\"");
+      ph.start_s = f64(o, "start_s", p);
+      ph.end_s = f64(o, "end_s", p);
+      ph.publish_rate = rate(obj(o, "publish_rate", p), sub(p, "publish_rate"));
+      stats(o, p, ph.stats);
+      into.push_back(std::move(ph));
     }
-    if (!known) fail(sub(p, "type"), "expected ramp, steady, churn or storm, got \"" + type + "\"");
-    ph.start_s = f64(o, "start_s", p);
-    ph.end_s = f64(o, "end_s", p);
-    ph.publish_rate = rate(obj(o, "publish_rate", p), sub(p, "publish_rate"));
-    stats(o, p, ph.stats);
-    r.phases.push_back(std::move(ph));
-  }
+  };
+  read_phases(arr(root, "phases", ""), "phases", r.phases);
 
   if (const auto* rc = root.if_contains("reconnect")) {
     const auto& o = obj(*rc, "reconnect");
@@ -355,27 +359,49 @@ RunReport Reader::report(const json::object& root) const {
     if (!parsed) fail(path, "expected \"pass\", \"fail\" or \"inconclusive\", got \"" + text + "\"");
     return *parsed;
   };
-  const auto& results = arr(th, "results", "thresholds");
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    const std::string p = idx("thresholds.results", i);
-    const auto& o = obj(results[i], p);
-    ThresholdResult t;
-    t.metric = str(o, "metric", p);
-    t.op = str(o, "op", p);
-    t.limit = f64(o, "limit", p);
-    t.unit = str(o, "unit", p);
-    t.measured = boolean(o, "measured", p);
-    t.passed = boolean(o, "passed", p);
-    t.text = str(o, "text", p);
-    const auto& v = at(o, "value", p);
-    t.value = v.is_null() ? 0.0 : f64(v, sub(p, "value"));
-    if (const auto* why = o.if_contains("reason")) t.reason = str(*why, sub(p, "reason"));
-    // Derived from measured and passed (reports written before verdicts have none); one
-    // that says otherwise was edited.
-    if (const auto* tv = o.if_contains("verdict"); tv && verdict_of(*tv, sub(p, "verdict")) != t.verdict())
-      fail(sub(p, "verdict"), std::string("\"") + std::string(tv->get_string()) + "\" contradicts measured " +
-                                  (t.measured ? "true" : "false") + " and passed " + (t.passed ? "true" : "false"));
-    r.thresholds.push_back(std::move(t));
+  auto read_thresholds = [&](const json::array& results, const std::string& base, std::vector<ThresholdResult>& into) {
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const std::string p = idx(base, i);
+      const auto& o = obj(results[i], p);
+      ThresholdResult t;
+      t.metric = str(o, "metric", p);
+      t.op = str(o, "op", p);
+      t.limit = f64(o, "limit", p);
+      t.unit = str(o, "unit", p);
+      t.measured = boolean(o, "measured", p);
+      t.passed = boolean(o, "passed", p);
+      t.text = str(o, "text", p);
+      const auto& v = at(o, "value", p);
+      t.value = v.is_null() ? 0.0 : f64(v, sub(p, "value"));
+      if (const auto* why = o.if_contains("reason")) t.reason = str(*why, sub(p, "reason"));
+      // Derived from measured and passed (reports written before verdicts have none); one
+      // that says otherwise was edited.
+      if (const auto* tv = o.if_contains("verdict"); tv && verdict_of(*tv, sub(p, "verdict")) != t.verdict())
+        fail(sub(p, "verdict"), std::string("\"") + std::string(tv->get_string()) + "\" contradicts measured " +
+                                    (t.measured ? "true" : "false") + " and passed " + (t.passed ? "true" : "false"));
+      into.push_back(std::move(t));
+    }
+  };
+  read_thresholds(arr(th, "results", "thresholds"), "thresholds.results", r.thresholds);
+  // Per group (reports written before groups have none).
+  if (const auto* gv = root.if_contains("groups")) {
+    const auto& ga = arr(*gv, "groups");
+    for (std::size_t i = 0; i < ga.size(); ++i) {
+      const std::string p = idx("groups", i);
+      const auto& o = obj(ga[i], p);
+      GroupReport g;
+      g.name = str(o, "name", p);
+      g.fleet_devices = u64(o, "fleet_devices", p);
+      g.devices = u64(o, "devices", p);
+      stats(obj(o, "totals", p), sub(p, "totals"), g.stats);
+      g.publish_rate = rate(obj(o, "publish_rate", p), sub(p, "publish_rate"));
+      read_books(arr(o, "message_books", p), sub(p, "message_books"), g.books);
+      read_phases(arr(o, "phases", p), sub(p, "phases"), g.phases);
+      const auto& gt = obj(o, "thresholds", p);
+      g.verdict = verdict_of(at(gt, "verdict", sub(p, "thresholds")), sub(sub(p, "thresholds"), "verdict"));
+      read_thresholds(arr(gt, "results", sub(p, "thresholds")), sub(sub(p, "thresholds"), "results"), g.thresholds);
+      r.groups.push_back(std::move(g));
+    }
   }
   if (const auto* v = root.if_contains("verdict")) {
     r.verdict = verdict_of(*v, "verdict");

@@ -145,6 +145,26 @@ std::string format_summary(const RunReport& r) {
     }
   }
 
+  // Per group, when the scenario has groups (one implicit group would repeat the totals).
+  if (r.groups.size() > 1) {
+    out += fmt("\n  %-18s %9s %9s %8s %7s %10s %10s %8s %8s %6s %9s %9s\n", "group", "devices", "connects", "failed",
+               "drops", "pub req", "pub got", "books", "lost", "dups", "p99 ack", "p99 e2e");
+    for (const auto& g : r.groups) {
+      const auto& gs = g.stats;
+      bool balanced = true;
+      for (const auto& b : g.books) balanced = balanced && b.balanced;
+      auto p99 = [](const device::HistogramSnapshot& h) {
+        return h.count == 0 ? std::string("-") : human::duration_ms(percentiles_of(h).p99_ms);
+      };
+      out += fmt("  %-18s", g.name.c_str()) + " " + pad(n(g.devices), 9) + " " + pad(n(gs.connects_ok), 9) + " " +
+             pad(n(gs.connect_failures), 8) + " " + pad(n(gs.drops), 7) + " " +
+             pad(human::rate(g.publish_rate.requested), 10) + " " + pad(human::rate(g.publish_rate.achieved), 10) +
+             " " + pad(g.books.empty() ? "-" : balanced ? "balanced" : "NOT BAL", 8) + " " +
+             pad(n(gs.messages_lost), 8) + " " + pad(n(gs.messages_duplicated), 6) + " " +
+             pad(p99(gs.ack_latency), 9) + " " + pad(p99(gs.e2e_latency), 9) + "\n";
+    }
+  }
+
   const auto& c = r.cost;
   out += '\n';
   row(out, "fleetload cost",
@@ -153,12 +173,17 @@ std::string format_summary(const RunReport& r) {
           human::duration(c.cpu_system_s).c_str(), human::duration(c.cpu_s_per_100k_messages).c_str(),
           human::bytes(static_cast<double>(c.peak_rss_bytes)).c_str(), human::bytes(c.peak_rss_per_device_bytes).c_str()));
 
-  if (!r.thresholds.empty()) {
+  bool group_thresholds = false;
+  for (const auto& g : r.groups) group_thresholds = group_thresholds || !g.thresholds.empty();
+  if (!r.thresholds.empty() || group_thresholds) {
     out += "\n  thresholds\n";
-    for (const auto& t : r.thresholds) {
+    auto line = [&](const ThresholdResult& t, const std::string& metric) {
       const char* result = t.verdict() == Verdict::Pass ? "pass" : t.verdict() == Verdict::Fail ? "FAIL" : "inconclusive";
-      out += fmt("    %-12s  %-24s %-14s %s\n", result, t.metric.c_str(), t.text.c_str(), measured_text(t).c_str());
-    }
+      out += fmt("    %-12s  %-24s %-14s %s\n", result, metric.c_str(), t.text.c_str(), measured_text(t).c_str());
+    };
+    for (const auto& t : r.thresholds) line(t, t.metric);
+    for (const auto& g : r.groups)
+      for (const auto& t : g.thresholds) line(t, g.name + ": " + t.metric);
   }
   VerdictResult v{r.verdict, r.verdict_reasons};
   out += "\n  verdict: " + v.headline() + "\n";

@@ -133,6 +133,21 @@ struct ReconnectPolicy {
   double reset_after_s = 0.0;
 };
 
+// One group of the fleet (scenario `groups`; a scenario without them has one, "default").
+struct GroupReport {
+  std::string name;
+  std::uint64_t fleet_devices = 0;  // the group's size in the whole fleet
+  std::uint64_t devices = 0;        // of which this report covers (its shards)
+  device::StatsSnapshot stats;      // the group's devices only, whole run
+  RateFigure publish_rate;
+  std::vector<MessageBooks> books;
+  // The run's phases (same names and times as RunReport::phases), the group's figures.
+  std::vector<PhaseReport> phases;
+  // The group's own thresholds (`groups[].thresholds`), judged on the group's figures.
+  std::vector<ThresholdResult> thresholds;
+  Verdict verdict = Verdict::Pass;  // of the group's thresholds alone
+};
+
 struct RunReport {
   std::string fleetload_version;
   std::string scenario_name;
@@ -170,6 +185,9 @@ struct RunReport {
   CostFigures cost;
   TlsFigures tls;  // all 0 without TLS
 
+  // Per group, in fleet index order; the top-level figures are their sums.
+  std::vector<GroupReport> groups;
+
   std::vector<ThresholdResult> thresholds;
   // Every threshold measured and met (also true when there are none); kept for readers of
   // older reports: the gate is `verdict`.
@@ -198,9 +216,14 @@ std::vector<MessageBooks> message_books(const device::StatsSnapshot& s);
 // `thresholds_passed`, `verdict` and `verdict_reasons` in `report`.
 void evaluate_thresholds(const std::vector<scenario::Threshold>& thresholds, RunReport& report);
 
-// Sets `verdict` and `verdict_reasons` from `report.thresholds` (as evaluated) and whether
-// any device ever connected (stats.connects_ok > 0).
+// Sets `verdict` and `verdict_reasons` from `report.thresholds` and every group's (as
+// evaluated; a group's named "group <name>: <metric>") and whether any device ever
+// connected (stats.connects_ok > 0).
 void decide_report_verdict(RunReport& report);
+
+// A group's thresholds against the group's figures: sets the group's `thresholds` and
+// `verdict`. Call before evaluate_thresholds / decide_report_verdict of the whole report.
+void evaluate_group_thresholds(const std::vector<scenario::Threshold>& thresholds, GroupReport& group);
 
 // What the report has for a threshold metric, in that threshold's unit; without a value,
 // why nothing was measured. Metrics: connect_success_ratio, max_loss, max_duplicates,

@@ -31,10 +31,7 @@ std::string preview(std::string_view s) {
 struct Renderer {
   const Scenario& s;
   TemplateVars vars(std::uint64_t index, const std::string& client_id) const {
-    TemplateVars v;
-    v.index = index;
-    v.shard = s.fleet.shard.k;
-    v.index_width = s.fleet.index_width;
+    TemplateVars v = template_vars(s, index);
     v.client_id = client_id;
     return v;
   }

@@ -251,14 +251,16 @@ std::vector<std::string> secret_values(const Scenario& s) {
   for (const auto* pairs : {&a.websocket_headers, &a.websocket_query})
     for (const auto& [k, v] : *pairs)
       if (!v.empty()) out.push_back(v);
+  for (const auto& g : s.groups) {
+    auto more = secret_values(g);
+    out.insert(out.end(), more.begin(), more.end());
+  }
   return out;
 }
 
-std::string to_yaml(const Scenario& s, bool mask_secrets) {
-  YAML::Emitter e;
-  e << YAML::BeginMap;
-  kv(e, "name", s.name);
-
+// The sections a scenario and each of its groups have. In a group, fleet.devices is the
+// whole fleet's (the group's size is its own `devices`), so it is left out.
+void emit_sections(YAML::Emitter& e, const Scenario& s, bool mask_secrets, bool in_group) {
   e << YAML::Key << "target" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "endpoints" << YAML::Value << YAML::BeginSeq;
   // A WebSocket path is only expressible as a URL; other endpoints keep host:port.
@@ -274,7 +276,7 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
   emit_auth(e, s.auth, mask_secrets);
 
   e << YAML::Key << "fleet" << YAML::Value << YAML::BeginMap;
-  kv_num(e, "devices", s.fleet.devices);
+  if (!in_group) kv_num(e, "devices", s.fleet.devices);
   kv(e, "client_id", s.fleet.client_id);
   kv_num(e, "index_width", s.fleet.index_width);
   e << YAML::Key << "connect_rate" << YAML::Value << format_rate(s.fleet.connect_rate.per_second);
@@ -284,7 +286,7 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
     e << YAML::EndSeq;
   }
   e << YAML::EndMap;
-  if (s.fleet.shard.n > 1) {
+  if (!in_group && s.fleet.shard.n > 1) {
     e << YAML::Comment("shard " + std::to_string(s.fleet.shard.k) + "/" +
                        std::to_string(s.fleet.shard.n) + " (from --shard)");
   }
@@ -321,6 +323,31 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
     e << YAML::EndSeq << YAML::EndMap;
   }
 
+}
+
+void emit_thresholds(YAML::Emitter& e, const Scenario& s) {
+  if (!s.thresholds.empty()) {
+    e << YAML::Key << "thresholds" << YAML::Value << YAML::BeginMap;
+    for (const auto& t : s.thresholds) {
+      std::string value = std::string(to_string(t.op)) + " ";
+      switch (t.unit) {
+        case Threshold::Unit::Count: value += format_number(t.value); break;
+        case Threshold::Unit::Ratio: value += format_percent(t.value); break;
+        case Threshold::Unit::Seconds:
+          value += format_duration(Duration(static_cast<Duration::rep>(t.value * 1000.0 + 0.5)));
+          break;
+      }
+      e << YAML::Key << t.metric << YAML::Value << YAML::DoubleQuoted << value;
+    }
+    e << YAML::EndMap;
+  }
+}
+
+std::string to_yaml(const Scenario& s, bool mask_secrets) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  kv(e, "name", s.name);
+  emit_sections(e, s, mask_secrets, false);
   e << YAML::Key << "phases" << YAML::Value << YAML::BeginSeq;
   for (const auto& p : s.phases) {
     e << YAML::BeginMap;
@@ -345,20 +372,20 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
   kv_dur(e, "progress_interval", s.run.progress_interval);
   e << YAML::EndMap;
 
-  if (!s.thresholds.empty()) {
-    e << YAML::Key << "thresholds" << YAML::Value << YAML::BeginMap;
-    for (const auto& t : s.thresholds) {
-      std::string value = std::string(to_string(t.op)) + " ";
-      switch (t.unit) {
-        case Threshold::Unit::Count: value += format_number(t.value); break;
-        case Threshold::Unit::Ratio: value += format_percent(t.value); break;
-        case Threshold::Unit::Seconds:
-          value += format_duration(Duration(static_cast<Duration::rep>(t.value * 1000.0 + 0.5)));
-          break;
-      }
-      e << YAML::Key << t.metric << YAML::Value << YAML::DoubleQuoted << value;
+  emit_thresholds(e, s);
+  if (!s.groups.empty()) {
+    // Each group with every section resolved (what it inherited and what it set), so the
+    // output reads back as the same fleet.
+    e << YAML::Key << "groups" << YAML::Value << YAML::BeginSeq;
+    for (const auto& g : s.groups) {
+      e << YAML::BeginMap;
+      kv(e, "name", g.group);
+      kv_num(e, "devices", g.group_devices);
+      emit_sections(e, g, mask_secrets, true);
+      emit_thresholds(e, g);
+      e << YAML::EndMap;
     }
-    e << YAML::EndMap;
+    e << YAML::EndSeq;
   }
   e << YAML::EndMap;
   std::string out = std::string(e.c_str()) + "\n";

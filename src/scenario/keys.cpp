@@ -20,6 +20,23 @@ constexpr Key kScenarioKeys[] = {
     {"phases", Kind::Phases, "the run's phases in order: ramp, steady, churn, storm, search", {}, &kPhase},
     {"run", Kind::Section, "the run's bound, report and progress", {}, &kRun},
     {"thresholds", Kind::Section, "limits that decide the exit code", {}, &kThresholds},
+    {"groups", Kind::Phases, "device groups: each its own size, identity, auth, session and workload", {}, &kGroup},
+};
+
+// A group may set every section a scenario has (merged over the top level per key), except
+// phases and run, which the whole fleet shares.
+constexpr Key kGroupKeys[] = {
+    {"name", Kind::String, "the group's name: a-z, 0-9, _ and - (labels, reports, {group})", {}, nullptr, 0, 0, true},
+    {"devices", Kind::Uint, "the group's size (or share)", {}, nullptr, 1, 100'000'000},
+    {"share", Kind::String, "the group's size as a share of fleet.devices, e.g. 40%"},
+    {"target", Kind::Section, "the group's broker (merged over the top level)", {}, &kTarget},
+    {"auth", Kind::Section, "the group's auth mode and credentials", {}, &kAuth},
+    {"fleet", Kind::Section, "client ids, connect rate (fleet.devices is the whole fleet's)", {}, &kFleet},
+    {"session", Kind::Section, "the group's session settings", {}, &kSession},
+    {"reconnect", Kind::Section, "the group's reconnect backoff", {}, &kReconnect},
+    {"publish", Kind::Section, "what the group's devices publish", {}, &kPublish},
+    {"subscribe", Kind::Subscribe, "what the group's devices subscribe to", {}, &kSubscribe},
+    {"thresholds", Kind::Section, "limits judged on this group's devices only (not inherited)", {}, &kThresholds},
 };
 
 constexpr Key kTargetKeys[] = {
@@ -227,6 +244,7 @@ constexpr Key kThresholdKeys[] = {
 }  // namespace
 
 const Section kScenario{"scenario", "A fleetload scenario: a fleet of MQTT devices and what it does.", kScenarioKeys};
+const Section kGroup{"group", "One device group (docs/scenario.md \"Device groups\").", kGroupKeys};
 const Section kTarget{"target", "The broker under test.", kTargetKeys};
 const Section kEndpoint{"endpoint", "A broker as {host, port}.", kEndpointKeys};
 const Section kAuth{"auth", "How each device connects (docs/auth.md).", kAuthKeys};
@@ -259,7 +277,7 @@ std::span<const Section* const> all_sections() {
   static constexpr const Section* kAll[] = {&kScenario, &kTarget,  &kEndpoint,  &kAuth,    &kCredentials,
                                             &kWebsocket, &kTls,    &kSdkMetrics, &kFleet,  &kSession,
                                             &kWill,      &kReconnect, &kPublish, &kPayload, &kSubscribe,
-                                            &kFilter,    &kPhase,  &kSearchAbort, &kRun,       &kThresholds};
+                                            &kFilter,    &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
   return kAll;
 }
 

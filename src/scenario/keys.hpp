@@ -33,7 +33,7 @@ enum class Kind : std::uint8_t {
   Payload,      // a Size, or a mapping of `section`
   Subscribe,    // a list of filters, or a mapping of `section`
   Filters,      // a list of items: a filter text, or a mapping of `section`
-  Phases,       // a list of mappings of `section`
+  Phases,       // a list of mappings of `section` (phases, groups)
   Threshold,    // a limit: "<= 250ms", ">= 99.9%", "0.1%", 0
 };
 
@@ -91,7 +91,7 @@ extern const Section kScenario;  // the top level
 extern const Section kTarget, kEndpoint;
 extern const Section kAuth, kCredentials, kWebsocket, kTls, kSdkMetrics;
 extern const Section kFleet, kSession, kWill, kReconnect;
-extern const Section kPublish, kPayload, kSubscribe, kFilter, kPhase, kSearchAbort, kRun, kThresholds;
+extern const Section kPublish, kPayload, kSubscribe, kFilter, kPhase, kSearchAbort, kRun, kThresholds, kGroup;
 
 // Every section, the top level first (for the schema's $defs).
 std::span<const Section* const> all_sections();

@@ -10,12 +10,14 @@
 
 namespace fleetload::scenario::detail {
 
-inline constexpr std::array kClientIdVars{Placeholder::Index, Placeholder::Shard};
-inline constexpr std::array kTopicVars{Placeholder::Index, Placeholder::Shard,
-                                       Placeholder::ClientId};
+inline constexpr std::array kClientIdVars{Placeholder::Index, Placeholder::Shard, Placeholder::Group,
+                                          Placeholder::GroupIndex};
+inline constexpr std::array kTopicVars{Placeholder::Index, Placeholder::Shard, Placeholder::ClientId,
+                                       Placeholder::Group, Placeholder::GroupIndex};
 inline constexpr std::array kPayloadVars{Placeholder::Index, Placeholder::Shard,
                                          Placeholder::ClientId, Placeholder::Seq,
-                                         Placeholder::Timestamp};
+                                         Placeholder::Timestamp, Placeholder::Group,
+                                         Placeholder::GroupIndex};
 
 // Sets every protocol-dependent default (connect/ping/ack timeouts, clean session,
 // reconnect backoff) to the SDK's value for `s.target.protocol` (aws doc §1, §6).
@@ -41,6 +43,13 @@ void parse_thresholds(Reader& r, const YAML::Node& n, Scenario& s);
 std::optional<Search> parse_search(Reader& r, const MapView& m, const YAML::Node& at);
 // After thresholds are read: criteria name thresholds, one search per run, and the like.
 void check_search(Reader& r, const YAML::Node& phases, Scenario& s);
+// `groups`, after every top-level section was read into `s` (parse_groups.cpp).
+void parse_groups(Reader& r, const YAML::Node& root, const YAML::Node& groups, Scenario& s);
+
+// Fleets up to this many devices get every client id rendered to prove them unique.
+inline constexpr std::uint64_t kMaxRenderedIds = 4'000'000;
+// Errors (at the colliding group's client_id) when two devices of `gs` share a client id.
+void check_client_ids_unique(Reader& r, const YAML::Node& groups, const std::vector<Scenario>& gs);
 
 // Reads a template string and checks its placeholders.
 std::optional<std::string> read_template(Reader& r, const YAML::Node& n, const std::string& path,

@@ -42,10 +42,7 @@ bool require_mqtt5(Reader& r, const Scenario& s, const YAML::Node& n, const std:
 }
 
 std::string render_for(const Scenario& s, std::string_view tpl, std::uint64_t index) {
-  TemplateVars v;
-  v.index = index;
-  v.shard = s.fleet.shard.k;
-  v.index_width = s.fleet.index_width;
+  TemplateVars v = template_vars(s, index);
   const std::string client_id = render_template(s.fleet.client_id, v);
   v.client_id = client_id;
   return render_template(tpl, v);
@@ -257,7 +254,8 @@ void parse_fleet(Reader& r, const YAML::Node& n, Scenario& s) {
     if (auto t = read_template(r, *v, m.path("client_id"), kClientIdVars)) {
       if (t->empty()) {
         r.error(*v, m.path("client_id"), "expected a non-empty client id template, got \"\"");
-      } else if (s.fleet.devices > 1 && !template_uses(*t, Placeholder::Index)) {
+      } else if (s.fleet.devices > 1 && !template_uses(*t, Placeholder::Index) &&
+                 !template_uses(*t, Placeholder::GroupIndex)) {
         r.error(*v, m.path("client_id"),
                 "must contain {index} so that " + std::to_string(s.fleet.devices) +
                     " devices get distinct client ids (the broker drops duplicates), got \"" +

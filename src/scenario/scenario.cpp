@@ -66,6 +66,41 @@ void resolve(Scenario& s, bool run_duration_given) {
 
 }  // namespace
 
+std::vector<Scenario> group_scenarios(const Scenario& s) {
+  std::vector<Scenario> out;
+  if (s.groups.empty()) {
+    Scenario g = s;
+    g.group = std::string(kDefaultGroup);
+    g.group_first = 0;
+    g.group_devices = s.fleet.devices;
+    g.thresholds.clear();  // the top-level thresholds judge the fleet, not its only group
+    out.push_back(std::move(g));
+    return out;
+  }
+  out.reserve(s.groups.size());
+  for (const auto& src : s.groups) {
+    Scenario g = src;
+    g.name = s.name;
+    g.source = s.source;
+    g.fleet.devices = s.fleet.devices;
+    g.fleet.shard = s.fleet.shard;
+    g.phases = s.phases;
+    g.run = s.run;
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+TemplateVars template_vars(const Scenario& s, std::uint64_t index) noexcept {
+  TemplateVars v;
+  v.index = index;
+  v.shard = s.fleet.shard.k;
+  v.index_width = s.fleet.index_width;
+  v.group = s.group.empty() ? kDefaultGroup : std::string_view(s.group);
+  v.group_index = index >= s.group_first ? index - s.group_first : index;
+  return v;
+}
+
 ScenarioError::ScenarioError(std::vector<Diagnostic> diagnostics)
     : std::runtime_error(join_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
 
@@ -171,6 +206,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   if (top.has("thresholds")) detail::parse_thresholds(r, section("thresholds"), s);
   refuse_unused_connect_rates(r, section("fleet"), section("phases"), s);
   detail::check_search(r, section("phases"), s);
+  if (auto v = top.get("groups"); v && !r.has_errors()) detail::parse_groups(r, root, *v, s);
 
   if (r.has_errors()) {
     auto& ds = r.diagnostics();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "mqtt/packet.hpp"
+#include "scenario/template.hpp"
 
 namespace fleetload::scenario {
 
@@ -568,7 +569,33 @@ struct Scenario {
   // Where each scalar was read, by field path ("fleet.client_id", "subscribe.filters.0.filter"),
   // for the checks made after parsing (scenario/checks.hpp) to point at the template.
   std::vector<std::pair<std::string, SourcePosition>> positions;
+
+  // `groups`: the fleet split into groups, in file order, each taking the next contiguous
+  // range of fleet indexes. Each item is the group's own scenario: its sections (target,
+  // auth, fleet, session, reconnect, publish, subscribe) are the top-level ones with the
+  // group's keys deep-merged over them; its thresholds are the group's own; its name, phases
+  // and run are the top level's (group_scenarios fills them). Empty when the file has no
+  // `groups`: then the whole scenario is one implicit group "default".
+  std::vector<Scenario> groups;
+  // Only on a group's scenario: the group name (`groups[].name`), the fleet index of its
+  // first device and its size (`devices`, or `share` of fleet.devices). fleet.devices stays
+  // the whole fleet's; selections (publishers, subscribers) count within the group.
+  std::string group;
+  std::uint64_t group_first = 0;
+  std::uint64_t group_devices = 0;
 };
+
+// The name of the implicit group of a scenario without `groups`.
+inline constexpr std::string_view kDefaultGroup = "default";
+
+// The groups as they run: one complete scenario per group (shard, phases, run and name
+// copied from `s`), in fleet index order. Without `groups`: one, named "default", covering
+// the fleet.
+std::vector<Scenario> group_scenarios(const Scenario& s);
+
+// Template variables of device `index` of `s` (a group's scenario or a scenario without
+// groups): index, shard, index_width, group and group_index; client_id left empty.
+TemplateVars template_vars(const Scenario& s, std::uint64_t index) noexcept;
 
 // One problem found in the file; `what()` of ScenarioError lists them one per line as
 // "file:line:col: path: message".

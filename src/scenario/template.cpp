@@ -8,12 +8,14 @@
 namespace fleetload::scenario {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Placeholder>, 5> kNames{{
+constexpr std::array<std::pair<std::string_view, Placeholder>, 7> kNames{{
     {"index", Placeholder::Index},
     {"shard", Placeholder::Shard},
     {"client_id", Placeholder::ClientId},
     {"seq", Placeholder::Seq},
     {"timestamp", Placeholder::Timestamp},
+    {"group", Placeholder::Group},
+    {"group_index", Placeholder::GroupIndex},
 }};
 
 std::optional<Placeholder> lookup(std::string_view name) {
@@ -87,6 +89,8 @@ const char* to_string(Placeholder p) noexcept {
     case Placeholder::ClientId: return "{client_id}";
     case Placeholder::Seq: return "{seq}";
     case Placeholder::Timestamp: return "{timestamp}";
+    case Placeholder::Group: return "{group}";
+    case Placeholder::GroupIndex: return "{group_index}";
   }
   return "{?}";
 }
@@ -108,6 +112,8 @@ void render_template_to(std::string& out, std::string_view tpl, const TemplateVa
       case Placeholder::ClientId: out.append(vars.client_id); break;
       case Placeholder::Seq: append_uint(out, vars.seq, 0); break;
       case Placeholder::Timestamp: append_uint(out, vars.timestamp_ms, 0); break;
+      case Placeholder::Group: out.append(vars.group); break;
+      case Placeholder::GroupIndex: append_uint(out, vars.group_index, vars.index_width); break;
     }
     return std::nullopt;
   };

@@ -1,4 +1,5 @@
-// Templates in scenario strings: "{index}", "{shard}", "{client_id}", "{seq}", "{timestamp}".
+// Templates in scenario strings: "{index}", "{shard}", "{client_id}", "{seq}", "{timestamp}",
+// "{group}", "{group_index}".
 //
 // Only "{identifier}" is a placeholder; every other brace is literal text (JSON payloads
 // need no escaping) and "{{name}}" is the literal "{name}". Placeholders are checked when
@@ -14,7 +15,9 @@
 
 namespace fleetload::scenario {
 
-enum class Placeholder : std::uint8_t { Index, Shard, ClientId, Seq, Timestamp };
+// Group: the device's group name; GroupIndex: its index within the group (groups take
+// contiguous ranges of the fleet-wide {index}, in file order).
+enum class Placeholder : std::uint8_t { Index, Shard, ClientId, Seq, Timestamp, Group, GroupIndex };
 
 // Values for one rendering. `client_id` is only read when the template uses {client_id}.
 struct TemplateVars {
@@ -23,7 +26,9 @@ struct TemplateVars {
   std::string_view client_id;
   std::uint64_t seq = 0;
   std::uint64_t timestamp_ms = 0;  // {timestamp}: Unix time in milliseconds
-  std::uint32_t index_width = 0;   // zero-pad {index} to this many digits
+  std::uint32_t index_width = 0;   // zero-pad {index} (and {group_index}) to this many digits
+  std::string_view group;          // {group}: the group's name ("default" without groups)
+  std::uint64_t group_index = 0;   // {group_index}: index - the group's first index
 };
 
 // Appends the rendering of `tpl` to `out` (no allocation when `out` has the capacity).

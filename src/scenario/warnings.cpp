@@ -148,8 +148,37 @@ bool is_aws_iot_endpoint(std::string_view host) {
   return false;
 }
 
-std::vector<std::string> warnings(const Scenario& s) {
-  std::vector<std::string> out;
+namespace {
+
+bool has_receivers(const Scenario& s) {
+  if (!s.groups.empty())
+    return std::any_of(s.groups.begin(), s.groups.end(), [](const Scenario& g) { return has_receivers(g); });
+  return !s.subscribe.filters.empty() && s.subscribe.subscribers.selected > 0;
+}
+
+bool has_acked_publishes(const Scenario& s) {
+  if (!s.groups.empty())
+    return std::any_of(s.groups.begin(), s.groups.end(), [](const Scenario& g) { return has_acked_publishes(g); });
+  return s.publish && s.publish->qos > 0 && s.publish->publishers.selected > 0;
+}
+
+// Thresholds whose figure this fleet (or group) cannot produce.
+void threshold_warnings(std::vector<std::string>& out, const Scenario& s, const std::string& prefix) {
+  for (const auto& t : s.thresholds) {
+    if ((t.metric == "max_loss" || t.metric == "max_duplicates" || t.metric == "p99_e2e_latency") &&
+        !has_receivers(s)) {
+      out.push_back(prefix + "thresholds." + t.metric + ": needs subscribers to measure; this " +
+                    (prefix.empty() ? "scenario" : "group") + " has none");
+    }
+    if (t.metric == "p99_ack_latency" && !has_acked_publishes(s)) {
+      out.push_back(prefix + "thresholds.p99_ack_latency: needs QoS 1 or 2 publishes to measure");
+    }
+  }
+}
+
+// The settings every device has (a group's are its own): auth, session, client id,
+// publish, subscribe.
+void device_warnings(std::vector<std::string>& out, const Scenario& s) {
   auth_warnings(out, s);
   unused_setting_warnings(out, s);
   const auto ka = s.session.keepalive.count();
@@ -216,22 +245,30 @@ std::vector<std::string> warnings(const Scenario& s) {
     check_topic(out, s, "session.will.topic", s.session.will->topic);
   }
   reconnect_session_warnings(out, s);
+}
+
+}  // namespace
+
+std::vector<std::string> warnings(const Scenario& s) {
+  std::vector<std::string> out;
+  if (s.groups.empty()) {
+    device_warnings(out, s);
+  } else {
+    // Each group's own settings, named as the group's.
+    for (const auto& g : s.groups) {
+      std::vector<std::string> mine;
+      device_warnings(mine, g);
+      for (auto& w : mine) out.push_back("groups." + g.group + "." + w);
+      threshold_warnings(out, g, "groups." + g.group + ".");
+    }
+  }
   Duration total{0};
   for (const auto& p : s.phases) total += p.duration;
   if (total > s.run.duration) {
     out.push_back("run.duration: " + format_duration(s.run.duration) +
                   " ends the run before the phases do (they last " + format_duration(total) + ")");
   }
-  const bool has_receivers = !s.subscribe.filters.empty() && s.subscribe.subscribers.selected > 0;
-  for (const auto& t : s.thresholds) {
-    if ((t.metric == "max_loss" || t.metric == "max_duplicates" || t.metric == "p99_e2e_latency") &&
-        !has_receivers) {
-      out.push_back("thresholds." + t.metric + ": needs subscribers to measure; this scenario has none");
-    }
-    if (t.metric == "p99_ack_latency" && (!s.publish || s.publish->qos == 0)) {
-      out.push_back("thresholds.p99_ack_latency: needs QoS 1 or 2 publishes to measure");
-    }
-  }
+  threshold_warnings(out, s, "");
   // Warnings quote topics and client ids: a secret reused there stays masked.
   const auto secrets = secret_values(s);
   for (auto& w : out) w = mask_secret_values(std::move(w), secrets);

@@ -306,7 +306,27 @@ void Reader::apply_overrides(YAML::Node& root, std::span<const Override> overrid
       YAML::Node next;
       if (cur.IsSequence()) {
         auto idx = parse_uint(part);
-        if (!idx || *idx > cur.size()) {
+        // A list of named items (groups, phases) is also addressed by name:
+        // groups.gateways.publish.rate.
+        if (!idx) {
+          for (std::size_t j = 0; j < cur.size(); ++j) {
+            const YAML::Node item = cur[j];
+            if (item.IsMap() && item["name"].IsScalar() && item["name"].Scalar() == part) idx = j;
+          }
+          if (!idx) {
+            std::string have;
+            for (std::size_t j = 0; j < cur.size(); ++j) {
+              const YAML::Node item = cur[j];
+              if (item.IsMap() && item["name"].IsScalar()) have += (have.empty() ? "" : ", ") + item["name"].Scalar();
+            }
+            fail(path, walked + " has no item named \"" + part + "\"" +
+                           (have.empty() ? std::string("; give an index 0.." + std::to_string(cur.size()))
+                                         : "; named: " + have));
+            ok = false;
+            break;
+          }
+        }
+        if (*idx > cur.size()) {
           fail(path, walked + " is a list of " + std::to_string(cur.size()) +
                          " items; expected an index 0.." + std::to_string(cur.size()) +
                          ", got \"" + part + "\"");

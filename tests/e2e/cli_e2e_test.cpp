@@ -44,7 +44,7 @@ TEST_F(FleetloadCli, HelpOnEveryCommandDocumentsExitCodes) {
 TEST_F(FleetloadCli, BadArgumentsExitTwoWithTheReason) {
   Outcome o = run_fleetload({"launch"}, dir_, 10s);
   EXPECT_EQ(o.status.code, 2) << o.describe();
-  EXPECT_EQ(o.err, "fleetload: unknown command \"launch\"; commands: run, validate, certs, report, responder, version, help\n");
+  EXPECT_EQ(o.err, "fleetload: unknown command \"launch\"; commands: run, validate, init, schema, certs, report, responder, version, help\n");
   o = run_fleetload({"run", "x.yaml", "--shard", "3/3"}, dir_, 10s);
   EXPECT_EQ(o.status.code, 2) << o.describe();
   EXPECT_EQ(o.err, "fleetload: --shard: K must be below N (shards are numbered 0..N-1), got \"3/3\"\n");

@@ -10,3 +10,8 @@ fleetload_add_gtest(NAME scenario_unit_tests LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/scenario_search_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/scenario_url_test.cpp
   LIBS fleetload_scenario)
+
+# Scenario groups: inheritance, sizes, collisions, --set groups.<name>, per-group plans.
+fleetload_add_gtest(NAME scenario_groups_tests LABEL unit
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/scenario_groups_test.cpp
+  LIBS fleetload_scenario fleetload_device)

@@ -81,10 +81,10 @@ const Case kCases[] = {
      "ids (the broker drops duplicates), got \"dev\""},
     {"unknown_placeholder", base("publish: {topic: \"t/{idx}\", rate: 1/s}\n"),
      "s.yaml:3:18: publish.topic: unknown placeholder {idx}; allowed here: {index} {shard} "
-     "{client_id}, got \"t/{idx}\""},
+     "{client_id} {group} {group_index}, got \"t/{idx}\""},
     {"seq_not_allowed_in_topic", base("publish: {topic: \"t/{seq}\", rate: 1/s}\n"),
      "s.yaml:3:18: publish.topic: unknown placeholder {seq}; allowed here: {index} {shard} "
-     "{client_id}, got \"t/{seq}\""},
+     "{client_id} {group} {group_index}, got \"t/{seq}\""},
     {"wildcard_topic", base("publish: {topic: \"t/#\", rate: 1/s}\n"),
      "s.yaml:3:18: publish.topic: expected a topic name (not empty, no + or # wildcards), got "
      "\"t/#\""},

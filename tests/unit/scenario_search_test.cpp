@@ -175,7 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
         SearchErrorCase{"  - {type: search, vary: devices, from: 10, to: 50, hold: 5s, duration: 60s}\n",
                         "search.yaml:6:73: phases.0.duration: a search lasts max_steps * hold"},
         SearchErrorCase{"  - {type: search, vary: devices, from: 10, to: 50, hold: 5s, group: sensors}\n",
-                        "search.yaml:6:70: phases.0.group: device groups are not part of this version"},
+                        "search.yaml:6:70: phases.0.group: a search varies the whole fleet in this version"},
         SearchErrorCase{"  - {type: search, vary: devices, from: 10, to: 50, hold: 5s, abort: {connect_success_below: 2}}\n",
                         "phases.0.abort.connect_success_below: expected a share like 50%"},
         SearchErrorCase{"  - {type: search, vary: devices, per: device, from: 10, to: 50, hold: 5s}\n",
