@@ -16,7 +16,8 @@ bool templated(const std::optional<std::string>& path) {
   if (!path) return false;
   using scenario::Placeholder;
   return scenario::template_uses(*path, Placeholder::Index) || scenario::template_uses(*path, Placeholder::Shard) ||
-         scenario::template_uses(*path, Placeholder::ClientId);
+         scenario::template_uses(*path, Placeholder::ClientId) ||
+         scenario::template_uses(*path, Placeholder::GroupIndex);
 }
 
 }  // namespace
@@ -76,9 +77,11 @@ void check_identities(const scenario::Scenario& s, scenario::CheckResult& out) {
 }
 
 scenario::CheckResult check_scenario(const scenario::Scenario& s) {
-  scenario::CheckResult out = scenario::check_rendering(s);
-  check_identities(s, out);
-  return out;
+  return scenario::check_each_group(s, [](const scenario::Scenario& g) {
+    scenario::CheckResult out = scenario::check_rendering(g);
+    check_identities(g, out);
+    return out;
+  });
 }
 
 }  // namespace fleetload::auth

@@ -76,7 +76,7 @@ scenario::Scenario load(const Command& cmd) {
 // anything is printed or started), warnings go to stderr, and validate also says what was
 // checked.
 void apply_checks(const scenario::Scenario& s, bool notes, bool files = true) {
-  scenario::CheckResult c = files ? auth::check_scenario(s) : scenario::check_rendering(s);
+  scenario::CheckResult c = files ? auth::check_scenario(s) : scenario::check_each_group(s, scenario::check_rendering);
   if (!files) c.notes.push_back("identity files not loaded (--no-file-checks)");
   if (!c.errors.empty()) throw scenario::ScenarioError(c.errors);
   for (const auto& w : c.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());

@@ -60,12 +60,32 @@ std::string problem(std::string_view value, Kind kind) {
 std::vector<std::uint64_t> checked_devices(const Scenario& s) {
   const std::uint64_t n = std::max<std::uint32_t>(1, s.fleet.shard.n);
   const std::uint64_t k = s.fleet.shard.k;
-  if (s.fleet.devices <= k) return {};
-  const std::uint64_t in_shard = (s.fleet.devices - k + n - 1) / n;
-  const std::uint64_t first = k;
-  const std::uint64_t last = k + (in_shard - 1) * n;
+  // The fleet, or a group's part of it: indices [begin, end).
+  const bool group = !s.group.empty() && s.group_devices > 0;
+  const std::uint64_t begin = group ? s.group_first : 0;
+  const std::uint64_t end = group ? s.group_first + s.group_devices : s.fleet.devices;
+  // This shard's indices are k, k + n, k + 2n, ...: the first at or after begin.
+  const std::uint64_t first = begin <= k ? k : k + (begin - k + n - 1) / n * n;
+  if (first >= end) return {};
+  const std::uint64_t last = first + (end - 1 - first) / n * n;
   if (first == last) return {first};
   return {first, last};
+}
+
+CheckResult check_each_group(const Scenario& s, const std::function<CheckResult(const Scenario&)>& check) {
+  if (s.groups.empty()) return check(s);
+  CheckResult out;
+  for (const Scenario& g : group_scenarios(s)) {
+    CheckResult c = check(g);
+    const std::string prefix = "groups." + g.group;
+    for (auto& d : c.errors) {
+      d.path = prefix + "." + d.path;
+      out.errors.push_back(std::move(d));
+    }
+    for (auto& w : c.warnings) out.warnings.push_back(prefix + ": " + w);
+    for (auto& n : c.notes) out.notes.push_back(prefix + ": " + n);
+  }
+  return out;
 }
 
 Diagnostic diagnostic_at(const Scenario& s, std::string_view path, std::string message) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,7 @@ struct CheckResult {
 
 // The fleet indexes of this shard's first and last device (one entry when they are the
 // same device, none for an empty shard): the devices whose rendered strings are checked.
+// For a device group's scenario (group_scenarios): the group's first and last in the shard.
 std::vector<std::uint64_t> checked_devices(const Scenario& s);
 
 // A diagnostic pointing at where `path` was read (file:line:column of its template, or the
@@ -34,5 +36,9 @@ Diagnostic diagnostic_at(const Scenario& s, std::string_view path, std::string m
 // device and what is wrong (not UTF-8, over 65,535 bytes, not a topic name/filter). Warns
 // when tls.sni overrides the host checked against the broker certificate.
 CheckResult check_rendering(const Scenario& s);
+
+// `check` on the scenario, or with device groups on each group's scenario
+// (group_scenarios), its findings named as the group's ("groups.gateways.auth.cert_filepath").
+CheckResult check_each_group(const Scenario& s, const std::function<CheckResult(const Scenario&)>& check);
 
 }  // namespace fleetload::scenario

@@ -126,5 +126,35 @@ TEST_F(IdentityCheck, OverlongConnectUsernameIsRefused) {
   EXPECT_NE(e.find("auth.username: the CONNECT username of device 0 is "), std::string::npos) << e;
 }
 
+
+// With device groups every group's own identity is checked, for the group's first and last
+// device, and a problem is named as the group's at its line in the file.
+TEST_F(IdentityCheck, EachGroupsIdentityIsCheckedAndNamedAsTheGroups) {
+  const std::string yaml =
+      "target: {endpoint: \"127.0.0.1:8883\"}\n"                                     // 1
+      "fleet: {devices: 6, client_id: \"{group}-{group_index}\"}\n"                  // 2
+      "groups:\n"                                                                  // 3
+      "  - {name: plain, devices: 2, auth: {mode: plain_tcp}, target: {endpoint: \"127.0.0.1:1883\"}}\n"  // 4
+      "  - name: gw\n"                                                             // 5
+      "    devices: 4\n"                                                           // 6
+      "    auth:\n"                                                                // 7
+      "      mode: mtls_from_path\n"                                               // 8
+      "      cert_filepath: " + p("device-{group_index}.crt") + "\n"               // 9
+      "      pri_key_filepath: " + p("nope-{group_index}.key") + "\n"              // 10
+      "      ca_filepath: " + p("ca.crt") + "\n";                                  // 11
+  const auto r = check_scenario(scenario::parse_scenario(yaml, "g.yaml"));
+  // The gateways' devices 2..5 are the group's 0..3: the first one's key is already missing.
+  EXPECT_EQ(errors(r), "g.yaml:10:25: groups.gw.auth.pri_key_filepath: file_missing: pri_key_filepath \"" +
+                           p("nope-0.key") + "\": no such file (rendered for device 2)\n");
+  // Fixed, the check passes and says which group's devices it loaded.
+  std::string good = yaml;
+  good.replace(good.find("nope-"), 5, "device-");
+  const auto ok = check_scenario(scenario::parse_scenario(good, "g.yaml"));
+  EXPECT_EQ(errors(ok), "");
+  bool noted = false;
+  for (const auto& n : ok.notes) noted = noted || (n.starts_with("groups.gw: ") && n.find("devices 2 and 5") != std::string::npos);
+  EXPECT_TRUE(noted);
+}
+
 }  // namespace
 }  // namespace fleetload::auth

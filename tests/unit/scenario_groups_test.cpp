@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "device/fleet_plan.hpp"
+#include "scenario/checks.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fleetload::scenario {
@@ -269,6 +270,30 @@ TEST(ScenarioGroups, AGroupsSessionBehaviorOverridesAnInheritedCleanSession) {
   ASSERT_EQ(s.groups.size(), 2u);
   EXPECT_EQ(s.groups[1].session.session_behavior, SessionBehavior::RejoinAlways);
   EXPECT_EQ(s.groups[0].session.session_behavior, SessionBehavior::Clean);
+}
+
+
+// validate renders the templates of each group for the group's own first and last device of
+// the shard, and names a bad one as the group's.
+TEST(ScenarioGroups, RenderingChecksRunPerGroupOnTheGroupsOwnDevices) {
+  // Group b's client ids are 65,536 bytes: one too many for an MQTT string.
+  const std::string yaml =
+      "target: {endpoint: 127.0.0.1, port: 1883}\n"
+      "fleet: {devices: 10, client_id: \"{group}-{group_index}\"}\n"
+      "groups:\n"
+      "  - {name: a, devices: 4}\n"
+      "  - {name: b, devices: 6, fleet: {client_id: \"" + std::string(65535, 'b') + "{group_index}\"}}\n";
+  Scenario s = parse_scenario(yaml, "r.yaml");
+  s.fleet.shard = Shard{1, 3};  // as --shard 1/3 sets it
+  const auto gs = group_scenarios(s);
+  // Shard 1/3 runs indices 1, 4, 7: group a (0..3) has 1 only, group b (4..9) has 4 and 7.
+  EXPECT_EQ(checked_devices(gs[0]), (std::vector<std::uint64_t>{1}));
+  EXPECT_EQ(checked_devices(gs[1]), (std::vector<std::uint64_t>{4, 7}));
+  const auto r = check_each_group(s, check_rendering);
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].path, "groups.b.fleet.client_id");
+  EXPECT_EQ(r.errors[0].line, 5u);
+  EXPECT_NE(r.errors[0].message.find("rendered for device 4"), std::string::npos) << r.errors[0].message;
 }
 
 }  // namespace
