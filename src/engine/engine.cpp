@@ -143,10 +143,23 @@ struct GroupRun {
 // The shard's connect rate for group `g`: the first ramp phase's connect_rate paces the
 // whole fleet, each group getting its share; without one, the group's fleet.connect_rate
 // (its own, or its share of the top-level one: scenario parsing fills it).
+// A group named by a ramp (`phases[].groups`) joins at that ramp instead: at its
+// connect_rate shared by the named groups' sizes, or without one at the group's own.
 double group_connect_rate(const scenario::Scenario& top, const scenario::Scenario& g) {
   const double n = std::max<std::uint32_t>(1, top.fleet.shard.n);
+  for (const auto& p : top.phases) {
+    if (p.type != scenario::PhaseType::Ramp ||
+        std::find(p.groups.begin(), p.groups.end(), g.group) == p.groups.end())
+      continue;
+    if (!p.connect_rate) return g.fleet.connect_rate.per_second / n;
+    std::uint64_t named = 0;
+    for (const auto& o : top.groups)
+      if (std::find(p.groups.begin(), p.groups.end(), o.group) != p.groups.end()) named += o.group_devices;
+    const double share = named > 0 ? static_cast<double>(g.group_devices) / static_cast<double>(named) : 1.0;
+    return p.connect_rate->per_second * share / n;
+  }
   for (const auto& p : top.phases)
-    if (p.type == scenario::PhaseType::Ramp && p.connect_rate) {
+    if (p.type == scenario::PhaseType::Ramp && p.connect_rate && p.groups.empty()) {
       const double share = top.fleet.devices > 0 ? static_cast<double>(g.group_devices) /
                                                        static_cast<double>(top.fleet.devices)
                                                  : 1.0;
@@ -260,7 +273,12 @@ struct Engine::Impl {
       return;
     }
     const auto& p = phases[i];
-    for (auto& w : workers) w->post_phase(p.type, p.churn_share_per_second);
+    // A phase naming groups acts on theirs; the other groups hold steady meanwhile.
+    for (auto& g : groups) {
+      const bool mine = p.acts_on(g.plan->group);
+      for (auto* w : g.workers)
+        w->post_phase(mine ? p.type : scenario::PhaseType::Steady, mine ? p.churn_share_per_second : 0.0);
+    }
     phase_timer.expires_at(t0 + p.end);
     phase_timer.async_wait([this, i](const net::error_code& ec) {
       if (!ec && !stopping) enter_phase(i + 1);
@@ -631,7 +649,22 @@ RunResult Engine::run() {
   m.t0 = Clock::now();
   m.last_progress_at = m.t0;
   m.last_cpu_s = process_cpu_seconds();
-  for (auto& w : m.workers) w->post_start(m.t0);
+  // Every group starts connecting at once, except those that join at a later ramp naming
+  // them: their pacing starts at that ramp's start (a ramp cut off by the run's end never
+  // comes, so they never connect).
+  for (auto& g : m.groups) {
+    TimePoint start = m.t0;
+    const auto joins = std::find_if(m.phases.begin(), m.phases.end(), [&](const PlannedPhase& p) {
+      return p.type == scenario::PhaseType::Ramp && !p.groups.empty() && p.acts_on(g.plan->group);
+    });
+    if (joins != m.phases.end()) start = m.t0 + joins->start;
+    else if (std::any_of(m.scenario.phases.begin(), m.scenario.phases.end(), [&](const scenario::Phase& p) {
+               return p.type == scenario::PhaseType::Ramp &&
+                      std::find(p.groups.begin(), p.groups.end(), g.plan->group) != p.groups.end();
+             }))
+      start = m.t0 + m.duration + std::chrono::hours(24);
+    for (auto* w : g.workers) w->post_start(start);
+  }
   m.enter_phase(0);
   m.progress_timer.expires_at(m.t0 + m.scenario.run.progress_interval);
   m.progress_timer.async_wait([&m](const net::error_code& ec) { if (!ec) m.on_progress(); });

@@ -1,8 +1,10 @@
 // The run's timeline: phases resolved from the scenario and cut to the run's duration.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scenario/scenario.hpp"
@@ -15,6 +17,10 @@ struct PlannedPhase {
   std::chrono::milliseconds start{0};  // from run start
   std::chrono::milliseconds end{0};
   double churn_share_per_second = 0.0;
+  std::vector<std::string> groups;  // the device groups it acts on; empty = all
+  bool acts_on(std::string_view group) const {
+    return groups.empty() || std::find(groups.begin(), groups.end(), group) != groups.end();
+  }
 };
 
 // Phases in order, back to back from 0, the last one ending at `run_duration` at the latest

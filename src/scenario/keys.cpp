@@ -203,6 +203,7 @@ constexpr Key kPhaseKeys[] = {
     {"duration", Kind::Duration, "required, except for ramp (devices / connect rate)"},
     {"connect_rate", Kind::Rate, "ramp only: its connect rate"},
     {"rate", Kind::ShareRate, "churn only: share of devices dropped per time, e.g. 1%/s"},
+    {"groups", Kind::StringOrList, "ramp, churn, storm: the device groups it acts on (default all)"},
     // type: search (docs/scenario.md "Capacity search")
     {"vary", Kind::Enum, "search only: the quantity it varies", kSearchVaries},
     {"per", Kind::Enum, "search of publish_rate only: from/to count per fleet or per device", kSearchPer},

@@ -46,6 +46,10 @@ void check_search(Reader& r, const YAML::Node& phases, Scenario& s);
 // `groups`, after every top-level section was read into `s` (parse_groups.cpp).
 void parse_groups(Reader& r, const YAML::Node& root, const YAML::Node& groups, Scenario& s);
 
+// Phases naming groups, after `groups` are read: the names exist, a group joins at one ramp
+// at most, and ramps without a duration last as long as connecting their devices takes.
+void check_phase_groups(Reader& r, const YAML::Node& phases, Scenario& s);
+
 // Fleets up to this many devices get every client id rendered to prove them unique.
 inline constexpr std::uint64_t kMaxRenderedIds = 4'000'000;
 // Errors (at the colliding group's client_id) when two devices of `gs` share a client id.

@@ -271,4 +271,60 @@ void check_client_ids_unique(Reader& r, const YAML::Node& groups, const std::vec
   }
 }
 
+
+void check_phase_groups(Reader& r, const YAML::Node& phases, Scenario& s) {
+  auto node = [&](std::size_t i, std::optional<std::size_t> item) {
+    if (!phases.IsSequence() || i >= phases.size() || !phases[i].IsMap() || !phases[i]["groups"]) return YAML::Node();
+    const YAML::Node g = phases[i]["groups"];
+    return item && g.IsSequence() && *item < g.size() ? g[*item] : g;
+  };
+  std::string names;
+  for (const auto& g : s.groups) names += (names.empty() ? "" : ", ") + g.group;
+  std::unordered_map<std::string, std::size_t> joins;  // group -> the ramp it joins at
+  std::uint64_t joining_later = 0;
+  for (std::size_t i = 0; i < s.phases.size(); ++i) {
+    Phase& p = s.phases[i];
+    if (p.groups.empty()) continue;
+    const std::string path = "phases." + std::to_string(i) + ".groups";
+    if (s.groups.empty()) {
+      r.error(node(i, std::nullopt), path, "this scenario has no groups: name groups only with a groups: section");
+      continue;
+    }
+    std::uint64_t devices = 0;
+    double own_rate = 0.0;
+    for (std::size_t j = 0; j < p.groups.size(); ++j) {
+      const std::string item = p.groups.size() > 1 || node(i, std::nullopt).IsSequence() ? path + "." + std::to_string(j) : path;
+      const auto it = std::find_if(s.groups.begin(), s.groups.end(), [&](const Scenario& g) { return g.group == p.groups[j]; });
+      if (it == s.groups.end()) {
+        r.error(node(i, j), item, "no group named \"" + p.groups[j] + "\"; groups: " + names);
+        continue;
+      }
+      devices += it->group_devices;
+      own_rate += it->fleet.connect_rate.per_second;
+      if (p.type != PhaseType::Ramp) continue;
+      if (auto [at, fresh] = joins.emplace(p.groups[j], i); !fresh) {
+        r.error(node(i, j), item, "group " + p.groups[j] + " already joins at phases." + std::to_string(at->second) +
+                                      ": a group connects at one ramp");
+        continue;
+      }
+      joining_later += it->group_devices;
+    }
+    // A ramp naming groups connects their devices, at its rate or at theirs.
+    if (p.type == PhaseType::Ramp && !p.duration_given) {
+      const double rate = p.connect_rate ? p.connect_rate->per_second : own_rate;
+      if (rate > 0)
+        p.duration = Duration(static_cast<Duration::rep>(std::max(1.0, std::ceil(static_cast<double>(devices) * 1000.0 / rate))));
+    }
+  }
+  // Ramps naming no groups connect the others only.
+  if (joining_later == 0) return;
+  const std::uint64_t rest = s.fleet.devices > joining_later ? s.fleet.devices - joining_later : 0;
+  for (auto& p : s.phases) {
+    if (p.type != PhaseType::Ramp || !p.groups.empty() || p.duration_given) continue;
+    const double rate = p.connect_rate ? p.connect_rate->per_second : s.fleet.connect_rate.per_second;
+    if (rate > 0)
+      p.duration = Duration(static_cast<Duration::rep>(std::max(1.0, std::ceil(static_cast<double>(rest) * 1000.0 / rate))));
+  }
+}
+
 }  // namespace fleetload::scenario::detail

@@ -296,6 +296,7 @@ void parse_phases(Reader& r, const YAML::Node& n, Scenario& s) {
       r.error(n[i], m.path("rate"), "required for churn: the share of devices dropped per time, like 1%/s");
     }
     if (ph.type == PhaseType::Search) {
+      if (auto v = m.get("groups")) r.error(*v, m.path("groups"), "a search names the group it varies with group:");
       ph.search = parse_search(r, m, n[i]);
       if (auto v = m.get("duration")) {
         r.error(*v, m.path("duration"), "a search lasts max_steps * hold (it may end sooner): set those instead");
@@ -309,7 +310,20 @@ void parse_phases(Reader& r, const YAML::Node& n, Scenario& s) {
                             "criteria", "require", "abort", "group"}) {
       if (auto v = m.get(key)) r.error(*v, m.path(key), "only for phases of type search");
     }
+    if (auto v = m.get("groups")) {
+      // The names are checked against `groups:` once those are read (check_phase_groups).
+      if (ph.type == PhaseType::Steady) {
+        r.error(*v, m.path("groups"), "only for ramp, churn and storm phases: a steady phase holds every group");
+      } else if (v->IsSequence()) {
+        if (v->size() == 0) r.error(*v, m.path("groups"), "expected one or more group names, got an empty list");
+        for (std::size_t g = 0; g < v->size(); ++g)
+          if (auto t = read_string(r, (*v)[g], m.path("groups") + "." + std::to_string(g))) ph.groups.push_back(*t);
+      } else if (auto t = read_string(r, *v, m.path("groups"))) {
+        ph.groups.push_back(*t);
+      }
+    }
     if (auto v = m.get("duration")) {
+      ph.duration_given = true;
       if (auto d = read_duration(r, *v, m.path("duration"))) {
         if (d->count() <= 0) r.error(*v, m.path("duration"), "expected a duration above 0, got \"" + v->Scalar() + "\"");
         else ph.duration = *d;

@@ -134,7 +134,8 @@ void refuse_unused_connect_rates(detail::Reader& r, const YAML::Node& fleet, con
   std::optional<std::size_t> pacing;
   for (std::size_t i = 0; i < s.phases.size(); ++i) {
     const Phase& p = s.phases[i];
-    if (p.type != PhaseType::Ramp || !p.connect_rate) continue;
+    // A ramp naming groups paces only them (check_phase_groups).
+    if (p.type != PhaseType::Ramp || !p.connect_rate || !p.groups.empty()) continue;
     if (!pacing) {
       pacing = i;
       continue;
@@ -207,6 +208,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   refuse_unused_connect_rates(r, section("fleet"), section("phases"), s);
   detail::check_search(r, section("phases"), s);
   if (auto v = top.get("groups"); v && !r.has_errors()) detail::parse_groups(r, root, *v, s);
+  if (!r.has_errors()) detail::check_phase_groups(r, section("phases"), s);
 
   if (r.has_errors()) {
     auto& ds = r.diagnostics();

@@ -510,6 +510,12 @@ struct Phase {
   double churn_share_per_second = 0.0;
   // `vary`, `from`, `to`, `hold` ... (search only); its duration is max_steps * hold.
   std::optional<Search> search;
+  // `groups` (ramp, churn, storm): the device groups the phase acts on; empty = all. A
+  // churn or storm drops only their devices; a ramp naming groups is when they join (they
+  // do not connect before it), at its connect_rate shared by size, else at their own.
+  std::vector<std::string> groups;
+  // Whether `duration` was written (a ramp's default depends on the devices it connects).
+  bool duration_given = false;
 };
 
 // ---- run ------------------------------------------------------------------------------

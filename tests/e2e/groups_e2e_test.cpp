@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
+#include <regex>
 #include <string>
 
 #include "auth/certgen.hpp"
@@ -248,6 +250,60 @@ TEST(GroupsE2E, ShardedGroupedRunMergedEqualsUnsharded) {
     EXPECT_EQ(u64(group(s0, name).at("devices")) + u64(group(s1, name).at("devices")), u64(w.at("devices")));
   }
   EXPECT_EQ(counter(merged, "connects_ok"), 21u);
+}
+
+
+// Phases naming groups, counted by the broker's own connection log: a churn of the flappers
+// drops only flappers (the steady group connects exactly once per device), and a group named
+// by a later ramp joins only then (its first connection is logged after flappers' reconnects).
+TEST(GroupsE2E, PhasesActOnTheGroupsTheyName) {
+  MosquittoBroker broker({.extra_config = "", .log_connections = true});
+  const auto dir = make_temp_dir("groups-phases");
+  const std::string yaml =
+      "name: groups-phases\n"
+      "target: {endpoint: 127.0.0.1, port: " + std::to_string(broker.port()) + "}\n"
+      "fleet: {devices: 40, connect_rate: 400/s, client_id: \"{group}-{group_index}\"}\n"
+      "session: {keepalive: 30s, clean_session: true}\n"
+      "reconnect: {min_delay: 100ms, max_delay: 200ms, jitter: none}\n"
+      "publish: {topic: \"p/{group}/{group_index}\", qos: 1, rate: 2/s}\n"
+      "phases:\n"
+      "  - type: ramp\n"
+      "  - {name: flap, type: churn, rate: 25%/s, duration: 3s, groups: flappers}\n"
+      "  - {name: join, type: ramp, groups: [late], connect_rate: 100/s}\n"
+      "  - {name: hold, type: steady, duration: 1s}\n"
+      "groups:\n"
+      "  - {name: steady, devices: 20}\n"
+      "  - {name: flappers, devices: 10}\n"
+      "  - {name: late, devices: 10}\n";
+  const auto file = write_file(dir, "phases.yaml", yaml);
+  const auto rp = dir / "report.json";
+  const Outcome o = run_fleetload({"run", file.string(), "--report", rp.string()}, dir, 60s, rp);
+  ASSERT_TRUE(o.report) << o.describe();
+  EXPECT_EQ(o.status.code, 0) << o.describe();
+  // The broker's log: "New client connected from ... as <group>-<i> (...)", in order.
+  const std::string log = broker.log();
+  std::map<std::string, std::uint64_t> connects;
+  std::size_t first_late = std::string::npos, second_flap = std::string::npos;
+  std::map<std::string, std::uint64_t> per_client;
+  const std::regex line("New client connected from \\S+ as (steady|flappers|late)-(\\d+)");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator(); ++it) {
+    const std::string g = (*it)[1];
+    ++connects[g];
+    const auto pos = static_cast<std::size_t>(it->position());
+    if (g == "late" && first_late == std::string::npos) first_late = pos;
+    if (g == "flappers" && ++per_client[(*it)[2].str()] == 2 && second_flap == std::string::npos) second_flap = pos;
+  }
+  EXPECT_EQ(connects["steady"], 20u) << log;  // never dropped
+  EXPECT_EQ(connects["late"], 10u) << log;    // joined once, never dropped
+  EXPECT_GT(connects["flappers"], 10u) << log;  // dropped and back
+  ASSERT_NE(second_flap, std::string::npos);
+  ASSERT_NE(first_late, std::string::npos);
+  EXPECT_GT(first_late, second_flap) << "the late group connected before the churn began";
+  // fleetload's own figures agree: drops only in the churned group.
+  const auto& r = *o.report;
+  EXPECT_EQ(gcounter(group(r, "steady"), "drops"), 0u);
+  EXPECT_EQ(gcounter(group(r, "late"), "drops"), 0u);
+  EXPECT_EQ(gcounter(group(r, "flappers"), "connects_ok"), connects["flappers"]);
 }
 
 }  // namespace

@@ -296,5 +296,40 @@ TEST(ScenarioGroups, RenderingChecksRunPerGroupOnTheGroupsOwnDevices) {
   EXPECT_NE(r.errors[0].message.find("rendered for device 4"), std::string::npos) << r.errors[0].message;
 }
 
+
+// Phases naming groups: names checked, steady refused, one joining ramp per group, and a
+// ramp's default duration is the time to connect the devices it connects.
+TEST(ScenarioGroups, PhasesNameExistingGroupsAndRampsLastForTheirOwnDevices) {
+  const std::string base =
+      "target: {endpoint: 127.0.0.1, port: 1883}\n"
+      "fleet: {devices: 100, connect_rate: 10/s}\n"
+      "groups:\n"
+      "  - {name: a, devices: 60}\n"
+      "  - {name: b, devices: 40, fleet: {connect_rate: 20/s}}\n";
+  const Scenario s = parse_scenario(base + "phases:\n  - type: ramp\n  - {type: churn, rate: 1%/s, duration: 5s, groups: a}\n"
+                                           "  - {type: ramp, groups: [b]}\n", "p.yaml");
+  ASSERT_EQ(s.phases.size(), 3u);
+  EXPECT_EQ(s.phases[0].duration, std::chrono::seconds(6));  // a's 60 devices at 10/s
+  EXPECT_EQ(s.phases[1].groups, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(s.phases[2].duration, std::chrono::seconds(2));  // b's 40 at its own 20/s
+  EXPECT_EQ(s.run.duration, std::chrono::seconds(13));
+
+  auto first_error = [&](const std::string& phases) {
+    const auto ds = errors_of(base + "phases:\n" + phases);
+    return ds.empty() ? std::string("no error") : ds[0].path + ": " + ds[0].message;
+  };
+  EXPECT_EQ(first_error("  - {type: storm, duration: 1s, groups: [a, c]}\n"),
+            "phases.0.groups.1: no group named \"c\"; groups: a, b");
+  EXPECT_EQ(first_error("  - {type: steady, duration: 1s, groups: a}\n"),
+            "phases.0.groups: only for ramp, churn and storm phases: a steady phase holds every group");
+  EXPECT_EQ(first_error("  - {type: ramp, groups: b}\n  - {type: ramp, groups: b}\n"),
+            "phases.1.groups: group b already joins at phases.0: a group connects at one ramp");
+  const auto none = errors_of("target: {endpoint: 127.0.0.1, port: 1883}\nfleet: {devices: 2}\n"
+                              "phases:\n  - {type: storm, duration: 1s, groups: a}\n");
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_EQ(none[0].path, "phases.0.groups");
+  EXPECT_EQ(none[0].line, 4);
+}
+
 }  // namespace
 }  // namespace fleetload::scenario
