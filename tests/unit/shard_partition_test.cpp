@@ -234,5 +234,61 @@ TEST(ShardPartition, MetricsCarryTheShardLabelAndTheShardsTarget) {
   EXPECT_NEAR(target_sum, 1234.0, 1e-6);
 }
 
+
+// With device groups every group is split across the shards: over all shards and groups
+// each fleet index is run exactly once, by the shard index % n, as a device of the group
+// whose range holds it; the groups' publishers and publish rates add up to the unsharded ones.
+TEST(ShardPartition, EveryGroupIsSplitAcrossTheShardsDisjointlyAndCompletely) {
+  const std::vector<std::vector<std::uint64_t>> layouts{{1, 1}, {3, 5, 2}, {7, 1, 13, 4}, {64, 33}, {1, 998, 1}};
+  for (const auto& sizes : layouts) {
+    std::uint64_t total = 0;
+    std::string groups;
+    for (std::size_t g = 0; g < sizes.size(); ++g) {
+      total += sizes[g];
+      groups += "  - {name: g" + std::to_string(g) + ", devices: " + std::to_string(sizes[g]) +
+                ", publish: {publishers: " + std::to_string((sizes[g] + 1) / 2) + "}}\n";
+    }
+    const auto base = scenario::parse_scenario(
+        "target: {endpoint: 127.0.0.1, port: 1883}\n"
+        "fleet: {devices: " + std::to_string(total) + ", client_id: \"{group}-{group_index}\"}\n"
+        "publish: {topic: \"t/{index}\", rate: 3/s}\ngroups:\n" + groups,
+        "groups.yaml");
+    for (const std::uint32_t n : {1U, 2U, 3U, 5U, 8U, 64U, 1000U}) {
+      SCOPED_TRACE("layout of " + std::to_string(sizes.size()) + " groups, " + std::to_string(total) +
+                   " devices, shards=" + std::to_string(n));
+      std::vector<int> owner(total, -1);
+      std::vector<double> rate(sizes.size(), 0.0);
+      std::vector<std::uint64_t> publishers(sizes.size(), 0);
+      std::set<std::string> ids;
+      for (std::uint32_t k = 0; k < n; ++k) {
+        const auto gs = scenario::group_scenarios(sharded(base, k, n));
+        ASSERT_EQ(gs.size(), sizes.size());
+        for (std::size_t g = 0; g < gs.size(); ++g) {
+          const device::FleetPlan plan(gs[g]);
+          for (std::uint64_t local = 0; local < plan.devices_in_shard(); ++local) {
+            const std::uint64_t i = plan.device_index(local);
+            ASSERT_LT(i, total);
+            EXPECT_EQ(i % n, k);
+            EXPECT_GE(i, plan.group_first);
+            EXPECT_LT(i, plan.group_first + plan.group_devices);
+            EXPECT_EQ(owner[i], -1) << "index " << i << " run twice";
+            owner[i] = static_cast<int>(k);
+            std::string id;
+            plan.render_client_id(id, i);
+            EXPECT_TRUE(ids.insert(id).second) << id;
+          }
+          rate[g] += plan.shard_publish_rate();
+          publishers[g] += plan.publishers_in_shard();
+        }
+      }
+      for (std::uint64_t i = 0; i < total; ++i) EXPECT_NE(owner[i], -1) << "index " << i << " run by no shard";
+      for (std::size_t g = 0; g < sizes.size(); ++g) {
+        EXPECT_EQ(publishers[g], (sizes[g] + 1) / 2) << "group " << g;
+        EXPECT_NEAR(rate[g], 3.0 * static_cast<double>((sizes[g] + 1) / 2), 1e-9) << "group " << g;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fleetload
