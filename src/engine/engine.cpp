@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <numeric>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -93,7 +94,18 @@ std::string endpoint_name(const scenario::Endpoint& e) {
 unsigned effective_threads(const scenario::Scenario& s, unsigned threads) noexcept {
   const std::uint64_t devices = shape_of(s).devices;
   const unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-  return static_cast<unsigned>(std::clamp<std::uint64_t>(t, 1, std::max<std::uint64_t>(1, devices)));
+  const auto wanted = static_cast<unsigned>(std::clamp<std::uint64_t>(t, 1, std::max<std::uint64_t>(1, devices)));
+  if (s.groups.empty()) return wanted;
+  // Each worker serves one group: the split decides how many there really are.
+  std::vector<std::uint64_t> per_group;
+  for (const auto& g : s.groups) {
+    const std::uint64_t n = std::max<std::uint32_t>(1, s.fleet.shard.n);
+    const std::uint64_t k = s.fleet.shard.k;
+    auto below = [&](std::uint64_t x) { return x <= k ? 0 : (x - k + n - 1) / n; };
+    per_group.push_back(below(g.group_first + g.group_devices) - below(g.group_first));
+  }
+  const auto split = pacing::split_threads(per_group, wanted);
+  return std::max(1u, std::accumulate(split.begin(), split.end(), 0u));
 }
 
 std::vector<LimitProblem> preflight(const scenario::Scenario& s, unsigned threads) {
@@ -177,23 +189,6 @@ void add_causes(std::vector<ConnectFailureCause>& into, std::vector<ConnectFailu
     if (it == into.end()) into.push_back(std::move(c));
     else it->count += c.count;
   }
-}
-
-// Worker threads per group: `threads` split by the groups' device counts in this shard,
-// at least one per group that has devices here and at most one per device.
-std::vector<unsigned> split_threads(const std::vector<std::uint64_t>& devices, unsigned threads) {
-  std::uint64_t total = 0;
-  for (auto d : devices) total += d;
-  std::vector<unsigned> out;
-  for (auto d : devices) {
-    if (d == 0 || total == 0) {
-      out.push_back(0);
-      continue;
-    }
-    const double want = std::round(static_cast<double>(threads) * static_cast<double>(d) / static_cast<double>(total));
-    out.push_back(static_cast<unsigned>(std::clamp<double>(want, 1.0, static_cast<double>(d))));
-  }
-  return out;
 }
 
 std::vector<std::uint64_t> group_shard_devices(const scenario::Scenario& s) {
@@ -583,7 +578,7 @@ RunResult Engine::run() {
   r.device_slot_bytes = Worker::device_slot_bytes();
   std::vector<std::uint64_t> per_group;
   for (const auto& g : m.groups) per_group.push_back(g.shard_devices);
-  const auto split = split_threads(per_group, threads);
+  const auto split = pacing::split_threads(per_group, threads);
   std::uint32_t worker_no = 0;
   for (std::size_t gi = 0; gi < m.groups.size(); ++gi) {
     GroupRun& g = m.groups[gi];

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 namespace fleetload::engine::pacing {
 
@@ -58,6 +59,29 @@ inline std::uint64_t churn_quota(double share_per_second, std::uint64_t connecte
   const double whole = std::floor(want);
   carry = want - whole;
   return whole > 0 ? static_cast<std::uint64_t>(whole) : 0;
+}
+
+// Worker threads per device group (each worker serves one group): one for every group with
+// devices here, then the rest one at a time to the group with the most devices per thread,
+// never more threads than devices. The total is `threads`, or the number of groups with
+// devices when there are more of those than threads.
+inline std::vector<unsigned> split_threads(const std::vector<std::uint64_t>& devices, unsigned threads) {
+  std::vector<unsigned> out(devices.size(), 0);
+  unsigned used = 0;
+  for (std::size_t g = 0; g < devices.size(); ++g)
+    if (devices[g] > 0) out[g] = 1, ++used;
+  while (used < threads) {
+    std::size_t best = devices.size();
+    for (std::size_t g = 0; g < devices.size(); ++g) {
+      if (out[g] == 0 || out[g] >= devices[g]) continue;
+      // devices[g] / out[g] > devices[best] / out[best], without division.
+      if (best == devices.size() || devices[g] * out[best] > devices[best] * out[g]) best = g;
+    }
+    if (best == devices.size()) break;  // every group has a thread per device
+    ++out[best];
+    ++used;
+  }
+  return out;
 }
 
 }  // namespace fleetload::engine::pacing

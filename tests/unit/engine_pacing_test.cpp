@@ -71,5 +71,25 @@ TEST(EnginePacing, ChurnQuotaCarriesFractionsSoSmallFleetsStillChurn) {
   EXPECT_EQ(churn_quota(0.0, 1000, 1.0, carry), 0u);
 }
 
+
+// Threads per device group: one each for groups with devices, the rest to the most loaded
+// per thread, never more than devices; the total is --threads unless groups outnumber it.
+TEST(Pacing, ThreadsSplitOverGroupsAddUpToTheRequestedCount) {
+  using V = std::vector<unsigned>;
+  EXPECT_EQ(split_threads({100, 1}, 2), (V{1, 1}));
+  EXPECT_EQ(split_threads({90, 10}, 4), (V{3, 1}));
+  EXPECT_EQ(split_threads({0, 5}, 3), (V{0, 3}));
+  EXPECT_EQ(split_threads({2, 2}, 8), (V{2, 2}));            // a thread per device at most
+  EXPECT_EQ(split_threads({100, 50, 1}, 2), (V{1, 1, 1}));   // more groups than threads
+  for (unsigned t : {1u, 2u, 3u, 7u, 16u}) {
+    const std::vector<std::uint64_t> d{40000, 2000, 50, 300};
+    const auto s = split_threads(d, t);
+    unsigned sum = 0;
+    for (auto x : s) sum += x;
+    EXPECT_EQ(sum, std::max<unsigned>(t, 4)) << t;
+    for (std::size_t g = 0; g < d.size(); ++g) EXPECT_GE(s[g], 1u) << t;
+  }
+}
+
 }  // namespace
 }  // namespace fleetload::engine::pacing
