@@ -1,9 +1,12 @@
 // Histogram bucket arithmetic, snapshots and merging of the per-thread statistics.
 #include "device/stats.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <new>
 
 #include "mqtt/packet.hpp"
 
@@ -122,9 +125,22 @@ std::uint64_t HistogramSnapshot::percentile(double q) const noexcept {
 
 // ---- Histogram ---------------------------------------------------------------------------
 
+namespace {
+constexpr std::size_t kBucketBytes = hist::kBuckets * sizeof(std::uint64_t);
+}  // namespace
+
+Histogram::Histogram() {
+  // Anonymous mapping: zero-filled pages the kernel provides on first touch.
+  void* p = ::mmap(nullptr, kBucketBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  buckets_ = static_cast<std::uint64_t*>(p);
+}
+
+Histogram::~Histogram() { ::munmap(buckets_, kBucketBytes); }
+
 void Histogram::record(std::uint64_t ns) noexcept {
   constexpr auto r = std::memory_order_relaxed;
-  auto& b = buckets_[hist::bucket_index(ns)];
+  std::atomic_ref<std::uint64_t> b(buckets_[hist::bucket_index(ns)]);
   b.store(b.load(r) + 1, r);
   count_.store(count_.load(r) + 1, r);
   sum_.store(sum_.load(r) + ns, r);
@@ -148,7 +164,7 @@ void Histogram::merge_into(HistogramSnapshot& s) const {
   if (s.counts.empty()) s.counts.assign(hist::kBuckets, 0);
   std::uint64_t n = 0;
   for (std::size_t i = 0; i < hist::kBuckets; ++i) {
-    const auto c = buckets_[i].load(std::memory_order_relaxed);
+    const auto c = std::atomic_ref<std::uint64_t>(buckets_[i]).load(std::memory_order_relaxed);
     s.counts[i] += c;
     n += c;
   }

@@ -118,7 +118,8 @@ struct HistogramSnapshot {
 // Latency histogram in nanoseconds with a single writer and lock-free readers.
 class Histogram {
  public:
-  Histogram() = default;
+  Histogram();
+  ~Histogram();
   Histogram(const Histogram&) = delete;
   Histogram& operator=(const Histogram&) = delete;
 
@@ -133,7 +134,11 @@ class Histogram {
   void merge_into(HistogramSnapshot& s) const;
 
  private:
-  std::array<std::atomic<std::uint64_t>, hist::kBuckets> buckets_{};
+  // hist::kBuckets counters (36 KiB) in zero pages of their own: a page costs memory only
+  // once a value lands in it, so the ten histograms of every worker's statistics cost a few
+  // pages, not 360 KiB, per worker (device groups run a worker per group). One writer;
+  // readers load through std::atomic_ref.
+  std::uint64_t* buckets_ = nullptr;
   std::atomic<std::uint64_t> count_{0};
   std::atomic<std::uint64_t> sum_{0};
   std::atomic<std::uint64_t> min_{std::numeric_limits<std::uint64_t>::max()};
