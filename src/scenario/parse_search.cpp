@@ -163,7 +163,7 @@ std::optional<Search> parse_search(Reader& r, const MapView& m, const YAML::Node
   std::optional<double> t = to ? read_quantity(r, *to, m.path("to"), q.vary) : std::nullopt;
   if (f) q.from = *f;
   if (t) q.to = *t;
-  if (f && t && !(*t > *f)) r.error(*to, m.path("to"), "expected a value above from (" + from->Scalar() + "), got \"" + to->Scalar() + "\"");
+  if (f && t && !(q.to > q.from)) r.error(*to, m.path("to"), "expected a value above from (" + from->Scalar() + "), got \"" + to->Scalar() + "\"");
   if (auto v = m.get("hold")) {
     if (auto d = read_duration(r, *v, m.path("hold"))) {
       if (d->count() <= 0) r.error(*v, m.path("hold"), "expected a duration above 0 like 30s, got \"" + v->Scalar() + "\"");
