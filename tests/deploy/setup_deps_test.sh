@@ -15,7 +15,9 @@ fail() {
   failures=$((failures + 1))
 }
 list() { bash "$deps" --list "$@" | sort -u; }
-has() { echo "$1" | grep -qx -- "$2"; }
+# A here-string, not echo | grep -q: grep -q stops at the first match, and with pipefail the
+# echo killed by SIGPIPE would make a present package look absent (it did, under load).
+has() { grep -qx -- "$2" <<<"$1"; }
 
 build=$(list --profile build)
 quick=$(list --profile quickstart)
