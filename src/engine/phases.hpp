@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@ struct PlannedPhase {
   std::chrono::milliseconds start{0};  // from run start
   std::chrono::milliseconds end{0};
   double churn_share_per_second = 0.0;
+  std::optional<scenario::Search> search;  // type search only
 };
 
 // Phases in order, back to back from 0, the last one ending at `run_duration` at the latest
