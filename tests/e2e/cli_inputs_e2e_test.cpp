@@ -63,7 +63,7 @@ TEST_F(CliInputs, SetTargetPortWinsOverThePortInTheEndpointString) {
 
 // A connect_rate search connects new devices every step, from alternate halves of the fleet:
 // a fleet too small for `to` x `hold` twice is refused before any device connects, naming
-// the size it needs (the example's 3200/s x 20 s x 2).
+// the size it needs (the example's 1600/s x 20 s x 2).
 TEST_F(CliInputs, ConnectRateSearchOnATooSmallFleetIsRefusedBeforeAnyConnect) {
   MosquittoBroker broker;
   const auto file = source_dir() / "scenarios" / "find-max-connect-rate.yaml";
@@ -76,7 +76,7 @@ TEST_F(CliInputs, ConnectRateSearchOnATooSmallFleetIsRefusedBeforeAnyConnect) {
   EXPECT_EQ(o.status.code, 2) << o.describe();
   EXPECT_NE(o.err.find("phases.0: fleet.devices (20) is too small for this connect_rate search"), std::string::npos)
       << o.describe();
-  EXPECT_NE(o.err.find("2 x to x hold = 128000 devices"), std::string::npos) << o.describe();
+  EXPECT_NE(o.err.find("2 x to x hold = 64000 devices"), std::string::npos) << o.describe();
   EXPECT_EQ(mqtt_connections(broker), 0u) << broker.log();
 }
 
