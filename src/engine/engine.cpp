@@ -21,7 +21,7 @@
 #include "engine/limits.hpp"
 #include "engine/pacing.hpp"
 #include "engine/phases.hpp"
-#include "engine/search.hpp"
+#include "engine/search_run.hpp"
 #include "engine/worker.hpp"
 #include "net/tcp_stream.hpp"
 
@@ -191,44 +191,6 @@ std::vector<std::uint64_t> group_shard_devices(const scenario::Scenario& s) {
   return out;
 }
 
-// Connections a connect_rate step opens: its rate for its whole hold.
-std::uint64_t step_connects(double rate, std::chrono::milliseconds hold) {
-  return static_cast<std::uint64_t>(std::ceil(rate * static_cast<double>(hold.count()) / 1000.0));
-}
-
-// What this build can drive of a search phase; throws (exit 2, before any device connects)
-// naming the phase and what to change.
-void check_search(const scenario::Scenario& s, const std::vector<GroupRun>& groups, std::uint64_t shard_devices) {
-  for (std::size_t i = 0; i < s.phases.size(); ++i) {
-    if (!s.phases[i].search) continue;
-    const auto& q = *s.phases[i].search;
-    const std::string at = "phases." + std::to_string(i) + ": ";
-    if (s.fleet.shard.n > 1)
-      throw std::runtime_error(at + "a search runs adaptively in one process: a sharded run (--shard) cannot run it in this build");
-    if (q.vary == scenario::SearchVary::PublishRate)
-      throw std::runtime_error(at + "vary: publish_rate is not driven by this build (the publish schedule cannot change "
-                               "at a step boundary yet); vary connect_rate or devices");
-    for (const auto& g : groups)
-      if (g.plan->subscribers > 0)
-        throw std::runtime_error(at + "a search stops and restarts devices, which subscribers' loss and duplicate "
-                                 "counts cannot tell from broker faults: run the search without subscribers "
-                                 "(group \"" + g.plan->group + "\" has some)");
-    if (q.vary != scenario::SearchVary::ConnectRate) continue;
-    // Each step connects new devices for its hold, from alternate halves of every group.
-    const std::uint64_t need = 2 * step_connects(q.to, q.hold);
-    bool fits = shard_devices >= need;
-    for (const auto& g : groups) {
-      const double share = static_cast<double>(g.shard_devices) / static_cast<double>(std::max<std::uint64_t>(1, shard_devices));
-      fits = fits && step_connects(q.to * share, q.hold) <= g.shard_devices / 2;
-    }
-    if (!fits)
-      throw std::runtime_error(at + "fleet.devices (" + std::to_string(s.fleet.devices) +
-                               ") is too small for this connect_rate search: each step connects new devices for "
-                               "its whole hold, alternating between two halves of the fleet, so it needs at least "
-                               "2 x to x hold = " + std::to_string(need) + " devices (a few more with groups)");
-  }
-}
-
 struct Engine::Impl {
   scenario::Scenario scenario;
   RunOptions options;
@@ -266,16 +228,9 @@ struct Engine::Impl {
   bool stopping = false;
   bool finished = false;
 
-  // Capacity search (phase type search): the controller, the step running now and its
-  // measurement window (settle end .. step end).
-  boost::asio::steady_timer search_timer{control};
-  std::optional<SearchController> search;
+  // Capacity search (phase type search): the phase running it, while it does.
+  std::unique_ptr<SearchRun> search;
   std::size_t search_phase = 0;
-  TimePoint step_start{};
-  TimePoint window_start{};
-  device::StatsSnapshot window_begin;
-  std::optional<double> step_value;   // the step running now
-  std::optional<bool> step_passed;    // the last judged step
 
   device::StatsSnapshot merged() const {
     device::StatsSnapshot m;
@@ -320,126 +275,18 @@ struct Engine::Impl {
       if (!ec && !stopping) enter_phase(i + 1);
     });
     if (p.search) {
-      search.emplace(*p.search, true);
+      std::vector<SearchGroup> sg;
+      for (const auto& g : groups) sg.push_back({g.workers, g.shard_devices, g.connect_rate, g.plan.get()});
       search_phase = i;
-      run_step();
+      search = std::make_unique<SearchRun>(control, p.name, *p.search, scenario.thresholds, std::move(sg),
+                                           shard_devices, t0, [this] { return merged(); }, [this] { end_search(); });
+      search->start();
     }
-  }
-
-  // ---- capacity search ----------------------------------------------------------------
-
-  // Applies the controller's next value, waits `settle`, opens the window, and judges the
-  // step at `hold`; without a next value the search is over.
-  void run_step() {
-    if (stopping || finished) return;
-    if (!search->next()) return end_search();
-    const scenario::Search& q = *phases[search_phase].search;
-    apply_step(q, search->next()->value, search->steps().size());
-    step_value = search->next()->value;
-    step_start = Clock::now();
-    search_timer.expires_at(step_start + q.settle);
-    search_timer.async_wait([this](const net::error_code& ec) {
-      if (ec || stopping) return;
-      window_start = Clock::now();
-      window_begin = merged();
-      search_timer.expires_at(step_start + phases[search_phase].search->hold);
-      search_timer.async_wait([this](const net::error_code& e) {
-        if (!e && !stopping) finish_step();
-      });
-    });
-  }
-
-  // Which devices of each group run in step `step_no` at `value`: the whole fleet varies,
-  // every group in proportion to its size.
-  void apply_step(const scenario::Search& q, double value, std::size_t step_no) {
-    std::uint64_t before = 0;
-    for (auto& g : groups) {
-      const double share = shard_devices > 0 ? static_cast<double>(g.shard_devices) / static_cast<double>(shard_devices) : 0.0;
-      if (q.vary == scenario::SearchVary::Devices) {
-        // Cumulative rounding: the groups' counts add up to the step's value exactly.
-        const auto upto = [&](std::uint64_t d) {
-          return static_cast<std::uint64_t>(std::llround(value * static_cast<double>(d) / static_cast<double>(shard_devices)));
-        };
-        const std::uint64_t n = std::min(g.shard_devices, upto(before + g.shard_devices) - upto(before));
-        for (auto* w : g.workers) w->post_search_range(0, n, g.connect_rate);
-      } else {
-        // connect_rate: every step connects new devices for its whole hold, alternating
-        // between the two halves of each group; the other half's devices (the previous
-        // step's) disconnect cleanly at the boundary, so each step measures only new
-        // connections and never waits for its own devices to close.
-        const double rate = value * share;
-        const std::uint64_t half = g.shard_devices / 2;
-        const std::uint64_t first = (step_no % 2) * half;
-        const std::uint64_t n = std::min(half, step_connects(rate, q.hold));
-        for (auto* w : g.workers) w->post_search_range(first, first + n, rate);
-      }
-      before += g.shard_devices;
-    }
-  }
-
-  // Publishes per second due in a devices step with `connected` of the shard's devices
-  // running: publishers are each group's lowest ordinals.
-  double step_publish_rate(double value) const {
-    double r = 0.0;
-    std::uint64_t before = 0;
-    for (const auto& g : groups) {
-      const auto upto = [&](std::uint64_t d) {
-        return static_cast<std::uint64_t>(std::llround(value * static_cast<double>(d) / static_cast<double>(shard_devices)));
-      };
-      const std::uint64_t n = std::min(g.shard_devices, upto(before + g.shard_devices) - upto(before));
-      r += g.plan->per_device_rate * static_cast<double>(std::min(n, g.plan->publishers_in_shard()));
-      before += g.shard_devices;
-    }
-    return r;
-  }
-
-  void finish_step() {
-    const TimePoint now = Clock::now();
-    const auto snap = merged();
-    const auto d = device::delta(snap, window_begin);
-    const double len = std::max(1e-9, secs(now - window_start).count());
-    const scenario::Search& q = *phases[search_phase].search;
-    const double value = search->next()->value;
-    metrics::SearchStep st;
-    st.window_start_s = secs(window_start - t0).count();
-    st.window_end_s = secs(now - t0).count();
-    const auto connected = static_cast<std::uint64_t>(std::max<std::int64_t>(0, snap.connected));
-    const double sent_per_s = static_cast<double>(sum3(d.publishes_sent)) / len;
-    const bool devices = q.vary == scenario::SearchVary::Devices;
-    st.achieved = devices ? static_cast<double>(connected) : static_cast<double>(d.connects_ok) / len;
-    // The publish rate due in the window: all publishers of the devices running (devices);
-    // a connect_rate step's publishers come and go with its connections, so none is due.
-    st.criteria = metrics::measure_step_criteria(scenario.thresholds, q.criteria, d,
-                                                 devices ? step_publish_rate(value) : 0.0, sent_per_s);
-    if (devices) {
-      // A devices step is only what it claims when that many devices are connected at its end.
-      metrics::ThresholdOutcome c;
-      c.name = "devices_connected";
-      c.measured = true;
-      c.met = static_cast<double>(connected) >= value;
-      c.detail = metrics::format_search_value(q.vary, static_cast<double>(connected)) + " connected, target " +
-                 metrics::format_search_value(q.vary, value);
-      st.criteria.insert(st.criteria.begin(), std::move(c));
-    }
-    metrics::judge_step(st, connected > 0 || d.connects_ok > 0, q.abort, d.connects_ok + d.connect_failures,
-                        d.connects_ok, static_cast<double>(errors_broker(d)) / len);
-    step_passed = st.verdict == metrics::Verdict::Pass;
-    search->record(std::move(st));
-    run_step();
   }
 
   // The search's result into the RunResult, once; `why` when the controller had not ended it.
   void conclude_search(const std::string& why) {
-    if (!search || result.search) return;
-    search_timer.cancel();
-    SearchResult sr;
-    sr.phase = phases[search_phase].name;
-    sr.search = *phases[search_phase].search;
-    sr.steps = search->steps();
-    sr.summary = search->summary();
-    sr.stop_reason = search->stop_reason().empty() ? why : search->stop_reason();
-    result.search = std::move(sr);
-    step_value.reset();
+    if (search && !result.search) result.search = search->conclude(why);
   }
 
   // The controller ended the search before its planned end: the phases after it move up.
@@ -573,7 +420,8 @@ struct Engine::Impl {
                                                                 : std::string_view("stopping");
       Progress p{secs(now - t0), stopping ? std::string_view("stopping") : name, s.connected, shard_devices,
                  total, d, Seconds(dt), errors_local(total), errors_local_faults(total), errors_broker(total),
-                 causes(), {}, step_value, step_passed};
+                 causes(), {},
+                 search ? search->step_value() : std::nullopt, search ? search->step_passed() : std::nullopt};
       p.groups.reserve(groups.size());
       for (const auto& g : groups)
         p.groups.push_back({g.plan->group, g.scenario.target.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311",
@@ -651,7 +499,7 @@ struct Engine::Impl {
     if (finished) return;
     finished = true;
     phase_timer.cancel();
-    search_timer.cancel();
+    if (search) search->conclude("");
     grace_timer.cancel();
     poll_timer.cancel();
     progress_timer.cancel();
@@ -704,7 +552,11 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
     if (mode == scenario::AuthMode::WebsocketsWithDefaultAwsSigning)
       g.aws_credentials = std::make_unique<auth::CredentialsProvider>(sc.auth.credentials);
   }
-  check_search(s, m.groups, m.shard_devices);
+  {
+    std::vector<SearchGroup> sg;
+    for (const auto& g : m.groups) sg.push_back({{}, g.shard_devices, g.connect_rate, g.plan.get()});
+    check_search_runnable(s, sg, m.shard_devices);
+  }
   for (auto& g : m.groups) m.plans.push_back(g.plan.get());
   // Subscribers expect the publishers of every group: each plan sees them all.
   for (auto& g : m.groups) g.plan->fleet_groups = &m.plans;

@@ -168,5 +168,25 @@ TEST_F(Search, CollapseEndsTheSearchAtOnce) {
   EXPECT_GT(proxy.refused(), proxy.admitted() / 2);
 }
 
+// What this build does not drive is refused before any device connects (exit 2), naming
+// the phase: a publish_rate search, and a search in a fleet with subscribers.
+TEST_F(Search, UndrivenSearchesAreRefusedBeforeAnyConnect) {
+  MosquittoBroker broker;
+  RateLimitProxy proxy(broker.port(), 1e6);
+  const std::string head = "target: {endpoint: 127.0.0.1, port: " + std::to_string(proxy.port()) + "}\n"
+                           "fleet: {devices: 10}\n"
+                           "thresholds: {p99_ack_latency: \"<= 1s\"}\n";
+  const Outcome pub = run("pub", head + "publish: {topic: \"t/{index}\", rate: 1/s, qos: 1}\n"
+                                        "phases: [{type: search, vary: publish_rate, from: 10/s, to: 40/s, hold: 1s}]\n");
+  EXPECT_EQ(pub.status.code, 2) << pub.describe();
+  EXPECT_NE(pub.err.find("phases.0: vary: publish_rate is not driven by this build"), std::string::npos) << pub.describe();
+  const Outcome sub = run("sub", head + "publish: {topic: \"t/{index}\", rate: 1/s, qos: 1}\n"
+                                        "subscribe: {filters: [\"t/#\"], subscribers: 2}\n"
+                                        "phases: [{type: search, vary: devices, from: 2, to: 8, hold: 1s}]\n");
+  EXPECT_EQ(sub.status.code, 2) << sub.describe();
+  EXPECT_NE(sub.err.find("phases.0: a search stops and restarts devices"), std::string::npos) << sub.describe();
+  EXPECT_EQ(proxy.admitted() + proxy.refused(), 0u);
+}
+
 }  // namespace
 }  // namespace fleetload::e2e
