@@ -144,6 +144,14 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
     r.groups.push_back(std::move(gr));
   }
   metrics::evaluate_thresholds(s.thresholds, r);
+  if (res.search) {
+    // A search pushes the broker past its limit on purpose: the whole run's thresholds then
+    // break by design, so the gate is the search's answer (each step judged on its window).
+    r.search = *res.search;
+    r.verdict = res.search->summary.verdict.verdict;
+    r.verdict_reasons.clear();
+    for (const auto& why : res.search->summary.verdict.reasons) r.verdict_reasons.push_back("search: " + why);
+  }
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <numeric>
 #include <boost/asio/io_context.hpp>
+#include <cmath>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +22,7 @@
 #include "engine/limits.hpp"
 #include "engine/pacing.hpp"
 #include "engine/phases.hpp"
+#include "engine/search_run.hpp"
 #include "engine/worker.hpp"
 #include "net/tcp_stream.hpp"
 
@@ -234,6 +236,10 @@ struct Engine::Impl {
   bool stopping = false;
   bool finished = false;
 
+  // Capacity search (phase type search): the phase running it, while it does.
+  std::unique_ptr<SearchRun> search;
+  std::size_t search_phase = 0;
+
   device::StatsSnapshot merged() const {
     device::StatsSnapshot m;
     for (const auto& w : workers) device::merge(m, device::snapshot(w->stats()));
@@ -260,6 +266,7 @@ struct Engine::Impl {
     const TimePoint now = Clock::now();
     auto snap = merged();
     if (i > 0) close_phase(i - 1, now, snap);
+    if (search && i == search_phase + 1) conclude_search("the run's duration ended the search");
     phase_index = i;
     phase_begin = std::move(snap);
     for (auto& g : groups) g.phase_begin = g.merged();
@@ -274,10 +281,39 @@ struct Engine::Impl {
       for (auto* w : g.workers)
         w->post_phase(mine ? p.type : scenario::PhaseType::Steady, mine ? p.churn_share_per_second : 0.0);
     }
+    // A search ends when its controller says so, at the latest at the phase's planned end
+    // (max_steps x hold, or the run's duration).
     phase_timer.expires_at(t0 + p.end);
     phase_timer.async_wait([this, i](const net::error_code& ec) {
       if (!ec && !stopping) enter_phase(i + 1);
     });
+    if (p.search) {
+      std::vector<SearchGroup> sg;
+      for (const auto& g : groups) sg.push_back({g.workers, g.shard_devices, g.connect_rate, g.plan.get()});
+      search_phase = i;
+      search = std::make_unique<SearchRun>(control, p.name, *p.search, scenario.thresholds, std::move(sg),
+                                           shard_devices, t0, [this] { return merged(); }, [this] { end_search(); });
+      search->start();
+    }
+  }
+
+  // The search's result into the RunResult, once; `why` when the controller had not ended it.
+  void conclude_search(const std::string& why) {
+    if (search && !result.search) result.search = search->conclude(why);
+  }
+
+  // The controller ended the search before its planned end: the phases after it move up.
+  void end_search() {
+    conclude_search("");
+    const auto at = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    const auto early = phases[search_phase].end - at;
+    if (early.count() > 0)
+      for (std::size_t j = search_phase + 1; j < phases.size(); ++j) {
+        phases[j].start -= early;
+        phases[j].end -= early;
+      }
+    phase_timer.cancel();
+    enter_phase(search_phase + 1);
   }
 
   void close_phase(std::size_t i, TimePoint now, const device::StatsSnapshot& snap) {
@@ -397,7 +433,8 @@ struct Engine::Impl {
                                                                 : std::string_view("stopping");
       Progress p{secs(now - t0), stopping ? std::string_view("stopping") : name, s.connected, shard_devices,
                  total, d, Seconds(dt), errors_local(total), errors_local_faults(total), errors_broker(total),
-                 causes(), {}};
+                 causes(), {},
+                 search ? search->step_value() : std::nullopt, search ? search->step_passed() : std::nullopt};
       p.groups.reserve(groups.size());
       for (const auto& g : groups)
         p.groups.push_back({g.plan->group, g.scenario.target.protocol == mqtt::Version::V5 ? "mqtt5" : "mqtt311",
@@ -421,6 +458,7 @@ struct Engine::Impl {
       result.exit_reason = why;
       result.failure = std::move(text);
     }
+    conclude_search("the run was stopped before the search ended");
     phase_timer.cancel();
     stop_began = Clock::now();
     if (phase_index < phases.size()) {
@@ -462,6 +500,7 @@ struct Engine::Impl {
     if (finished) return;
     if (!stopping) {
       stopping = true;
+      conclude_search("the run was stopped before the search ended");
       const TimePoint now = Clock::now();
       if (phase_index < phases.size()) close_phase(phase_index, now, merged());
       phase_index = phases.size();
@@ -473,6 +512,7 @@ struct Engine::Impl {
     if (finished) return;
     finished = true;
     phase_timer.cancel();
+    if (search) search->conclude("");
     grace_timer.cancel();
     poll_timer.cancel();
     progress_timer.cancel();
@@ -487,14 +527,6 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   auto& m = *impl_;
   m.scenario = s;
   m.options = std::move(options);
-  // The search controller (engine/search.hpp) decides step values, but no worker can yet
-  // change the connect pacing, the publish schedule or the connected count at a step
-  // boundary: running the phase as a steady one would answer a question nobody asked.
-  for (std::size_t i = 0; i < s.phases.size(); ++i)
-    if (s.phases[i].type == scenario::PhaseType::Search)
-      throw std::runtime_error("phases." + std::to_string(i) +
-                               ": type search is validated but this build cannot run it yet "
-                               "(fleetload validate checks it; see docs/scenario.md \"Capacity search\")");
   const auto shape = shape_of(s);
   m.shard_devices = shape.devices;
   if (m.shard_devices > UINT32_MAX) throw std::runtime_error("too many devices for one process");
@@ -532,6 +564,11 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
     // Resolved lazily, at the first connection attempt: a failure is counted per attempt.
     if (mode == scenario::AuthMode::WebsocketsWithDefaultAwsSigning)
       g.aws_credentials = std::make_unique<auth::CredentialsProvider>(sc.auth.credentials);
+  }
+  {
+    std::vector<SearchGroup> sg;
+    for (const auto& g : m.groups) sg.push_back({{}, g.shard_devices, g.connect_rate, g.plan.get()});
+    check_search_runnable(s, sg, m.shard_devices);
   }
   for (auto& g : m.groups) m.plans.push_back(g.plan.get());
   // Subscribers expect the publishers of every group: each plan sees them all.

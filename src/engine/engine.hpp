@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "device/stats.hpp"
+#include "metrics/search_steps.hpp"
 #include "metrics/sparse_histogram.hpp"
 #include "net/tls_stream.hpp"
 #include "net/ws_stream.hpp"
@@ -64,6 +65,10 @@ struct Progress {
   std::uint64_t broker_errors = 0;       // cumulative: refused, timeouts, resets, EOF ...
   std::vector<ConnectFailureCause> connect_failures;  // cumulative, non-zero causes only
   std::vector<GroupProgress> groups;                  // per group; their totals add up to `total`
+  // Capacity search: the value of the step running now, and whether the last judged step
+  // passed (empty outside a search / before its first step is judged).
+  std::optional<double> search_step_value;
+  std::optional<bool> search_step_passed;
 };
 
 struct RunOptions {
@@ -150,6 +155,9 @@ struct Sample {
   metrics::SparseHistogram connect_duration;
 };
 
+// A capacity search as it ran (phase type search): metrics::SearchReport.
+using SearchResult = metrics::SearchReport;
+
 struct RunResult {
   ExitReason exit_reason = ExitReason::Completed;
   std::string failure;  // RuntimeFailure: what went wrong; Interrupted: "SIGINT" etc.
@@ -158,6 +166,7 @@ struct RunResult {
   std::vector<GroupResult> groups;  // the same, per group; `stats` is their merge
   std::vector<PhaseResult> phases;
   std::vector<Sample> series;
+  std::optional<SearchResult> search;  // when the scenario has a search phase that started
 
   std::uint64_t devices = 0;  // devices in this shard
   unsigned threads = 0;

@@ -50,6 +50,7 @@ std::vector<PlannedPhase> plan_phases(const std::vector<scenario::Phase>& phases
     pp.end = std::min(run_duration, t + d);
     pp.churn_share_per_second = p.churn_share_per_second;
     pp.groups = p.groups;
+    pp.search = p.search;
     if (pp.end <= pp.start && !(p.type == scenario::PhaseType::Storm)) continue;
     out.push_back(pp);
     t = pp.end;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@ struct PlannedPhase {
   bool acts_on(std::string_view group) const {
     return groups.empty() || std::find(groups.begin(), groups.end(), group) != groups.end();
   }
+  std::optional<scenario::Search> search;  // type search only
 };
 
 // Phases in order, back to back from 0, the last one ending at `run_duration` at the latest

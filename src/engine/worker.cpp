@@ -53,6 +53,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
   // WebSocket frame or encrypt contiguous bytes, so the session copies bodies into out_.
   if (cfg.presentation == nullptr && cfg.websocket == nullptr) ctx_.splices = &splices_;
   devices_.reserve(mine);
+  start_end_ = mine;
   for (std::uint64_t local = 0; local < mine; ++local) {
     const std::uint64_t ordinal = pacing::ordinal_of(local, cfg.index, cfg.workers);
     const auto global = cfg.plan->device_index(ordinal);  // the group's ordinal-th device of the shard
@@ -88,6 +89,46 @@ void Worker::post_phase(scenario::PhaseType type, double churn_share_per_second)
     if (type == scenario::PhaseType::Storm) drop_connected(devices_.size());
     on_tick();
   });
+}
+
+void Worker::post_search_range(std::uint64_t first, std::uint64_t end, double rate) {
+  boost::asio::post(io_, [this, first, end, rate] {
+    if (quiet_) return;
+    search_range(first, end, rate);
+  });
+}
+
+// The first local id whose group ordinal is at least `ordinal` (ordinals of this worker are
+// index, index + W, ...).
+static std::uint64_t local_at_least(std::uint64_t ordinal, std::uint32_t index, std::uint32_t workers) {
+  return ordinal <= index ? 0 : (ordinal - index + workers - 1) / workers;
+}
+
+void Worker::search_range(std::uint64_t first, std::uint64_t end, double rate) {
+  const std::uint64_t n = devices_.size();
+  const std::uint64_t lo = std::min(n, local_at_least(first, cfg_.index, cfg_.workers));
+  const std::uint64_t hi = std::min(n, local_at_least(end, cfg_.index, cfg_.workers));
+  for (std::uint64_t id = 0; id < n; ++id) {
+    if (id >= lo && id < hi) continue;
+    const auto st = devices_[id].session.state();
+    if (st == device::State::Idle || st == device::State::Stopped) continue;
+    call(static_cast<std::uint32_t>(id), [](device::Session& s, device::Context& c) { s.stop(c); });
+  }
+  // Devices of the range still running (a devices search going up) keep their connection;
+  // the range is contiguous, so the ones to start follow them.
+  std::uint64_t next = lo;
+  while (next < hi) {
+    const auto st = devices_[next].session.state();
+    if (st == device::State::Idle || st == device::State::Stopped) break;
+    ++next;
+  }
+  next_start_ = next;
+  start_end_ = hi;
+  cfg_.connect_rate = rate;
+  const TimePoint now = Clock::now();
+  // Paced from now: the next device's ordinal starts at once, the rest follow at `rate`.
+  ramp_start_ = now - pacing::start_offset(pacing::ordinal_of(next, cfg_.index, cfg_.workers), rate);
+  on_tick();
 }
 
 void Worker::post_quiesce() {
@@ -588,7 +629,7 @@ void Worker::on_tick() {
 void Worker::arm_timer() {
   TimerWheel::Tick next = wheel_.next_busy_tick();
   if (started_ && !quiet_) {
-    if (next_start_ < devices_.size()) {
+    if (next_start_ < start_end_) {
       const auto ord = pacing::ordinal_of(next_start_, cfg_.index, cfg_.workers);
       next = std::min(next, tick_of(ramp_start_ + pacing::start_offset(ord, cfg_.connect_rate)));
     }
@@ -607,14 +648,21 @@ void Worker::arm_timer() {
 
 void Worker::start_due(TimePoint now) {
   std::uint64_t started = 0;
-  while (next_start_ < devices_.size() && started < kStartsPerTick) {
+  while (next_start_ < start_end_ && started < kStartsPerTick) {
     const auto ord = pacing::ordinal_of(next_start_, cfg_.index, cfg_.workers);
     if (ramp_start_ + pacing::start_offset(ord, cfg_.connect_rate) > now) break;
     const auto id = static_cast<std::uint32_t>(next_start_++);
+    Device& d = devices_[id];
+    if (d.session.state() == device::State::Stopped) {
+      // Stopped by an earlier search step (a step ago: its DISCONNECT is long written):
+      // it comes back as a new session of the same device (same client id and identity).
+      close_transport(d);
+      d.session = device::Session(*cfg_.plan, d.session.index());
+    }
     call(id, [](device::Session& s, device::Context& c) { s.start(c); });
     ++started;
   }
-  if (started == kStartsPerTick && next_start_ < devices_.size()) {
+  if (started == kStartsPerTick && next_start_ < start_end_) {
     // Behind schedule (all-at-once or a stalled thread): come back at once, after I/O.
     boost::asio::post(io_, [this] {
       if (!quiet_) start_due(Clock::now());

@@ -114,6 +114,12 @@ class Worker {
   // From the control thread.
   void post_start(TimePoint ramp_start);
   void post_phase(scenario::PhaseType type, double churn_share_per_second);
+  // A capacity-search step (phase type search): only this worker's devices whose group
+  // ordinal lies in [first, end) may run from now on. Those outside that are running stop
+  // cleanly (DISCONNECT, no reconnect); those inside that are not running start, paced at
+  // `rate` per second (this group's share of it) from the call on. A device stopped by an
+  // earlier step starts again as a fresh session (docs/scenario.md "Capacity search").
+  void post_search_range(std::uint64_t first, std::uint64_t end, double rate);
   // Graceful end, in three steps driven by the control thread:
   // quiesce: no new starts or churn, every session stops publishing (in-flight acks and
   //   deliveries may still arrive);
@@ -233,6 +239,7 @@ class Worker {
   void on_tick();
   void arm_timer();
   void start_due(TimePoint now);
+  void search_range(std::uint64_t first, std::uint64_t end, double rate);
   void churn(TimePoint now);
   void drop_connected(std::uint64_t limit);
   void check_all_connected();
@@ -266,6 +273,7 @@ class Worker {
   bool started_ = false;
   TimePoint ramp_start_{};
   std::uint64_t next_start_ = 0;  // local id of the next device to start
+  std::uint64_t start_end_ = 0;   // local ids from here on are not started (search steps)
 
   // Phases.
   scenario::PhaseType phase_ = scenario::PhaseType::Ramp;

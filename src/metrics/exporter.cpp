@@ -171,6 +171,8 @@ void Exporter::update(const engine::Progress& p) {
   st.local_errors = p.local_errors;
   st.broker_errors = p.broker_errors;
   st.connect_failures = p.connect_failures;
+  st.search_step_value = p.search_step_value;
+  st.search_step_passed = p.search_step_passed;
   for (const auto& g : p.groups) {
     st.groups.push_back({std::string(g.name), std::string(g.protocol), std::string(g.auth_mode), g.target,
                          static_cast<std::uint64_t>(std::max<std::int64_t>(0, g.total.connected)), g.total});

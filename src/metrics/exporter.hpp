@@ -81,6 +81,10 @@ struct ExportState {
   std::uint64_t local_errors = 0;
   std::uint64_t broker_errors = 0;
   std::vector<engine::ConnectFailureCause> connect_failures;  // non-zero only
+  // Capacity search: the running step's value, the last judged step's verdict (each
+  // exported only while it has one).
+  std::optional<double> search_step_value;
+  std::optional<bool> search_step_passed;
   bool finished = false;
   std::string exit_reason;  // set when finished
   std::optional<Verdict> verdict;  // set when finished: fleetload_verdict{verdict}

@@ -250,6 +250,14 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
   b.gauge("fleetload_shards", "shards the fleet is split into (N of --shard K/N)", o.shard_count);
   auto& phase = b.family("fleetload_phase_info", "the phase running now (value 1)", prometheus::MetricType::Gauge);
   b.add_gauge(phase, 1.0, {{"phase", st.phase.empty() ? std::string("none") : st.phase}});
+  // A capacity search, live: the value the running step applies (connects/s, msgs/s or
+  // devices) and whether the last judged step passed.
+  if (st.search_step_value)
+    b.gauge("fleetload_search_step_value", "the capacity search's running step: the value it applies",
+            *st.search_step_value);
+  if (st.search_step_passed)
+    b.gauge("fleetload_search_step_passed", "the capacity search's last judged step: 1 passed, 0 did not",
+            *st.search_step_passed ? 1.0 : 0.0);
   if (st.finished) {
     auto& ex = b.family("fleetload_run_exit_info", "how the run ended (value 1)", prometheus::MetricType::Gauge);
     b.add_gauge(ex, 1.0, {{"result", st.exit_reason}});

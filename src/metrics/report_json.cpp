@@ -213,6 +213,37 @@ json::array thresholds_json(const std::vector<ThresholdResult>& ts) {
   return th;
 }
 
+namespace {
+json::object search_json(const SearchReport& r) {
+  json::array steps;
+  for (const auto& st : r.steps) {
+    json::array crit;
+    for (const auto& c : st.criteria)
+      crit.push_back(json::object{{"name", c.name}, {"measured", c.measured}, {"met", c.met}, {"detail", c.detail}});
+    json::array reasons;
+    for (const auto& why : st.reasons) reasons.push_back(json::string(why));
+    steps.push_back(json::object{{"index", st.index}, {"kind", to_string(st.kind)}, {"value", st.value},
+                                 {"achieved", st.achieved}, {"window_start_s", st.window_start_s},
+                                 {"window_end_s", st.window_end_s}, {"verdict", to_string(st.verdict)},
+                                 {"passed", st.verdict == Verdict::Pass}, {"collapse", st.collapse},
+                                 {"criteria", std::move(crit)}, {"reasons", std::move(reasons)}});
+  }
+  const auto& s = r.summary;
+  json::array broken;
+  for (const auto& b : s.broken_by) broken.push_back(json::string(b));
+  json::array reasons;
+  for (const auto& why : s.verdict.reasons) reasons.push_back(json::string(why));
+  json::object o{{"phase", r.phase}, {"vary", scenario::to_string(r.search.vary)}, {"steps", std::move(steps)},
+                 {"broken_by", std::move(broken)}, {"collapsed", s.collapsed}, {"stop_reason", r.stop_reason},
+                 {"verdict", to_string(s.verdict.verdict)}, {"verdict_reasons", std::move(reasons)}};
+  if (r.search.vary == scenario::SearchVary::PublishRate) o["per"] = r.search.per_device ? "device" : "fleet";
+  if (s.sustainable) o["sustainable"] = *s.sustainable; else o["sustainable"] = nullptr;
+  if (s.first_failing) o["first_failing"] = *s.first_failing; else o["first_failing"] = nullptr;
+  if (!r.search.require_text.empty()) o["require"] = r.search.require_text;
+  return o;
+}
+}  // namespace
+
 std::string report_to_json(const RunReport& r) {
   json::object root;
   root["fleetload_version"] = r.fleetload_version;
@@ -282,6 +313,7 @@ std::string report_to_json(const RunReport& r) {
   }
 
   root["phases"] = phases_json(r.phases, r.protocol);
+  if (r.search) root["search"] = search_json(*r.search);
 
   // Per group (one, "default", without scenario groups): the same figures for its devices.
   json::array groups;

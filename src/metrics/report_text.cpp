@@ -185,6 +185,7 @@ std::string format_summary(const RunReport& r) {
     for (const auto& g : r.groups)
       for (const auto& t : g.thresholds) line(t, g.name + ": " + t.metric);
   }
+  if (r.search) out += search_text(*r.search);
   VerdictResult v{r.verdict, r.verdict_reasons};
   out += "\n  verdict: " + v.headline() + "\n";
   return out;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "device/stats.hpp"
+#include "metrics/search_steps.hpp"
 #include "metrics/sparse_histogram.hpp"
 #include "metrics/verdict.hpp"
 #include "mqtt/packet.hpp"
@@ -196,6 +197,8 @@ struct RunReport {
   // decide_report_verdict() from the thresholds and whether any device ever connected.
   Verdict verdict = Verdict::Pass;
   std::vector<std::string> verdict_reasons = {};
+  // A capacity search (phase type search), when one ran: its answer is the run's verdict.
+  std::optional<SearchReport> search = {};
 };
 
 // The percentiles every histogram is reported with.

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "metrics/format.hpp"
+#include "metrics/run_report.hpp"
 
 namespace fleetload::metrics {
 
@@ -44,6 +46,31 @@ void judge_step(SearchStep& step, bool any_device_connected, const scenario::Sea
   }
   // A collapse is never a pass, even when the chosen criteria do not see it.
   if (step.collapse) step.verdict = Verdict::Fail;
+}
+
+std::vector<ThresholdOutcome> measure_step_criteria(const std::vector<scenario::Threshold>& thresholds,
+                                                    const std::vector<std::string>& criteria,
+                                                    const device::StatsSnapshot& window,
+                                                    double requested_publish_rate, double achieved_publish_rate) {
+  std::vector<scenario::Threshold> chosen;
+  for (const auto& name : criteria)
+    for (const auto& t : thresholds)
+      if (t.metric == name) chosen.push_back(t);
+  // The window in the shape the threshold measures read (a group's view: figures only).
+  GroupReport view;
+  view.stats = window;
+  view.publish_rate = rate_figure(requested_publish_rate, achieved_publish_rate);
+  evaluate_group_thresholds(chosen, view);
+  std::vector<ThresholdOutcome> out;
+  for (const auto& t : view.thresholds) {
+    ThresholdOutcome o;
+    o.name = t.metric;
+    o.measured = t.measured;
+    o.met = t.passed;
+    o.detail = t.measured ? threshold_value_text(t) + ", limit " + (t.text.empty() ? t.op : t.text) : t.reason;
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 SearchSummary summarize_search(std::span<const SearchStep> steps, const scenario::Search& search) {
@@ -89,6 +116,33 @@ SearchSummary summarize_search(std::span<const SearchStep> steps, const scenario
     out.verdict.verdict = Verdict::Inconclusive;
     out.verdict.reasons.push_back(steps.empty() ? "no search step ran" : "no search step could be judged");
   }
+  return out;
+}
+
+std::string search_text(const SearchReport& r) {
+  const auto v = [&](double x) { return format_search_value(r.search.vary, x); };
+  std::string out = "\n  capacity search (" + r.phase + "): vary " + scenario::to_string(r.search.vary) +
+                    (r.search.vary == scenario::SearchVary::PublishRate ? (r.search.per_device ? " per device" : " per fleet") : "") + "\n";
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "    %-4s %-7s %12s %12s %-13s %s\n", "step", "kind", "value", "achieved", "result", "criteria");
+  out += buf;
+  for (const auto& st : r.steps) {
+    const char* res = st.collapse ? "COLLAPSE" : st.verdict == Verdict::Pass ? "pass" : st.verdict == Verdict::Fail ? "FAIL" : "inconclusive";
+    std::string crit;
+    for (const auto& c : st.criteria) crit += (crit.empty() ? "" : "; ") + c.name + " " + c.detail;
+    std::snprintf(buf, sizeof buf, "    %-4u %-7s %12s %12s %-13s ", st.index, to_string(st.kind), v(st.value).c_str(),
+                  v(st.achieved).c_str(), res);
+    out += buf + crit + "\n";
+  }
+  const auto& s = r.summary;
+  out += "    sustainable: " + (s.sustainable ? v(*s.sustainable) : std::string("none"));
+  if (s.first_failing) {
+    std::string by;
+    for (const auto& b : s.broken_by) by += (by.empty() ? "" : ", ") + b;
+    out += ", first failing: " + v(*s.first_failing) + (by.empty() ? "" : " (broken by " + by + ")");
+  }
+  if (!r.search.require_text.empty()) out += ", require " + r.search.require_text;
+  out += "\n    stopped: " + r.stop_reason + "\n";
   return out;
 }
 

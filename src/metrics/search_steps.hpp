@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "device/stats.hpp"
 #include "metrics/verdict.hpp"
 #include "scenario/scenario.hpp"
 
@@ -43,6 +44,14 @@ struct SearchStep {
 void judge_step(SearchStep& step, bool any_device_connected, const scenario::SearchAbort& abort,
                 std::uint64_t connect_attempts, std::uint64_t connects_ok, double broker_errors_per_s);
 
+// The search's criteria (threshold names, `criteria`) measured on a step's window alone:
+// `window` is the stats delta from settle end to step end, the publish rates those of the
+// window. The same measures as the run's thresholds (run_report.hpp measure_threshold).
+std::vector<ThresholdOutcome> measure_step_criteria(const std::vector<scenario::Threshold>& thresholds,
+                                                    const std::vector<std::string>& criteria,
+                                                    const device::StatsSnapshot& window,
+                                                    double requested_publish_rate, double achieved_publish_rate);
+
 struct SearchSummary {
   // The highest passing value below the lowest non-passing one; none when no step passed.
   std::optional<double> sustainable;
@@ -55,6 +64,19 @@ struct SearchSummary {
 };
 
 SearchSummary summarize_search(std::span<const SearchStep> steps, const scenario::Search& search);
+
+// A capacity search as it ran, for the reports: the phase, the search as configured, every
+// step judged on its own window, what they add up to, and why the search ended.
+struct SearchReport {
+  std::string phase;
+  scenario::Search search;
+  std::vector<SearchStep> steps;
+  SearchSummary summary;
+  std::string stop_reason;  // "precision reached between ...", "collapse at ...", ...
+};
+
+// The step table and the answer for the end-of-run summary (plain text, two-space indent).
+std::string search_text(const SearchReport& r);
 
 // How a search's quantity reads: "500/s" for the rates, "1,000" for devices.
 std::string format_search_value(scenario::SearchVary vary, double value);

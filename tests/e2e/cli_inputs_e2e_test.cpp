@@ -61,9 +61,10 @@ TEST_F(CliInputs, SetTargetPortWinsOverThePortInTheEndpointString) {
   EXPECT_EQ(v.out.find(std::to_string(stale)), std::string::npos) << v.out;
 }
 
-// A capacity search validates, but this build cannot run it: `run` refuses it before any
-// device connects, rather than holding the fleet as if it were a steady phase.
-TEST_F(CliInputs, SearchPhaseValidatesAndIsRefusedByRunBeforeAnyConnect) {
+// A connect_rate search connects new devices every step, from alternate halves of the fleet:
+// a fleet too small for `to` x `hold` twice is refused before any device connects, naming
+// the size it needs (the example's 1600/s x 20 s x 2).
+TEST_F(CliInputs, ConnectRateSearchOnATooSmallFleetIsRefusedBeforeAnyConnect) {
   MosquittoBroker broker;
   const auto file = source_dir() / "scenarios" / "find-max-connect-rate.yaml";
   const Outcome v = run_fleetload({"validate", file.string()}, dir_, 10s);
@@ -73,8 +74,9 @@ TEST_F(CliInputs, SearchPhaseValidatesAndIsRefusedByRunBeforeAnyConnect) {
                                    "--set", "fleet.devices=20", "--no-progress", "--no-metrics"},
                                   dir_, 30s);
   EXPECT_EQ(o.status.code, 2) << o.describe();
-  EXPECT_NE(o.err.find("phases.0: type search is validated but this build cannot run it yet"), std::string::npos)
+  EXPECT_NE(o.err.find("phases.0: fleet.devices (20) is too small for this connect_rate search"), std::string::npos)
       << o.describe();
+  EXPECT_NE(o.err.find("2 x to x hold = 64000 devices"), std::string::npos) << o.describe();
   EXPECT_EQ(mqtt_connections(broker), 0u) << broker.log();
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -23,9 +24,15 @@ struct Pipe : std::enable_shared_from_this<Pipe> {
   tcp::socket upstream;
   std::array<char, 16384> up_buf{};
   std::array<char, 16384> down_buf{};
-  Pipe(tcp::socket c, asio::io_context& io) : client(std::move(c)), upstream(io) {}
+  std::atomic<std::uint64_t>* open;  // the proxy's count of open pipes
+  bool closed = false;
+  Pipe(tcp::socket c, asio::io_context& io, std::atomic<std::uint64_t>* open_count)
+      : client(std::move(c)), upstream(io), open(open_count) {}
 
   void close() {
+    if (closed) return;
+    closed = true;
+    --*open;
     boost::system::error_code ignored;
     client.close(ignored);
     upstream.close(ignored);
@@ -50,14 +57,16 @@ struct RateLimitProxy::Impl {
   tcp::acceptor acceptor{io};
   tcp::endpoint upstream;
   double rate = 0.0;
+  double capacity = 0.0;  // tokens the bucket holds at most
   double tokens = 0.0;
+  std::uint64_t max_open = 0;  // 0: no cap
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
   RateLimitProxy* owner = nullptr;
 
-  // The bucket refills at `rate` per second and holds at most one second's worth.
+  // The bucket refills at `rate` per second and holds at most `capacity`.
   bool take() {
     const auto now = std::chrono::steady_clock::now();
-    tokens = std::min(rate, tokens + rate * std::chrono::duration<double>(now - last).count());
+    tokens = std::min(capacity, tokens + rate * std::chrono::duration<double>(now - last).count());
     last = now;
     if (tokens < 1.0) return false;
     tokens -= 1.0;
@@ -67,13 +76,15 @@ struct RateLimitProxy::Impl {
   void accept() {
     acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
       if (ec) return;  // closed: the proxy is stopping
-      if (!take()) {
+      if ((max_open > 0 && owner->open_.load() >= max_open) || !take()) {
         ++owner->refused_;
         boost::system::error_code ignored;
         s.close(ignored);
       } else {
         ++owner->admitted_;
-        auto p = std::make_shared<Pipe>(std::move(s), io);
+        const auto now_open = ++owner->open_;
+        if (now_open > owner->peak_open_.load()) owner->peak_open_.store(now_open);
+        auto p = std::make_shared<Pipe>(std::move(s), io, &owner->open_);
         p->upstream.async_connect(upstream, [p](const boost::system::error_code& cec) {
           if (cec) return p->close();
           p->pump(p->client, p->upstream, p->up_buf);
@@ -85,12 +96,15 @@ struct RateLimitProxy::Impl {
   }
 };
 
-RateLimitProxy::RateLimitProxy(std::uint16_t upstream_port, double connects_per_second)
+RateLimitProxy::RateLimitProxy(std::uint16_t upstream_port, double connects_per_second, double burst_seconds,
+                               std::uint64_t max_open)
     : impl_(std::make_unique<Impl>()) {
   auto& m = *impl_;
   m.owner = this;
+  m.max_open = max_open;
   m.rate = connects_per_second;
-  m.tokens = connects_per_second;
+  m.capacity = std::max(1.0, connects_per_second * burst_seconds);
+  m.tokens = m.capacity;
   m.upstream = tcp::endpoint(asio::ip::make_address("127.0.0.1"), upstream_port);
   const tcp::endpoint here(asio::ip::make_address("127.0.0.1"), 0);
   m.acceptor.open(here.protocol());

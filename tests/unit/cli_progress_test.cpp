@@ -18,7 +18,7 @@ struct Window {
   device::StatsSnapshot total, delta;
   engine::Progress progress() const {
     return engine::Progress{engine::Seconds(12.4), phase, connected, target, total, delta, engine::Seconds(1.0),
-                            local, 0, broker, {}, {}};
+                            local, 0, broker, {}, {}, {}, {}};
   }
   std::string phase = "steady-1";
   std::uint64_t connected = 4800, target = 5000, local = 0, broker = 0;

@@ -198,3 +198,35 @@ TEST(SearchSummary, APassAboveAFailIsNoEvidenceAndUnjudgedIsInconclusive) {
 
 }  // namespace
 }  // namespace fleetload::engine
+
+namespace fleetload::engine {
+namespace {
+
+// A step's criteria are the named thresholds only, measured on the window's figures alone.
+TEST(SearchStepCriteria, MeasuresTheNamedThresholdsOnTheWindow) {
+  std::vector<scenario::Threshold> ts(2);
+  ts[0] = {"connect_success_ratio", scenario::ThresholdOp::Ge, 0.95, scenario::Threshold::Unit::Ratio, ">= 95%"};
+  ts[1] = {"p99_connect_time", scenario::ThresholdOp::Le, 0.2, scenario::Threshold::Unit::Seconds, "<= 200ms"};
+  device::StatsSnapshot window;
+  window.connects_ok = 9;
+  window.connect_failures = 1;
+  const auto only_ratio = metrics::measure_step_criteria(ts, {"connect_success_ratio"}, window, 0.0, 0.0);
+  ASSERT_EQ(only_ratio.size(), 1u);
+  EXPECT_EQ(only_ratio[0].name, "connect_success_ratio");
+  EXPECT_TRUE(only_ratio[0].measured);
+  EXPECT_FALSE(only_ratio[0].met);  // 90 % of the window's attempts
+  EXPECT_NE(only_ratio[0].detail.find("90%"), std::string::npos) << only_ratio[0].detail;
+  window.connect_failures = 0;
+  const auto both = metrics::measure_step_criteria(ts, {"connect_success_ratio", "p99_connect_time"}, window, 0.0, 0.0);
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_TRUE(both[0].met);
+  // No connect time recorded in the window: not measured, so the step cannot pass.
+  EXPECT_FALSE(both[1].measured);
+  metrics::SearchStep st;
+  st.criteria = both;
+  metrics::judge_step(st, true, scenario::SearchAbort{}, 9, 9, 0.0);
+  EXPECT_EQ(st.verdict, Verdict::Inconclusive);
+}
+
+}  // namespace
+}  // namespace fleetload::engine

@@ -42,6 +42,25 @@ ExporterOptions options() {
   return o;
 }
 
+// A capacity search shows live: the running step's value and the last step's verdict, and
+// neither series exists outside a search.
+TEST(MetricsFamilies, SearchStepGaugesOnlyDuringASearch) {
+  ExportState st;
+  EXPECT_EQ(find(build_families(st, options()), "fleetload_search_step_value"), nullptr);
+  EXPECT_EQ(find(build_families(st, options()), "fleetload_search_step_passed"), nullptr);
+  st.search_step_value = 450.0;
+  st.search_step_passed = false;
+  const auto fs = build_families(st, options());
+  const auto* value = find(fs, "fleetload_search_step_value");
+  const auto* passed = find(fs, "fleetload_search_step_passed");
+  ASSERT_NE(value, nullptr);
+  ASSERT_NE(passed, nullptr);
+  EXPECT_DOUBLE_EQ(value->metric[0].gauge.value, 450.0);
+  EXPECT_DOUBLE_EQ(passed->metric[0].gauge.value, 0.0);
+  st.search_step_passed = true;
+  EXPECT_DOUBLE_EQ(find(build_families(st, options()), "fleetload_search_step_passed")->metric[0].gauge.value, 1.0);
+}
+
 TEST(MetricsFamilies, CountersCarryValuesAndProcessLabels) {
   ExportState st;
   st.total.connect_attempts = 12;

@@ -1,0 +1,195 @@
+// A capacity-search phase as it runs: step boundaries, windows, judging.
+#include "engine/search_run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "device/fleet_plan.hpp"
+
+namespace fleetload::engine {
+namespace {
+
+// Connections a connect_rate step opens: its rate for its whole hold.
+std::uint64_t step_connects(double rate, std::chrono::milliseconds hold) {
+  return static_cast<std::uint64_t>(std::ceil(rate * static_cast<double>(hold.count()) / 1000.0));
+}
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Failures the broker (or the path to it) caused: everything but our own limits and
+// faults, on-purpose drops and shutdown (as the run's broker errors).
+std::uint64_t broker_errors(const device::StatsSnapshot& s) {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < device::kDropReasonCount; ++i) {
+    const auto r = static_cast<device::DropReason>(i);
+    if (r == device::DropReason::None || r == device::DropReason::LocalLimit || r == device::DropReason::LocalError ||
+        r == device::DropReason::Churn || r == device::DropReason::Shutdown)
+      continue;
+    n += s.connect_failed_by_reason[i] + s.drops_by_reason[i];
+  }
+  return n;
+}
+
+}  // namespace
+
+void check_search_runnable(const scenario::Scenario& s, const std::vector<SearchGroup>& groups,
+                           std::uint64_t shard_devices) {
+  for (std::size_t i = 0; i < s.phases.size(); ++i) {
+    if (!s.phases[i].search) continue;
+    const auto& q = *s.phases[i].search;
+    const std::string at = "phases." + std::to_string(i) + ": ";
+    if (s.fleet.shard.n > 1)
+      throw std::runtime_error(at + "a search runs adaptively in one process: a sharded run (--shard) cannot run it in this build");
+    if (q.vary == scenario::SearchVary::PublishRate)
+      throw std::runtime_error(at + "vary: publish_rate is not driven by this build (the publish schedule cannot change "
+                               "at a step boundary yet); vary connect_rate or devices");
+    for (const auto& g : groups)
+      if (g.plan->subscribers > 0)
+        throw std::runtime_error(at + "a search stops and restarts devices, which subscribers' loss and duplicate "
+                                 "counts cannot tell from broker faults: run the search without subscribers "
+                                 "(group \"" + g.plan->group + "\" has some)");
+    if (q.vary != scenario::SearchVary::ConnectRate) continue;
+    // Each step connects new devices for its hold, from alternate halves of every group.
+    const std::uint64_t need = 2 * step_connects(q.to, q.hold);
+    bool fits = shard_devices >= need;
+    for (const auto& g : groups) {
+      const double share = static_cast<double>(g.shard_devices) / static_cast<double>(std::max<std::uint64_t>(1, shard_devices));
+      fits = fits && step_connects(q.to * share, q.hold) <= g.shard_devices / 2;
+    }
+    if (!fits)
+      throw std::runtime_error(at + "fleet.devices (" + std::to_string(s.fleet.devices) +
+                               ") is too small for this connect_rate search: each step connects new devices for "
+                               "its whole hold, alternating between two halves of the fleet, so it needs at least "
+                               "2 x to x hold = " + std::to_string(need) + " devices (a few more with groups)");
+  }
+}
+
+SearchRun::SearchRun(boost::asio::io_context& control, std::string phase, scenario::Search search,
+                     std::vector<scenario::Threshold> thresholds, std::vector<SearchGroup> groups,
+                     std::uint64_t shard_devices, TimePoint t0, Snapshot merged, std::function<void()> on_end)
+    : timer_(control),
+      phase_(std::move(phase)),
+      search_(std::move(search)),
+      thresholds_(std::move(thresholds)),
+      groups_(std::move(groups)),
+      shard_devices_(shard_devices),
+      t0_(t0),
+      merged_(std::move(merged)),
+      on_end_(std::move(on_end)),
+      controller_(search_, true) {}
+
+void SearchRun::start() { run_step(); }
+
+void SearchRun::run_step() {
+  if (concluded_) return;
+  if (!controller_.next()) {
+    on_end_();
+    return;
+  }
+  const double value = controller_.next()->value;
+  apply_step(value, controller_.steps().size());
+  step_value_ = value;
+  step_start_ = Clock::now();
+  timer_.expires_at(step_start_ + search_.settle);
+  timer_.async_wait([this](const net::error_code& ec) {
+    if (ec || concluded_) return;
+    window_start_ = Clock::now();
+    window_begin_ = merged_();
+    timer_.expires_at(step_start_ + search_.hold);
+    timer_.async_wait([this](const net::error_code& e) {
+      if (!e && !concluded_) finish_step();
+    });
+  });
+}
+
+std::uint64_t SearchRun::group_devices(std::size_t g, double value) const {
+  std::uint64_t before = 0;
+  for (std::size_t i = 0; i < g; ++i) before += groups_[i].shard_devices;
+  const auto upto = [&](std::uint64_t d) {
+    return static_cast<std::uint64_t>(
+        std::llround(value * static_cast<double>(d) / static_cast<double>(std::max<std::uint64_t>(1, shard_devices_))));
+  };
+  return std::min(groups_[g].shard_devices, upto(before + groups_[g].shard_devices) - upto(before));
+}
+
+void SearchRun::apply_step(double value, std::size_t step_no) {
+  for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+    const auto& g = groups_[gi];
+    if (search_.vary == scenario::SearchVary::Devices) {
+      const std::uint64_t n = group_devices(gi, value);
+      for (auto* w : g.workers) w->post_search_range(0, n, g.connect_rate);
+      continue;
+    }
+    // connect_rate: every step connects new devices for its whole hold, alternating between
+    // the two halves of each group; the other half's devices (the previous step's)
+    // disconnect cleanly at the boundary, so each step measures only new connections and
+    // never waits for its own devices to close.
+    const double share = static_cast<double>(g.shard_devices) / static_cast<double>(std::max<std::uint64_t>(1, shard_devices_));
+    const double rate = value * share;
+    const std::uint64_t half = g.shard_devices / 2;
+    const std::uint64_t first = (step_no % 2) * half;
+    const std::uint64_t n = std::min(half, step_connects(rate, search_.hold));
+    for (auto* w : g.workers) w->post_search_range(first, first + n, rate);
+  }
+}
+
+// Publishes per second due in a devices step: publishers are each group's lowest ordinals.
+double SearchRun::step_publish_rate(double value) const {
+  double r = 0.0;
+  for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
+    const auto* plan = groups_[gi].plan;
+    r += plan->per_device_rate * static_cast<double>(std::min(group_devices(gi, value), plan->publishers_in_shard()));
+  }
+  return r;
+}
+
+void SearchRun::finish_step() {
+  const TimePoint now = Clock::now();
+  const auto snap = merged_();
+  const auto d = device::delta(snap, window_begin_);
+  const double len = std::max(1e-9, seconds(now - window_start_));
+  const double value = controller_.next()->value;
+  metrics::SearchStep st;
+  st.window_start_s = seconds(window_start_ - t0_);
+  st.window_end_s = seconds(now - t0_);
+  const auto connected = static_cast<std::uint64_t>(std::max<std::int64_t>(0, snap.connected));
+  const double sent_per_s =
+      static_cast<double>(d.publishes_sent[0] + d.publishes_sent[1] + d.publishes_sent[2]) / len;
+  const bool devices = search_.vary == scenario::SearchVary::Devices;
+  st.achieved = devices ? static_cast<double>(connected) : static_cast<double>(d.connects_ok) / len;
+  // The publish rate due in the window: all publishers of the devices running (devices);
+  // a connect_rate step's publishers come and go with its connections, so none is due.
+  st.criteria = metrics::measure_step_criteria(thresholds_, search_.criteria, d,
+                                               devices ? step_publish_rate(value) : 0.0, sent_per_s);
+  if (devices) {
+    // A devices step is only what it claims when that many devices are connected at its end.
+    metrics::ThresholdOutcome c;
+    c.name = "devices_connected";
+    c.measured = true;
+    c.met = static_cast<double>(connected) >= value;
+    c.detail = metrics::format_search_value(search_.vary, static_cast<double>(connected)) + " connected, target " +
+               metrics::format_search_value(search_.vary, value);
+    st.criteria.insert(st.criteria.begin(), std::move(c));
+  }
+  metrics::judge_step(st, connected > 0 || d.connects_ok > 0, search_.abort, d.connects_ok + d.connect_failures,
+                      d.connects_ok, static_cast<double>(broker_errors(d)) / len);
+  step_passed_ = st.verdict == metrics::Verdict::Pass;
+  controller_.record(std::move(st));
+  run_step();
+}
+
+metrics::SearchReport SearchRun::conclude(const std::string& why) {
+  concluded_ = true;
+  timer_.cancel();
+  step_value_.reset();
+  metrics::SearchReport r;
+  r.phase = phase_;
+  r.search = search_;
+  r.steps = controller_.steps();
+  r.summary = controller_.summary();
+  r.stop_reason = controller_.stop_reason().empty() ? why : controller_.stop_reason();
+  return r;
+}
+
+}  // namespace fleetload::engine

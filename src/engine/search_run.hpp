@@ -1,0 +1,79 @@
+// One capacity-search phase as it runs (phase type search): applies the controller's value
+// to the workers at each step boundary, waits `settle`, measures the step's own window
+// (stats delta from settle end to step end), judges it and records it, until the
+// controller (engine/search.hpp) ends the search. Runs on the engine's control thread.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device/stats.hpp"
+#include "engine/search.hpp"
+#include "engine/worker.hpp"
+#include "metrics/search_steps.hpp"
+
+namespace fleetload::device { class FleetPlan; }
+
+namespace fleetload::engine {
+
+// One device group as a search drives it: the whole fleet varies, each group in proportion.
+struct SearchGroup {
+  std::vector<Worker*> workers;  // may be empty for check_search_runnable
+  std::uint64_t shard_devices = 0;
+  double connect_rate = 0.0;  // the group's ramp pace: devices steps connect at it
+  const device::FleetPlan* plan = nullptr;
+};
+
+// What this build can drive of the scenario's search phase: throws std::runtime_error
+// (exit 2, before any device connects) naming the phase and what to change.
+void check_search_runnable(const scenario::Scenario& s, const std::vector<SearchGroup>& groups,
+                           std::uint64_t shard_devices);
+
+class SearchRun {
+ public:
+  using Snapshot = std::function<device::StatsSnapshot()>;
+  // `merged` reads the fleet's stats now; `on_end` is called (from a step's end) when the
+  // controller has ended the search. `t0` is the run's start (step windows are relative to it).
+  SearchRun(boost::asio::io_context& control, std::string phase, scenario::Search search,
+            std::vector<scenario::Threshold> thresholds, std::vector<SearchGroup> groups,
+            std::uint64_t shard_devices, TimePoint t0, Snapshot merged, std::function<void()> on_end);
+
+  void start();
+  // Stops any running step and returns what was judged; `why` is the stop reason when the
+  // controller had not ended the search (the run's duration, a stop request).
+  metrics::SearchReport conclude(const std::string& why);
+
+  std::optional<double> step_value() const { return step_value_; }   // the step running now
+  std::optional<bool> step_passed() const { return step_passed_; }   // the last judged step
+
+ private:
+  void run_step();
+  void apply_step(double value, std::size_t step_no);
+  void finish_step();
+  // Each group's share of a devices value: cumulative rounding, so they add up exactly.
+  std::uint64_t group_devices(std::size_t g, double value) const;
+  double step_publish_rate(double value) const;
+
+  boost::asio::steady_timer timer_;
+  std::string phase_;
+  scenario::Search search_;
+  std::vector<scenario::Threshold> thresholds_;
+  std::vector<SearchGroup> groups_;
+  std::uint64_t shard_devices_ = 0;
+  TimePoint t0_;
+  Snapshot merged_;
+  std::function<void()> on_end_;
+  SearchController controller_;
+  TimePoint step_start_{};
+  TimePoint window_start_{};
+  device::StatsSnapshot window_begin_;
+  std::optional<double> step_value_;
+  std::optional<bool> step_passed_;
+  bool concluded_ = false;
+};
+
+}  // namespace fleetload::engine
