@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "device/fleet_plan.hpp"
+#include "engine/run_id.hpp"
 
 namespace fleetload::cli {
 
@@ -34,6 +35,11 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   r.failure = res.failure;
   r.devices = res.devices;
   r.threads = res.threads;
+  r.run_id = engine::run_id_text(res.run_id);
+  r.run_id_source = res.run_id_source;
+  r.drain_s = res.drain.count();
+  r.drain_timed_out = res.drain_timed_out;
+  r.delivery_rate_at_stop = res.delivery_rate_at_stop;
   r.peak_connected = res.peak_connected;
   // The engine stops every device at the end (the final gauge reads 0) and keeps sampling
   // while it stops; the fleet as it stood is the last sample taken before the stop, which

@@ -222,6 +222,7 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
       sp.retain_handling = static_cast<mqtt::RetainHandling>(f.retain_handling > 2 ? 0 : f.retain_handling);
       sp.shared = std::string_view(f.filter).starts_with("$share/");
       if (sp.shared) track_loss = false;
+      if (sp.retain_as_published && v5) retain_as_published = true;
       subscriptions.push_back(std::move(sp));
     }
   }

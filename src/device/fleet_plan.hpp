@@ -166,6 +166,12 @@ class FleetPlan {
   // Per-publisher loss accounting makes sense only when each subscriber should see every
   // message of the publishers it matches: false with shared subscriptions.
   bool track_loss = true;
+  // Some filter asks for Retain As Published (MQTT 5): RETAIN is then set on live copies
+  // too, so it no longer marks a delivery from the retained store.
+  bool retain_as_published = false;
+  // The run id stamped into every payload header and expected back (engine: run.id, or
+  // derived per run); a delivery with another one is from an earlier run.
+  std::uint32_t run_id = 0;
 
   // ---- questions ----------------------------------------------------------------------
   // Clean Start for an attempt (MQTT 5: aws-c-mqtt mqtt5_client.c s_should_resume_session;

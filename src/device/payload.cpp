@@ -33,16 +33,28 @@ std::uint64_t missing_in(std::uint64_t window, unsigned from, std::uint64_t high
 void write_payload_header(std::span<std::uint8_t> out, const PayloadHeader& h) noexcept {
   std::uint8_t* p = out.data();
   put_le(p, kPayloadMagic, 4);
-  put_le(p + 4, h.publisher, 4);
-  put_le(p + 8, h.seq, 8);
-  put_le(p + 16, h.sent_ns, 8);
+  put_le(p + 4, h.run_id, 4);
+  put_le(p + 8, h.publisher, 4);
+  p[12] = h.stream;
+  put_le(p + 13, h.seq, 7);
+  put_le(p + 20, h.sent_ns, 8);
 }
 
 std::optional<PayloadHeader> read_payload_header(std::span<const std::uint8_t> payload) noexcept {
-  if (payload.size() < kPayloadHeaderSize) return std::nullopt;
+  if (payload.size() < kPayloadHeaderSizeV1) return std::nullopt;
   const std::uint8_t* p = payload.data();
-  if (get_le(p, 4) != kPayloadMagic) return std::nullopt;
+  const auto magic = get_le(p, 4);
   PayloadHeader h;
+  if (magic == kPayloadMagic && payload.size() >= kPayloadHeaderSize) {
+    h.run_id = static_cast<std::uint32_t>(get_le(p + 4, 4));
+    h.publisher = static_cast<std::uint32_t>(get_le(p + 8, 4));
+    h.stream = p[12];
+    h.seq = get_le(p + 13, 7);
+    h.sent_ns = get_le(p + 20, 8);
+    return h;
+  }
+  if (magic != kPayloadMagicV1) return std::nullopt;
+  h.version = 1;
   h.publisher = static_cast<std::uint32_t>(get_le(p + 4, 4));
   h.seq = get_le(p + 8, 8);
   h.sent_ns = get_le(p + 16, 8);

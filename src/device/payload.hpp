@@ -12,14 +12,25 @@
 
 namespace fleetload::device {
 
-// Layout (little-endian): magic "FLD1" (4) | publisher index (4) | seq (8) | send ns (8).
-inline constexpr std::size_t kPayloadHeaderSize = 24;
-inline constexpr std::uint32_t kPayloadMagic = 0x31444C46;  // "FLD1" as bytes
+// Layout (little-endian), version 2: magic "FLD2" (4) | run id (4) | publisher index (4) |
+// stream (1) | seq (7) | send ns (8) = 28 bytes. The run id tells this run's messages from
+// an earlier run's (retained, or queued for a persistent session); the stream byte leaves
+// room for several publish streams per device (always 0 today) without another format
+// change; 7 bytes of sequence (2^56 messages per publisher) keep the header at 28 bytes.
+// Version 1 ("FLD1" | publisher (4) | seq (8) | send ns (8), 24 bytes; fleetload before run
+// ids) stays readable: such a message can only come from an earlier run (version 0).
+inline constexpr std::size_t kPayloadHeaderSize = 28;
+inline constexpr std::size_t kPayloadHeaderSizeV1 = 24;
+inline constexpr std::uint32_t kPayloadMagic = 0x32444C46;    // "FLD2" as bytes
+inline constexpr std::uint32_t kPayloadMagicV1 = 0x31444C46;  // "FLD1" as bytes
 
 struct PayloadHeader {
   std::uint32_t publisher = 0;  // global device index of the publisher
-  std::uint64_t seq = 0;        // 1, 2, 3, ... per publisher
+  std::uint64_t seq = 0;        // 1, 2, 3, ... per publisher (< 2^56)
   std::uint64_t sent_ns = 0;    // system_clock ns when first sent
+  std::uint32_t run_id = 0;     // the run that sent it (0 in a version 1 header)
+  std::uint8_t stream = 0;      // publish stream of the publisher (always 0 today)
+  std::uint8_t version = 2;     // header version read (1 or 2)
   friend bool operator==(const PayloadHeader&, const PayloadHeader&) = default;
 };
 

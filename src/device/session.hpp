@@ -114,9 +114,12 @@ class Session {
   std::uint64_t last_sequence() const noexcept { return next_seq_ - 1; }
   // End of run, for subscribing devices: every message a publisher sent (by its
   // last_sequence(), indexed by fleet device index; 0 = unknown or none) that this device
-  // should have received and did not counts as lost in `stats`. Call once, after the
-  // publishers stopped and deliveries had time to arrive.
-  void finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device);
+  // should have received and did not counts as lost in `stats` — or, when `still_arriving`
+  // (the end-of-run drain timed out while deliveries were still coming in), as not yet
+  // delivered at stop. Call once, after the publishers stopped and deliveries had time to
+  // arrive.
+  void finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device,
+                        bool still_arriving = false);
   // Heap bytes this session owns (in-flight array, receive buffer, tracker): for the memory
   // report; sizeof(Session) is the rest.
   std::size_t heap_bytes() const noexcept;

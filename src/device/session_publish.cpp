@@ -191,10 +191,10 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
   } else if (share) {
     // Only the accounting header is per message; the body follows by scatter-gather.
     sc.payload.resize(kPayloadHeaderSize);
-    write_payload_header(sc.payload, PayloadHeader{index_, e.seq, wall_ns});
+    write_payload_header(sc.payload, PayloadHeader{index_, e.seq, wall_ns, p.run_id});
     pub.payload = mqtt::Bytes(sc.payload.data(), kPayloadHeaderSize);
   } else {
-    PayloadHeader h{index_, e.seq, wall_ns};
+    PayloadHeader h{index_, e.seq, wall_ns, p.run_id};
     pub.payload = build_payload(sc.payload, p.payload_size, h);
   }
   if (p.version == mqtt::Version::V5) {
@@ -438,16 +438,27 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
     ids.insert(p.packet_id);
   }
   ctx.stats.messages_received.add();
+  // A delivery with RETAIN set comes from the broker's retained store (3.1.1 §3.3.1.3, 5.0
+  // §3.3.1.3), not from a live publish: counted apart, kept out of latency and the books.
+  // With Retain As Published the broker keeps RETAIN on live copies too, so there it only
+  // counts. A message stamped with another run id was sent by an earlier run (retained, or
+  // queued for a persistent session): neither a duplicate nor a latency of this run.
+  const bool retained = p.retain && !plan.retain_as_published;
+  if (p.retain) ctx.stats.retained_received.add();
   if (const auto h = read_payload_header(p.payload)) {
-    if (ctx.wall_ns >= h->sent_ns)
-      ctx.stats.e2e_latency.record(ctx.wall_ns - h->sent_ns);
-    else
-      ctx.stats.messages_clock_skewed.add();
-    if (plan.track_loss) {
-      const ReceiveCounts c = inbound_->tracker.on_message(h->publisher, h->seq);
-      if (c.lost) ctx.stats.messages_lost.add(c.lost);
-      if (c.duplicated) ctx.stats.messages_duplicated.add(c.duplicated);
-      if (c.out_of_order) ctx.stats.messages_out_of_order.add(c.out_of_order);
+    if (h->version != 2 || h->run_id != plan.run_id) {
+      ctx.stats.messages_from_earlier_run.add();
+    } else if (!retained) {  // (this run's own retained message, sent again, only counts)
+      if (ctx.wall_ns >= h->sent_ns)
+        ctx.stats.e2e_latency.record(ctx.wall_ns - h->sent_ns);
+      else
+        ctx.stats.messages_clock_skewed.add();
+      if (plan.track_loss) {
+        const ReceiveCounts c = inbound_->tracker.on_message(h->publisher, h->seq);
+        if (c.lost) ctx.stats.messages_lost.add(c.lost);
+        if (c.duplicated) ctx.stats.messages_duplicated.add(c.duplicated);
+        if (c.out_of_order) ctx.stats.messages_out_of_order.add(c.out_of_order);
+      }
     }
   } else {
     ctx.stats.messages_untracked.add();
@@ -456,7 +467,8 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
   if (p.qos == mqtt::QoS::ExactlyOnce) send_ack(ctx, mqtt::PacketType::Pubrec, p.packet_id, 0);
 }
 
-void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device) {
+void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device,
+                               bool still_arriving) {
   const FleetPlan& p = *plan_;
   if (!p.track_loss || !p.is_subscriber(index_)) return;
   if (!inbound_) inbound_ = std::make_unique<Inbound>();
@@ -468,7 +480,11 @@ void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t
     if (inbound_->tracker.seen(pi) || p.subscriber_expects(index_, pub))
       total += inbound_->tracker.finalize(pi, last);
   }
-  if (total.lost) stats.messages_lost.add(total.lost);
+  if (total.lost == 0) return;
+  if (still_arriving)
+    stats.messages_not_yet_delivered.add(total.lost);
+  else
+    stats.messages_lost.add(total.lost);
 }
 
 }  // namespace fleetload::device

@@ -175,6 +175,9 @@ class Histogram {
   X(messages_lost, "sequence numbers never received by a subscriber")                         \
   X(messages_duplicated, "sequence numbers received more than once")                          \
   X(messages_out_of_order, "messages received after a later sequence number")                \
+  X(messages_from_earlier_run, "received messages stamped by an earlier run (retained or queued for a persistent session)") \
+  X(retained_received, "received PUBLISHes with the RETAIN flag (from the broker's retained store)") \
+  X(messages_not_yet_delivered, "messages still missing when the end-of-run drain timed out with deliveries still arriving") \
   X(messages_clock_skewed, "received messages stamped later than their arrival (clock skew)") \
   X(pings_sent, "PINGREQs sent")                                                              \
   X(pings_answered, "PINGRESPs received")                                                     \

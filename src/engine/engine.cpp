@@ -22,6 +22,7 @@
 #include "engine/limits.hpp"
 #include "engine/pacing.hpp"
 #include "engine/phases.hpp"
+#include "engine/run_id.hpp"
 #include "engine/search_run.hpp"
 #include "engine/worker.hpp"
 #include "net/tcp_stream.hpp"
@@ -230,7 +231,11 @@ struct Engine::Impl {
   std::uint32_t collected_workers = 0;
   TimePoint stop_began{};
   std::uint64_t last_received = 0;
+  std::uint64_t last_received_bytes = 0;
   int quiet_polls = 0;
+  // (when, messages received) at each drain poll of the last second: the delivery rate
+  // still arriving when the drain gives up.
+  std::vector<std::pair<TimePoint, std::uint64_t>> drain_window;
   std::vector<std::uint64_t> last_seq;  // by fleet index, filled at collect
   double last_cpu_s = 0.0;  // process CPU seconds at the previous sample
   bool stopping = false;
@@ -255,7 +260,7 @@ struct Engine::Impl {
         }
       } else if (ev == WorkerEvent::Collected) {
         if (++collected_workers == workers.size())
-          for (auto& w : workers) w->post_stop(&last_seq);
+          for (auto& w : workers) w->post_stop(&last_seq, result.drain_timed_out);
       } else if (ev == WorkerEvent::Drained) {
         if (++drained_workers == workers.size()) finish();
       }
@@ -466,28 +471,49 @@ struct Engine::Impl {
       phase_index = phases.size();
     }
     for (auto& w : workers) w->post_quiesce();
-    grace_timer.expires_after(options.shutdown_grace);
+    // The grace for closing sockets comes after the longest drain.
+    grace_timer.expires_after(options.shutdown_grace + scenario.run.drain_timeout);
     grace_timer.async_wait([this](const net::error_code& ec) { if (!ec) abort_now(); });
     poll_quiet();
   }
 
-  // Waits (up to half the grace) for in-flight QoS 1/2 acks and queued publishes to reach
-  // zero and, with subscribers, for deliveries to stop arriving; then collects sequence
-  // numbers so subscribers can count loss, then stops every session.
+  // The end-of-run drain. Waits for in-flight QoS 1/2 acks and queued publishes to reach
+  // zero and, with subscribers, for deliveries to stop arriving — by messages and by bytes,
+  // so a large message still in transfer keeps it waiting. Bounds: half the shutdown grace
+  // while only acks are outstanding (a broker that never acks is not waited for), and
+  // run.drain_timeout while deliveries still arrive. Then collects sequence numbers so
+  // subscribers can count loss (or, when deliveries were still arriving at the timeout,
+  // what was not yet delivered), then stops every session.
   void poll_quiet() {
     if (finished) return;
+    const TimePoint now = Clock::now();
     std::int64_t pending = 0;
-    std::uint64_t received = 0;
+    std::uint64_t received = 0, bytes = 0;
     for (const auto& w : workers) {
       pending += w->stats().in_flight.load() + w->stats().offline_queued.load();
       received += w->stats().messages_received.load();
+      bytes += w->stats().bytes_received.load();
     }
     const bool subscribers = std::any_of(groups.begin(), groups.end(), [](const GroupRun& g) {
       return g.plan->subscribers > 0;
     });
-    const bool settled = pending <= 0 && (!subscribers || received == last_received);
+    const bool arriving = subscribers && (received != last_received || bytes != last_received_bytes);
     last_received = received;
-    if ((settled && quiet_polls++ > 0) || Clock::now() - stop_began > options.shutdown_grace / 2) {
+    last_received_bytes = bytes;
+    drain_window.emplace_back(now, received);
+    while (drain_window.size() > 2 && now - drain_window[1].first >= std::chrono::seconds(1))
+      drain_window.erase(drain_window.begin());
+    const auto waited = now - stop_began;
+    const bool settled = pending <= 0 && !arriving;
+    if (!settled) quiet_polls = 0;  // quiet twice in a row, not twice in all
+    const bool timed_out = waited >= scenario.run.drain_timeout;
+    if ((settled && quiet_polls++ > 0) || (!arriving && waited > options.shutdown_grace / 2) || timed_out) {
+      result.drain = secs(waited);
+      result.drain_timed_out = timed_out && arriving;
+      if (result.drain_timed_out && drain_window.size() > 1) {
+        const double dt = std::chrono::duration<double>(now - drain_window.front().first).count();
+        if (dt > 0.0) result.delivery_rate_at_stop = static_cast<double>(received - drain_window.front().second) / dt;
+      }
       last_seq.assign(scenario.fleet.devices, 0);
       for (auto& w : workers) w->post_collect(&last_seq);
       return;
@@ -570,6 +596,11 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
     for (const auto& g : m.groups) sg.push_back({{}, g.shard_devices, g.connect_rate, g.plan.get()});
     check_search_runnable(s, sg, m.shard_devices);
   }
+  // One run id for every group (and every shard of the run): payload headers carry it.
+  const RunId id = choose_run_id(s);
+  m.result.run_id = id.value;
+  m.result.run_id_source = std::string(to_string(id.source));
+  for (auto& g : m.groups) g.plan->run_id = id.value;
   for (auto& g : m.groups) m.plans.push_back(g.plan.get());
   // Subscribers expect the publishers of every group: each plan sees them all.
   for (auto& g : m.groups) g.plan->fleet_groups = &m.plans;

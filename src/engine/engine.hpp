@@ -170,6 +170,16 @@ struct RunResult {
 
   std::uint64_t devices = 0;  // devices in this shard
   unsigned threads = 0;
+  // The run id in every payload header (engine/run_id.hpp) and where it came from.
+  std::uint32_t run_id = 0;
+  std::string run_id_source;
+
+  // End-of-run drain: how long the engine waited after the stop for deliveries and acks,
+  // whether it gave up (run.drain_timeout) with deliveries still arriving, and the rate
+  // they were arriving at then (msg/s, over the last second).
+  Seconds drain{0};
+  bool drain_timed_out = false;
+  double delivery_rate_at_stop = 0.0;
   std::uint64_t peak_connected = 0;
   // From run start until every device of the shard was Connected at once; empty if never.
   std::optional<Seconds> time_to_all_connected;

@@ -148,14 +148,14 @@ void Worker::post_collect(std::vector<std::uint64_t>* seq) {
   });
 }
 
-void Worker::post_stop(const std::vector<std::uint64_t>* seq) {
-  boost::asio::post(io_, [this, seq] {
+void Worker::post_stop(const std::vector<std::uint64_t>* seq, bool still_arriving) {
+  boost::asio::post(io_, [this, seq, still_arriving] {
     if (stopping_) return;
     quiet_ = stopping_ = true;
     if (seq != nullptr) {
       for (auto& d : devices_)
         if (d.session.state() != device::State::Idle && cfg_.plan->is_subscriber(d.session.index()))
-          d.session.finalize_receive(*stats_, *seq);
+          d.session.finalize_receive(*stats_, *seq, still_arriving);
     }
     for (std::uint32_t id = 0; id < devices_.size(); ++id) {
       const auto st = devices_[id].session.state();

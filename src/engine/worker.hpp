@@ -128,7 +128,9 @@ class Worker {
   //   (DISCONNECT normal), then Drained once every socket is closed.
   void post_quiesce();
   void post_collect(std::vector<std::uint64_t>* seq);
-  void post_stop(const std::vector<std::uint64_t>* seq);
+  // `still_arriving`: the drain timed out with deliveries still coming in, so what is
+  // missing counts as not yet delivered rather than lost.
+  void post_stop(const std::vector<std::uint64_t>* seq, bool still_arriving = false);
   void post_abort();     // close every socket now
   // A fresh lookup of endpoint `e` (target.dns_refresh): later attempts use `addr`, or fail
   // at once with `dns` (NameNotResolved / ResolutionFailed) while the name does not resolve.

@@ -92,6 +92,9 @@ void summary(std::ostream& o, const RunReport& r) {
   row(o, "messages received", count(s.messages_received));
   row(o, "messages lost", count(s.messages_lost));
   row(o, "messages duplicated", count(s.messages_duplicated));
+  row(o, "not yet delivered at stop", count(s.messages_not_yet_delivered));
+  row(o, "from an earlier run", count(s.messages_from_earlier_run));
+  row(o, "retained received", count(s.retained_received));
   row(o, "messages out of order", count(s.messages_out_of_order));
   row(o, "bytes sent", human::bytes(static_cast<double>(s.bytes_sent)));
   row(o, "bytes received", human::bytes(static_cast<double>(s.bytes_received)));

@@ -269,6 +269,11 @@ std::string report_to_json(const RunReport& r) {
   run["failure"] = r.failure;
   run["devices"] = r.devices;
   run["threads"] = r.threads;
+  run["run_id"] = r.run_id;
+  run["run_id_source"] = r.run_id_source;
+  run["drain_s"] = r.drain_s;
+  run["drain_timed_out"] = r.drain_timed_out;
+  run["delivery_rate_at_stop"] = r.delivery_rate_at_stop;
   run["peak_connected"] = r.peak_connected;
   run["connected_at_end"] = r.connected_at_end;
   if (r.time_to_all_connected_s) run["time_to_all_connected_s"] = *r.time_to_all_connected_s;

@@ -66,6 +66,12 @@ void check_compatible(const std::vector<MergeInput>& in) {
     if (const std::string yaml = without_shard_comment(r.scenario_yaml); yaml != yaml0)
       throw MergeError("cannot merge reports of different scenarios: the resolved scenarios of " + both +
                        " differ at " + first_difference(yaml0, yaml));
+    // Shards of one run share its run id (payload headers carry it): reports of two runs of
+    // the same scenario must not be added up as one fleet.
+    if (r.run_id != first.report.run_id)
+      throw MergeError("cannot merge reports of different runs: " + first.source + " has run id " +
+                       (first.report.run_id.empty() ? "(none)" : first.report.run_id) + ", " + x.source + " has " +
+                       (r.run_id.empty() ? "(none)" : r.run_id) + " (shards of one run share run.id)");
     for (auto k : shards_of(r)) {
       auto [it, fresh] = owner.emplace(k, &x.source);
       if (!fresh)
@@ -271,6 +277,8 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
   m.started_at_utc = f.started_at_utc;
   m.exit_reason = worst_exit(in);
   m.reconnect = f.reconnect;  // one scenario, one policy
+  m.run_id = f.run_id;
+  m.run_id_source = f.run_id_source;
 
   std::set<std::uint32_t> shards;
   double requested = 0, achieved = 0;
@@ -290,6 +298,9 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
       m.failure += (m.failure.empty() ? "" : "; ") + x.source + ": " + r.failure;
     m.devices += r.devices;
     m.threads += r.threads;
+    m.drain_s = std::max(m.drain_s, r.drain_s);
+    m.drain_timed_out = m.drain_timed_out || r.drain_timed_out;
+    m.delivery_rate_at_stop += r.delivery_rate_at_stop;
     peak_sum += r.peak_connected;
     m.connected_at_end += r.connected_at_end;
     // The fleet was all connected when the last shard was (times are per shard start).

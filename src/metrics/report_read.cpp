@@ -223,6 +223,13 @@ RunReport Reader::report(const json::object& root) const {
   const std::uint64_t threads = u64(run, "threads", "run");
   r.threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, UINT32_MAX));
   r.peak_connected = u64(run, "peak_connected", "run");
+  // Run id and drain: absent from reports written before them.
+  if (run.contains("run_id")) r.run_id = str(run, "run_id", "run");
+  if (run.contains("run_id_source")) r.run_id_source = str(run, "run_id_source", "run");
+  if (run.contains("drain_s")) r.drain_s = f64(run, "drain_s", "run");
+  if (run.contains("drain_timed_out")) r.drain_timed_out = boolean(run, "drain_timed_out", "run");
+  if (run.contains("delivery_rate_at_stop"))
+    r.delivery_rate_at_stop = f64(run, "delivery_rate_at_stop", "run");
   r.connected_at_end = i64(run, "connected_at_end", "run");
   const auto& tta = at(run, "time_to_all_connected_s", "run");
   if (!tta.is_null()) r.time_to_all_connected_s = f64(tta, "run.time_to_all_connected_s");

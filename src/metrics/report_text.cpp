@@ -116,6 +116,16 @@ std::string format_summary(const RunReport& r) {
         fmt("%s messages, lost %s, duplicated %s, out of order %s, untracked %s", n(s.messages_received).c_str(),
             n(s.messages_lost).c_str(), n(s.messages_duplicated).c_str(), n(s.messages_out_of_order).c_str(),
             n(s.messages_untracked).c_str()));
+    // Kept out of the books (neither live deliveries of this run nor duplicates): shown
+    // when there were any, and retained always when the run published retained messages.
+    if (s.retained_received > 0 || s.messages_from_earlier_run > 0)
+      row(out, "", fmt("%s with RETAIN (retained received), %s from an earlier run", n(s.retained_received).c_str(),
+                       n(s.messages_from_earlier_run).c_str()));
+    if (s.messages_not_yet_delivered > 0 || r.drain_timed_out)
+      row(out, "", fmt("%s not yet delivered at stop (not lost): the drain timed out after %s with deliveries "
+                       "still arriving at %s",
+                       n(s.messages_not_yet_delivered).c_str(), human::duration(r.drain_s).c_str(),
+                       human::rate(r.delivery_rate_at_stop).c_str()));
   }
   // Anomalies a healthy broker never causes: one line each, only those that happened.
   const auto anomalies = anomalies_of(s);

@@ -116,7 +116,9 @@ std::vector<MessageBooks> message_books(const device::StatsSnapshot& s) {
 
 ThresholdMeasure measure_threshold(const scenario::Threshold& t, const RunReport& r) {
   const auto& s = r.stats;
-  const std::uint64_t tracked = s.messages_received - std::min(s.messages_received, s.messages_untracked);
+  // Deliveries that carried this run's header: not untracked, not from an earlier run.
+  const std::uint64_t tracked =
+      s.messages_received - std::min(s.messages_received, s.messages_untracked + s.messages_from_earlier_run);
   if (t.metric == "connect_success_ratio") {
     // Completed attempts only: attempts still in progress when the run ended are neither.
     const std::uint64_t done = s.connects_ok + s.connect_failures;

@@ -166,6 +166,15 @@ struct RunReport {
   std::string failure;      // empty unless interrupted / failed
   std::uint64_t devices = 0;  // in this shard
   unsigned threads = 0;
+  // The run id in every payload header ("0x1a2b3c4d"; shared by all shards of one run) and
+  // where it came from ("run.id", "random", "scenario_hash"). Empty in older reports.
+  std::string run_id;
+  std::string run_id_source;
+  // End-of-run drain: how long it waited (the longest shard's), whether it timed out
+  // (run.drain_timeout) with deliveries still arriving, and their rate then (msg/s).
+  double drain_s = 0.0;
+  bool drain_timed_out = false;
+  double delivery_rate_at_stop = 0.0;
   std::uint64_t peak_connected = 0;
   std::int64_t connected_at_end = 0;  // the connected gauge before the final stop
   std::optional<double> time_to_all_connected_s;

@@ -370,6 +370,8 @@ std::string to_yaml(const Scenario& s, bool mask_secrets) {
   kv_dur(e, "duration", s.run.duration);
   if (s.run.report) kv(e, "report", s.run.report->string());
   kv_dur(e, "progress_interval", s.run.progress_interval);
+  kv_dur(e, "drain_timeout", s.run.drain_timeout);
+  if (s.run.id) kv(e, "id", *s.run.id);
   e << YAML::EndMap;
 
   emit_thresholds(e, s);

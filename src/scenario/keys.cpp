@@ -230,6 +230,10 @@ constexpr Key kRunKeys[] = {
     {"duration", Kind::Duration, "bound of the whole run (default: the phases' sum; 60s without phases)"},
     {"report", Kind::String, "JSON report file"},
     {"progress_interval", Kind::Duration, "progress line period (default 1s)"},
+    {"drain_timeout", Kind::Duration,
+     "after publishing stops, how long to wait for deliveries still arriving before closing the books (default 10s)"},
+    {"id", Kind::String,
+     "run id in every payload header, shared by all shards of one run (default: random; with --shard: from the scenario)"},
 };
 
 constexpr Key kThresholdKeys[] = {

@@ -355,6 +355,13 @@ void parse_run(Reader& r, const YAML::Node& n, Scenario& s) {
   };
   positive("duration", s.run.duration);
   positive("progress_interval", s.run.progress_interval);
+  positive("drain_timeout", s.run.drain_timeout);
+  if (auto v = m.get("id")) {
+    if (auto t = read_string(r, *v, m.path("id"))) {
+      if (t->empty()) r.error(*v, m.path("id"), "expected a run id such as a CI job id, got \"\"");
+      else s.run.id = *t;
+    }
+  }
   if (auto v = m.get("report")) {
     if (auto t = read_string(r, *v, m.path("report"))) {
       if (t->empty()) r.error(*v, m.path("report"), "expected a file path, got \"\"");

@@ -527,6 +527,13 @@ struct Run {
   std::optional<std::filesystem::path> report;
   // `progress_interval`: default 1s.
   Duration progress_interval{1000};
+  // `drain_timeout`: after the publishers stop, how long to keep waiting for deliveries that
+  // are still arriving (by messages or bytes) before the books are closed. Default 10s.
+  Duration drain_timeout{10000};
+  // `id`: the run id stamped into every payload header (hashed to 32 bits), so deliveries
+  // from an earlier run are told apart. Default: random per run; with --shard, derived
+  // from the scenario (all shards of one run must share it: set a fresh one per run).
+  std::optional<std::string> id;
 };
 
 // ---- thresholds -----------------------------------------------------------------------

@@ -29,7 +29,7 @@ namespace {
 using namespace std::chrono_literals;
 
 // A QoS 1 subscriber to `filter` that checks each payload against the fleetload layout:
-// "FLD1", publisher (4), seq (8), ns (8), then 'a' + (offset % 26) up to `size`.
+// "FLD2", run id (4), publisher (4), stream (1), seq (7), ns (8), then 'a' + (offset % 26) up to `size`.
 class CheckingSubscriber {
  public:
   CheckingSubscriber(std::uint16_t port, const std::string& filter, std::size_t size) : size_(size) {
@@ -130,13 +130,13 @@ class CheckingSubscriber {
     }
     const std::uint8_t* pl = v + at;
     const std::size_t plen = len - at;
-    bool ok = plen == size_ && std::memcmp(pl, "FLD1", 4) == 0;
-    for (std::size_t i = 24; ok && i < plen; ++i) ok = pl[i] == static_cast<std::uint8_t>('a' + i % 26);
+    bool ok = plen == size_ && std::memcmp(pl, "FLD2", 4) == 0;
+    for (std::size_t i = 28; ok && i < plen; ++i) ok = pl[i] == static_cast<std::uint8_t>('a' + i % 26);
     if (ok) {
       std::uint32_t pub;
-      std::uint64_t seq;
-      std::memcpy(&pub, pl + 4, 4);
-      std::memcpy(&seq, pl + 8, 8);
+      std::uint64_t seq = 0;
+      std::memcpy(&pub, pl + 8, 4);
+      std::memcpy(&seq, pl + 13, 7);  // little-endian host, as the header
       std::lock_guard<std::mutex> l(m_);
       seen_.insert({pub, seq});
     } else {

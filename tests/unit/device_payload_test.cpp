@@ -11,17 +11,41 @@ namespace {
 
 TEST(DevicePayload, HeaderRoundTrips) {
   std::vector<std::uint8_t> buf;
-  const PayloadHeader h{123456, 0x0102030405060708ull, 1'700'000'000'123'456'789ull};
+  const PayloadHeader h{123456, 0x01020304050607ull, 1'700'000'000'123'456'789ull, 0xdeadbeef, 3};
   auto p = build_payload(buf, 100, h);
   EXPECT_EQ(p.size(), 100u);
   const auto back = read_payload_header(p);
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(*back, h);
   // Padding is stable when the buffer is reused for the next message.
-  const std::vector<std::uint8_t> tail(p.begin() + 24, p.end());
+  const std::vector<std::uint8_t> tail(p.begin() + kPayloadHeaderSize, p.end());
   auto p2 = build_payload(buf, 100, PayloadHeader{1, 2, 3});
-  EXPECT_EQ(std::vector<std::uint8_t>(p2.begin() + 24, p2.end()), tail);
+  EXPECT_EQ(std::vector<std::uint8_t>(p2.begin() + kPayloadHeaderSize, p2.end()), tail);
   EXPECT_EQ(read_payload_header(p2)->seq, 2u);
+}
+
+// Version 2 on the wire: "FLD2", run id, publisher, stream byte, 7-byte sequence, send time.
+TEST(DevicePayload, HeaderV2LayoutCarriesRunIdAndStream) {
+  std::vector<std::uint8_t> buf;
+  auto p = build_payload(buf, 28, PayloadHeader{0x04030201, 0x0d0c0b0a0908ull, 0x1817161514131211ull, 0xa4a3a2a1, 7});
+  const std::vector<std::uint8_t> want{'F',  'L',  'D',  '2',  0xa1, 0xa2, 0xa3, 0xa4, 1,    2,
+                                       3,    4,    7,    0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0,
+                                       0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18};
+  EXPECT_EQ(std::vector<std::uint8_t>(p.begin(), p.end()), want);
+  EXPECT_EQ(read_payload_header(p)->version, 2);
+}
+
+// Messages of fleetload before run ids (retained on a broker, say) are still recognised, as
+// version 1: they can only be from an earlier run.
+TEST(DevicePayload, HeaderV1StaysReadable) {
+  std::vector<std::uint8_t> v1{'F', 'L', 'D', '1', 5, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
+  const auto h = read_payload_header(v1);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->version, 1);
+  EXPECT_EQ(h->publisher, 5u);
+  EXPECT_EQ(h->seq, 9u);
+  EXPECT_EQ(h->sent_ns, 1u);
+  EXPECT_EQ(h->run_id, 0u);
 }
 
 TEST(DevicePayload, SmallSizesStillCarryTheHeader) {

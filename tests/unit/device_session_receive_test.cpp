@@ -50,6 +50,59 @@ TEST(DeviceSessionReceive, SubscriberCountsLatencyLossDuplicatesAndReordering) {
   EXPECT_EQ(snap.messages_lost, 3u + 4u);  // 5, 7, 8 of publisher 3; all of publisher 5
 }
 
+// A second run against the same broker: the first run's retained copy and its queued
+// messages carry another run id; a retained copy of this run carries RETAIN. None of them is
+// a duplicate, a latency or a start of tracking; each is counted apart.
+TEST(DeviceSessionReceive, EarlierRunAndRetainedDeliveriesStayOutOfTheBooks) {
+  auto s = test::make_scenario(mqtt::Version::V311, 10);
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "t/+", 1);
+  Harness h(s, 9);
+  h.plan.run_id = 0x2222;
+  h.start();
+  std::vector<std::uint8_t> buf;
+  auto from_run = [&](std::uint32_t run, std::uint64_t seq, std::uint64_t sent, bool retain) {
+    mqtt::Publish p;
+    p.topic = "t/3";
+    p.retain = retain;
+    p.payload = build_payload(buf, 64, PayloadHeader{3, seq, sent, run});
+    h.feed(p);
+  };
+  const std::uint64_t long_ago = h.wall_ns - 60'000'000'000ull;  // a minute old
+  from_run(0x1111, 40, long_ago, true);   // the earlier run's retained message
+  from_run(0x1111, 41, long_ago, false);  // queued for a persistent session
+  from_run(0x2222, 1, h.wall_ns - 1'000'000, false);
+  from_run(0x2222, 2, h.wall_ns - 1'000'000, false);
+  from_run(0x2222, 2, long_ago, true);  // this run's seq 2 again, from the retained store
+  from_run(0x2222, 3, h.wall_ns - 1'000'000, false);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_received, 6u);
+  EXPECT_EQ(snap.messages_from_earlier_run, 2u);
+  EXPECT_EQ(snap.retained_received, 2u);
+  EXPECT_EQ(snap.messages_duplicated, 0u);
+  EXPECT_EQ(snap.messages_out_of_order, 0u);
+  EXPECT_EQ(snap.e2e_latency.count, 3u);
+  EXPECT_LE(snap.e2e_latency.max, 2'000'000u);  // no minute-old latency
+}
+
+// The drain gave up while deliveries were still arriving: what is missing then was not yet
+// delivered, not lost.
+TEST(DeviceSessionReceive, MissingAtATimedOutDrainIsNotYetDelivered) {
+  auto s = test::make_scenario(mqtt::Version::V311, 10);
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "t/+", 1);
+  Harness h(s, 9);
+  h.start();
+  std::vector<std::uint8_t> buf;
+  for (std::uint64_t seq : {1, 2, 3}) h.feed(message(buf, 3, seq, h.wall_ns));
+  std::vector<std::uint64_t> last(10, 0);
+  last[3] = 10;
+  h.session.finalize_receive(*h.stats, last, /*still_arriving=*/true);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_not_yet_delivered, 7u);
+  EXPECT_EQ(snap.messages_lost, 0u);
+}
+
 TEST(DeviceSessionReceive, InboundQos2IsDeliveredOnce) {
   auto s = test::make_scenario(mqtt::Version::V5, 2);
   test::add_subscribe(s, "t/#", 2);

@@ -4,4 +4,5 @@ fleetload_add_gtest(NAME engine_unit_tests LABEL unit
           ${CMAKE_CURRENT_LIST_DIR}/engine_pacing_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/engine_limits_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/engine_search_test.cpp
+          ${CMAKE_CURRENT_LIST_DIR}/engine_run_id_test.cpp
   LIBS fleetload_engine_core fleetload_net)

@@ -428,6 +428,27 @@ TEST(ReportMerge, RefusesMixedScenariosSplitsAndDuplicateShardsNamingTheFiles) {
   EXPECT_EQ(merge_error({}), "no reports to merge");
 }
 
+// Two runs of one scenario are not two shards of one fleet: their run ids (stamped in every
+// payload header, shared by the shards of one run) tell them apart, through the JSON too.
+TEST(ReportMerge, RefusesReportsOfDifferentRunsAndKeepsTheRunIdAndDrain) {
+  RunReport a = shard(0), b = shard(1);
+  a.run_id = b.run_id = "0x0000abcd";
+  a.drain_s = 1.5;
+  b.drain_s = 4.0;
+  b.drain_timed_out = true;
+  b.delivery_rate_at_stop = 120.0;
+  const auto m = merge_reports({via_json(a, "a.json"), via_json(b, "b.json")}).report;
+  EXPECT_EQ(m.run_id, "0x0000abcd");
+  EXPECT_DOUBLE_EQ(m.drain_s, 4.0);
+  EXPECT_TRUE(m.drain_timed_out);
+  EXPECT_DOUBLE_EQ(m.delivery_rate_at_stop, 120.0);
+  RunReport later = shard(1);
+  later.run_id = "0x00001234";
+  EXPECT_EQ(merge_error({via_json(a, "a.json"), via_json(later, "b.json")}),
+            "cannot merge reports of different runs: a.json has run id 0x0000abcd, b.json has 0x00001234 "
+            "(shards of one run share run.id)");
+}
+
 std::string read_error(const std::string& text) {
   try {
     report_from_json(text, "bad.json");

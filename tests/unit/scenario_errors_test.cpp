@@ -48,7 +48,7 @@ const Case kCases[] = {
     {"unknown_section", base("fleeet: {}\n"),
      "s.yaml:3:1: fleeet: unknown key \"fleeet\"; did you mean 'fleet'?"},
     {"unknown_key_no_hint", base("run: {colour: red}\n"),
-     "s.yaml:3:7: run.colour: unknown key \"colour\"; allowed: duration, report, progress_interval"},
+     "s.yaml:3:7: run.colour: unknown key \"colour\"; allowed: duration, report, progress_interval, drain_timeout, id"},
     {"duplicate_key", "target: {endpoint: h}\nfleet:\n  devices: 10\n  devices: 20\n",
      "s.yaml:4:3: fleet.devices: duplicate key \"devices\""},
     {"missing_everything", "",
