@@ -273,7 +273,7 @@ void FleetPlan::render_topic(std::string& out, std::uint64_t index, std::string_
   topic.render_to(out, v);
 }
 
-bool FleetPlan::subscriber_expects(std::uint64_t sub, std::uint64_t pub) const {
+bool FleetPlan::subscriber_expects(std::uint64_t sub, std::uint64_t pub, std::uint64_t filters) const {
   const FleetPlan& pp = plan_of(pub);
   if (!is_subscriber(sub) || !pp.is_publisher(pub)) return false;
   std::string pub_id, pub_topic, sub_id, filter;
@@ -282,9 +282,10 @@ bool FleetPlan::subscriber_expects(std::uint64_t sub, std::uint64_t pub) const {
   render_client_id(sub_id, sub);
   auto v = vars(sub);
   v.client_id = sub_id;
-  for (const auto& f : subscriptions) {
+  for (std::size_t i = 0; i < subscriptions.size(); ++i) {
+    if (!((filters >> std::min<std::size_t>(i, 63)) & 1u)) continue;
     filter.clear();
-    f.filter.render_to(filter, v);
+    subscriptions[i].filter.render_to(filter, v);
     if (topic_matches(filter, pub_topic)) return true;
   }
   return false;

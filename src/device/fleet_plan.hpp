@@ -215,8 +215,10 @@ class FleetPlan {
     return per_device_rate * static_cast<double>(publishers_in_shard());
   }
   // Whether subscriber `sub` should receive publisher `pub`'s messages (its topic matches
-  // one of the subscriber's filters). Renders both: for end-of-run use, not per message.
-  bool subscriber_expects(std::uint64_t sub, std::uint64_t pub) const;
+  // one of the subscriber's filters; only filters whose bit is set in `filters`, bit i for
+  // filter i, filters from the 64th on sharing bit 63). Renders both: for end-of-run use,
+  // not per message.
+  bool subscriber_expects(std::uint64_t sub, std::uint64_t pub, std::uint64_t filters = ~std::uint64_t{0}) const;
 
   // Template variables of device `index` (client_id left empty).
   scenario::TemplateVars vars(std::uint64_t index) const noexcept;

@@ -304,6 +304,12 @@ void Session::handle_packet(Context& ctx, const mqtt::Packet& p) {
 }
 
 void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
+  if (c.mqtt311_answer) {
+    // Not an MQTT 5 reason code: counted apart so the run names it, not as CONNACK 0x01.
+    ctx.stats.connack_mqtt311_on_v5.add();
+    connection_lost(ctx, DropReason::ConnackRefused, true);
+    return;
+  }
   ctx.stats.connack_codes[c.reason_code].add();
   if (c.reason_code != 0) {
     connection_lost(ctx, DropReason::ConnackRefused, true);

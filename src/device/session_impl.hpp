@@ -24,7 +24,8 @@ struct Session::InFlight {
   std::uint8_t stage = 0;   // QoS 2: 0 = awaiting PUBREC, 1 = PUBREL sent, awaiting PUBCOMP
 };
 
-// Receiving side, allocated on the first PUBLISH received (subscribers only, in practice).
+// Receiving side, allocated on the first SUBACK or PUBLISH received (subscribers only, in
+// practice).
 struct Session::Inbound {
   ReceiveTracker tracker;
   // Inbound QoS 2 PUBLISHes answered with PUBREC, awaiting the broker's PUBREL: O(1) per
@@ -34,6 +35,10 @@ struct Session::Inbound {
   // never outlive a connection, [MQTT-3.3.2-7]). Sized on the first alias, at most
   // topic_alias_maximum + 1 bits.
   std::vector<std::uint64_t> aliases;
+  // Topic filters a SUBACK of this run granted (bit i: filter i; filters from the 64th on
+  // share bit 63). A filter never granted (refused, or its SUBACK never came) held no
+  // subscription, so what would only have matched it is not expected, and not loss.
+  std::uint64_t granted = 0;
 
   bool alias_set(std::uint16_t a) const noexcept {
     return a / 64 < aliases.size() && ((aliases[a / 64] >> (a % 64)) & 1u);

@@ -472,14 +472,25 @@ void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t
   const FleetPlan& p = *plan_;
   if (!p.track_loss || !p.is_subscriber(index_)) return;
   if (!inbound_) inbound_ = std::make_unique<Inbound>();
+  // Only filters a SUBACK granted held a subscription: what matches none of them was never
+  // owed to this subscriber (a refused filter, a SUBACK that never came, a subscriber that
+  // never connected), so it is counted apart, not as loss.
+  const std::uint64_t granted = inbound_->granted;
+  const std::uint64_t all = p.subscriptions.size() >= 64 ? ~std::uint64_t{0}
+                                                         : (std::uint64_t{1} << p.subscriptions.size()) - 1;
+  if (granted == 0 && inbound_->tracker.publishers() == 0) stats.subscribers_unsubscribed.add();
   ReceiveCounts total;
+  std::uint64_t not_subscribed = 0;
   for (std::size_t pub = 0; pub < last_seq_by_device.size(); ++pub) {
     const std::uint64_t last = last_seq_by_device[pub];
     if (last == 0) continue;
     const auto pi = static_cast<std::uint32_t>(pub);
-    if (inbound_->tracker.seen(pi) || p.subscriber_expects(index_, pub))
+    if (inbound_->tracker.seen(pi) || (granted != 0 && p.subscriber_expects(index_, pub, granted)))
       total += inbound_->tracker.finalize(pi, last);
+    else if ((granted & all) != all && p.subscriber_expects(index_, pub))
+      not_subscribed += last;
   }
+  if (not_subscribed) stats.messages_not_subscribed.add(not_subscribed);
   if (total.lost == 0) return;
   if (still_arriving)
     stats.messages_not_yet_delivered.add(total.lost);

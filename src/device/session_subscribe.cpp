@@ -1,5 +1,8 @@
 // The device session's subscriptions: SUBSCRIBE once connected (again when the broker lost
 // the session), SUBACK/UNSUBACK checks and counts, UNSUBSCRIBE at the end of a run.
+#include <algorithm>
+#include <memory>
+
 #include "device/session_impl.hpp"
 
 namespace fleetload::device {
@@ -53,11 +56,19 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
   }
   push_ping_off(subscribe_sent_);
   ctx.stats.subscribe_latency.record(since_ns(subscribe_sent_, ctx.now));
+  if (!inbound_) inbound_ = std::make_unique<Inbound>();
   bool any_ok = false;
-  for (const std::uint8_t code : s.reason_codes) {
+  for (std::size_t i = 0; i < s.reason_codes.size(); ++i) {
+    const std::uint8_t code = s.reason_codes[i];
     ctx.stats.suback_codes[code].add();
+    const auto requested = static_cast<std::uint8_t>(plan_->subscriptions[i].qos);
+    ctx.stats.suback_grants[suback_grant_index(i, requested, code)].add();
     if (code < 0x80) {
       ctx.stats.subscribe_filters_ok.add();
+      // 3.1.1 §3.9.3 / 5.0 §3.9.3: the code is the maximum QoS granted, which may be lower
+      // than requested (RabbitMQ grants QoS 2 as 1); deliveries on it follow the granted QoS.
+      if (code < requested) ctx.stats.subscribe_qos_downgraded.add();
+      inbound_->granted |= std::uint64_t{1} << std::min<std::size_t>(i, 63);
       any_ok = true;
     } else {
       ctx.stats.subscribe_filters_failed.add();

@@ -203,6 +203,7 @@ StatsSnapshot snapshot(const ThreadStats& s) {
   copy(o.connack_codes, s.connack_codes);
   copy(o.server_disconnect_codes, s.server_disconnect_codes);
   copy(o.suback_codes, s.suback_codes);
+  copy(o.suback_grants, s.suback_grants);
   copy(o.puback_codes, s.puback_codes);
   return o;
 }
@@ -229,6 +230,7 @@ void merge(StatsSnapshot& into, const StatsSnapshot& from) {
   add(into.connack_codes, from.connack_codes);
   add(into.server_disconnect_codes, from.server_disconnect_codes);
   add(into.suback_codes, from.suback_codes);
+  add(into.suback_grants, from.suback_grants);
   add(into.puback_codes, from.puback_codes);
 }
 
@@ -282,6 +284,7 @@ StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier) {
   diff(d.connack_codes, later.connack_codes, earlier.connack_codes);
   diff(d.server_disconnect_codes, later.server_disconnect_codes, earlier.server_disconnect_codes);
   diff(d.suback_codes, later.suback_codes, earlier.suback_codes);
+  diff(d.suback_grants, later.suback_grants, earlier.suback_grants);
   diff(d.puback_codes, later.puback_codes, earlier.puback_codes);
   return d;
 }

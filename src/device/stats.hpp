@@ -185,6 +185,9 @@ class Histogram {
   X(subscribe_requests, "SUBSCRIBE packets sent")                                             \
   X(subscribe_filters_ok, "topic filters granted in SUBACKs")                                 \
   X(subscribe_filters_failed, "topic filters refused in SUBACKs")                             \
+  X(subscribe_qos_downgraded, "topic filters granted a lower QoS in SUBACK than requested")   \
+  X(subscribers_unsubscribed, "subscribers no SUBACK ever granted a filter (refused or unanswered): nothing expected") \
+  X(messages_not_subscribed, "messages matching only filters never granted: not expected, not counted lost") \
   X(subscribes_skipped_resumed, "SUBSCRIBEs not needed: the broker kept the session")         \
   X(subscribe_timeouts, "SUBSCRIBEs without a SUBACK within the ack timeout")                 \
   X(unsubscribe_requests, "UNSUBSCRIBE packets sent")                                         \
@@ -195,6 +198,7 @@ class Histogram {
   X(connects_unencodable, "CONNECTs that could not be encoded (client id, username, will): local errors") \
   X(decode_errors, "broker byte streams our decoder rejected")                                \
   X(protocol_violations, "well-formed packets the broker should not have sent")              \
+  X(connack_mqtt311_on_v5, "MQTT 5 CONNECTs answered with an MQTT 3.1.1 CONNACK 0x01 (no MQTT 5 on the broker)") \
   X(qos2_answered_with_puback, "QoS 2 publishes the broker answered with PUBACK (it downgraded them to QoS 1)") \
   X(suback_count_mismatch, "SUBACKs/UNSUBACKs whose reason-code count differs from the filters sent") \
   X(topic_alias_invalid, "inbound topic aliases that are 0, above our maximum or never set")   \
@@ -253,6 +257,7 @@ struct ThreadStats {
   std::array<Counter, 256> server_disconnect_codes;   // MQTT 5 DISCONNECT from the server
   std::array<Counter, 256> suback_codes;              // per topic filter
   std::array<Counter, 256> puback_codes;              // MQTT 5 PUBACK/PUBREC failure codes
+  std::array<Counter, 256> suback_grants;             // suback_grant_index(filter, code)
 };
 
 // Plain copy of ThreadStats, mergeable across threads and shards.
@@ -278,6 +283,7 @@ struct StatsSnapshot {
   std::array<std::uint64_t, 256> server_disconnect_codes{};
   std::array<std::uint64_t, 256> suback_codes{};
   std::array<std::uint64_t, 256> puback_codes{};
+  std::array<std::uint64_t, 256> suback_grants{};
 
   // True when, for QoS q >= 1, requests == acked + timed out + failed + pending, where
   // pending is what the caller knows is still in flight or queued (the gauges, summed
@@ -295,6 +301,23 @@ void merge(StatsSnapshot& into, const StatsSnapshot& from);
 // are bucket bounds (exact to the bucket width).
 StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier);
 HistogramSnapshot delta(const HistogramSnapshot& later, const HistogramSnapshot& earlier);
+
+// SUBACK answers per topic filter of the scenario (subscribe.filters[i]), requested vs granted:
+// slot filter * 16 + requested QoS * 4 + granted QoS (0..2), or 3 when refused (code >=
+// 0x80). Filters from the 16th on share filter 15's slots.
+inline constexpr std::size_t kSubackGrantFilters = 16;
+constexpr std::size_t suback_grant_index(std::size_t filter, std::uint8_t requested, std::uint8_t code) noexcept {
+  return (filter < kSubackGrantFilters ? filter : kSubackGrantFilters - 1) * 16 + (requested & 3) * 4 +
+         (code >= 0x80 ? 3 : code & 3);
+}
+struct SubackGrant {
+  std::size_t filter;
+  std::uint8_t requested;
+  std::uint8_t granted;  // 0..2, 3 = refused
+};
+constexpr SubackGrant suback_grant_of(std::size_t index) noexcept {
+  return {index / 16, static_cast<std::uint8_t>(index / 4 % 4), static_cast<std::uint8_t>(index % 4)};
+}
 
 // Name of a CONNACK code for labels: the 3.1.1 return code name or the MQTT 5 reason code
 // name (via mqtt::to_string), by the protocol version of the run.

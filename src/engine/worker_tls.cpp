@@ -143,6 +143,10 @@ std::vector<ConnectFailureCause> connect_failure_causes(const std::vector<Worker
     if (ws[i] > 0) out.push_back({"websocket_failed", net::to_string(static_cast<net::WsFailure>(i)), ws[i], {}});
   if (total.connects_unencodable > 0)
     out.push_back({"local_error", "connect_unencodable", total.connects_unencodable, {}});
+  if (total.connack_mqtt311_on_v5 > 0)
+    out.push_back({"connack_refused",
+                   "broker answered with MQTT 3.1.1 CONNACK 0x01 unacceptable protocol version: it does not speak MQTT 5",
+                   total.connack_mqtt311_on_v5, {}});
   for (std::size_t c = 1; c < total.connack_codes.size(); ++c)
     if (total.connack_codes[c] > 0)
       out.push_back(

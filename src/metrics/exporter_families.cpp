@@ -158,6 +158,18 @@ void add_codes(Builder& b, const device::StatsSnapshot& s, mqtt::Version v) {
         s.server_disconnect_codes, false);
   codes("fleetload_suback_codes_total", "topic filters answered in SUBACKs (by reason code)", s.suback_codes, false);
   codes("fleetload_puback_codes_total", "PUBACK/PUBREC failure reason codes (MQTT 5)", s.puback_codes, false);
+  auto& grants = b.family("fleetload_suback_grants_total",
+                          "topic filters answered in SUBACKs, by scenario filter index, requested QoS and "
+                          "granted QoS (\"refused\" for a failure code)",
+                          prometheus::MetricType::Counter);
+  for (std::size_t i = 0; i < s.suback_grants.size(); ++i) {
+    if (s.suback_grants[i] == 0) continue;
+    const auto g = device::suback_grant_of(i);
+    b.add_counter(grants, static_cast<double>(s.suback_grants[i]),
+                  {{"filter", std::to_string(g.filter)},
+                   {"requested_qos", std::to_string(g.requested)},
+                   {"granted_qos", g.granted == 3 ? std::string("refused") : std::to_string(g.granted)}});
+  }
 }
 
 void add_histograms(Builder& b, const device::StatsSnapshot& s) {

@@ -212,15 +212,20 @@ void phases(std::ostream& o, const RunReport& r) {
        "<th>p99 e2e</th></tr>";
   for (const auto& p : r.phases) {
     const auto& s = p.stats;
-    auto p99 = [](const device::HistogramSnapshot& h) {
-      return h.count ? human::duration_ms(percentiles_of(h).p99_ms) : std::string("-");
+    // A figure with nothing behind it (no ack, no delivery, no publishing asked of the
+    // phase) reads "not measured", never a 0 that looks like a result.
+    const std::string none = "not measured";
+    auto p99 = [&none](const device::HistogramSnapshot& h) {
+      return h.count ? human::duration_ms(percentiles_of(h).p99_ms) : none;
     };
+    const bool rated = p.publish_rate.requested > 0;
     o << "<tr><td>" << escape(p.name) << " <span class=\"type\">" << scenario::to_string(p.type)
       << "</span></td><td class=\"num\">" << human::duration(p.start_s) << " &ndash; " << human::duration(p.end_s)
       << "</td><td class=\"num\">" << count(s.connects_ok) << "</td><td class=\"num\">" << count(s.drops)
       << "</td><td class=\"num\">" << count(sent_total(s)) << "</td><td class=\"num\">"
-      << human::rate(p.publish_rate.achieved) << " of " << human::rate(p.publish_rate.requested)
-      << "</td><td class=\"num\">" << human::signed_percent(p.publish_rate.error_percent) << "</td><td class=\"num\">"
+      << (rated ? human::rate(p.publish_rate.achieved) + " of " + human::rate(p.publish_rate.requested) : none)
+      << "</td><td class=\"num\">" << (rated ? human::signed_percent(p.publish_rate.error_percent) : none)
+      << "</td><td class=\"num\">"
       << p99(s.ack_latency) << "</td><td class=\"num\">" << p99(s.e2e_latency) << "</td></tr>";
   }
   o << "</table>";
@@ -286,6 +291,24 @@ std::string shard_text(const RunReport& r) {
 
 // The badge says what the exit code says: PASS (green), FAIL (red), INCONCLUSIVE (grey),
 // with the reasons, then every protocol anomaly that happened.
+// What the SUBACKs granted per scenario filter against what was requested; rows where the
+// broker granted less (or refused) are marked.
+void subscription_grants(std::ostream& o, const device::StatsSnapshot& s) {
+  bool any = false;
+  for (std::size_t i = 0; i < s.suback_grants.size(); ++i) {
+    if (s.suback_grants[i] == 0) continue;
+    if (!any)
+      o << "<table class=\"subscriptions\"><tr><th>filter</th><th>requested QoS</th><th>granted</th><th>count</th></tr>";
+    any = true;
+    const auto g = device::suback_grant_of(i);
+    o << "<tr" << (g.granted < g.requested || g.granted == 3 ? " class=\"failed\"" : "") << "><td>" << g.filter
+      << "</td><td>" << unsigned{g.requested} << "</td><td>"
+      << (g.granted == 3 ? std::string("refused") : "QoS " + std::to_string(g.granted)) << "</td><td>"
+      << count(s.suback_grants[i]) << "</td></tr>";
+  }
+  if (any) o << "</table>\n";
+}
+
 void verdict_badge(std::ostream& o, const RunReport& r) {
   const char* cls = to_string(r.verdict);
   const char* text = r.verdict == Verdict::Pass ? "PASS" : r.verdict == Verdict::Fail ? "FAIL" : "INCONCLUSIVE";
@@ -297,6 +320,7 @@ void verdict_badge(std::ostream& o, const RunReport& r) {
   }
   if (r.exit_reason != "completed") o << " (run " << escape(r.exit_reason) << ")";
   o << "</p>\n";
+  subscription_grants(o, r.stats);
   const auto anomalies = anomalies_of(r.stats);
   if (anomalies.empty()) return;
   o << "<table class=\"anomalies\"><tr><th>protocol anomaly</th><th>count</th></tr>";

@@ -81,17 +81,17 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
     failed[device::to_string(static_cast<device::PublishFailReason>(i))] = s.publishes_failed[i];
   }
   const auto reason_name = [](std::uint8_t c) { return mqtt::to_string(static_cast<mqtt::ReasonCode>(c)); };
+  // The granted codes share their names in both protocols (3.1.1 §3.9.3 0x00-0x02 are the
+  // MQTT 5 reason codes of the same value), so reports of either compare; 3.1.1 0x80 is
+  // "failure", MQTT 5 failures by their reason names.
   const auto suback_name = [v, reason_name](std::uint8_t c) -> const char* {
-    if (v == mqtt::Version::V311) {
-      // 3.1.1 §3.9.3: 0x00-0x02 granted QoS, 0x80 failure.
-      switch (c) {
-        case 0x00: return "granted_qos0";
-        case 0x01: return "granted_qos1";
-        case 0x02: return "granted_qos2";
-        default: return "failure";
-      }
-    }
-    return c == 0 ? "granted_qos0" : reason_name(c);
+    if (c <= 2) return c == 0 ? "granted_qos_0" : reason_name(c);
+    return v == mqtt::Version::V311 ? "failure" : reason_name(c);
+  };
+  const auto grant_name = [](std::uint8_t slot) -> std::string {
+    const auto g = device::suback_grant_of(slot);
+    return "filter " + std::to_string(g.filter) + " requested qos " + std::to_string(g.requested) +
+           (g.granted == 3 ? " refused" : " granted qos " + std::to_string(g.granted));
   };
 
   json::object o;
@@ -105,6 +105,7 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
   o["connack_codes"] = code_table(s.connack_codes, [v](std::uint8_t c) { return device::connack_code_name(v, c); });
   o["server_disconnect_codes"] = code_table(s.server_disconnect_codes, reason_name);
   o["suback_codes"] = code_table(s.suback_codes, suback_name);
+  o["suback_grants"] = code_table(s.suback_grants, grant_name);
   o["puback_codes"] = code_table(s.puback_codes, reason_name);
   return o;
 }

@@ -173,6 +173,8 @@ class Reader {
     code_table(arr(o, "connack_codes", p), sub(p, "connack_codes"), s.connack_codes);
     code_table(arr(o, "server_disconnect_codes", p), sub(p, "server_disconnect_codes"), s.server_disconnect_codes);
     code_table(arr(o, "suback_codes", p), sub(p, "suback_codes"), s.suback_codes);
+    // Reports from before SUBACK grants were counted have none.
+    if (o.contains("suback_grants")) code_table(arr(o, "suback_grants", p), sub(p, "suback_grants"), s.suback_grants);
     code_table(arr(o, "puback_codes", p), sub(p, "puback_codes"), s.puback_codes);
   }
 

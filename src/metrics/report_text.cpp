@@ -87,6 +87,14 @@ std::string format_summary(const RunReport& r) {
     causes += " " + n(c.count);
   }
   if (!causes.empty()) row(out, "connect errors", causes);
+  // RabbitMQ 3.10 closes an MQTT 5 CONNECT without any CONNACK; a 3.1.1-only broker that
+  // answers 0x01 is named above. Every attempt closed before a CONNACK on MQTT 5: say why.
+  if (r.protocol == mqtt::Version::V5 && s.connects_ok == 0 && s.connack_mqtt311_on_v5 == 0 &&
+      s.connect_failed_by_reason[static_cast<std::size_t>(device::DropReason::SocketError)] > 0 &&
+      s.connect_failed_by_reason[static_cast<std::size_t>(device::DropReason::SocketError)] == s.connect_failures)
+    row(out, "hint",
+        "the broker closed every connection right after the MQTT 5 CONNECT, without a CONNACK: "
+        "it may not speak MQTT 5 (try target.protocol: mqtt311)");
   if (r.tls.handshakes > 0) {
     row(out, "tls",
         fmt("%s handshakes (%s resumed), client CPU per handshake: full %s, resumed %s", n(r.tls.handshakes).c_str(),
@@ -127,6 +135,23 @@ std::string format_summary(const RunReport& r) {
                        n(s.messages_not_yet_delivered).c_str(), human::duration(r.drain_s).c_str(),
                        human::rate(r.delivery_rate_at_stop).c_str()));
   }
+  // Per scenario filter, what the SUBACKs granted against what was requested: a lower QoS
+  // changes what delivery may do (QoS 0: at most once), a refusal means no subscription.
+  std::string grants;
+  for (std::size_t i = 0; i < s.suback_grants.size(); ++i) {
+    if (s.suback_grants[i] == 0) continue;
+    const auto g = device::suback_grant_of(i);
+    if (!grants.empty()) grants += ", ";
+    grants += fmt("filter %zu requested QoS %u: %s %s", g.filter, unsigned{g.requested},
+                  g.granted == 3 ? "refused" : fmt("granted QoS %u", unsigned{g.granted}).c_str(),
+                  n(s.suback_grants[i]).c_str());
+  }
+  if (!grants.empty()) row(out, "subscriptions", grants);
+  if (s.subscribers_unsubscribed > 0 || s.messages_not_subscribed > 0)
+    row(out, "not subscribed",
+        fmt("%s subscribers never subscribed (filters refused, SUBACK never came, or never connected); "
+            "%s messages owed only to filters never granted: not counted lost",
+            n(s.subscribers_unsubscribed).c_str(), n(s.messages_not_subscribed).c_str()));
   // Anomalies a healthy broker never causes: one line each, only those that happened.
   const auto anomalies = anomalies_of(s);
   for (std::size_t i = 0; i < anomalies.size(); ++i) {

@@ -119,6 +119,20 @@ Errc decode_connect(Reader& r, const DecodeOptions& opts, Packet& out) {
 Errc decode_connack(Reader& r, Version v, Packet& out) {
   Connack& c = ensure<Connack>(out);
   c.properties.clear();
+  c.mqtt311_answer = false;
+  if (v == Version::V5 && r.left() == 2 && r.p[0] == 0 &&
+      r.p[1] == static_cast<std::uint8_t>(ConnectReturnCode::UnacceptableProtocolVersion)) {
+    // An MQTT 5 CONNACK always has a Property Length, so a 2-byte body is a 3.1.1 CONNACK.
+    // A 3.1.1-only server must answer protocol level 5 with return code 0x01 and close
+    // (3.1.1 §3.1.2.2, [MQTT-3.1.2-2]); aedes sends exactly `20 02 00 01`. Decoded as that
+    // answer so it is named, not reported as a malformed packet. (0x01 is no MQTT 5 CONNACK
+    // reason code, so no MQTT 5 CONNACK reads this way.)
+    r.p += 2;
+    c.session_present = false;
+    c.reason_code = r.p[-1];
+    c.mqtt311_answer = true;
+    return kOk;
+  }
   std::uint8_t flags = 0;
   if (Errc e = r.u8(flags); e != kOk) return e;
   if ((flags & 0xFE) != 0) return Errc::InvalidConnectFlags;  // [MQTT-3.2.2-1]

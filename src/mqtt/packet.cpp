@@ -91,7 +91,7 @@ bool Connect::operator==(const Connect& o) const {
 
 bool Connack::operator==(const Connack& o) const {
   return session_present == o.session_present && reason_code == o.reason_code &&
-         properties == o.properties;
+         mqtt311_answer == o.mqtt311_answer && properties == o.properties;
 }
 
 bool Publish::operator==(const Publish& o) const {

@@ -144,6 +144,10 @@ struct Connack {
   bool session_present = false;
   std::uint8_t reason_code = 0;  // 3.1.1: ConnectReturnCode; 5: ReasonCode
   Properties properties;
+  // Decoded on an MQTT 5 connection: the broker answered with a 3.1.1 CONNACK 0x01
+  // (unacceptable protocol version, [MQTT-3.1.2-2]): it does not speak MQTT 5.
+  // reason_code then holds the 3.1.1 return code. (Last, so {present, code, props} holds.)
+  bool mqtt311_answer = false;
   bool operator==(const Connack&) const;
 };
 

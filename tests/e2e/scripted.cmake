@@ -10,7 +10,7 @@ if(TARGET fleetload AND TARGET fleetload_e2e_support)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/scripted_broker_fixture_test.cpp
     LIBS fleetload_scripted_support)
   foreach(t scripted_mqtt311_e2e_test scripted_mqtt5_e2e_test scripted_jitter_e2e_test scripted_session_e2e_test
-            scripted_other_brokers_e2e_test)
+            scripted_other_brokers_e2e_test scripted_books_e2e_test)
     fleetload_add_gtest(NAME ${t} LABEL e2e TIMEOUT 180 ONE_PROCESS
       SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.cpp
       LIBS fleetload_scripted_support)

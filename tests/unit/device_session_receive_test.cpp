@@ -103,6 +103,49 @@ TEST(DeviceSessionReceive, MissingAtATimedOutDrainIsNotYetDelivered) {
   EXPECT_EQ(snap.messages_lost, 0u);
 }
 
+// A filter the SUBACK refused holds no subscription: the publishers only it matched were
+// never owed to the subscriber, so their messages are counted apart, not lost.
+TEST(DeviceSessionReceive, RefusedFilterIsNotLoss) {
+  auto s = test::make_scenario(mqtt::Version::V311, 10);
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "t/3", 1);
+  test::add_subscribe(s, "t/5", 1);
+  Harness h(s, 9);
+  h.auto_suback = false;
+  h.start();
+  const auto sub = h.last_of(PacketType::Subscribe);
+  ASSERT_TRUE(sub);
+  mqtt::Suback sa;
+  sa.packet_id = std::get<mqtt::Subscribe>(*sub).packet_id;
+  sa.reason_codes = {0x01, 0x80};  // t/3 granted, t/5 refused
+  h.feed(sa);
+  std::vector<std::uint64_t> last(10, 0);
+  last[3] = 6;
+  last[5] = 4;
+  h.session.finalize_receive(*h.stats, last);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_lost, 6u);  // all of t/3, nothing of t/5
+  EXPECT_EQ(snap.messages_not_subscribed, 4u);
+  EXPECT_EQ(snap.subscribers_unsubscribed, 0u);
+  EXPECT_EQ(snap.subscribe_filters_failed, 1u);
+}
+
+TEST(DeviceSessionReceive, SubscriberWithoutSubackIsNotSubscribed) {
+  auto s = test::make_scenario(mqtt::Version::V5, 10);
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "t/+", 1);
+  Harness h(s, 9);
+  h.auto_suback = false;
+  h.start();
+  std::vector<std::uint64_t> last(10, 0);
+  last[3] = 6;
+  h.session.finalize_receive(*h.stats, last);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_lost, 0u);
+  EXPECT_EQ(snap.messages_not_subscribed, 6u);
+  EXPECT_EQ(snap.subscribers_unsubscribed, 1u);
+}
+
 TEST(DeviceSessionReceive, InboundQos2IsDeliveredOnce) {
   auto s = test::make_scenario(mqtt::Version::V5, 2);
   test::add_subscribe(s, "t/#", 2);

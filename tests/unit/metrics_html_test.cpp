@@ -205,6 +205,31 @@ TEST(HtmlReport, ProtocolAnomaliesAreListedUnderTheBadge) {
             std::string::npos);
 }
 
+// A phase without publishing asked of it, acks or deliveries has nothing measured: it says
+// so instead of a rate of 0 and an error of 0% that read as results.
+TEST(HtmlReport, PhaseFiguresWithNothingBehindThemSayNotMeasured) {
+  RunReport r = sample_report();
+  r.phases.resize(1);
+  r.phases[0].publish_rate = rate_figure(0.0, 0.0);
+  const std::string html = report_to_html(r);
+  const std::string table = html.substr(html.find("<table class=\"phases\">"));
+  const std::string row = table.substr(table.find("ramp-0"), table.find("</tr>", table.find("ramp-0")) - table.find("ramp-0"));
+  std::size_t n = 0;
+  for (std::size_t at = row.find("not measured"); at != std::string::npos; at = row.find("not measured", at + 1)) ++n;
+  EXPECT_EQ(n, 4u) << row;  // rate, rate error, p99 ack, p99 e2e
+  EXPECT_EQ(row.find("0%"), std::string::npos) << row;
+}
+
+TEST(HtmlReport, SubackGrantsArePerFilterRequestedAgainstGranted) {
+  RunReport r = sample_report();
+  EXPECT_EQ(report_to_html(r).find("class=\"subscriptions\""), std::string::npos);
+  r.stats.suback_grants[device::suback_grant_index(1, 1, 0)] = 5;
+  r.stats.suback_grants[device::suback_grant_index(0, 1, 0x80)] = 2;
+  const std::string html = report_to_html(r);
+  EXPECT_NE(html.find("<tr class=\"failed\"><td>1</td><td>1</td><td>QoS 0</td><td>5</td></tr>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<tr class=\"failed\"><td>0</td><td>1</td><td>refused</td><td>2</td></tr>"), std::string::npos);
+}
+
 TEST(HtmlReport, NumbersAreFormattedForPeople) {
   const std::string html = report_to_html(sample_report());
   EXPECT_NE(html.find("<td class=\"num\">33.3/s</td>"), std::string::npos);  // not 33.333333333333336

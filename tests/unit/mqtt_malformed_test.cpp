@@ -316,6 +316,21 @@ TEST(mqtt_decode_connect, VersionMismatchRejectedWhenNotAcceptingAny) {
   EXPECT_EQ(decode(copy.span(), o, out).status, DecodeStatus::Ok);
 }
 
+// aedes answers an MQTT 5 CONNECT with the 3.1.1 CONNACK 20 02 00 01 ([MQTT-3.1.2-2]): on an
+// MQTT 5 connection it decodes as that answer (named by the session), not as malformed.
+TEST(mqtt_decode_connack, Mqtt311UnacceptableVersionOnAnMqtt5ConnectionIsDecodedAsSuch) {
+  HeapCopy copy(bytes({0x20, 0x02, 0x00, 0x01}));
+  Packet out;
+  ASSERT_EQ(decode(copy.span(), opts(Version::V5), out).status, DecodeStatus::Ok);
+  EXPECT_TRUE(std::get<Connack>(out).mqtt311_answer);
+  EXPECT_EQ(std::get<Connack>(out).reason_code, 0x01);
+  ASSERT_EQ(decode(copy.span(), opts(Version::V311), out).status, DecodeStatus::Ok);
+  EXPECT_FALSE(std::get<Connack>(out).mqtt311_answer);
+  // Any other 2-byte body stays malformed on MQTT 5 (no Property Length).
+  HeapCopy other(bytes({0x20, 0x02, 0x00, 0x05}));
+  EXPECT_EQ(decode(other.span(), opts(Version::V5), out).status, DecodeStatus::Error);
+}
+
 TEST(mqtt_decode_connect, V5AllowsPasswordWithoutUsername) {
   const ByteVec wire = packet(0x10, cat({connect_head(5), bytes({0x42, 0, 0, 0}), lp("c"), lp("pw")}));
   HeapCopy copy(wire);

@@ -32,6 +32,14 @@ the defaults below. PROFILE keys (all optional):
   qos2_ack            "pubrec" (default) or "puback": answer QoS 2 PUBLISH with PUBACK, as
                       a broker without QoS 2 does (RabbitMQ 3.x)
   suback_extra_codes  SUBACK reason codes beyond (or, negative, short of) one per filter
+  suback_grant        the highest QoS granted per filter (a number for all filters, or a list
+                      per filter, the last repeating): the SUBACK code is min(requested,
+                      grant), as RabbitMQ grants QoS 2 as 1; 128 (or any >= 0x80): that
+                      filter refused with this code
+  suback              answer SUBSCRIBE at all (default true; false: the SUBACK never comes)
+  connect_answer      "connack" (default); "mqtt311_connack": answer any CONNECT with the
+                      3.1.1 CONNACK `20 02 00 01` and close, as aedes does to MQTT 5;
+                      "close": close without a word, as RabbitMQ 3.10 does to MQTT 5
   actions             [{"after": "connack"|"suback", "delay": s, "type": T, ...}]: what the
                       broker sends on its own, `delay` seconds after that event:
                         publish       {"topic", "qos", "packet_id", "alias", "payload_size"}
@@ -47,9 +55,7 @@ the defaults below. PROFILE keys (all optional):
                                       ids and never a PUBREL
 
 Extending it: a new misbehaviour is a profile key read where the packet it concerns is
-handled (Connection.on_<packet>), or a new action type in Connection.run_action. Examples
-planned: granting a lower QoS in SUBACK, answering an MQTT 5
-CONNECT with a 3.1.1 CONNACK (raw bytes), closing silently on CONNECT.
+handled (Connection.on_<packet>), or a new action type in Connection.run_action. 
 
 Events (every line has "t", CLOCK_MONOTONIC seconds, "conn", the connection number, and
 "event"): accept; connect {client_id, version, clean_start, keepalive, properties}; connack
@@ -205,7 +211,8 @@ class Log:
 
 
 DEFAULTS = {"match": ".*", "connack_codes": [0], "session": "lose", "drop_after": None,
-            "pingresp": True, "ack_publishes": True, "qos2_ack": "pubrec", "suback_extra_codes": 0, "actions": []}
+            "pingresp": True, "ack_publishes": True, "qos2_ack": "pubrec", "suback_extra_codes": 0, "suback_grant": 2, "suback": True,
+            "connect_answer": "connack", "actions": []}
 
 
 class Broker:
@@ -349,6 +356,15 @@ class Connection:
         self.log("connect", client_id=client_id, version=self.version, clean_start=clean,
                  keepalive=keepalive, properties=sorted(props))
         self.profile = self.b.profile_for(client_id)
+        answer = self.profile["connect_answer"]
+        if answer != "connack":
+            if answer == "mqtt311_connack":
+                self.send(b"\x20\x02\x00\x01")
+                self.log("connack", code=1, session_present=False, raw="20020001")
+            self.closed_by_broker = True
+            self.log("close", by="broker", reason=answer)
+            self.w.close()
+            return
         attempt = self.b.attempts.get(client_id, 0)
         self.b.attempts[client_id] = attempt + 1
         code = nth(self.profile["connack_codes"], attempt) or 0
@@ -405,7 +421,13 @@ class Connection:
             filters.append([r.string(), r.u8()])
         self.filters = len(filters)
         self.log("subscribe", packet_id=pid, filters=filters)
-        codes = [f[1] & 3 for f in filters]
+        if not self.profile["suback"]:
+            return
+        grant = self.profile["suback_grant"]
+        codes = []
+        for i, f in enumerate(filters):
+            g = grant[min(i, len(grant) - 1)] if isinstance(grant, list) else grant
+            codes.append(g if g >= 0x80 else min(f[1] & 3, g))
         extra = self.profile["suback_extra_codes"]
         codes = codes + [codes[-1] if codes else 0] * extra if extra >= 0 else codes[:extra]
         body = struct.pack(">H", pid) + (b"\x00" if self.version == 5 else b"") + bytes(codes)
