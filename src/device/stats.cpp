@@ -289,4 +289,16 @@ StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier) {
   return d;
 }
 
+std::uint64_t broker_caused_errors(const StatsSnapshot& s) noexcept {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < kDropReasonCount; ++i) {
+    const auto r = static_cast<DropReason>(i);
+    if (r == DropReason::None || r == DropReason::LocalLimit || r == DropReason::LocalError || r == DropReason::Churn ||
+        r == DropReason::Shutdown)
+      continue;
+    n += s.connect_failed_by_reason[i] + s.drops_by_reason[i];
+  }
+  return n;
+}
+
 }  // namespace fleetload::device

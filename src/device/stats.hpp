@@ -300,6 +300,10 @@ void merge(StatsSnapshot& into, const StatsSnapshot& from);
 // histograms are differences, gauges are `later`'s levels. Histogram min/max of the window
 // are bucket bounds (exact to the bucket width).
 StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier);
+
+// Connect failures and drops the broker (or the path to it) caused: every reason but our own
+// limits and faults, on-purpose drops (churn) and the stop.
+std::uint64_t broker_caused_errors(const StatsSnapshot& s) noexcept;
 HistogramSnapshot delta(const HistogramSnapshot& later, const HistogramSnapshot& earlier);
 
 // SUBACK answers per topic filter of the scenario (subscribe.filters[i]), requested vs granted:

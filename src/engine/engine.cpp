@@ -60,19 +60,7 @@ std::uint64_t errors_local_faults(const device::StatsSnapshot& s) {
   return errors_of(s, device::DropReason::LocalError);
 }
 
-// Failures the broker (or the path to it) caused: everything but our own limits and faults,
-// on-purpose drops and shutdown.
-std::uint64_t errors_broker(const device::StatsSnapshot& s) {
-  std::uint64_t n = 0;
-  for (std::size_t i = 0; i < device::kDropReasonCount; ++i) {
-    const auto r = static_cast<device::DropReason>(i);
-    if (r == device::DropReason::None || r == device::DropReason::LocalLimit || r == device::DropReason::LocalError ||
-        r == device::DropReason::Churn || r == device::DropReason::Shutdown)
-      continue;
-    n += s.connect_failed_by_reason[i] + s.drops_by_reason[i];
-  }
-  return n;
-}
+std::uint64_t errors_broker(const device::StatsSnapshot& s) { return device::broker_caused_errors(s); }
 
 std::uint64_t sum3(const std::array<std::uint64_t, 3>& a) { return a[0] + a[1] + a[2]; }
 

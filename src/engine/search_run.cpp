@@ -17,19 +17,6 @@ std::uint64_t step_connects(double rate, std::chrono::milliseconds hold) {
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
-// Failures the broker (or the path to it) caused: everything but our own limits and
-// faults, on-purpose drops and shutdown (as the run's broker errors).
-std::uint64_t broker_errors(const device::StatsSnapshot& s) {
-  std::uint64_t n = 0;
-  for (std::size_t i = 0; i < device::kDropReasonCount; ++i) {
-    const auto r = static_cast<device::DropReason>(i);
-    if (r == device::DropReason::None || r == device::DropReason::LocalLimit || r == device::DropReason::LocalError ||
-        r == device::DropReason::Churn || r == device::DropReason::Shutdown)
-      continue;
-    n += s.connect_failed_by_reason[i] + s.drops_by_reason[i];
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -173,7 +160,7 @@ void SearchRun::finish_step() {
     st.criteria.insert(st.criteria.begin(), std::move(c));
   }
   metrics::judge_step(st, connected > 0 || d.connects_ok > 0, search_.abort, d.connects_ok + d.connect_failures,
-                      d.connects_ok, static_cast<double>(broker_errors(d)) / len);
+                      d.connects_ok, static_cast<double>(device::broker_caused_errors(d)) / len);
   step_passed_ = st.verdict == metrics::Verdict::Pass;
   controller_.record(std::move(st));
   run_step();
