@@ -89,12 +89,11 @@ unsigned effective_threads(const scenario::Scenario& s, unsigned threads) noexce
   if (s.groups.empty()) return wanted;
   // Each worker serves one group: the split decides how many there really are.
   std::vector<std::uint64_t> per_group;
-  for (const auto& g : s.groups) {
-    const std::uint64_t n = std::max<std::uint32_t>(1, s.fleet.shard.n);
-    const std::uint64_t k = s.fleet.shard.k;
-    auto below = [&](std::uint64_t x) { return x <= k ? 0 : (x - k + n - 1) / n; };
-    per_group.push_back(below(g.group_first + g.group_devices) - below(g.group_first));
-  }
+  const std::uint32_t n = std::max<std::uint32_t>(1, s.fleet.shard.n);
+  const std::uint32_t k = s.fleet.shard.k;
+  for (const auto& g : s.groups)  // the shard's devices below the group's end, minus below its start
+    per_group.push_back(pacing::shard_devices(g.group_first + g.group_devices, k, n) -
+                        pacing::shard_devices(g.group_first, k, n));
   const auto split = pacing::split_threads(per_group, wanted);
   return std::max(1u, std::accumulate(split.begin(), split.end(), 0u));
 }
@@ -588,8 +587,10 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   const RunId id = choose_run_id(s);
   m.result.run_id = id.value;
   m.result.run_id_source = std::string(to_string(id.source));
-  for (auto& g : m.groups) g.plan->run_id = id.value;
-  for (auto& g : m.groups) m.plans.push_back(g.plan.get());
+  for (auto& g : m.groups) {
+    g.plan->run_id = id.value;
+    m.plans.push_back(g.plan.get());
+  }
   // Subscribers expect the publishers of every group: each plan sees them all.
   for (auto& g : m.groups) g.plan->fleet_groups = &m.plans;
 }
