@@ -176,7 +176,9 @@ TEST_F(Aedes, RefusedSubscriptionIsNotSubscribedNotLoss) {
 }
 
 // aedes 1.2.0 has no shared subscriptions: it grants "$share/g/t/#" as a literal filter
-// (no topic starts with "$share") and delivers nothing to the group.
+// (no topic starts with "$share") and delivers nothing to the group. What fleetload makes of
+// that (issue 18 item 3: "broker delivered nothing to $share group ...") is not on main yet;
+// its assertion belongs here once it is.
 TEST_F(Aedes, ShareGroupOnABrokerWithoutSharedSubscriptions) {
   const BrokerRun& r = world->share;
   const auto& rep = *r.outcome.report;
