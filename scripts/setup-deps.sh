@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian packages (and, for the tests, the codec cross-check's pinned npm
-# packages) that one purpose of fleetload needs, and nothing more. Idempotent: packages
-# already present are skipped, so a second run costs a second. It never starts, stops,
+# Installs the Debian packages (and, for the tests, the pinned npm packages: the codec
+# cross-check's mqtt-packet and the e2e tests' aedes broker) that one purpose of fleetload
+# needs, and nothing more. Idempotent: packages already present are skipped, so a second
+# run costs a second. It never starts, stops,
 # enables or disables a system service: the tests and the quickstart start their own
 # servers on their own ports.
 #
@@ -94,7 +95,7 @@ done
 for p in "${profiles[@]}"; do profile "$p"; done
 mapfile -t packages < <(printf '%s\n' "${packages[@]}" | sort -u)
 
-# The mqtt-packet cross-check runs on Node.js. A machine may already carry a Node.js that
+# The mqtt-packet cross-check and the aedes broker run on Node.js. A machine may already carry a Node.js that
 # bundles npm (e.g. nodesource); Debian's npm conflicts with it, so only ask apt for what
 # is absent.
 if [ "$want_npm" = 1 ]; then
@@ -128,4 +129,12 @@ if [ "$want_npm" = 1 ] && [ -f "$here/tests/crosscheck/package.json" ] &&
   echo "setup-deps: npm install in tests/crosscheck" >&2
   (cd "$here/tests/crosscheck" && npm ci --no-audit --no-fund --loglevel=error 2>/dev/null ||
     npm install --no-audit --no-fund --loglevel=error)
+fi
+
+# aedes, the e2e tests' second broker implementation (tests/e2e/aedes_e2e_test.cpp), pinned
+# in tests/brokers/aedes/package-lock.json: `npm ci` only, so what runs is what is pinned.
+if [ "$want_npm" = 1 ] && [ -f "$here/tests/brokers/aedes/package.json" ] &&
+  [ ! -d "$here/tests/brokers/aedes/node_modules/aedes" ]; then
+  echo "setup-deps: npm ci in tests/brokers/aedes" >&2
+  (cd "$here/tests/brokers/aedes" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -21,6 +21,8 @@ cmake --build --preset asan -j "$jobs"
 echo "== tests (unit, e2e, crosscheck)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# setup-deps installed aedes: here a missing aedes fails its tests instead of skipping them.
+export FLEETLOAD_REQUIRE_AEDES=1
 ctest --test-dir build/asan -L 'unit|e2e|crosscheck' --output-on-failure -j "$jobs" --timeout 600
 
 echo "== fuzz (libFuzzer, ${FLEETLOAD_FUZZ_SECONDS:-60} s)"
