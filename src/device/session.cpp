@@ -361,8 +361,13 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
     if (inbound_) inbound_->qos2_ids.clear();
   }
   if (p.is_subscriber(index_) && !p.subscriptions.empty()) {
-    if (flags_ & detail::kSubscribed)
+    if (flags_ & detail::kSubscribed) {
       ctx.stats.subscribes_skipped_resumed.add();  // the broker kept them with the session
+      // A new interval, not the old one continued: what was sent while we were away is
+      // owed only if the broker queued it (QoS 0 it need not, 3.1.1 §3.1.2.4): counted if
+      // it comes, never as loss.
+      if (inbound_) inbound_->begin_held(plan_->clock);
+    }
     else
       start_subscribe(ctx);
   }
@@ -400,6 +405,8 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   ping_sent_ = kNever;
   subscribe_id_ = 0;
   unsubscribe_id_ = 0;
+  // The subscription interval ends with the connection (a resumed session begins another).
+  if (inbound_) inbound_->end_held(plan_->clock);
   // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
   // which may still be iterating over it.
   rx_len_ = 0;

@@ -137,6 +137,8 @@ bool Session::send_new(Context& ctx, std::uint8_t q) {
   e.qos = q;
   if (q > 0) e.id = next_packet_id();
   PublishFailReason why = PublishFailReason::PacketTooLarge;
+  // Before the message leaves: a subscription event seen now happened before it was sent.
+  if (plan_->clock) plan_->clock->on_send(plan_->clock_slot(index_), next_seq_);
   if (!send_publish(ctx, e, false, ctx.wall_ns, &why)) {
     count_failed(ctx, q, why);
     return false;
@@ -454,7 +456,7 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
       else
         ctx.stats.messages_clock_skewed.add();
       if (plan.track_loss) {
-        const ReceiveCounts c = inbound_->tracker.on_message(h->publisher, h->seq);
+        const ReceiveCounts c = inbound_->tracker.on_message(h->publisher, h->seq, inbound_->interval());
         if (c.lost) ctx.stats.messages_lost.add(c.lost);
         if (c.duplicated) ctx.stats.messages_duplicated.add(c.duplicated);
         if (c.out_of_order) ctx.stats.messages_out_of_order.add(c.out_of_order);
@@ -465,6 +467,22 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
   }
   if (p.qos == mqtt::QoS::AtLeastOnce) send_ack(ctx, mqtt::PacketType::Puback, p.packet_id, 0);
   if (p.qos == mqtt::QoS::ExactlyOnce) send_ack(ctx, mqtt::PacketType::Pubrec, p.packet_id, 0);
+}
+
+// What publisher `pub` (last sequence `last`) sent during each of our subscription
+// intervals: after the interval began, up to its end (the run's end for one still held).
+// Without a clock, one interval owed everything.
+void Session::owed_ranges(std::vector<OwedRange>& out, std::size_t pub, std::uint64_t last) const {
+  out.clear();
+  const SubscriptionClock* clock = plan_->clock;
+  if (!clock || inbound_->held.empty()) {
+    out.push_back({0, last});
+    return;
+  }
+  const FleetPlan& pp = plan_->plan_of(pub);
+  const auto slot = pp.clock_slot(pub);
+  for (const auto& [b, e] : inbound_->held)
+    out.push_back({clock->sent_before(slot, b, last), e == 0 ? last : clock->sent_before(slot, e, last)});
 }
 
 void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device,
@@ -481,12 +499,15 @@ void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t
   if (granted == 0 && inbound_->tracker.publishers() == 0) stats.subscribers_unsubscribed.add();
   ReceiveCounts total;
   std::uint64_t not_subscribed = 0;
+  std::vector<OwedRange> owed;
   for (std::size_t pub = 0; pub < last_seq_by_device.size(); ++pub) {
     const std::uint64_t last = last_seq_by_device[pub];
     if (last == 0) continue;
     const auto pi = static_cast<std::uint32_t>(pub);
-    if (inbound_->tracker.seen(pi) || (granted != 0 && p.subscriber_expects(index_, pub, granted)))
-      total += inbound_->tracker.finalize(pi, last);
+    if (inbound_->tracker.seen(pi) || (granted != 0 && p.subscriber_expects(index_, pub, granted))) {
+      owed_ranges(owed, pub, last);
+      total += inbound_->tracker.finalize(pi, owed);
+    }
     else if ((granted & all) != all && p.subscriber_expects(index_, pub))
       not_subscribed += last;
   }

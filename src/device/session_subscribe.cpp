@@ -74,7 +74,11 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
       ctx.stats.subscribe_filters_failed.add();
     }
   }
-  if (any_ok) flags_ |= detail::kSubscribed;
+  if (any_ok) {
+    flags_ |= detail::kSubscribed;
+    // From here on the broker holds the subscription: publishes sent after this are owed.
+    inbound_->begin_held(plan_->clock);
+  }
 }
 
 void Session::on_unsuback(Context& ctx, const mqtt::Unsuback& u) {
