@@ -363,10 +363,9 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
   if (p.is_subscriber(index_) && !p.subscriptions.empty()) {
     if (flags_ & detail::kSubscribed) {
       ctx.stats.subscribes_skipped_resumed.add();  // the broker kept them with the session
-      // A new interval, not the old one continued: what was sent while we were away is
-      // owed only if the broker queued it (QoS 0 it need not, 3.1.1 §3.1.2.4): counted if
-      // it comes, never as loss.
-      if (inbound_) inbound_->begin_held(plan_->clock);
+      // The broker held the subscription all along (3.1.1 §3.1.2.4, 5.0 §3.1.2.4): the
+      // interval goes on, and what was sent while we were away is owed (queued for us).
+      if (inbound_) inbound_->resume_held();
     }
     else
       start_subscribe(ctx);

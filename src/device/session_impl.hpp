@@ -51,6 +51,10 @@ struct Session::Inbound {
   void begin_held(SubscriptionClock* clock) {
     if (clock && (held.empty() || held.back().second != 0)) held.emplace_back(clock->tick(), 0);
   }
+  // A CONNACK resumed the session: the last interval never ended at the broker.
+  void resume_held() noexcept {
+    if (!held.empty()) held.back().second = 0;
+  }
   void end_held(SubscriptionClock* clock) noexcept {
     if (clock && !held.empty() && held.back().second == 0) held.back().second = clock->tick();
   }

@@ -95,6 +95,41 @@ TEST(DeviceSessionReceive, OnlyWhatWasSentWhileSubscribedIsOwed) {
   EXPECT_EQ(snap.messages_duplicated, 0u);
 }
 
+// A resumed session (CONNACK session present) continues the subscription interval: what
+// was sent while the subscriber was away is owed (the broker queued it), and a message the
+// broker redelivers after the reconnect fills its gap instead of starting over.
+TEST(DeviceSessionReceive, AResumedSessionOwesWhatWasSentWhileAway) {
+  auto s = test::make_scenario(mqtt::Version::V311);  // clean_session false
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "t/+", 1);
+  Harness h(s, 9);
+  SubscriptionClock clock(10);
+  h.plan.clock = &clock;
+  auto send = [&](std::uint64_t from, std::uint64_t to) {
+    for (std::uint64_t q = from; q <= to; ++q) clock.on_send(h.plan.clock_slot(3), q);
+  };
+  std::vector<std::uint8_t> buf;
+  auto deliver = [&](std::uint64_t seq) { h.feed(message(buf, 3, seq, h.wall_ns)); };
+  h.start();
+  send(1, 4);
+  for (std::uint64_t q : {1, 2, 4}) deliver(q);  // 3 still on its way when the link drops
+  h.connack.session_present = true;
+  h.call([&](Context& c) { h.session.on_transport_down(c, DropReason::SocketError, {}); });
+  send(5, 7);  // while away: queued by the broker
+  h.advance(std::chrono::seconds(10));
+  ASSERT_EQ(h.session.state(), State::Connected);
+  for (std::uint64_t q : {3, 5, 6}) deliver(q);  // 3 redelivered; the queued ones
+  send(8, 9);
+  deliver(9);  // 7 and 8 never come
+  std::vector<std::uint64_t> last(10, 0);
+  last[3] = 9;
+  h.session.finalize_receive(*h.stats, last);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_received, 7u);
+  EXPECT_EQ(snap.messages_lost, 2u);  // 7 and 8; not 3
+  EXPECT_EQ(snap.messages_duplicated, 0u);
+}
+
 // A second run against the same broker: the first run's retained copy and its queued
 // messages carry another run id; a retained copy of this run carries RETAIN. None of them is
 // a duplicate, a latency or a start of tracking; each is counted apart.
