@@ -37,7 +37,8 @@ std::size_t Session::heap_bytes() const noexcept {
   std::size_t n = std::size_t{inflight_cap_} * sizeof(InFlight) + rx_cap_;
   if (inbound_)
     n += sizeof(Inbound) + inbound_->tracker.heap_bytes() + inbound_->qos2_ids.heap_bytes() +
-         inbound_->aliases.capacity() * sizeof(std::uint64_t);
+         inbound_->aliases.capacity() * sizeof(std::uint64_t) +
+         inbound_->held.capacity() * sizeof(inbound_->held[0]);
   if (assigned_id_) n += std::strlen(assigned_id_.get()) + 1;
   return n;
 }
