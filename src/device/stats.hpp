@@ -172,7 +172,7 @@ class Histogram {
   X(unexpected_acks, "acks for a packet id we did not have in flight")                       \
   X(messages_received, "PUBLISHes received on subscriptions")                                 \
   X(messages_untracked, "received PUBLISHes without our payload header")                      \
-  X(messages_lost, "messages owed to a subscriber (sent while subscribed), never received")  \
+  X(messages_lost, "sequence numbers never received by a subscriber")                         \
   X(messages_duplicated, "sequence numbers received more than once")                          \
   X(messages_out_of_order, "messages received after a later sequence number")                \
   X(messages_from_earlier_run, "received messages stamped by an earlier run (retained or queued for a persistent session)") \
