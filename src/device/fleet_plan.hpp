@@ -12,6 +12,7 @@
 
 #include "auth/presentation.hpp"
 #include "device/backoff.hpp"
+#include "device/subscription_clock.hpp"
 #include "mqtt/packet.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/template.hpp"
@@ -172,6 +173,11 @@ class FleetPlan {
   // The run id stamped into every payload header and expected back (engine: run.id, or
   // derived per run); a delivery with another one is from an earlier run.
   std::uint32_t run_id = 0;
+  // The run's subscription epochs (subscription_clock.hpp), shared by every group's plan;
+  // null when the run has no subscribers (nothing is then recorded). This group's
+  // publishers in this shard use slots [clock_slot_base, + publishers_in_shard()).
+  SubscriptionClock* clock = nullptr;
+  std::uint64_t clock_slot_base = 0;
 
   // ---- questions ----------------------------------------------------------------------
   // Clean Start for an attempt (MQTT 5: aws-c-mqtt mqtt5_client.c s_should_resume_session;
@@ -210,6 +216,10 @@ class FleetPlan {
     return group_first + (shard.k + shard.n - r) % shard.n;
   }
   std::uint64_t publishers_in_shard() const noexcept;
+  // The clock slot of this group's publisher `index` (in this shard).
+  std::uint64_t clock_slot(std::uint64_t index) const noexcept {
+    return clock_slot_base + (index - first_in_shard()) / shard.n;
+  }
   // Publishes per second this shard should deliver.
   double shard_publish_rate() const noexcept {
     return per_device_rate * static_cast<double>(publishers_in_shard());

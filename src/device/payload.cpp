@@ -17,11 +17,11 @@ std::uint64_t get_le(const std::uint8_t* p, int bytes) noexcept {
   return v;
 }
 
-// Number of zero bits among window bits [from, 64) whose sequence is >= 1, i.e. bits
-// i <= highest - 1: those messages never arrived.
-std::uint64_t missing_in(std::uint64_t window, unsigned from, std::uint64_t highest) noexcept {
-  if (from >= 64 || highest == 0) return 0;
-  const unsigned upto = highest - 1 < 63 ? static_cast<unsigned>(highest - 1) : 63u;  // last valid bit
+// Number of zero bits among window bits [from, 64) whose sequence is >= first, i.e. bits
+// i <= highest - first: those messages never arrived.
+std::uint64_t missing_in(std::uint64_t window, unsigned from, std::uint64_t highest, std::uint64_t first) noexcept {
+  if (from >= 64 || highest == 0 || first > highest) return 0;
+  const unsigned upto = highest - first < 63 ? static_cast<unsigned>(highest - first) : 63u;  // last valid bit
   if (from > upto) return 0;
   const unsigned width = upto - from + 1;
   const std::uint64_t mask = (width >= 64 ? ~0ull : ((1ull << width) - 1)) << from;
@@ -138,32 +138,36 @@ ReceiveTracker::Slot& ReceiveTracker::find_or_insert(std::uint32_t publisher) {
   const std::uint32_t key = publisher + 1;
   std::uint32_t i = (key * 0x9E3779B1u) & (capacity_ - 1);
   while (slots_[i].key != 0) i = (i + 1) & (capacity_ - 1);
-  slots_[i] = Slot{key, 0, 0, 0};
+  slots_[i] = Slot{key, 0, 0, 0, 0};
   ++size_;
   return slots_[i];
 }
 
 bool ReceiveTracker::seen(std::uint32_t publisher) const noexcept { return find(publisher) != nullptr; }
 
-ReceiveCounts ReceiveTracker::on_message(std::uint32_t publisher, std::uint64_t seq) {
+ReceiveCounts ReceiveTracker::on_message(std::uint32_t publisher, std::uint64_t seq, std::uint32_t interval) {
   ReceiveCounts c;
   if (seq == 0) return c;  // not a sequence we ever send
   Slot& s = find_or_insert(publisher);
-  if (s.highest == 0) {
-    // Tracking starts at the first message seen from this publisher: what it sent before
-    // this subscriber subscribed is not expected here (window all ones = nothing missing).
-    s.highest = seq;
-    s.window = ~0ull;
+  if (s.highest == 0 || s.interval != interval) {
+    // Tracking (re)starts at the first message seen in this interval: what came before it
+    // is settled at finalisation against what the publisher sent while subscribed. The
+    // gaps still in the window of an earlier interval were owed (they lie between two
+    // delivered messages): lost now.
+    if (s.highest != 0 && s.interval != 0) c.lost += missing_in(s.window, 0, s.highest, s.first);
+    s.interval = interval;
+    s.highest = s.first = seq;
+    s.window = 1;
     return c;
   }
   if (seq > s.highest) {
     const std::uint64_t k = seq - s.highest;
     if (k >= 64) {
-      c.lost += missing_in(s.window, 0, s.highest);  // the whole old window leaves
+      c.lost += missing_in(s.window, 0, s.highest, s.first);  // the whole old window leaves
       c.lost += k - 64;  // sequences that skipped the window entirely
       s.window = 0;
     } else {
-      c.lost += missing_in(s.window, static_cast<unsigned>(64 - k), s.highest);
+      c.lost += missing_in(s.window, static_cast<unsigned>(64 - k), s.highest, s.first);
       s.window <<= k;
     }
     s.window |= 1;
@@ -172,32 +176,41 @@ ReceiveCounts ReceiveTracker::on_message(std::uint32_t publisher, std::uint64_t 
   }
   const std::uint64_t back = s.highest - seq;
   if (back >= 64) {
-    ++c.out_of_order;  // already declared lost when it left the window
+    ++c.out_of_order;  // already declared lost when it left the window (or before `first`)
     return c;
   }
   const std::uint64_t bit = 1ull << back;
   if (s.window & bit) {
     ++c.duplicated;
   } else {
+    // Late, but delivered: and so was everything after it (its gaps are loss).
     ++c.out_of_order;
     s.window |= bit;
+    if (seq < s.first) s.first = seq;
   }
   return c;
 }
 
-ReceiveCounts ReceiveTracker::finalize(std::uint32_t publisher, std::uint64_t last_sent_seq) noexcept {
+ReceiveCounts ReceiveTracker::finalize(std::uint32_t publisher, std::span<const OwedRange> owed) noexcept {
   ReceiveCounts c;
+  auto whole = [](const OwedRange& r) { return r.to > r.from ? r.to - r.from : 0; };
   Slot* s = find(publisher);
-  if (!s) {
-    c.lost = last_sent_seq;
-    return c;
+  std::size_t next = 0;  // first interval (0-based) not settled here
+  if (s && s->interval != 0 && s->interval <= owed.size()) {
+    const OwedRange& r = owed[s->interval - 1];
+    if (s->first > r.from + 1) c.lost += s->first - 1 - r.from;  // owed before the first seen
+    c.lost += missing_in(s->window, 0, s->highest, s->first);
+    if (r.to > s->highest) c.lost += r.to - s->highest;
+    next = s->interval;
+  } else if (s && s->interval != 0) {
+    next = owed.size();  // tracking began in an interval with nothing owed (no clock)
+  } else if (s) {
+    return c;  // closed by an earlier call
   }
-  c.lost += missing_in(s->window, 0, s->highest);
-  if (last_sent_seq > s->highest) c.lost += last_sent_seq - s->highest;
-  // Close the books for this publisher: everything up to the end now counts as seen, so a
-  // second finalize adds nothing.
-  s->highest = last_sent_seq > s->highest ? last_sent_seq : s->highest;
-  s->window = ~0ull;
+  // (A publisher never seen has no slot: each call counts all it was owed.)
+  for (std::size_t j = next; j < owed.size(); ++j) c.lost += whole(owed[j]);
+  // Close the books for this publisher: a second finalize adds nothing.
+  if (s) s->interval = 0;
   return c;
 }
 

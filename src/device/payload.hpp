@@ -74,25 +74,47 @@ struct ReceiveCounts {
   }
 };
 
+// The sequences of one publisher a subscriber was owed during one subscription interval
+// (see SubscriptionClock): (from, to], i.e. sent after the subscription began, up to the
+// last sent before it ended.
+struct OwedRange {
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+};
+
 // Per-publisher sequence tracking for one subscriber: the highest sequence seen and a
-// 64-message window behind it. Tracking of a publisher starts at the first message seen from
-// it (what it sent before the subscription existed is not expected). A gap is counted lost only once it falls out of the window
-// (or at finalisation), so a message that arrives a little late counts as out of order, not
-// as lost. A message more than 64 behind the highest arrives after it was declared lost: it
-// counts as out of order (and stays lost). 24 bytes per publisher seen, in an open-addressing
-// table that grows only when a new publisher shows up.
+// 64-message window behind it, per subscription interval (1, 2, ... : each time the broker
+// took the subscription anew). Tracking of a publisher restarts at the first message seen
+// from it in an interval. Once one of its messages was delivered, every later one of it was
+// routed while the subscription held (a publisher's messages reach the broker in order), so
+// a gap behind it is loss; a gap is counted lost once it falls out of the window (or at
+// finalisation), so a message that arrives a little late counts as out of order, not as
+// lost. A message more than 64 behind the highest arrives after it was declared lost: it
+// counts as out of order (and stays lost). What a publisher sent before the subscription
+// began is not expected: finalisation is told that per interval. 32 bytes per publisher
+// seen, in an open-addressing table that grows only when a new publisher shows up.
 class ReceiveTracker {
  public:
   ReceiveTracker() = default;
   ReceiveTracker(ReceiveTracker&&) noexcept = default;
   ReceiveTracker& operator=(ReceiveTracker&&) noexcept = default;
 
-  ReceiveCounts on_message(std::uint32_t publisher, std::uint64_t seq);
+  // `interval`: the subscriber's current subscription interval (>= 1).
+  ReceiveCounts on_message(std::uint32_t publisher, std::uint64_t seq, std::uint32_t interval = 1);
 
-  // End of run: every sequence after the first seen up to last_sent_seq that was not
-  // received counts lost. A publisher never seen counts all of 1..last_sent_seq lost (the
-  // caller decides whether that publisher was expected at all). Returns what it adds.
-  ReceiveCounts finalize(std::uint32_t publisher, std::uint64_t last_sent_seq) noexcept;
+  // End of run. owed[j] is what `publisher` sent during interval j + 1. In the interval
+  // tracking last (re)started in, every owed sequence not received counts lost (before the
+  // first seen, in the window, after the highest); in later intervals, where nothing of it
+  // came, all owed counts lost. In earlier intervals, gaps between delivered messages were
+  // counted when they left the window or when tracking restarted; what such an interval
+  // owed before its first delivered message and after its last one is not counted (the
+  // publisher's side of that is only known once it stopped, and the slot keeps one interval). Returns what it adds; a second call adds nothing.
+  ReceiveCounts finalize(std::uint32_t publisher, std::span<const OwedRange> owed) noexcept;
+  // One interval that was owed all of 1..last_sent_seq.
+  ReceiveCounts finalize(std::uint32_t publisher, std::uint64_t last_sent_seq) noexcept {
+    const OwedRange all{0, last_sent_seq};
+    return finalize(publisher, std::span<const OwedRange>(&all, 1));
+  }
   // Whether anything from `publisher` was received.
   bool seen(std::uint32_t publisher) const noexcept;
   std::size_t publishers() const noexcept { return size_; }
@@ -106,10 +128,11 @@ class ReceiveTracker {
 
  private:
   struct Slot {
-    std::uint32_t key = 0;     // publisher + 1; 0 = empty
-    std::uint32_t pad = 0;
-    std::uint64_t highest = 0; // highest seq seen (0 = none)
-    std::uint64_t window = 0;  // bit i: seq (highest - i) was received
+    std::uint32_t key = 0;      // publisher + 1; 0 = empty
+    std::uint32_t interval = 0; // the interval tracking (re)started in; 0 = closed
+    std::uint64_t highest = 0;  // highest seq seen (0 = none)
+    std::uint64_t window = 0;   // bit i: seq (highest - i) was received
+    std::uint64_t first = 0;    // lowest seq seen in the interval
   };
   Slot* find(std::uint32_t publisher) const noexcept;
   Slot& find_or_insert(std::uint32_t publisher);

@@ -37,7 +37,8 @@ std::size_t Session::heap_bytes() const noexcept {
   std::size_t n = std::size_t{inflight_cap_} * sizeof(InFlight) + rx_cap_;
   if (inbound_)
     n += sizeof(Inbound) + inbound_->tracker.heap_bytes() + inbound_->qos2_ids.heap_bytes() +
-         inbound_->aliases.capacity() * sizeof(std::uint64_t);
+         inbound_->aliases.capacity() * sizeof(std::uint64_t) +
+         inbound_->held.capacity() * sizeof(inbound_->held[0]);
   if (assigned_id_) n += std::strlen(assigned_id_.get()) + 1;
   return n;
 }
@@ -361,8 +362,12 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
     if (inbound_) inbound_->qos2_ids.clear();
   }
   if (p.is_subscriber(index_) && !p.subscriptions.empty()) {
-    if (flags_ & detail::kSubscribed)
+    if (flags_ & detail::kSubscribed) {
       ctx.stats.subscribes_skipped_resumed.add();  // the broker kept them with the session
+      // The broker held the subscription all along (3.1.1 §3.1.2.4, 5.0 §3.1.2.4): the
+      // interval goes on, and what was sent while we were away is owed (queued for us).
+      if (inbound_) inbound_->resume_held();
+    }
     else
       start_subscribe(ctx);
   }
@@ -400,6 +405,8 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   ping_sent_ = kNever;
   subscribe_id_ = 0;
   unsubscribe_id_ = 0;
+  // The subscription interval ends with the connection (a resumed session begins another).
+  if (inbound_) inbound_->end_held(plan_->clock);
   // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
   // which may still be iterating over it.
   rx_len_ = 0;

@@ -24,6 +24,8 @@ namespace fleetload::scenario { struct Scenario; }
 
 namespace fleetload::device {
 
+struct OwedRange;  // payload.hpp
+
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 inline constexpr TimePoint kNever = TimePoint::max();
@@ -175,6 +177,7 @@ class Session {
   void fail_on_disconnect(Context& ctx);
   void fail_all(Context& ctx, PublishFailReason r);
   void on_publish(Context& ctx, const mqtt::Publish& p);
+  void owed_ranges(std::vector<OwedRange>& out, std::size_t pub, std::uint64_t last) const;
 
   const FleetPlan* plan_;
   std::uint32_t index_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "device/fleet_plan.hpp"
@@ -39,6 +40,24 @@ struct Session::Inbound {
   // share bit 63). A filter never granted (refused, or its SUBACK never came) held no
   // subscription, so what would only have matched it is not expected, and not loss.
   std::uint64_t granted = 0;
+  // Subscription intervals, as (begin, end) epochs of the run's SubscriptionClock (end 0 =
+  // still held): begun at a SUBACK granting something, or a CONNACK resuming the session;
+  // ended when the connection was lost. Only what publishers sent inside them is owed.
+  // Empty without a clock. 8 bytes each (one per connection, in practice).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> held;
+
+  // The interval deliveries arriving now belong to (1-based; 1 without a clock).
+  std::uint32_t interval() const noexcept { return held.empty() ? 1u : static_cast<std::uint32_t>(held.size()); }
+  void begin_held(SubscriptionClock* clock) {
+    if (clock && (held.empty() || held.back().second != 0)) held.emplace_back(clock->tick(), 0);
+  }
+  // A CONNACK resumed the session: the last interval never ended at the broker.
+  void resume_held() noexcept {
+    if (!held.empty()) held.back().second = 0;
+  }
+  void end_held(SubscriptionClock* clock) noexcept {
+    if (clock && !held.empty() && held.back().second == 0) held.back().second = clock->tick();
+  }
 
   bool alias_set(std::uint16_t a) const noexcept {
     return a / 64 < aliases.size() && ((aliases[a / 64] >> (a % 64)) & 1u);

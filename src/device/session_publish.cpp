@@ -1,6 +1,6 @@
 // The device session's message side: the publish schedule, QoS 1/2 in-flight tracking with
 // flow control and ack timeouts, the offline queue, inbound PUBLISH handling and the
-// receive accounting.
+// receive accounting (the end-of-run books: session_subscribe.cpp).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -137,6 +137,8 @@ bool Session::send_new(Context& ctx, std::uint8_t q) {
   e.qos = q;
   if (q > 0) e.id = next_packet_id();
   PublishFailReason why = PublishFailReason::PacketTooLarge;
+  // Before the message leaves: a subscription event seen now happened before it was sent.
+  if (plan_->clock) plan_->clock->on_send(plan_->clock_slot(index_), next_seq_);
   if (!send_publish(ctx, e, false, ctx.wall_ns, &why)) {
     count_failed(ctx, q, why);
     return false;
@@ -454,7 +456,7 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
       else
         ctx.stats.messages_clock_skewed.add();
       if (plan.track_loss) {
-        const ReceiveCounts c = inbound_->tracker.on_message(h->publisher, h->seq);
+        const ReceiveCounts c = inbound_->tracker.on_message(h->publisher, h->seq, inbound_->interval());
         if (c.lost) ctx.stats.messages_lost.add(c.lost);
         if (c.duplicated) ctx.stats.messages_duplicated.add(c.duplicated);
         if (c.out_of_order) ctx.stats.messages_out_of_order.add(c.out_of_order);
@@ -465,37 +467,6 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
   }
   if (p.qos == mqtt::QoS::AtLeastOnce) send_ack(ctx, mqtt::PacketType::Puback, p.packet_id, 0);
   if (p.qos == mqtt::QoS::ExactlyOnce) send_ack(ctx, mqtt::PacketType::Pubrec, p.packet_id, 0);
-}
-
-void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device,
-                               bool still_arriving) {
-  const FleetPlan& p = *plan_;
-  if (!p.track_loss || !p.is_subscriber(index_)) return;
-  if (!inbound_) inbound_ = std::make_unique<Inbound>();
-  // Only filters a SUBACK granted held a subscription: what matches none of them was never
-  // owed to this subscriber (a refused filter, a SUBACK that never came, a subscriber that
-  // never connected), so it is counted apart, not as loss.
-  const std::uint64_t granted = inbound_->granted;
-  const std::uint64_t all = p.subscriptions.size() >= 64 ? ~std::uint64_t{0}
-                                                         : (std::uint64_t{1} << p.subscriptions.size()) - 1;
-  if (granted == 0 && inbound_->tracker.publishers() == 0) stats.subscribers_unsubscribed.add();
-  ReceiveCounts total;
-  std::uint64_t not_subscribed = 0;
-  for (std::size_t pub = 0; pub < last_seq_by_device.size(); ++pub) {
-    const std::uint64_t last = last_seq_by_device[pub];
-    if (last == 0) continue;
-    const auto pi = static_cast<std::uint32_t>(pub);
-    if (inbound_->tracker.seen(pi) || (granted != 0 && p.subscriber_expects(index_, pub, granted)))
-      total += inbound_->tracker.finalize(pi, last);
-    else if ((granted & all) != all && p.subscriber_expects(index_, pub))
-      not_subscribed += last;
-  }
-  if (not_subscribed) stats.messages_not_subscribed.add(not_subscribed);
-  if (total.lost == 0) return;
-  if (still_arriving)
-    stats.messages_not_yet_delivered.add(total.lost);
-  else
-    stats.messages_lost.add(total.lost);
 }
 
 }  // namespace fleetload::device

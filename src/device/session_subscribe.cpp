@@ -1,5 +1,6 @@
 // The device session's subscriptions: SUBSCRIBE once connected (again when the broker lost
-// the session), SUBACK/UNSUBACK checks and counts, UNSUBSCRIBE at the end of a run.
+// the session), SUBACK/UNSUBACK checks and counts, UNSUBSCRIBE at the end of a run, and the
+// end-of-run books of what each subscription was owed.
 #include <algorithm>
 #include <memory>
 
@@ -74,7 +75,11 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
       ctx.stats.subscribe_filters_failed.add();
     }
   }
-  if (any_ok) flags_ |= detail::kSubscribed;
+  if (any_ok) {
+    flags_ |= detail::kSubscribed;
+    // From here on the broker holds the subscription: publishes sent after this are owed.
+    inbound_->begin_held(plan_->clock);
+  }
 }
 
 void Session::on_unsuback(Context& ctx, const mqtt::Unsuback& u) {
@@ -116,6 +121,58 @@ void Session::unsubscribe(Context& ctx) {
   ctx.stats.unsubscribe_requests.add();
   unsubscribe_id_ = id;
   subscribe_sent_ = ctx.now;
+}
+
+// ---- end-of-run books ---------------------------------------------------------------------
+
+// What publisher `pub` (last sequence `last`) sent during each of our subscription
+// intervals: after the interval began, up to its end (the run's end for one still held).
+// Without a clock, one interval owed everything.
+void Session::owed_ranges(std::vector<OwedRange>& out, std::size_t pub, std::uint64_t last) const {
+  out.clear();
+  const SubscriptionClock* clock = plan_->clock;
+  if (!clock || inbound_->held.empty()) {
+    out.push_back({0, last});
+    return;
+  }
+  const FleetPlan& pp = plan_->plan_of(pub);
+  const auto slot = pp.clock_slot(pub);
+  for (const auto& [b, e] : inbound_->held)
+    out.push_back({clock->sent_before(slot, b, last), e == 0 ? last : clock->sent_before(slot, e, last)});
+}
+
+void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device,
+                               bool still_arriving) {
+  const FleetPlan& p = *plan_;
+  if (!p.track_loss || !p.is_subscriber(index_)) return;
+  if (!inbound_) inbound_ = std::make_unique<Inbound>();
+  // Only filters a SUBACK granted held a subscription: what matches none of them was never
+  // owed to this subscriber (a refused filter, a SUBACK that never came, a subscriber that
+  // never connected), so it is counted apart, not as loss.
+  const std::uint64_t granted = inbound_->granted;
+  const std::uint64_t all = p.subscriptions.size() >= 64 ? ~std::uint64_t{0}
+                                                         : (std::uint64_t{1} << p.subscriptions.size()) - 1;
+  if (granted == 0 && inbound_->tracker.publishers() == 0) stats.subscribers_unsubscribed.add();
+  ReceiveCounts total;
+  std::uint64_t not_subscribed = 0;
+  std::vector<OwedRange> owed;
+  for (std::size_t pub = 0; pub < last_seq_by_device.size(); ++pub) {
+    const std::uint64_t last = last_seq_by_device[pub];
+    if (last == 0) continue;
+    const auto pi = static_cast<std::uint32_t>(pub);
+    if (inbound_->tracker.seen(pi) || (granted != 0 && p.subscriber_expects(index_, pub, granted))) {
+      owed_ranges(owed, pub, last);
+      total += inbound_->tracker.finalize(pi, owed);
+    }
+    else if ((granted & all) != all && p.subscriber_expects(index_, pub))
+      not_subscribed += last;
+  }
+  if (not_subscribed) stats.messages_not_subscribed.add(not_subscribed);
+  if (total.lost == 0) return;
+  if (still_arriving)
+    stats.messages_not_yet_delivered.add(total.lost);
+  else
+    stats.messages_lost.add(total.lost);
 }
 
 }  // namespace fleetload::device

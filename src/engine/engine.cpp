@@ -192,6 +192,7 @@ struct Engine::Impl {
   RunOptions options;
   std::vector<GroupRun> groups;
   std::vector<const device::FleetPlan*> plans;  // every group's, in index order
+  std::unique_ptr<device::SubscriptionClock> clock;  // with subscribers only
   std::uint64_t shard_devices = 0;
   std::chrono::milliseconds duration{0};
   std::vector<PlannedPhase> phases;
@@ -593,6 +594,17 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   }
   // Subscribers expect the publishers of every group: each plan sees them all.
   for (auto& g : m.groups) g.plan->fleet_groups = &m.plans;
+  // With subscribers, one subscription clock for the run (what each subscriber was owed:
+  // device/subscription_clock.hpp), a slot per publisher of this shard.
+  if (std::any_of(m.groups.begin(), m.groups.end(), [](const GroupRun& g) { return g.plan->subscribers > 0; })) {
+    std::uint64_t slots = 0;
+    for (auto& g : m.groups) {
+      g.plan->clock_slot_base = slots;
+      slots += g.plan->publishers_in_shard();
+    }
+    m.clock = std::make_unique<device::SubscriptionClock>(slots);
+    for (auto& g : m.groups) g.plan->clock = m.clock.get();
+  }
 }
 
 Engine::~Engine() = default;

@@ -293,6 +293,32 @@ class Books : public ::testing::Test {
   }
 };
 
+// The subscriber connects last, ~4 s after the first publishers, who publish once every 10 s
+// at a random phase: many of them published only before it subscribed (never seen by it).
+// Those messages were never owed to it. A subscriber of the test's own, in before the run,
+// counts every message the broker delivered: all that were acknowledged, so any loss
+// fleetload reported would be false.
+TEST_F(Books, MessagesSentBeforeTheSubscriberSubscribedAreNotLost) {
+  MosquittoBroker broker({.extra_config = "", .log_connections = false});
+  CountingSubscriber probe(broker.port(), "late/#", "probe");
+  const std::string yaml =
+      "target: {endpoint: 127.0.0.1, port: " + std::to_string(broker.port()) + ", protocol: mqtt311}\n"
+      "fleet: {devices: 21, connect_rate: 5/s}\n"
+      "publish: {topic: \"late/{index}\", qos: 1, rate: 6/m, publishers: 20}\n"
+      "subscribe: {filters: [{filter: \"late/#\", qos: 1}], subscribers: 1}\n"
+      "run: {duration: 7s}\n";
+  const Outcome o = run("late", yaml);
+  ASSERT_TRUE(o.report) << o.describe();
+  const auto& r = *o.report;
+  probe.settle(300ms, 5s);
+  const std::uint64_t acked = qos_counter(r, "publishes_acked", 1);
+  ASSERT_GT(acked, 0u);
+  ASSERT_EQ(probe.received_.load(), acked) << "the broker delivered every acknowledged message";
+  EXPECT_LT(counter(r, "messages_received"), acked) << "some were sent before fleetload's subscriber was in";
+  EXPECT_EQ(counter(r, "messages_lost"), 0u) << o.out;
+  EXPECT_EQ(o.status.code, 0) << o.describe();
+}
+
 // Two runs of one scenario against one broker, 4 publishers of retained QoS 1 messages and 2
 // subscribers. The second run's subscribers are handed the first run's retained messages
 // (one per publisher topic) at subscribe: from an earlier run, not duplicates, not

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "device/payload.hpp"
+#include "device/subscription_clock.hpp"
 #include "device_harness.hpp"
 
 namespace fleetload::device {
@@ -48,6 +49,85 @@ TEST(DeviceSessionReceive, SubscriberCountsLatencyLossDuplicatesAndReordering) {
   h.session.finalize_receive(*h.stats, last);
   snap = snapshot(*h.stats);
   EXPECT_EQ(snap.messages_lost, 3u + 4u);  // 5, 7, 8 of publisher 3; all of publisher 5
+}
+
+// Owed is what a publisher sent while the broker held the subscription: after the SUBACK,
+// until the connection was lost, and again after the resubscription of a clean session.
+// Publishers 3 and 5 "send" through the run's subscription clock as the session would.
+TEST(DeviceSessionReceive, OnlyWhatWasSentWhileSubscribedIsOwed) {
+  auto s = test::make_scenario(mqtt::Version::V311, 10);
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "t/+", 1);
+  Harness h(s, 9);
+  SubscriptionClock clock(10);
+  h.plan.clock = &clock;
+  auto send = [&](std::uint32_t pub, std::uint64_t from, std::uint64_t to) {
+    for (std::uint64_t q = from; q <= to; ++q) clock.on_send(h.plan.clock_slot(pub), q);
+  };
+  std::vector<std::uint8_t> buf;
+  auto deliver = [&](std::uint32_t pub, std::uint64_t seq) { h.feed(message(buf, pub, seq, h.wall_ns)); };
+  send(5, 1, 4);  // before the subscriber exists
+  send(3, 1, 3);
+  h.start();      // CONNACK, SUBSCRIBE, SUBACK
+  ASSERT_EQ(h.session.state(), State::Connected);
+  send(5, 5, 6);  // owed, never delivered
+  send(3, 4, 8);
+  for (std::uint64_t q : {5, 6, 8}) deliver(3, q);  // 4 and 7 missing
+  // The broker drops the subscriber; the clean session resubscribes.
+  h.call([&](Context& c) { h.session.on_transport_down(c, DropReason::SocketError, {}); });
+  send(5, 7, 8);   // sent while it was not subscribed: not owed
+  send(3, 9, 10);
+  h.advance(std::chrono::seconds(10));  // past the reconnect delay: CONNACK (no session), SUBACK again
+  ASSERT_EQ(h.session.state(), State::Connected);
+  send(5, 9, 9);   // owed, never delivered
+  send(3, 11, 12);
+  deliver(3, 12);  // 11 missing
+  std::vector<std::uint64_t> last(10, 0);
+  last[3] = 12;
+  last[5] = 9;
+  h.session.finalize_receive(*h.stats, last);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_received, 4u);
+  // publisher 5: 5, 6, 9; publisher 3: 7 (between delivered ones) and 11. Publisher 3's
+  // seq 4 (owed in interval 1, before the first delivered there) is the documented gap:
+  // an interval that is not the publisher's last seen is settled only between deliveries.
+  EXPECT_EQ(snap.messages_lost, 5u);
+  EXPECT_EQ(snap.messages_duplicated, 0u);
+}
+
+// A resumed session (CONNACK session present) continues the subscription interval: what
+// was sent while the subscriber was away is owed (the broker queued it), and a message the
+// broker redelivers after the reconnect fills its gap instead of starting over.
+TEST(DeviceSessionReceive, AResumedSessionOwesWhatWasSentWhileAway) {
+  auto s = test::make_scenario(mqtt::Version::V311);  // clean_session false
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "t/+", 1);
+  Harness h(s, 9);
+  SubscriptionClock clock(10);
+  h.plan.clock = &clock;
+  auto send = [&](std::uint64_t from, std::uint64_t to) {
+    for (std::uint64_t q = from; q <= to; ++q) clock.on_send(h.plan.clock_slot(3), q);
+  };
+  std::vector<std::uint8_t> buf;
+  auto deliver = [&](std::uint64_t seq) { h.feed(message(buf, 3, seq, h.wall_ns)); };
+  h.start();
+  send(1, 4);
+  for (std::uint64_t q : {1, 2, 4}) deliver(q);  // 3 still on its way when the link drops
+  h.connack.session_present = true;
+  h.call([&](Context& c) { h.session.on_transport_down(c, DropReason::SocketError, {}); });
+  send(5, 7);  // while away: queued by the broker
+  h.advance(std::chrono::seconds(10));
+  ASSERT_EQ(h.session.state(), State::Connected);
+  for (std::uint64_t q : {3, 5, 6}) deliver(q);  // 3 redelivered; the queued ones
+  send(8, 9);
+  deliver(9);  // 7 and 8 never come
+  std::vector<std::uint64_t> last(10, 0);
+  last[3] = 9;
+  h.session.finalize_receive(*h.stats, last);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_received, 7u);
+  EXPECT_EQ(snap.messages_lost, 2u);  // 7 and 8; not 3
+  EXPECT_EQ(snap.messages_duplicated, 0u);
 }
 
 // A second run against the same broker: the first run's retained copy and its queued
