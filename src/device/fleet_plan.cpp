@@ -226,6 +226,21 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
       subscriptions.push_back(std::move(sp));
     }
   }
+  if (s.shadow) {
+    const scenario::Shadow& sh = *s.shadow;
+    ShadowPlan sp;
+    sp.thing = Template(s.fleet.thing_name.value_or("{client_id}"));
+    sp.name = sh.name.value_or("");
+    sp.get_on_connect = sh.get == scenario::ShadowGet::OnConnect;
+    if (sh.update) {
+      sp.update_interval = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / sh.update->rate.per_second));
+      sp.reported = Template(sh.update->reported);
+    }
+    sp.report_delta = sh.on_delta == scenario::ShadowOnDelta::Report;
+    sp.send_version = sh.version;
+    sp.timeout = sh.timeout;
+    shadow = std::move(sp);
+  }
 }
 
 namespace {

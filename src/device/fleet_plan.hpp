@@ -92,6 +92,18 @@ inline constexpr std::uint16_t kDefaultMaxInFlight = 1024;
 // bound exists only to stop a never-ending outage from hiding a runaway.
 inline constexpr std::uint32_t kOfflineQueueLimit = 1'000'000;
 
+// shadow: the group's Device Shadow behaviour (behaviour_shadow.hpp), compiled once.
+struct ShadowPlan {
+  Template thing;        // thing name template (default {client_id})
+  std::string name;      // named shadow; empty = classic
+  bool get_on_connect = false;
+  std::chrono::nanoseconds update_interval{0};  // 0 = no periodic update
+  Template reported;     // JSON object template of the reported state
+  bool report_delta = false;
+  bool send_version = false;
+  std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
+};
+
 class FleetPlan {
  public:
   // `s` must be validated (scenario::load_scenario). The shard is s.fleet.shard.
@@ -172,6 +184,9 @@ class FleetPlan {
   // The run id stamped into every payload header and expected back (engine: run.id, or
   // derived per run); a delivery with another one is from an earlier run.
   std::uint32_t run_id = 0;
+
+  // ---- shadow -------------------------------------------------------------------------
+  std::optional<ShadowPlan> shadow;  // none: the group's devices use no shadow
 
   // ---- questions ----------------------------------------------------------------------
   // Clean Start for an attempt (MQTT 5: aws-c-mqtt mqtt5_client.c s_should_resume_session;

@@ -37,7 +37,8 @@ std::size_t Session::heap_bytes() const noexcept {
   std::size_t n = std::size_t{inflight_cap_} * sizeof(InFlight) + rx_cap_;
   if (inbound_)
     n += sizeof(Inbound) + inbound_->tracker.heap_bytes() + inbound_->qos2_ids.heap_bytes() +
-         inbound_->aliases.capacity() * sizeof(std::uint64_t);
+         inbound_->aliases.capacity() * sizeof(std::uint64_t) +
+         (inbound_->shadow ? inbound_->shadow->heap_bytes() : 0);
   if (assigned_id_) n += std::strlen(assigned_id_.get()) + 1;
   return n;
 }
@@ -280,7 +281,10 @@ void Session::handle_packet(Context& ctx, const mqtt::Packet& p) {
     return;
   }
   switch (p.index()) {
-    case 2: on_publish(ctx, std::get<mqtt::Publish>(p)); break;
+    case 2:
+      if (auto* sh = shadow(); !sh || !sh->on_publish(ctx, std::get<mqtt::Publish>(p)))
+        on_publish(ctx, std::get<mqtt::Publish>(p));
+      break;
     case 3: on_ack(ctx, std::get<mqtt::PubAck>(p)); break;
     case 5: on_suback(ctx, std::get<mqtt::Suback>(p)); break;
     case 7: on_unsuback(ctx, std::get<mqtt::Unsuback>(p)); break;
@@ -368,6 +372,7 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
   }
   if (p.is_publisher(index_) && !(flags_ & (detail::kScheduleOn | detail::kPublishingStopped)))
     start_schedule(ctx);
+  if (p.shadow) shadow_connected(ctx, c.session_present);
   resend_in_flight(ctx, c.session_present);
   pump(ctx);
 }
@@ -400,6 +405,7 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   ping_sent_ = kNever;
   subscribe_id_ = 0;
   unsubscribe_id_ = 0;
+  if (auto* sh = shadow()) sh->on_disconnected();
   // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
   // which may still be iterating over it.
   rx_len_ = 0;

@@ -29,6 +29,7 @@ using TimePoint = Clock::time_point;
 inline constexpr TimePoint kNever = TimePoint::max();
 
 class FleetPlan;  // immutable, shared by all sessions of a run: see fleet_plan.hpp
+class ShadowBehaviour;  // behaviour_shadow.hpp
 
 // DropReason (why the transport went down) lives in stats.hpp, which labels by it.
 
@@ -175,6 +176,12 @@ class Session {
   void fail_on_disconnect(Context& ctx);
   void fail_all(Context& ctx, PublishFailReason r);
   void on_publish(Context& ctx, const mqtt::Publish& p);
+
+  // session_shadow.cpp: the Device Shadow behaviour's hooks (behaviour_shadow.hpp); it lives
+  // in inbound_, so a device without one pays nothing.
+  ShadowBehaviour* shadow() const noexcept;
+  void shadow_connected(Context& ctx, bool session_present);
+  void shadow_timer(Context& ctx);
 
   const FleetPlan* plan_;
   std::uint32_t index_;

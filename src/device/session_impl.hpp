@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "device/behaviour_shadow.hpp"
 #include "device/fleet_plan.hpp"
 #include "device/packet_id_set.hpp"
 #include "device/payload.hpp"
@@ -39,6 +40,8 @@ struct Session::Inbound {
   // share bit 63). A filter never granted (refused, or its SUBACK never came) held no
   // subscription, so what would only have matched it is not expected, and not loss.
   std::uint64_t granted = 0;
+  // The Device Shadow behaviour (groups with `shadow:` only).
+  std::unique_ptr<ShadowBehaviour> shadow;
 
   bool alias_set(std::uint16_t a) const noexcept {
     return a / 64 < aliases.size() && ((aliases[a / 64] >> (a % 64)) & 1u);
