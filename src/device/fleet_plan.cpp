@@ -154,6 +154,14 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     topic_alias_maximum = ss.topic_alias_maximum;
   }
   offline_queue = ss.offline_queue;
+  // AWS IoT Core takes at most 8 subscriptions per SUBSCRIBE ("AWS IoT Core quotas"); the
+  // SDK splits longer lists. Elsewhere no limit unless the scenario sets one.
+  if (ss.subscribe_batch) {
+    subscribe_batch = *ss.subscribe_batch;
+  } else if (std::any_of(s.target.endpoints.begin(), s.target.endpoints.end(),
+                         [](const scenario::Endpoint& e) { return scenario::is_aws_iot_endpoint(e.host); })) {
+    subscribe_batch = 8;
+  }
   if (ss.will) {
     WillPlan w;
     w.topic = Template(ss.will->topic);

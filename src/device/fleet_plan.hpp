@@ -175,6 +175,13 @@ class FleetPlan {
   // and "10 publishers" are different devices unless the selections overlap.
   std::uint64_t subscribers = 0;
   std::vector<SubscriptionPlan> subscriptions;
+  // Most filters per SUBSCRIBE (session.subscribe_batch; 8 on AWS IoT Core); 0 = no limit.
+  // Longer lists go out in consecutive SUBSCRIBEs, each after the previous one's SUBACK.
+  std::uint16_t subscribe_batch = 0;
+  std::size_t subscribe_batch_size(std::size_t first) const noexcept {
+    const std::size_t left = first < subscriptions.size() ? subscriptions.size() - first : 0;
+    return subscribe_batch == 0 ? left : std::min<std::size_t>(left, subscribe_batch);
+  }
   // Per-publisher loss accounting makes sense only when each subscriber should see every
   // message of the publishers it matches: false with shared subscriptions.
   bool track_loss = true;

@@ -142,7 +142,8 @@ class Session {
   void protocol_drop(Context& ctx, mqtt::ReasonCode rc);
   void handle_packet(Context& ctx, const mqtt::Packet& p);
   void on_connack(Context& ctx, const mqtt::Connack& c);
-  void start_subscribe(Context& ctx);
+  // Sends the SUBSCRIBE of filters [first, first + batch) (FleetPlan::subscribe_batch).
+  void start_subscribe(Context& ctx, std::size_t first = 0);
   void on_suback(Context& ctx, const mqtt::Suback& s);
   void keep_alive(Context& ctx);
   std::chrono::nanoseconds ping_timeout_in_force() const noexcept;

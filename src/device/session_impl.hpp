@@ -40,6 +40,8 @@ struct Session::Inbound {
   // share bit 63). A filter never granted (refused, or its SUBACK never came) held no
   // subscription, so what would only have matched it is not expected, and not loss.
   std::uint64_t granted = 0;
+  // The first filter of the SUBSCRIBE awaiting its SUBACK (subscribe_batch splits the list).
+  std::uint32_t subscribe_first = 0;
   // The Device Shadow behaviour (groups with `shadow:` only).
   std::unique_ptr<ShadowBehaviour> shadow;
 

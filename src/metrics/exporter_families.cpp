@@ -262,6 +262,8 @@ void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol) {
           static_cast<double>(s.in_flight));
   b.gauge("fleetload_publishes_offline_queued", "publishes queued while disconnected",
           static_cast<double>(s.offline_queued));
+  b.gauge("fleetload_shadow_in_flight", "Device Shadow requests sent and not yet answered or timed out",
+          static_cast<double>(s.shadow_in_flight));
   add_counters(b, s);
   add_codes(b, s, g.protocol == "mqtt5" ? mqtt::Version::V5 : protocol);
   add_histograms(b, s);

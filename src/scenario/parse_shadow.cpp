@@ -75,6 +75,11 @@ void parse_shadow(Reader& r, const YAML::Node& n, Scenario& s) {
             std::string("the shadow's thing name must be a thing name: ") + why + ", got \"" + thing +
                 "\" (set fleet.thing_name)");
   }
+  // The shadow's five answer topics go in one SUBSCRIBE.
+  if (s.session.subscribe_batch && *s.session.subscribe_batch < 5)
+    r.error(n, "session.subscribe_batch",
+            "a shadow subscribes to 5 answer topics in one SUBSCRIBE: subscribe_batch must be 5 or more, got " +
+                std::to_string(*s.session.subscribe_batch));
   s.shadow = std::move(sh);
 }
 

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <sstream>
 #include <string>
 
 #include "e2e/fleetload_runner.hpp"
@@ -168,6 +169,56 @@ TEST_P(ShadowE2e, FleetConvergesOnDesiredStateAndBooksMatchTheResponder) {
 
 INSTANTIATE_TEST_SUITE_P(Mqtt, ShadowE2e, ::testing::Values(4, 5),
                          [](const auto& info) { return info.param == 5 ? "Mqtt5" : "Mqtt311"; });
+
+}  // namespace
+}  // namespace fleetload::e2e
+
+namespace fleetload::e2e {
+namespace {
+
+// SUBSCRIBE split into batches of at most session.subscribe_batch filters, seen on the wire
+// by mosquitto itself (its debug log names every SUBSCRIBE and each filter in it): 20 filters
+// with a batch of 8 arrive as SUBSCRIBEs of 8, 8 and 4; without the setting, as one of 20.
+std::vector<std::size_t> subscribe_sizes(const std::string& log, const std::string& client) {
+  std::vector<std::size_t> sizes;
+  std::istringstream in(log);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find("Received SUBSCRIBE from " + client) != std::string::npos) sizes.push_back(0);
+    else if (!sizes.empty() && line.find("\tb/") != std::string::npos) ++sizes.back();
+  }
+  return sizes;
+}
+
+std::vector<std::size_t> run_subscriber(const std::string& session_extra) {
+  MosquittoBroker broker(MosquittoBroker::Options{.extra_config = "log_type debug\n", .log_connections = true});
+  const auto dir = make_temp_dir("subscribe-batch");
+  std::string filters;
+  for (int i = 0; i < 20; ++i) filters += std::string(i ? ", " : "") + "\"b/" + std::to_string(i) + "\"";
+  const std::string yaml = "name: batch\ntarget: {endpoint: 127.0.0.1, port: " + std::to_string(broker.port()) +
+                           "}\nfleet: {devices: 1, client_id: \"batcher-{index}\"}\n"
+                           "session: {keepalive: 30s" + session_extra + "}\n"
+                           "subscribe: [" + filters + "]\nrun: {duration: 1s}\n";
+  const auto file = write_file(dir, "batch.yaml", yaml);
+  const auto rp = dir / "report.json";
+  const Outcome o = run_fleetload({"run", file.string(), "--report", rp.string()}, dir, 60s, rp);
+  EXPECT_TRUE(o.report) << o.describe();
+  if (o.report) {
+    EXPECT_EQ(counter(*o.report, "subscribe_filters_ok"), 20u) << o.describe();
+    EXPECT_EQ(counter(*o.report, "suback_count_mismatch"), 0u);
+  }
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return subscribe_sizes(broker.log(), "batcher-0");
+}
+
+TEST(SubscribeBatchE2e, TwentyFiltersGoOutAsEightEightFourWithABatchOfEight) {
+  EXPECT_EQ(run_subscriber(", subscribe_batch: 8"), (std::vector<std::size_t>{8, 8, 4}));
+}
+
+TEST(SubscribeBatchE2e, WithoutALimitTwentyFiltersGoInOneSubscribe) {
+  EXPECT_EQ(run_subscriber(""), (std::vector<std::size_t>{20}));
+}
 
 }  // namespace
 }  // namespace fleetload::e2e
