@@ -154,6 +154,14 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     topic_alias_maximum = ss.topic_alias_maximum;
   }
   offline_queue = ss.offline_queue;
+  // AWS IoT Core takes at most 8 subscriptions per SUBSCRIBE ("AWS IoT Core quotas"); the
+  // SDK splits longer lists. Elsewhere no limit unless the scenario sets one.
+  if (ss.subscribe_batch) {
+    subscribe_batch = *ss.subscribe_batch;
+  } else if (std::any_of(s.target.endpoints.begin(), s.target.endpoints.end(),
+                         [](const scenario::Endpoint& e) { return scenario::is_aws_iot_endpoint(e.host); })) {
+    subscribe_batch = 8;
+  }
   if (ss.will) {
     WillPlan w;
     w.topic = Template(ss.will->topic);
@@ -225,6 +233,21 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
       if (sp.retain_as_published && v5) retain_as_published = true;
       subscriptions.push_back(std::move(sp));
     }
+  }
+  if (s.shadow) {
+    const scenario::Shadow& sh = *s.shadow;
+    ShadowPlan sp;
+    sp.thing = Template(s.fleet.thing_name.value_or("{client_id}"));
+    sp.name = sh.name.value_or("");
+    sp.get_on_connect = sh.get == scenario::ShadowGet::OnConnect;
+    if (sh.update) {
+      sp.update_interval = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / sh.update->rate.per_second));
+      sp.reported = Template(sh.update->reported);
+    }
+    sp.report_delta = sh.on_delta == scenario::ShadowOnDelta::Report;
+    sp.send_version = sh.version;
+    sp.timeout = sh.timeout;
+    shadow = std::move(sp);
   }
 }
 

@@ -93,6 +93,18 @@ inline constexpr std::uint16_t kDefaultMaxInFlight = 1024;
 // bound exists only to stop a never-ending outage from hiding a runaway.
 inline constexpr std::uint32_t kOfflineQueueLimit = 1'000'000;
 
+// shadow: the group's Device Shadow behaviour (behaviour_shadow.hpp), compiled once.
+struct ShadowPlan {
+  Template thing;        // thing name template (default {client_id})
+  std::string name;      // named shadow; empty = classic
+  bool get_on_connect = false;
+  std::chrono::nanoseconds update_interval{0};  // 0 = no periodic update
+  Template reported;     // JSON object template of the reported state
+  bool report_delta = false;
+  bool send_version = false;
+  std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
+};
+
 class FleetPlan {
  public:
   // `s` must be validated (scenario::load_scenario). The shard is s.fleet.shard.
@@ -164,6 +176,13 @@ class FleetPlan {
   // and "10 publishers" are different devices unless the selections overlap.
   std::uint64_t subscribers = 0;
   std::vector<SubscriptionPlan> subscriptions;
+  // Most filters per SUBSCRIBE (session.subscribe_batch; 8 on AWS IoT Core); 0 = no limit.
+  // Longer lists go out in consecutive SUBSCRIBEs, each after the previous one's SUBACK.
+  std::uint16_t subscribe_batch = 0;
+  std::size_t subscribe_batch_size(std::size_t first) const noexcept {
+    const std::size_t left = first < subscriptions.size() ? subscriptions.size() - first : 0;
+    return subscribe_batch == 0 ? left : std::min<std::size_t>(left, subscribe_batch);
+  }
   // Per-publisher loss accounting makes sense only when each subscriber should see every
   // message of the publishers it matches: false with shared subscriptions.
   bool track_loss = true;
@@ -178,6 +197,9 @@ class FleetPlan {
   // publishers in this shard use slots [clock_slot_base, + publishers_in_shard()).
   SubscriptionClock* clock = nullptr;
   std::uint64_t clock_slot_base = 0;
+
+  // ---- shadow -------------------------------------------------------------------------
+  std::optional<ShadowPlan> shadow;  // none: the group's devices use no shadow
 
   // ---- questions ----------------------------------------------------------------------
   // Clean Start for an attempt (MQTT 5: aws-c-mqtt mqtt5_client.c s_should_resume_session;

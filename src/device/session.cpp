@@ -38,7 +38,8 @@ std::size_t Session::heap_bytes() const noexcept {
   if (inbound_)
     n += sizeof(Inbound) + inbound_->tracker.heap_bytes() + inbound_->qos2_ids.heap_bytes() +
          inbound_->aliases.capacity() * sizeof(std::uint64_t) +
-         inbound_->held.capacity() * sizeof(inbound_->held[0]);
+         inbound_->held.capacity() * sizeof(inbound_->held[0]) +
+         (inbound_->shadow ? inbound_->shadow->heap_bytes() : 0);
   if (assigned_id_) n += std::strlen(assigned_id_.get()) + 1;
   return n;
 }
@@ -281,7 +282,10 @@ void Session::handle_packet(Context& ctx, const mqtt::Packet& p) {
     return;
   }
   switch (p.index()) {
-    case 2: on_publish(ctx, std::get<mqtt::Publish>(p)); break;
+    case 2:
+      if (auto* sh = shadow(); !sh || !sh->on_publish(ctx, std::get<mqtt::Publish>(p)))
+        on_publish(ctx, std::get<mqtt::Publish>(p));
+      break;
     case 3: on_ack(ctx, std::get<mqtt::PubAck>(p)); break;
     case 5: on_suback(ctx, std::get<mqtt::Suback>(p)); break;
     case 7: on_unsuback(ctx, std::get<mqtt::Unsuback>(p)); break;
@@ -373,6 +377,7 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
   }
   if (p.is_publisher(index_) && !(flags_ & (detail::kScheduleOn | detail::kPublishingStopped)))
     start_schedule(ctx);
+  if (p.shadow) shadow_connected(ctx, c.session_present);
   resend_in_flight(ctx, c.session_present);
   pump(ctx);
 }
@@ -407,6 +412,7 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   unsubscribe_id_ = 0;
   // The subscription interval ends with the connection (a resumed session begins another).
   if (inbound_) inbound_->end_held(plan_->clock);
+  if (auto* sh = shadow()) sh->on_disconnected();
   // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
   // which may still be iterating over it.
   rx_len_ = 0;

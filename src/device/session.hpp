@@ -31,6 +31,7 @@ using TimePoint = Clock::time_point;
 inline constexpr TimePoint kNever = TimePoint::max();
 
 class FleetPlan;  // immutable, shared by all sessions of a run: see fleet_plan.hpp
+class ShadowBehaviour;  // behaviour_shadow.hpp
 
 // DropReason (why the transport went down) lives in stats.hpp, which labels by it.
 
@@ -143,7 +144,8 @@ class Session {
   void protocol_drop(Context& ctx, mqtt::ReasonCode rc);
   void handle_packet(Context& ctx, const mqtt::Packet& p);
   void on_connack(Context& ctx, const mqtt::Connack& c);
-  void start_subscribe(Context& ctx);
+  // Sends the SUBSCRIBE of filters [first, first + batch) (FleetPlan::subscribe_batch).
+  void start_subscribe(Context& ctx, std::size_t first = 0);
   void on_suback(Context& ctx, const mqtt::Suback& s);
   void keep_alive(Context& ctx);
   std::chrono::nanoseconds ping_timeout_in_force() const noexcept;
@@ -178,6 +180,12 @@ class Session {
   void fail_all(Context& ctx, PublishFailReason r);
   void on_publish(Context& ctx, const mqtt::Publish& p);
   void owed_ranges(std::vector<OwedRange>& out, std::size_t pub, std::uint64_t last) const;
+
+  // session_shadow.cpp: the Device Shadow behaviour's hooks (behaviour_shadow.hpp); it lives
+  // in inbound_, so a device without one pays nothing.
+  ShadowBehaviour* shadow() const noexcept;
+  void shadow_connected(Context& ctx, bool session_present);
+  void shadow_timer(Context& ctx);
 
   const FleetPlan* plan_;
   std::uint32_t index_;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "device/behaviour_shadow.hpp"
 #include "device/fleet_plan.hpp"
 #include "device/packet_id_set.hpp"
 #include "device/payload.hpp"
@@ -58,6 +59,10 @@ struct Session::Inbound {
   void end_held(SubscriptionClock* clock) noexcept {
     if (clock && !held.empty() && held.back().second == 0) held.back().second = clock->tick();
   }
+  // The first filter of the SUBSCRIBE awaiting its SUBACK (subscribe_batch splits the list).
+  std::uint32_t subscribe_first = 0;
+  // The Device Shadow behaviour (groups with `shadow:` only).
+  std::unique_ptr<ShadowBehaviour> shadow;
 
   bool alias_set(std::uint16_t a) const noexcept {
     return a / 64 < aliases.size() && ((aliases[a / 64] >> (a % 64)) & 1u);

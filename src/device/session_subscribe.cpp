@@ -12,16 +12,22 @@ using detail::since_ns;
 
 // ---- subscribe ----------------------------------------------------------------------------
 
-void Session::start_subscribe(Context& ctx) {
+void Session::start_subscribe(Context& ctx, std::size_t first) {
   const FleetPlan& p = *plan_;
   auto& sc = detail::scratch();
   if (sc.filters.size() < p.subscriptions.size()) sc.filters.resize(p.subscriptions.size());
   auto vars = p.vars(index_);
   vars.client_id = current_client_id(sc.client_id);
+  const std::size_t end = first + p.subscribe_batch_size(first);
+  if (p.subscribe_batch != 0) {
+    // Which batch is awaiting its SUBACK: kept on the heap (Inbound), not in the session.
+    if (!inbound_) inbound_ = std::make_unique<Inbound>();
+    inbound_->subscribe_first = static_cast<std::uint32_t>(first);
+  }
   mqtt::Subscribe s;
   s.packet_id = next_packet_id();
-  s.subscriptions.reserve(p.subscriptions.size());
-  for (std::size_t i = 0; i < p.subscriptions.size(); ++i) {
+  s.subscriptions.reserve(end - first);
+  for (std::size_t i = first; i < end; ++i) {
     const SubscriptionPlan& f = p.subscriptions[i];
     sc.filters[i].clear();
     f.filter.render_to(sc.filters[i], vars);
@@ -43,14 +49,17 @@ void Session::start_subscribe(Context& ctx) {
 }
 
 void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
+  if (auto* sh = shadow(); sh && sh->on_suback(ctx, s)) return;
   if (s.packet_id != subscribe_id_ || subscribe_id_ == 0) {
     ctx.stats.unexpected_acks.add();
     return;
   }
   subscribe_id_ = 0;
+  const std::size_t first = inbound_ && plan_->subscribe_batch != 0 ? inbound_->subscribe_first : 0;
+  const std::size_t batch = plan_->subscribe_batch_size(first);
   // One reason code per filter of our SUBSCRIBE (3.1.1 §3.9.3, 5.0 §3.9.3). Both SDK clients
   // treat any other count as a protocol error and close (MQTT 5: DISCONNECT 0x82 first).
-  if (s.reason_codes.size() != plan_->subscriptions.size()) {
+  if (s.reason_codes.size() != batch) {
     ctx.stats.suback_count_mismatch.add();
     protocol_drop(ctx, mqtt::ReasonCode::ProtocolError);
     return;
@@ -62,14 +71,15 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
   for (std::size_t i = 0; i < s.reason_codes.size(); ++i) {
     const std::uint8_t code = s.reason_codes[i];
     ctx.stats.suback_codes[code].add();
-    const auto requested = static_cast<std::uint8_t>(plan_->subscriptions[i].qos);
-    ctx.stats.suback_grants[suback_grant_index(i, requested, code)].add();
+    const std::size_t f = first + i;  // the filter's index in the scenario
+    const auto requested = static_cast<std::uint8_t>(plan_->subscriptions[f].qos);
+    ctx.stats.suback_grants[suback_grant_index(f, requested, code)].add();
     if (code < 0x80) {
       ctx.stats.subscribe_filters_ok.add();
       // 3.1.1 §3.9.3 / 5.0 §3.9.3: the code is the maximum QoS granted, which may be lower
       // than requested (RabbitMQ grants QoS 2 as 1); deliveries on it follow the granted QoS.
       if (code < requested) ctx.stats.subscribe_qos_downgraded.add();
-      inbound_->granted |= std::uint64_t{1} << std::min<std::size_t>(i, 63);
+      inbound_->granted |= std::uint64_t{1} << std::min<std::size_t>(f, 63);
       any_ok = true;
     } else {
       ctx.stats.subscribe_filters_failed.add();
@@ -80,6 +90,7 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
     // From here on the broker holds the subscription: publishes sent after this are owed.
     inbound_->begin_held(plan_->clock);
   }
+  if (first + batch < plan_->subscriptions.size()) start_subscribe(ctx, first + batch);
 }
 
 void Session::on_unsuback(Context& ctx, const mqtt::Unsuback& u) {

@@ -13,6 +13,7 @@ using detail::after;
 void Session::on_timer(Context& ctx) {
   if (flags_ & detail::kScheduleOn) run_schedule(ctx);
   expire_acks(ctx);
+  shadow_timer(ctx);
   switch (state_) {
     case State::AwaitConnack:
       if (ctx.now >= timer_) connection_lost(ctx, DropReason::ConnackTimeout, true);
@@ -89,6 +90,7 @@ TimePoint Session::deadline() const noexcept {
   if (flags_ & detail::kScheduleOn) t = next_publish_;
   if (inflight_count_ > 0 && p.ack_timeout.count() > 0)
     t = std::min(t, after(inflight_[0].sent, p.ack_timeout));
+  if (const auto* sh = shadow()) t = std::min(t, sh->deadline());
   switch (state_) {
     case State::AwaitConnack:
     case State::BackingOff: t = std::min(t, timer_); break;

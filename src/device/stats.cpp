@@ -204,6 +204,7 @@ StatsSnapshot snapshot(const ThreadStats& s) {
   copy(o.server_disconnect_codes, s.server_disconnect_codes);
   copy(o.suback_codes, s.suback_codes);
   copy(o.suback_grants, s.suback_grants);
+  copy(o.shadow_ops, s.shadow_ops);
   copy(o.puback_codes, s.puback_codes);
   return o;
 }
@@ -231,6 +232,7 @@ void merge(StatsSnapshot& into, const StatsSnapshot& from) {
   add(into.server_disconnect_codes, from.server_disconnect_codes);
   add(into.suback_codes, from.suback_codes);
   add(into.suback_grants, from.suback_grants);
+  add(into.shadow_ops, from.shadow_ops);
   add(into.puback_codes, from.puback_codes);
 }
 
@@ -285,6 +287,7 @@ StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier) {
   diff(d.server_disconnect_codes, later.server_disconnect_codes, earlier.server_disconnect_codes);
   diff(d.suback_codes, later.suback_codes, earlier.suback_codes);
   diff(d.suback_grants, later.suback_grants, earlier.suback_grants);
+  diff(d.shadow_ops, later.shadow_ops, earlier.shadow_ops);
   diff(d.puback_codes, later.puback_codes, earlier.puback_codes);
   return d;
 }
@@ -299,6 +302,36 @@ std::uint64_t broker_caused_errors(const StatsSnapshot& s) noexcept {
     n += s.connect_failed_by_reason[i] + s.drops_by_reason[i];
   }
   return n;
+}
+
+const char* to_string(ShadowOp op) noexcept { return op == ShadowOp::Get ? "get" : "update"; }
+
+const char* to_string(ShadowOutcome o) noexcept {
+  switch (o) {
+    case ShadowOutcome::Accepted: return "accepted";
+    case ShadowOutcome::Rejected400: return "rejected_400";
+    case ShadowOutcome::Rejected404: return "rejected_404";
+    case ShadowOutcome::Rejected409: return "rejected_409";
+    case ShadowOutcome::Rejected413: return "rejected_413";
+    case ShadowOutcome::Rejected429: return "rejected_429";
+    case ShadowOutcome::Rejected500: return "rejected_500";
+    case ShadowOutcome::RejectedOther: return "rejected_other";
+    case ShadowOutcome::TimedOut: return "timed_out";
+  }
+  return "?";
+}
+
+// The codes of "Device Shadow error messages" a device meets under load, each its own label.
+ShadowOutcome shadow_outcome_of_code(int code) noexcept {
+  switch (code) {
+    case 400: return ShadowOutcome::Rejected400;
+    case 404: return ShadowOutcome::Rejected404;
+    case 409: return ShadowOutcome::Rejected409;
+    case 413: return ShadowOutcome::Rejected413;
+    case 429: return ShadowOutcome::Rejected429;
+    case 500: return ShadowOutcome::Rejected500;
+    default: return ShadowOutcome::RejectedOther;
+  }
 }
 
 }  // namespace fleetload::device

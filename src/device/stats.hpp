@@ -55,6 +55,29 @@ enum class PublishFailReason : std::uint8_t {
 inline constexpr std::size_t kPublishFailReasonCount = 8;
 const char* to_string(PublishFailReason r) noexcept;
 
+// Device Shadow requests (behaviour_shadow.hpp) and how each ended.
+enum class ShadowOp : std::uint8_t { Get, Update };
+inline constexpr std::size_t kShadowOpCount = 2;
+const char* to_string(ShadowOp op) noexcept;  // "get", "update"
+enum class ShadowOutcome : std::uint8_t {
+  Accepted,
+  Rejected400,
+  Rejected404,
+  Rejected409,
+  Rejected413,
+  Rejected429,
+  Rejected500,
+  RejectedOther,  // any other error code (401, 403, 415, ...)
+  TimedOut,       // no answer within shadow.timeout
+};
+inline constexpr std::size_t kShadowOutcomeCount = 9;
+const char* to_string(ShadowOutcome o) noexcept;  // "accepted", "rejected_400", ..., "timed_out"
+ShadowOutcome shadow_outcome_of_code(int code) noexcept;
+constexpr std::size_t shadow_index(ShadowOp op, ShadowOutcome o) noexcept {
+  return static_cast<std::size_t>(op) * kShadowOutcomeCount + static_cast<std::size_t>(o);
+}
+inline constexpr std::size_t kShadowSlots = kShadowOpCount * kShadowOutcomeCount;
+
 // A monotonically increasing count with a single writer.
 class Counter {
  public:
@@ -205,7 +228,11 @@ class Histogram {
   X(packets_too_large, "inbound packets over session.maximum_packet_size, refused at their header") \
   X(receive_maximum_exceeded, "inbound QoS 2 PUBLISHes beyond our Receive Maximum awaiting PUBREL") \
   X(unexpected_session_present, "MQTT 5 CONNACKs resuming a session after a Clean Start (refused)") \
-  X(first_connect_stops, "devices that gave up after their first connect failed (reconnect.first_connect_failure: stop)")
+  X(first_connect_stops, "devices that gave up after their first connect failed (reconnect.first_connect_failure: stop)") \
+  X(shadow_deltas_received, "shadow update/delta documents received")                         \
+  X(shadow_version_regressions, "shadow documents older (lower version) than one seen before") \
+  X(shadow_conflict_retries, "shadow updates retried by get-then-update after a 409 conflict") \
+  X(shadow_foreign_responses, "shadow answers with a clientToken of no request in flight (ignored)")
 
 // Counters per QoS (0, 1, 2).
 #define FLEETLOAD_DEVICE_QOS_COUNTERS(X)                                  \
@@ -225,7 +252,9 @@ class Histogram {
   X(ack_latency, "PUBLISH to PUBACK (QoS 1) or PUBCOMP (QoS 2)")                              \
   X(e2e_latency, "publisher send time to subscriber receive time")                            \
   X(ping_rtt, "PINGREQ to PINGRESP")                                                          \
-  X(subscribe_latency, "SUBSCRIBE to SUBACK")
+  X(subscribe_latency, "SUBSCRIBE to SUBACK")                                                 \
+  X(shadow_get_latency, "shadow get request to its accepted/rejected answer")                 \
+  X(shadow_update_latency, "shadow update request to its accepted/rejected answer")
 
 // Gauges (levels) maintained by the owner thread.
 #define FLEETLOAD_DEVICE_GAUGES(X)                                           \
@@ -233,7 +262,8 @@ class Histogram {
   X(connecting, "devices opening a transport or waiting for CONNACK")       \
   X(backing_off, "devices waiting for their reconnect delay")               \
   X(in_flight, "QoS 1/2 publishes sent and not yet acknowledged")           \
-  X(offline_queued, "publishes queued while disconnected")
+  X(offline_queued, "publishes queued while disconnected")                 \
+  X(shadow_in_flight, "Device Shadow requests sent and not yet answered or timed out")
 
 struct ThreadStats {
 #define FLEETLOAD_X(name, help) Counter name;
@@ -258,6 +288,7 @@ struct ThreadStats {
   std::array<Counter, 256> suback_codes;              // per topic filter
   std::array<Counter, 256> puback_codes;              // MQTT 5 PUBACK/PUBREC failure codes
   std::array<Counter, 256> suback_grants;             // suback_grant_index(filter, code)
+  std::array<Counter, kShadowSlots> shadow_ops;       // shadow_index(op, outcome)
 };
 
 // Plain copy of ThreadStats, mergeable across threads and shards.
@@ -284,6 +315,8 @@ struct StatsSnapshot {
   std::array<std::uint64_t, 256> suback_codes{};
   std::array<std::uint64_t, 256> puback_codes{};
   std::array<std::uint64_t, 256> suback_grants{};
+  std::array<std::uint64_t, kShadowSlots> shadow_ops{};
+  std::uint64_t shadow_count(ShadowOp op, ShadowOutcome o) const noexcept { return shadow_ops[shadow_index(op, o)]; }
 
   // True when, for QoS q >= 1, requests == acked + timed out + failed + pending, where
   // pending is what the caller knows is still in flight or queued (the gauges, summed

@@ -188,6 +188,30 @@ void add_histograms(Builder& b, const device::StatsSnapshot& s) {
   b.histogram("fleetload_e2e_latency_seconds", "publisher send time to subscriber receive time", s.e2e_latency);
   b.histogram("fleetload_ping_rtt_seconds", "PINGREQ to PINGRESP", s.ping_rtt);
   b.histogram("fleetload_subscribe_latency_seconds", "SUBSCRIBE to SUBACK", s.subscribe_latency);
+  if (s.shadow_get_latency.count + s.shadow_update_latency.count > 0) {
+    auto& sh = b.family("fleetload_shadow_latency_seconds",
+                        "Device Shadow request to its accepted/rejected answer (by operation)",
+                        prometheus::MetricType::Histogram);
+    b.add_histogram(sh, s.shadow_get_latency, {{"op", "get"}});
+    b.add_histogram(sh, s.shadow_update_latency, {{"op", "update"}});
+  }
+}
+
+// Device Shadow requests by operation and outcome; only outcomes seen, so a fleet without a
+// shadow exports none.
+void add_shadow(Builder& b, const device::StatsSnapshot& s) {
+  auto& f = b.family("fleetload_shadow_operations_total",
+                     "Device Shadow requests by operation (get, update) and outcome (accepted, "
+                     "rejected_<code>, timed_out)",
+                     prometheus::MetricType::Counter);
+  for (std::size_t op = 0; op < device::kShadowOpCount; ++op)
+    for (std::size_t o = 0; o < device::kShadowOutcomeCount; ++o) {
+      const auto n = s.shadow_ops[op * device::kShadowOutcomeCount + o];
+      if (n == 0) continue;
+      b.add_counter(f, static_cast<double>(n),
+                    {{"op", device::to_string(static_cast<device::ShadowOp>(op))},
+                     {"outcome", device::to_string(static_cast<device::ShadowOutcome>(o))}});
+    }
 }
 
 // Each scenario threshold as three gauges (and whether it had anything to measure), so a
@@ -238,9 +262,12 @@ void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol) {
           static_cast<double>(s.in_flight));
   b.gauge("fleetload_publishes_offline_queued", "publishes queued while disconnected",
           static_cast<double>(s.offline_queued));
+  b.gauge("fleetload_shadow_in_flight", "Device Shadow requests sent and not yet answered or timed out",
+          static_cast<double>(s.shadow_in_flight));
   add_counters(b, s);
   add_codes(b, s, g.protocol == "mqtt5" ? mqtt::Version::V5 : protocol);
   add_histograms(b, s);
+  add_shadow(b, s);
   b.end_group();
 }
 

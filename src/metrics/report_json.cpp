@@ -107,6 +107,14 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
   o["suback_codes"] = code_table(s.suback_codes, suback_name);
   o["suback_grants"] = code_table(s.suback_grants, grant_name);
   o["puback_codes"] = code_table(s.puback_codes, reason_name);
+  json::object shadow;
+  for (std::size_t op = 0; op < device::kShadowOpCount; ++op) {
+    json::object by;
+    for (std::size_t k = 0; k < device::kShadowOutcomeCount; ++k)
+      by[device::to_string(static_cast<device::ShadowOutcome>(k))] = s.shadow_ops[op * device::kShadowOutcomeCount + k];
+    shadow[device::to_string(static_cast<device::ShadowOp>(op))] = std::move(by);
+  }
+  o["shadow_operations"] = std::move(shadow);
   return o;
 }
 

@@ -176,6 +176,18 @@ class Reader {
     // Reports from before SUBACK grants were counted have none.
     if (o.contains("suback_grants")) code_table(arr(o, "suback_grants", p), sub(p, "suback_grants"), s.suback_grants);
     code_table(arr(o, "puback_codes", p), sub(p, "puback_codes"), s.puback_codes);
+    // Reports from before Device Shadow behaviours have none.
+    if (o.contains("shadow_operations")) {
+      const json::object& sh = obj(o, "shadow_operations", p);
+      const std::string sp = sub(p, "shadow_operations");
+      for (std::size_t op = 0; op < device::kShadowOpCount; ++op) {
+        const char* opn = device::to_string(static_cast<device::ShadowOp>(op));
+        const json::object& by = obj(sh, opn, sp);
+        for (std::size_t k = 0; k < device::kShadowOutcomeCount; ++k)
+          s.shadow_ops[op * device::kShadowOutcomeCount + k] =
+              u64(by, device::to_string(static_cast<device::ShadowOutcome>(k)), sub(sp, opn));
+      }
+    }
   }
 
   RateFigure rate(const json::object& o, const std::string& p) const {

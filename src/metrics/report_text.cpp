@@ -147,6 +147,22 @@ std::string format_summary(const RunReport& r) {
                   n(s.suback_grants[i]).c_str());
   }
   if (!grants.empty()) row(out, "subscriptions", grants);
+  for (std::size_t op = 0; op < device::kShadowOpCount; ++op) {
+    std::string line;
+    std::uint64_t total = 0;
+    for (std::size_t k = 0; k < device::kShadowOutcomeCount; ++k) {
+      const auto c = s.shadow_ops[op * device::kShadowOutcomeCount + k];
+      total += c;
+      if (c == 0) continue;
+      line += (line.empty() ? "" : ", ") + n(c) + " " + device::to_string(static_cast<device::ShadowOutcome>(k));
+    }
+    if (total == 0) continue;
+    row(out, op == 0 ? "shadow get" : "shadow update", n(total) + " requests: " + line);
+  }
+  if (s.shadow_deltas_received + s.shadow_version_regressions + s.shadow_foreign_responses > 0)
+    row(out, "shadow", fmt("%s deltas received, %s conflict retries, %s version regressions, %s answers to other clients",
+                           n(s.shadow_deltas_received).c_str(), n(s.shadow_conflict_retries).c_str(),
+                           n(s.shadow_version_regressions).c_str(), n(s.shadow_foreign_responses).c_str()));
   if (s.subscribers_unsubscribed > 0 || s.messages_not_subscribed > 0)
     row(out, "not subscribed",
         fmt("%s subscribers never subscribed (filters refused, SUBACK never came, or never connected); "

@@ -144,6 +144,21 @@ ThresholdMeasure measure_threshold(const scenario::Threshold& t, const RunReport
                                                               : "no received message carried a send time");
   }
   if (t.metric == "p99_connect_time") return p99_seconds(s.time_to_connect, "no device connected");
+  if (t.metric == "p99_shadow_update_latency")
+    return p99_seconds(s.shadow_update_latency, "no shadow update was answered");
+  if (t.metric == "max_shadow_rejections") {
+    std::uint64_t answered = 0, rejected = 0;
+    for (std::size_t op = 0; op < device::kShadowOpCount; ++op)
+      for (std::size_t k = 0; k < device::kShadowOutcomeCount; ++k) {
+        const auto o = static_cast<device::ShadowOutcome>(k);
+        const auto c = s.shadow_ops[op * device::kShadowOutcomeCount + k];
+        if (o == device::ShadowOutcome::TimedOut) continue;
+        answered += c;
+        if (o != device::ShadowOutcome::Accepted) rejected += c;
+      }
+    if (answered == 0) return unmeasured("no shadow request was answered");
+    return count_or_ratio(t, rejected, answered, "no shadow request was answered");
+  }
   if (t.metric == "max_publish_rate_error") {
     if (r.publish_rate.requested <= 0.0) return unmeasured("no publishes were requested");
     return measured(std::fabs(r.publish_rate.error_percent) / 100.0);

@@ -82,6 +82,22 @@ void emit_publish(YAML::Emitter& e, const Publish& p) {
   e << YAML::EndMap;
 }
 
+void emit_shadow(YAML::Emitter& e, const Shadow& sh) {
+  e << YAML::Key << "shadow" << YAML::Value << YAML::BeginMap;
+  if (sh.name) kv(e, "name", *sh.name);
+  e << YAML::Key << "get" << YAML::Value << to_string(sh.get);
+  if (sh.update) {
+    e << YAML::Key << "update" << YAML::Value << YAML::BeginMap;
+    e << YAML::Key << "rate" << YAML::Value << format_rate(sh.update->rate.per_second);
+    kv(e, "reported", sh.update->reported);
+    e << YAML::EndMap;
+  }
+  e << YAML::Key << "on_delta" << YAML::Value << to_string(sh.on_delta);
+  kv(e, "version", sh.version);
+  kv_dur(e, "timeout", sh.timeout);
+  e << YAML::EndMap;
+}
+
 void emit_session(YAML::Emitter& e, const Scenario& s) {
   const Session& ss = s.session;
   const bool v5 = s.target.protocol == mqtt::Version::V5;
@@ -103,6 +119,7 @@ void emit_session(YAML::Emitter& e, const Scenario& s) {
   if (ss.topic_alias_maximum) kv_num(e, "topic_alias_maximum", *ss.topic_alias_maximum);
   kv_dur(e, "ack_timeout", ss.ack_timeout);
   e << YAML::Key << "offline_queue" << YAML::Value << to_string(ss.offline_queue);
+  if (ss.subscribe_batch) kv_num(e, "subscribe_batch", *ss.subscribe_batch);
   if (ss.will) {
     const Will& w = *ss.will;
     e << YAML::Key << "will" << YAML::Value << YAML::BeginMap;
@@ -279,6 +296,7 @@ void emit_sections(YAML::Emitter& e, const Scenario& s, bool mask_secrets, bool 
   if (!in_group) kv_num(e, "devices", s.fleet.devices);
   kv(e, "client_id", s.fleet.client_id);
   kv_num(e, "index_width", s.fleet.index_width);
+  if (s.fleet.thing_name) kv(e, "thing_name", *s.fleet.thing_name);
   e << YAML::Key << "connect_rate" << YAML::Value << format_rate(s.fleet.connect_rate.per_second);
   if (!s.fleet.source_addresses.empty()) {
     e << YAML::Key << "source_addresses" << YAML::Value << YAML::BeginSeq;
@@ -302,6 +320,7 @@ void emit_sections(YAML::Emitter& e, const Scenario& s, bool mask_secrets, bool 
   e << YAML::EndMap;
 
   if (s.publish) emit_publish(e, *s.publish);
+  if (s.shadow) emit_shadow(e, *s.shadow);
 
   if (!s.subscribe.filters.empty()) {
     const bool v5 = s.target.protocol == mqtt::Version::V5;

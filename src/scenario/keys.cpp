@@ -17,6 +17,7 @@ constexpr Key kScenarioKeys[] = {
     {"publish", Kind::Section, "what devices publish, how often", {}, &kPublish},
     {"subscribe", Kind::Subscribe, "topic filters some devices subscribe to (loss, duplicates, latency)", {},
      &kSubscribe},
+    {"shadow", Kind::Section, "AWS IoT Device Shadow traffic of every device: get, update, delta", {}, &kShadow},
     {"phases", Kind::Phases, "the run's phases in order: ramp, steady, churn, storm, search", {}, &kPhase},
     {"run", Kind::Section, "the run's bound, report and progress", {}, &kRun},
     {"thresholds", Kind::Section, "limits that decide the exit code", {}, &kThresholds},
@@ -36,6 +37,7 @@ constexpr Key kGroupKeys[] = {
     {"reconnect", Kind::Section, "the group's reconnect backoff", {}, &kReconnect},
     {"publish", Kind::Section, "what the group's devices publish", {}, &kPublish},
     {"subscribe", Kind::Subscribe, "what the group's devices subscribe to", {}, &kSubscribe},
+    {"shadow", Kind::Section, "the group's Device Shadow traffic", {}, &kShadow},
     {"thresholds", Kind::Section, "limits judged on this group's devices only (not inherited)", {}, &kThresholds},
 };
 
@@ -125,6 +127,7 @@ constexpr Key kFleetKeys[] = {
     {"index_width", Kind::Uint, "zero-pad {index} to this many digits (default 0)", {}, nullptr, 0, 20},
     {"connect_rate", Kind::Rate, "fleet-wide new connections per second (default 500/s)"},
     {"source_addresses", Kind::StringOrList, "local addresses to bind: IPs, ranges a-b, IPv4 CIDR"},
+    {"thing_name", Kind::Template, "AWS IoT thing name template, for shadow topics (default: the client id)"},
 };
 
 constexpr Key kSessionKeys[] = {
@@ -140,6 +143,8 @@ constexpr Key kSessionKeys[] = {
     {"topic_alias_maximum", Kind::Uint, "Topic Alias Maximum (mqtt5; default not sent)", {}, nullptr, 0, 65535},
     {"ack_timeout", Kind::Duration, "QoS 1/2 and SUBSCRIBE ack timeout; 0 = none (SDK: 0 / 60s)"},
     {"offline_queue", Kind::Enum, "what queued operations do while disconnected", kOfflineQueues},
+    {"subscribe_batch", Kind::Uint, "most filters per SUBSCRIBE (default 8 on AWS IoT Core, else no limit)", {},
+     nullptr, 1, 65535},
     {"will", Kind::Section, "the Will message", {}, &kWill},
 };
 
@@ -196,6 +201,20 @@ constexpr Key kFilterKeys[] = {
     {"retain_handling", Kind::Uint, "Retain Handling (mqtt5)", {}, nullptr, 0, 2},
 };
 
+constexpr Key kShadowKeys[] = {
+    {"name", Kind::String, "named shadow (1-64 of a-z A-Z 0-9 : _ -); absent: the classic shadow"},
+    {"get", Kind::Enum, "get the shadow after every connect (default never)", kShadowGets},
+    {"update", Kind::Section, "periodic updates of reported state", {}, &kShadowUpdate},
+    {"on_delta", Kind::Enum, "report a delta's desired values back (default ignore)", kShadowOnDeltas},
+    {"version", Kind::Bool, "send the last version seen with each update; 409 conflicts retried (default false)"},
+    {"timeout", Kind::Duration, "a request unanswered this long is timed out (default 10s)"},
+};
+
+constexpr Key kShadowUpdateKeys[] = {
+    {"rate", Kind::Rate, "updates per device, e.g. 1/m", {}, nullptr, 0, 0, true},
+    {"reported", Kind::Template, "reported state: a JSON object template (default {\"seq\": {seq}})"},
+};
+
 constexpr Key kPhaseKeys[] = {
     {"name", Kind::String, "for progress and the report (default <type>-<position>)"},
     {"type", Kind::Enum, "ramp connects, steady holds, churn drops a share per second, storm drops all", kPhaseTypes,
@@ -243,6 +262,8 @@ constexpr Key kThresholdKeys[] = {
     {"p99_ack_latency", Kind::Threshold, "p99 publish-to-ack latency, e.g. \"<= 250ms\""},
     {"p99_e2e_latency", Kind::Threshold, "p99 publish-to-delivery latency"},
     {"p99_connect_time", Kind::Threshold, "p99 connect time"},
+    {"p99_shadow_update_latency", Kind::Threshold, "p99 shadow update request-to-answer latency"},
+    {"max_shadow_rejections", Kind::Threshold, "shadow requests rejected: a count or a share"},
     {"max_publish_rate_error", Kind::Threshold, "achieved vs requested publish rate, e.g. \"<= 2%\""},
 };
 
@@ -266,6 +287,8 @@ const Section kPublish{"publish", "What devices publish.", kPublishKeys};
 const Section kPayload{"publish.payload", "The payload of each message.", kPayloadKeys};
 const Section kSubscribe{"subscribe", "Subscriptions.", kSubscribeKeys};
 const Section kFilter{"subscribe.filter", "One subscription.", kFilterKeys};
+const Section kShadow{"shadow", "AWS IoT Device Shadow traffic (docs/scenario.md \"Device Shadow\").", kShadowKeys};
+const Section kShadowUpdate{"shadow.update", "Periodic updates of reported state.", kShadowUpdateKeys};
 const Section kPhase{"phase", "One phase of the run.", kPhaseKeys};
 const Section kSearchAbort{"phase.abort", "When a search step is a collapse, not merely a failure.", kSearchAbortKeys};
 const Section kRun{"run", "The run.", kRunKeys};
@@ -282,7 +305,7 @@ std::span<const Section* const> all_sections() {
   static constexpr const Section* kAll[] = {&kScenario, &kTarget,  &kEndpoint,  &kAuth,    &kCredentials,
                                             &kWebsocket, &kTls,    &kSdkMetrics, &kFleet,  &kSession,
                                             &kWill,      &kReconnect, &kPublish, &kPayload, &kSubscribe,
-                                            &kFilter,    &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
+                                            &kFilter,    &kShadow, &kShadowUpdate, &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
   return kAll;
 }
 

@@ -85,12 +85,15 @@ inline constexpr std::array<std::string_view, 2> kArrivals{"uniform", "poisson"}
 inline constexpr std::array<std::string_view, 5> kPhaseTypes{"ramp", "steady", "churn", "storm", "search"};
 inline constexpr std::array<std::string_view, 3> kSearchVaries{"connect_rate", "publish_rate", "devices"};
 inline constexpr std::array<std::string_view, 2> kSearchPer{"fleet", "device"};
+inline constexpr std::array<std::string_view, 2> kShadowGets{"never", "on_connect"};
+inline constexpr std::array<std::string_view, 2> kShadowOnDeltas{"ignore", "report"};
 
 // ---- the sections ------------------------------------------------------------------------
 extern const Section kScenario;  // the top level
 extern const Section kTarget, kEndpoint;
 extern const Section kAuth, kCredentials, kWebsocket, kTls, kSdkMetrics;
 extern const Section kFleet, kSession, kWill, kReconnect;
+extern const Section kShadow, kShadowUpdate;
 extern const Section kPublish, kPayload, kSubscribe, kFilter, kPhase, kSearchAbort, kRun, kThresholds, kGroup;
 
 // Every section, the top level first (for the schema's $defs).

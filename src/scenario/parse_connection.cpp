@@ -265,6 +265,9 @@ void parse_fleet(Reader& r, const YAML::Node& n, Scenario& s) {
       }
     }
   }
+  if (auto v = m.get("thing_name")) {
+    if (auto t = read_template(r, *v, m.path("thing_name"), kTopicVars)) s.fleet.thing_name = *t;
+  }
   read_into(m, "index_width", s.fleet.index_width, [&](const YAML::Node& v, const std::string& p) {
     return read_uint(r, v, p, 0, 20);
   });
@@ -371,6 +374,9 @@ void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
   }
   read_into(m, "ack_timeout", ss.ack_timeout, [&](const YAML::Node& v, const std::string& p) {
     return read_duration(r, v, p);
+  });
+  read_into(m, "subscribe_batch", ss.subscribe_batch, [&](const YAML::Node& v, const std::string& p) {
+    return read_uint(r, v, p, 1, 65535);
   });
   if (auto v = m.get("offline_queue")) {
     if (auto i = read_enum(r, *v, m.path("offline_queue"), keys::kOfflineQueues)) {

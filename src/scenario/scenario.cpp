@@ -197,6 +197,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   detail::parse_reconnect(r, section("reconnect"), s);
   if (top.has("publish")) detail::parse_publish(r, section("publish"), s);
   if (top.has("subscribe")) detail::parse_subscribe(r, section("subscribe"), s);
+  if (top.has("shadow")) detail::parse_shadow(r, section("shadow"), s);
   if (auto v = top.get("phases"); v && !v->IsNull()) detail::parse_phases(r, *v, s);
   bool run_duration_given = false;
   if (auto v = top.get("run"); v && v->IsMap()) {
@@ -382,5 +383,8 @@ const char* to_string(ThresholdOp op) noexcept {
   }
   return "?";
 }
+
+const char* to_string(ShadowGet g) noexcept { return g == ShadowGet::OnConnect ? "on_connect" : "never"; }
+const char* to_string(ShadowOnDelta d) noexcept { return d == ShadowOnDelta::Report ? "report" : "ignore"; }
 
 }  // namespace fleetload::scenario

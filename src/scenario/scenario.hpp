@@ -231,6 +231,9 @@ struct Fleet {
   std::vector<std::string> source_addresses;
   // Not in the file: set by the CLI from --shard K/N.
   Shard shard;
+  // `thing_name`: the AWS IoT thing name template of each device (shadow topics). Default:
+  // the client id.
+  std::optional<std::string> thing_name;
 };
 
 // ---- session --------------------------------------------------------------------------
@@ -307,6 +310,10 @@ struct Session {
   OfflineQueue offline_queue = OfflineQueue::FailQos0PublishOnDisconnect;
   // `will`: default none.
   std::optional<Will> will;
+  // `subscribe_batch`: the most topic filters one SUBSCRIBE carries; more go in further
+  // SUBSCRIBEs. Default: 8 when the endpoint is AWS IoT Core (its limit per SUBSCRIBE, which
+  // the SDK obeys), else no limit.
+  std::optional<std::uint16_t> subscribe_batch;
 
   // The receive limit in force (explicit or the default).
   std::uint32_t receive_limit() const noexcept {
@@ -562,6 +569,41 @@ struct SourcePosition {
   int column = 0;
 };
 
+// ---- shadow (AWS IoT Device Shadow, per group) ------------------------------------------
+
+enum class ShadowGet : std::uint8_t {
+  Never,      // "never": no get request
+  OnConnect,  // "on_connect": get after every accepted CONNACK (first connect and reconnects)
+};
+enum class ShadowOnDelta : std::uint8_t {
+  Ignore,  // "ignore": deltas are counted, nothing is sent
+  Report,  // "report": the delta's desired values are reported back (an update of reported)
+};
+
+struct ShadowUpdate {
+  // `rate`: updates of reported state per device (e.g. 1/m).
+  Rate rate;
+  // `reported`: the reported state, a JSON object template ({index}, {client_id}, {seq},
+  // {timestamp}, {group}, {group_index}); default {"seq": {seq}}.
+  std::string reported = "{\"seq\": {seq}}";
+};
+
+struct Shadow {
+  // `name`: a named shadow ($aws/things/{thing}/shadow/name/{name}/...); absent: classic.
+  std::optional<std::string> name;
+  // `get`: default never.
+  ShadowGet get = ShadowGet::Never;
+  // `update`: periodic updates of reported state; absent: none (deltas may still report).
+  std::optional<ShadowUpdate> update;
+  // `on_delta`: default ignore.
+  ShadowOnDelta on_delta = ShadowOnDelta::Ignore;
+  // `version`: send the last version seen with each update (optimistic locking; a 409
+  // conflict is counted and retried by get-then-update). Default false.
+  bool version = false;
+  // `timeout`: a request without its accepted/rejected answer by then is timed out.
+  Duration timeout{10000};
+};
+
 struct Scenario {
   // `name`: free text for the report. Default: the file's stem.
   std::string name;
@@ -575,6 +617,8 @@ struct Scenario {
   // `publish`: absent = no device publishes.
   std::optional<Publish> publish;
   Subscribe subscribe;
+  // `shadow`: every device of the group uses its Device Shadow; absent = no shadow traffic.
+  std::optional<Shadow> shadow;
   // `phases`: when absent, one ramp then one steady phase filling run.duration.
   std::vector<Phase> phases;
   Run run;
@@ -694,5 +738,7 @@ const char* to_string(Arrival a) noexcept;
 const char* to_string(PhaseType t) noexcept;
 const char* to_string(SearchVary v) noexcept;
 const char* to_string(ThresholdOp op) noexcept;
+const char* to_string(ShadowGet g) noexcept;
+const char* to_string(ShadowOnDelta d) noexcept;
 
 }  // namespace fleetload::scenario

@@ -1,0 +1,227 @@
+// The Device Shadow behaviour of a device session (behaviour_shadow.hpp), driven by the
+// scripted broker of device_harness.hpp on a simulated clock: the reserved topics exactly as
+// "Device Shadow MQTT topics" names them, subscribe-before-request, clientToken matching,
+// outcomes by code, the 409 get-then-update retry, deltas reported back, version
+// monotonicity, timeouts, and what a device without a shadow keeps (nothing).
+#include <boost/json.hpp>
+
+#include "awsiot/shadow.hpp"
+#include "device/behaviour_shadow.hpp"
+#include "device_harness.hpp"
+
+namespace fleetload::device::test {
+namespace {
+
+namespace json = boost::json;
+
+scenario::Scenario shadow_scenario(mqtt::Version v, std::optional<std::string> name = std::nullopt) {
+  auto s = make_scenario(v);
+  s.fleet.thing_name = "thing-{index}";
+  scenario::Shadow sh;
+  sh.name = std::move(name);
+  sh.get = scenario::ShadowGet::OnConnect;
+  sh.update = scenario::ShadowUpdate{scenario::Rate{1.0}, "{\"seq\": {seq}}"};
+  sh.on_delta = scenario::ShadowOnDelta::Report;
+  sh.version = true;
+  sh.timeout = std::chrono::milliseconds(5000);
+  s.shadow = std::move(sh);
+  return s;
+}
+
+struct Sent {
+  std::string topic;
+  json::value body;
+};
+
+// The PUBLISHes the session wrote since `from`, decoded.
+std::vector<Sent> publishes(const Harness& h, std::size_t from = 0) {
+  std::vector<Sent> out;
+  for (std::size_t i : h.of_type(mqtt::PacketType::Publish)) {
+    if (i < from) continue;
+    const auto p = std::get<mqtt::Publish>(h.packet(i));
+    const std::string text(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
+    out.push_back({std::string(p.topic), text.empty() ? json::value() : json::parse(text)});
+  }
+  return out;
+}
+
+void answer(Harness& h, const std::string& topic, const std::string& payload) {
+  mqtt::Publish p;
+  p.topic = topic;
+  p.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size());
+  h.feed(mqtt::Packet(std::move(p)));
+}
+
+std::uint64_t ops(const Harness& h, ShadowOp op, ShadowOutcome o) {
+  return h.stats->shadow_ops[shadow_index(op, o)].load();
+}
+
+class ShadowSession : public ::testing::TestWithParam<mqtt::Version> {};
+
+TEST_P(ShadowSession, SubscribesToTheFiveAnswerTopicsThenGetsWithAClientToken) {
+  Harness h(shadow_scenario(GetParam()));
+  h.start();
+  const auto subs = h.of_type(mqtt::PacketType::Subscribe);
+  ASSERT_EQ(subs.size(), 1u);
+  const auto sub = std::get<mqtt::Subscribe>(h.packet(subs[0]));
+  std::vector<std::string> filters;
+  for (const auto& f : sub.subscriptions) filters.emplace_back(f.filter);
+  EXPECT_EQ(filters, (std::vector<std::string>{
+                         "$aws/things/thing-0/shadow/get/accepted", "$aws/things/thing-0/shadow/get/rejected",
+                         "$aws/things/thing-0/shadow/update/accepted", "$aws/things/thing-0/shadow/update/rejected",
+                         "$aws/things/thing-0/shadow/update/delta"}));
+  // The get is written after the SUBACK (the auto broker answers the SUBSCRIBE first).
+  const auto pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), 1u);
+  EXPECT_GT(h.of_type(mqtt::PacketType::Publish)[0], subs[0]);
+  EXPECT_EQ(pubs[0].topic, "$aws/things/thing-0/shadow/get");
+  EXPECT_EQ(pubs[0].body.at("clientToken"), "fl0-1");
+}
+
+TEST_P(ShadowSession, NamedShadowTopicsCarryTheName) {
+  Harness h(shadow_scenario(GetParam(), "config"));
+  h.start();
+  const auto pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), 1u);
+  EXPECT_EQ(pubs[0].topic, "$aws/things/thing-0/shadow/name/config/get");
+}
+
+TEST_P(ShadowSession, WithoutTheSubackNoRequestIsSent) {
+  Harness h(shadow_scenario(GetParam()));
+  h.auto_suback = false;
+  h.start();
+  EXPECT_EQ(h.of_type(mqtt::PacketType::Subscribe).size(), 1u);
+  h.advance(std::chrono::seconds(3));  // update slots fall, but nothing is subscribed yet
+  EXPECT_TRUE(publishes(h).empty());
+}
+
+TEST_P(ShadowSession, OutcomesByCodeAndForeignTokensIgnored) {
+  Harness h(shadow_scenario(GetParam()));
+  h.start();
+  // Another client's answer on the same topic: ignored, counted, the request still open.
+  answer(h, "$aws/things/thing-0/shadow/get/rejected",
+         R"({"code":404,"message":"No shadow exists with name: 'thing-0'","clientToken":"someone-else"})");
+  EXPECT_EQ(h.stats->shadow_foreign_responses.load(), 1u);
+  EXPECT_EQ(ops(h, ShadowOp::Get, ShadowOutcome::Rejected404), 0u);
+  // Ours (the error document of "Device Shadow error messages").
+  answer(h, "$aws/things/thing-0/shadow/get/rejected",
+         R"({"code":404,"message":"No shadow exists with name: 'thing-0'","clientToken":"fl0-1"})");
+  EXPECT_EQ(ops(h, ShadowOp::Get, ShadowOutcome::Rejected404), 1u);
+  EXPECT_EQ(h.stats->shadow_get_latency.count(), 1u);
+  EXPECT_EQ(h.stats->shadow_in_flight.load(), 0);
+  // The same answer again matches nothing in flight.
+  answer(h, "$aws/things/thing-0/shadow/get/rejected",
+         R"({"code":404,"message":"No shadow exists with name: 'thing-0'","clientToken":"fl0-1"})");
+  EXPECT_EQ(ops(h, ShadowOp::Get, ShadowOutcome::Rejected404), 1u);
+  EXPECT_EQ(h.stats->shadow_foreign_responses.load(), 2u);
+  // Each code of its own label; 401 (not one named) as rejected_other.
+  for (int code : {400, 413, 429, 500, 401}) {
+    h.advance(std::chrono::seconds(1));  // the next periodic update
+    const auto pubs = publishes(h);
+    ASSERT_EQ(pubs.back().topic, "$aws/things/thing-0/shadow/update");
+    const std::string token(pubs.back().body.at("clientToken").as_string());
+    answer(h, "$aws/things/thing-0/shadow/update/rejected",
+           R"({"code":)" + std::to_string(code) + R"(,"message":"x","clientToken":")" + token + "\"}");
+    EXPECT_EQ(ops(h, ShadowOp::Update, shadow_outcome_of_code(code)), 1u) << code;
+  }
+  EXPECT_EQ(ops(h, ShadowOp::Update, ShadowOutcome::RejectedOther), 1u);
+  EXPECT_EQ(h.stats->shadow_update_latency.count(), 5u);
+}
+
+TEST_P(ShadowSession, ConflictIsRetriedByGetThenUpdateWithTheNewVersion) {
+  Harness h(shadow_scenario(GetParam()));
+  h.start();
+  awsiot::ShadowAccepted got;
+  got.version = 7;
+  got.timestamp = 1;
+  got.client_token = "fl0-1";
+  answer(h, "$aws/things/thing-0/shadow/get/accepted", awsiot::to_json(got));
+  EXPECT_EQ(ops(h, ShadowOp::Get, ShadowOutcome::Accepted), 1u);
+  h.advance(std::chrono::seconds(1));
+  auto pubs = publishes(h);
+  ASSERT_EQ(pubs.back().topic, "$aws/things/thing-0/shadow/update");
+  EXPECT_EQ(pubs.back().body.at("version"), 7);
+  EXPECT_EQ(pubs.back().body.at("state"), json::parse(R"({"reported":{"seq":1}})"));
+  const std::string token(pubs.back().body.at("clientToken").as_string());
+  answer(h, "$aws/things/thing-0/shadow/update/rejected",
+         R"({"code":409,"message":"Version conflict","clientToken":")" + token + "\"}");
+  EXPECT_EQ(ops(h, ShadowOp::Update, ShadowOutcome::Rejected409), 1u);
+  EXPECT_EQ(h.stats->shadow_conflict_retries.load(), 1u);
+  pubs = publishes(h);
+  ASSERT_EQ(pubs.back().topic, "$aws/things/thing-0/shadow/get");
+  got.version = 9;
+  got.client_token = std::string(pubs.back().body.at("clientToken").as_string());
+  answer(h, "$aws/things/thing-0/shadow/get/accepted", awsiot::to_json(got));
+  pubs = publishes(h);
+  ASSERT_EQ(pubs.back().topic, "$aws/things/thing-0/shadow/update");
+  EXPECT_EQ(pubs.back().body.at("version"), 9);
+  EXPECT_EQ(pubs.back().body.at("state"), json::parse(R"({"reported":{"seq":1}})"));  // the same update again
+}
+
+TEST_P(ShadowSession, DeltaIsReportedBackAndOlderVersionsAreCounted) {
+  Harness h(shadow_scenario(GetParam()));
+  h.start();
+  const std::size_t before = publishes(h).size();
+  // The /update/delta example of "Device Shadow MQTT topics" (device-shadow-mqtt.html).
+  answer(h, "$aws/things/thing-0/shadow/update/delta",
+         R"({"version":12,"timestamp":1591131910,"state":{"color":"green"},"metadata":{"color":{"timestamp":1591131910}}})");
+  EXPECT_EQ(h.stats->shadow_deltas_received.load(), 1u);
+  auto pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), before + 1);
+  EXPECT_EQ(pubs.back().topic, "$aws/things/thing-0/shadow/update");
+  EXPECT_EQ(pubs.back().body.at("state"), json::parse(R"({"reported":{"color":"green"}})"));
+  EXPECT_EQ(pubs.back().body.at("version"), 12);
+  EXPECT_EQ(h.stats->shadow_version_regressions.load(), 0u);
+  answer(h, "$aws/things/thing-0/shadow/update/delta",
+         R"({"version":11,"timestamp":1591131911,"state":{"color":"red"},"metadata":{"color":{"timestamp":1591131911}}})");
+  EXPECT_EQ(h.stats->shadow_version_regressions.load(), 1u);
+}
+
+TEST_P(ShadowSession, UnansweredRequestsTimeOutAndGetRepeatsAfterReconnect) {
+  Harness h(shadow_scenario(GetParam()));
+  h.start();
+  h.advance(std::chrono::milliseconds(5001));
+  EXPECT_EQ(ops(h, ShadowOp::Get, ShadowOutcome::TimedOut), 1u);
+  EXPECT_EQ(h.stats->shadow_get_latency.count(), 0u);  // a timeout is no latency sample
+  const auto gets = [&] {
+    std::size_t n = 0;
+    for (const auto& p : publishes(h)) n += p.topic == "$aws/things/thing-0/shadow/get";
+    return n;
+  };
+  EXPECT_EQ(gets(), 1u);
+  h.call([&](Context& c) { h.session.drop(c); });
+  h.advance(std::chrono::seconds(130));  // backoff, reconnect, resubscribe, get again
+  EXPECT_EQ(h.of_type(mqtt::PacketType::Subscribe).size(), 2u);
+  EXPECT_EQ(gets(), 2u);
+}
+
+TEST_P(ShadowSession, ADeviceWithoutAShadowKeepsNoShadowState) {
+  auto s = make_scenario(GetParam());
+  Harness plain(s);
+  plain.start();
+  EXPECT_EQ(plain.session.heap_bytes(), 0u);
+  EXPECT_TRUE(plain.of_type(mqtt::PacketType::Subscribe).empty());
+  Harness with(shadow_scenario(GetParam()));
+  with.start();
+  // The shadow state lives on the heap: sizeof(ShadowBehaviour) plus names and requests.
+  EXPECT_GE(with.session.heap_bytes(), sizeof(ShadowBehaviour));
+  EXPECT_LT(with.session.heap_bytes(), 1024u);
+  // For the docs' memory figure (--gtest_output=xml shows it).
+  RecordProperty("shadow_device_heap_bytes", static_cast<int>(with.session.heap_bytes()));
+  RecordProperty("sizeof_session", static_cast<int>(sizeof(Session)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, ShadowSession, ::testing::Values(mqtt::Version::V311, mqtt::Version::V5),
+                         [](const auto& i) { return i.param == mqtt::Version::V5 ? "Mqtt5" : "Mqtt311"; });
+
+TEST(ShadowPlan, SubscribeBatchIsEightOnAwsIotCoreElseNoneUnlessSet) {
+  auto s = make_scenario(mqtt::Version::V311);
+  EXPECT_EQ(FleetPlan(s).subscribe_batch, 0u);
+  s.target.endpoints[0].host = "a1b2c3-ats.iot.eu-west-1.amazonaws.com";
+  EXPECT_EQ(FleetPlan(s).subscribe_batch, 8u);
+  s.session.subscribe_batch = 3;
+  EXPECT_EQ(FleetPlan(s).subscribe_batch, 3u);
+}
+
+}  // namespace
+}  // namespace fleetload::device::test
