@@ -60,7 +60,7 @@ const Case kCases[] = {
     {"section_not_mapping", base("session: 30s\n"),
      "s.yaml:3:10: session: expected a mapping with keys keepalive, ping_timeout, connack_timeout, "
      "clean_session, session_behavior, session_expiry, receive_maximum, maximum_packet_size, "
-     "topic_alias_maximum, ack_timeout, offline_queue, will, got \"30s\""},
+     "topic_alias_maximum, ack_timeout, offline_queue, subscribe_batch, will, got \"30s\""},
     {"list_for_scalar", base("run: {duration: [1, 2]}\n"),
      "s.yaml:3:17: run.duration: expected a duration like 250ms, 30s, 5m or 1h (bare numbers are "
      "seconds), got a list"},
@@ -167,8 +167,8 @@ const Case kCases[] = {
      "'p99_ack_latency'?"},
     {"unknown_threshold_lists_allowed", base("thresholds: {latency: 1s}\n"),
      "s.yaml:3:14: thresholds.latency: unknown key \"latency\"; allowed: connect_success_ratio, "
-     "max_loss, max_duplicates, p99_ack_latency, p99_e2e_latency, p99_connect_time, "
-     "max_publish_rate_error"},
+     "max_loss, max_duplicates, p99_ack_latency, p99_e2e_latency, p99_connect_time, p99_shadow_update_latency, "
+     "max_shadow_rejections, max_publish_rate_error"},
 };
 
 class ScenarioErrorTable : public ::testing::TestWithParam<Case> {};
