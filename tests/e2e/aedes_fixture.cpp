@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "e2e/event_log.hpp"
 #include "e2e/fleetload_runner.hpp"
 
 namespace fleetload::e2e {
@@ -79,26 +80,10 @@ AedesBroker::AedesBroker(Options opts) : dir_(make_temp_dir("aedes")) {
   }
 }
 
-AedesBroker::~AedesBroker() {
-  if (proc_.running()) {
-    proc_.send_signal(SIGTERM);
-    if (!proc_.wait_for(std::chrono::seconds(3))) proc_.kill_and_wait();
-  }
-  std::error_code ec;
-  if (std::getenv("FLEETLOAD_KEEP_TEMP") == nullptr) fs::remove_all(dir_, ec);
-}
+AedesBroker::~AedesBroker() { stop_broker_process(proc_, dir_); }
 
 std::vector<json::object> AedesBroker::events() const {
-  std::vector<json::object> out;
-  std::ifstream f(dir_ / "events.jsonl");
-  for (std::string line; std::getline(f, line);) {
-    // A line still being written has no closing brace yet and would not parse: skip it.
-    if (line.empty() || line.back() != '}') continue;
-    boost::system::error_code ec;
-    auto v = json::parse(line, ec);
-    if (!ec && v.is_object()) out.push_back(v.as_object());
-  }
-  return out;
+  return read_event_log(dir_ / "events.jsonl");
 }
 
 std::uint64_t AedesBroker::count(const std::string& event,

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "e2e/event_log.hpp"
 #include "e2e/fleetload_runner.hpp"
 
 namespace fleetload::e2e {
@@ -32,26 +33,10 @@ ScriptedBroker::ScriptedBroker(const std::string& config_json) : dir_(make_temp_
   port_ = static_cast<std::uint16_t>(std::stoi(read_file(dir_ / "port")));
 }
 
-ScriptedBroker::~ScriptedBroker() {
-  if (proc_.running()) {
-    proc_.send_signal(SIGTERM);
-    if (!proc_.wait_for(std::chrono::seconds(3))) proc_.kill_and_wait();
-  }
-  std::error_code ec;
-  if (std::getenv("FLEETLOAD_KEEP_TEMP") == nullptr) fs::remove_all(dir_, ec);
-}
+ScriptedBroker::~ScriptedBroker() { stop_broker_process(proc_, dir_); }
 
 std::vector<json::object> ScriptedBroker::events() const {
-  std::vector<json::object> out;
-  std::ifstream f(dir_ / "events.jsonl");
-  for (std::string line; std::getline(f, line);) {
-    // A line still being written has no newline yet and would not parse: skip it.
-    if (line.empty() || line.back() != '}') continue;
-    boost::system::error_code ec;
-    auto v = json::parse(line, ec);
-    if (!ec && v.is_object()) out.push_back(v.as_object());
-  }
-  return out;
+  return read_event_log(dir_ / "events.jsonl");
 }
 
 bool ScriptedBroker::wait_until(const std::function<bool(const std::vector<json::object>&)>& done,
