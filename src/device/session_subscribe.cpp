@@ -85,12 +85,15 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
       ctx.stats.subscribe_filters_failed.add();
     }
   }
-  if (any_ok) {
-    flags_ |= detail::kSubscribed;
-    // From here on the broker holds the subscription: publishes sent after this are owed.
-    inbound_->begin_held(plan_->clock);
+  if (any_ok) flags_ |= detail::kSubscribed;
+  if (first + batch < plan_->subscriptions.size()) {
+    start_subscribe(ctx, first + batch);
+    return;
   }
-  if (first + batch < plan_->subscriptions.size()) start_subscribe(ctx, first + batch);
+  // Every batch is answered: from here on the broker holds every granted filter, so what
+  // publishers send after this is owed. Not from an earlier batch's SUBACK: a later batch's
+  // filters did not exist at the broker yet (what arrives meanwhile counts as received).
+  if (flags_ & detail::kSubscribed) inbound_->begin_held(plan_->clock);
 }
 
 void Session::on_unsuback(Context& ctx, const mqtt::Unsuback& u) {

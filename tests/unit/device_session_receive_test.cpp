@@ -95,6 +95,45 @@ TEST(DeviceSessionReceive, OnlyWhatWasSentWhileSubscribedIsOwed) {
   EXPECT_EQ(snap.messages_duplicated, 0u);
 }
 
+// With the filters split over several SUBSCRIBEs (session.subscribe_batch), the broker
+// holds a later batch's filters only from that batch's SUBACK: what publishers sent between
+// the first SUBACK and the last is not owed (it could not have matched yet).
+TEST(DeviceSessionReceive, BatchedSubscribesOweFromTheLastSuback) {
+  auto s = test::make_scenario(mqtt::Version::V311, 10);
+  test::add_publish(s, 1.0, 0, "t/{index}");
+  test::add_subscribe(s, "other/+", 1);  // batch 1: matches no publisher
+  test::add_subscribe(s, "t/+", 1);      // batch 2
+  s.session.subscribe_batch = 1;
+  Harness h(s, 9);
+  SubscriptionClock clock(10);
+  h.plan.clock = &clock;
+  h.auto_suback = false;
+  auto suback_last = [&] {
+    const auto sub = std::get<mqtt::Subscribe>(*h.last_of(PacketType::Subscribe));
+    mqtt::Suback a;
+    a.packet_id = sub.packet_id;
+    a.reason_codes.assign(sub.subscriptions.size(), 1);
+    h.feed(mqtt::Packet(std::move(a)));
+  };
+  h.start();
+  ASSERT_EQ(h.count(PacketType::Subscribe), 1u);
+  suback_last();  // batch 1 granted; batch 2 goes out
+  ASSERT_EQ(h.count(PacketType::Subscribe), 2u);
+  for (std::uint64_t q = 1; q <= 2; ++q) clock.on_send(h.plan.clock_slot(3), q);  // "t/+" not held yet
+  suback_last();
+  std::vector<std::uint8_t> buf;
+  for (std::uint64_t q = 3; q <= 4; ++q) {
+    clock.on_send(h.plan.clock_slot(3), q);
+    h.feed(message(buf, 3, q, h.wall_ns));
+  }
+  std::vector<std::uint64_t> last(10, 0);
+  last[3] = 4;
+  h.session.finalize_receive(*h.stats, last);
+  const auto snap = snapshot(*h.stats);
+  EXPECT_EQ(snap.messages_received, 2u);
+  EXPECT_EQ(snap.messages_lost, 0u);  // 1 and 2 were sent before "t/+" was held
+}
+
 // A resumed session (CONNACK session present) continues the subscription interval: what
 // was sent while the subscriber was away is owed (the broker queued it), and a message the
 // broker redelivers after the reconnect fills its gap instead of starting over.
