@@ -311,13 +311,13 @@ void Reader::apply_overrides(YAML::Node& root, std::span<const Override> overrid
         if (!idx) {
           for (std::size_t j = 0; j < cur.size(); ++j) {
             const YAML::Node item = cur[j];
-            if (item.IsMap() && item["name"].IsScalar() && item["name"].Scalar() == part) idx = j;
+            if (item.IsMap() && item["name"].IsDefined() && item["name"].IsScalar() && item["name"].Scalar() == part) idx = j;
           }
           if (!idx) {
             std::string have;
             for (std::size_t j = 0; j < cur.size(); ++j) {
               const YAML::Node item = cur[j];
-              if (item.IsMap() && item["name"].IsScalar()) have += (have.empty() ? "" : ", ") + item["name"].Scalar();
+              if (item.IsMap() && item["name"].IsDefined() && item["name"].IsScalar()) have += (have.empty() ? "" : ", ") + item["name"].Scalar();
             }
             fail(path, walked + " has no item named \"" + part + "\"" +
                            (have.empty() ? std::string("; give an index 0.." + std::to_string(cur.size()))
