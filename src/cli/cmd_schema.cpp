@@ -12,6 +12,7 @@
 
 #include "cli/args.hpp"
 #include "scenario/keys.hpp"
+#include "scenario/scenario.hpp"
 
 namespace fleetload::cli {
 namespace {
@@ -137,6 +138,13 @@ json::object value_schema(const Key& k) {
       break;
     }
     case Kind::Phases: o = {{"type", "array"}, {"items", section_ref(*k.section)}}; break;
+    case Kind::Streams:
+    {
+      json::object list{{"type", "array"}, {"minItems", 1}, {"maxItems", scenario::kMaxPublishStreams},
+                        {"items", section_ref(*k.section)}};
+      o = {{"anyOf", json::array{section_ref(*k.section), std::move(list)}}};
+      break;
+    }
   }
   json::object out{{"description", k.doc}};
   for (auto& [name, v] : o) out[name] = std::move(v);

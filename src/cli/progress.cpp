@@ -105,10 +105,11 @@ ProgressPlan progress_plan(const scenario::Scenario& s) {
 }
 
 double publish_target_per_s(const scenario::Scenario& s) {
-  if (!s.publish) return 0.0;
-  const double publishers = static_cast<double>(s.publish->publishers.selected);
-  const double shards = static_cast<double>(std::max<std::uint32_t>(1, s.fleet.shard.n));
-  return s.publish->per_device_rate.per_second * publishers / shards;
+  // Every group's streams (a scenario without groups is its own one group).
+  double total = 0.0;
+  for (const auto& g : scenario::group_scenarios(s))
+    for (const auto& p : g.publish) total += p.per_device_rate.per_second * static_cast<double>(p.publishers.selected);
+  return total / static_cast<double>(std::max<std::uint32_t>(1, s.fleet.shard.n));
 }
 
 std::size_t progress_columns(int fd, bool tty, const char* columns_env) {

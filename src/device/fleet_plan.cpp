@@ -2,10 +2,13 @@
 #include "device/fleet_plan.hpp"
 
 #include "device/payload.hpp"
+#include "device/stats.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+
+static_assert(fleetload::device::kMaxStreams == fleetload::scenario::kMaxPublishStreams);
 
 namespace fleetload::device {
 
@@ -188,34 +191,39 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
   backoff.reset_after_ms = ms_u64(s.reconnect.reset_after);
   stop_after_failed_first_connect = s.reconnect.first_connect_failure == scenario::FirstConnectFailure::Stop;
 
-  if (s.publish) {
-    const auto& p = *s.publish;
-    publishers = std::min<std::uint64_t>(p.publishers.selected, group_devices);
-    if (p.publishers.kind == scenario::Selection::Kind::All && publishers == 0) publishers = group_devices;
-    topic = Template(p.topic);
-    qos = to_qos(p.qos);
-    per_device_rate = p.per_device_rate.per_second;
-    if (per_device_rate <= 0.0 && p.rate) per_device_rate = p.rate->per_second;
-    if (per_device_rate <= 0.0 && p.fleet_rate && publishers > 0)
-      per_device_rate = p.fleet_rate->per_second / static_cast<double>(publishers);
-    if (per_device_rate > 0.0)
-      publish_interval = std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(1e9 / per_device_rate)));
+  for (const auto& p : s.publish) {
+    StreamPlan st;
+    st.name = p.name;
+    st.id = static_cast<std::uint32_t>(streams.size());
+    st.publishers = std::min<std::uint64_t>(p.publishers.selected, group_devices);
+    if (p.publishers.kind == scenario::Selection::Kind::All && st.publishers == 0) st.publishers = group_devices;
+    st.topic = Template(p.topic);
+    st.qos = to_qos(p.qos);
+    st.per_device_rate = p.per_device_rate.per_second;
+    if (st.per_device_rate <= 0.0 && p.rate) st.per_device_rate = p.rate->per_second;
+    if (st.per_device_rate <= 0.0 && p.fleet_rate && st.publishers > 0)
+      st.per_device_rate = p.fleet_rate->per_second / static_cast<double>(st.publishers);
+    if (st.per_device_rate > 0.0)
+      st.publish_interval = std::chrono::nanoseconds(static_cast<std::int64_t>(std::llround(1e9 / st.per_device_rate)));
     else
-      publishers = 0;  // a zero rate publishes nothing
-    poisson = p.arrival == scenario::Arrival::Poisson;
-    payload_size = p.payload.size;
-    accounting_header = p.payload.accounting_header && !p.payload.template_text;
-    if (p.payload.template_text) payload_template = Template(*p.payload.template_text);
-    if (!payload_template && per_device_rate > 0.0 && payload_size >= kSharedBodyMin)
-      payload_body = payload_padding(payload_size);
-    retain = p.retain;
+      st.publishers = 0;  // a zero rate publishes nothing
+    st.poisson = p.arrival == scenario::Arrival::Poisson;
+    st.payload_size = p.payload.size;
+    st.accounting_header = p.payload.accounting_header && !p.payload.template_text;
+    if (p.payload.template_text) st.payload_template = Template(*p.payload.template_text);
+    if (!st.payload_template && st.per_device_rate > 0.0 && st.payload_size >= kSharedBodyMin)
+      st.payload_body = payload_padding(st.payload_size);
+    st.retain = p.retain;
     if (v5) {
-      user_properties = p.user_properties;
-      content_type = p.content_type;
-      if (p.message_expiry) message_expiry_s = seconds_u32(*p.message_expiry);
-      topic_alias = p.topic_alias;
+      st.user_properties = p.user_properties;
+      st.content_type = p.content_type;
+      if (p.message_expiry) st.message_expiry_s = seconds_u32(*p.message_expiry);
+      st.topic_alias = p.topic_alias;
     }
+    publishers = std::max(publishers, st.publishers);
+    streams.push_back(std::move(st));
   }
+  stream_stride = static_cast<std::uint32_t>(std::max<std::size_t>(1, streams.size()));
 
   if (!s.subscribe.filters.empty()) {
     subscribers = std::min<std::uint64_t>(s.subscribe.subscribers.selected, group_devices);
@@ -262,8 +270,28 @@ std::uint64_t FleetPlan::devices_in_shard() const noexcept {
   return in_shard_below(group_first + group_devices, shard) - in_shard_below(group_first, shard);
 }
 
-std::uint64_t FleetPlan::publishers_in_shard() const noexcept {
-  return in_shard_below(group_first + publishers, shard) - in_shard_below(group_first, shard);
+std::uint64_t FleetPlan::in_shard(std::uint64_t count) const noexcept {
+  return in_shard_below(group_first + count, shard) - in_shard_below(group_first, shard);
+}
+
+double FleetPlan::shard_publish_rate() const noexcept {
+  double r = 0.0;
+  for (const auto& st : streams) r += shard_publish_rate(st);
+  return r;
+}
+
+const StreamPlan* FleetPlan::stream_by_id(std::uint32_t id) const noexcept {
+  for (const auto& st : streams)
+    if (st.id == id) return &st;
+  return nullptr;
+}
+
+void FleetPlan::set_fleet_streams(const std::vector<std::string>& names) {
+  for (auto& st : streams) {
+    const auto it = std::find(names.begin(), names.end(), st.name);
+    st.id = static_cast<std::uint32_t>(it - names.begin());
+  }
+  stream_stride = static_cast<std::uint32_t>(std::max<std::size_t>(1, names.size()));
 }
 
 const FleetPlan& FleetPlan::plan_of(std::uint64_t index) const noexcept {
@@ -289,19 +317,27 @@ void FleetPlan::render_client_id(std::string& out, std::uint64_t index) const {
   client_id.render_to(out, vars(index));
 }
 
-void FleetPlan::render_topic(std::string& out, std::uint64_t index, std::string_view cid) const {
+void FleetPlan::render_topic(std::string& out, const StreamPlan& st, std::uint64_t index, std::string_view cid) const {
   out.clear();
   auto v = vars(index);
   v.client_id = cid;
-  topic.render_to(out, v);
+  st.topic.render_to(out, v);
 }
 
 bool FleetPlan::subscriber_expects(std::uint64_t sub, std::uint64_t pub, std::uint64_t filters) const {
+  for (const auto& st : plan_of(pub).streams)
+    if (subscriber_expects(sub, pub, st.id, filters)) return true;
+  return false;
+}
+
+bool FleetPlan::subscriber_expects(std::uint64_t sub, std::uint64_t pub, std::uint32_t stream_id,
+                                   std::uint64_t filters) const {
   const FleetPlan& pp = plan_of(pub);
-  if (!is_subscriber(sub) || !pp.is_publisher(pub)) return false;
+  const StreamPlan* st = pp.stream_by_id(stream_id);
+  if (st == nullptr || !is_subscriber(sub) || !pp.publishes(pub, *st)) return false;
   std::string pub_id, pub_topic, sub_id, filter;
   pp.render_client_id(pub_id, pub);
-  pp.render_topic(pub_topic, pub, pub_id);
+  pp.render_topic(pub_topic, *st, pub, pub_id);
   render_client_id(sub_id, sub);
   auto v = vars(sub);
   v.client_id = sub_id;

@@ -93,6 +93,30 @@ inline constexpr std::uint16_t kDefaultMaxInFlight = 1024;
 // bound exists only to stop a never-ending outage from hiding a runaway.
 inline constexpr std::uint32_t kOfflineQueueLimit = 1'000'000;
 
+// One publish stream of a group (scenario::Publish, resolved): its own topic, QoS, rate,
+// payload and books.
+struct StreamPlan {
+  std::string name;
+  std::uint32_t id = 0;          // fleet-wide stream id: the payload header's stream byte
+  std::uint64_t publishers = 0;  // the group's first `publishers` devices publish it
+  Template topic;
+  mqtt::QoS qos = mqtt::QoS::AtMostOnce;
+  double per_device_rate = 0.0;                  // messages per second per publisher
+  std::chrono::nanoseconds publish_interval{0};  // 1 / per_device_rate (mean for Poisson)
+  bool poisson = false;
+  std::uint32_t payload_size = 64;
+  bool accounting_header = true;
+  std::optional<Template> payload_template;
+  // The bytes after the accounting header, shared by every message of the run when the
+  // payload is large (payload_size >= kSharedBodyMin, no template); empty otherwise.
+  std::vector<std::uint8_t> payload_body;
+  bool retain = false;
+  std::vector<std::pair<std::string, std::string>> user_properties;  // MQTT 5
+  std::optional<std::string> content_type;                           // MQTT 5
+  std::optional<std::uint32_t> message_expiry_s;                     // MQTT 5
+  bool topic_alias = false;                                          // MQTT 5
+};
+
 // shadow: the group's Device Shadow behaviour (behaviour_shadow.hpp), compiled once.
 struct ShadowPlan {
   Template thing;        // thing name template (default {client_id})
@@ -153,23 +177,19 @@ class FleetPlan {
   bool stop_after_failed_first_connect = false;
 
   // ---- publish ------------------------------------------------------------------------
-  std::uint64_t publishers = 0;  // the group's first `publishers` devices publish
-  Template topic;
-  mqtt::QoS qos = mqtt::QoS::AtMostOnce;
-  double per_device_rate = 0.0;                  // messages per second per publisher
-  std::chrono::nanoseconds publish_interval{0};  // 1 / per_device_rate (mean for Poisson)
-  bool poisson = false;
-  std::uint32_t payload_size = 64;
-  bool accounting_header = true;
-  std::optional<Template> payload_template;
-  // The bytes after the accounting header, shared by every message of the run when the
-  // payload is large (payload_size >= kSharedBodyMin, no template); empty otherwise.
-  std::vector<std::uint8_t> payload_body;
-  bool retain = false;
-  std::vector<std::pair<std::string, std::string>> user_properties;  // MQTT 5
-  std::optional<std::string> content_type;                           // MQTT 5
-  std::optional<std::uint32_t> message_expiry_s;                     // MQTT 5
-  bool topic_alias = false;                                          // MQTT 5
+  // The group's publish streams (scenario `publish`, one or a list), in file order.
+  std::vector<StreamPlan> streams;
+  // The group's first `publishers` devices publish (on at least one stream: the widest
+  // stream's publishers).
+  std::uint64_t publishers = 0;
+  // Fleet-wide stream ids run 0..stream_stride-1 (scenario::stream_names; 1 when the fleet has
+  // no stream): books and end-of-run sequence numbers are kept per (publisher, stream id),
+  // at publisher * stream_stride + id. set_fleet_streams() assigns them for a run.
+  std::uint32_t stream_stride = 1;
+  void set_fleet_streams(const std::vector<std::string>& names);
+  std::uint64_t stream_key(std::uint64_t publisher, std::uint32_t stream_id) const noexcept {
+    return publisher * stream_stride + stream_id;
+  }
 
   // ---- subscribe ----------------------------------------------------------------------
   // The group's last `subscribers` device indexes subscribe, so that "10 subscribers"
@@ -221,6 +241,9 @@ class FleetPlan {
   bool is_publisher(std::uint64_t index) const noexcept {
     return index >= group_first && index - group_first < publishers;
   }
+  bool publishes(std::uint64_t index, const StreamPlan& st) const noexcept {
+    return index >= group_first && index - group_first < st.publishers;
+  }
   // (Asked of a device's own plan: `index` is in the group.)
   bool is_subscriber(std::uint64_t index) const noexcept {
     return subscribers > 0 && index >= group_first + group_devices - subscribers;
@@ -237,26 +260,36 @@ class FleetPlan {
     const std::uint64_t r = group_first % shard.n;
     return group_first + (shard.k + shard.n - r) % shard.n;
   }
-  std::uint64_t publishers_in_shard() const noexcept;
-  // The clock slot of this group's publisher `index` (in this shard).
-  std::uint64_t clock_slot(std::uint64_t index) const noexcept {
-    return clock_slot_base + (index - first_in_shard()) / shard.n;
+  // The group's devices in this shard among its first `publishers` (the widest stream's).
+  std::uint64_t publishers_in_shard() const noexcept { return in_shard(publishers); }
+  // The group's devices in this shard among its first `count`.
+  std::uint64_t in_shard(std::uint64_t count) const noexcept;
+  // The clock slot of this group's publisher `index` (in this shard) for stream `s` (its
+  // position in `streams`): publishers_in_shard() * streams.size() slots from clock_slot_base.
+  std::uint64_t clock_slot(std::uint64_t index, std::size_t s = 0) const noexcept {
+    return clock_slot_base + (index - first_in_shard()) / shard.n * streams.size() + s;
   }
-  // Publishes per second this shard should deliver.
-  double shard_publish_rate() const noexcept {
-    return per_device_rate * static_cast<double>(publishers_in_shard());
+  std::uint64_t clock_slots() const noexcept { return publishers_in_shard() * streams.size(); }
+  // Publishes per second this shard should deliver (every stream), and of one stream.
+  double shard_publish_rate() const noexcept;
+  double shard_publish_rate(const StreamPlan& st) const noexcept {
+    return st.per_device_rate * static_cast<double>(in_shard(st.publishers));
   }
+  // The stream with fleet-wide id `id`, or null when this group has none.
+  const StreamPlan* stream_by_id(std::uint32_t id) const noexcept;
   // Whether subscriber `sub` should receive publisher `pub`'s messages (its topic matches
   // one of the subscriber's filters; only filters whose bit is set in `filters`, bit i for
   // filter i, filters from the 64th on sharing bit 63). Renders both: for end-of-run use,
   // not per message.
+  // With a stream id: that stream of the publisher only (false when its group has none).
   bool subscriber_expects(std::uint64_t sub, std::uint64_t pub, std::uint64_t filters = ~std::uint64_t{0}) const;
+  bool subscriber_expects(std::uint64_t sub, std::uint64_t pub, std::uint32_t stream_id, std::uint64_t filters) const;
 
   // Template variables of device `index` (client_id left empty).
   scenario::TemplateVars vars(std::uint64_t index) const noexcept;
   // Renders device `index`'s client id / publish topic into `out` (cleared first).
   void render_client_id(std::string& out, std::uint64_t index) const;
-  void render_topic(std::string& out, std::uint64_t index, std::string_view client_id) const;
+  void render_topic(std::string& out, const StreamPlan& st, std::uint64_t index, std::string_view client_id) const;
 };
 
 }  // namespace fleetload::device

@@ -40,7 +40,7 @@ std::size_t Session::heap_bytes() const noexcept {
          inbound_->aliases.capacity() * sizeof(std::uint64_t) +
          inbound_->held.capacity() * sizeof(inbound_->held[0]) +
          (inbound_->shadow ? inbound_->shadow->heap_bytes() : 0);
-  if (assigned_id_) n += std::strlen(assigned_id_.get()) + 1;
+  if (more_) n += sizeof(More) + more_->assigned_id.capacity() + more_->streams.capacity() * sizeof(StreamState);
   return n;
 }
 
@@ -60,7 +60,7 @@ void Session::set_state(Context& ctx, State s) noexcept {
 }
 
 std::string_view Session::current_client_id(std::string& out) const {
-  if (assigned_id_) return assigned_id_.get();
+  if (more_ && !more_->assigned_id.empty()) return more_->assigned_id;
   plan_->render_client_id(out, index_);
   return out;
 }
@@ -96,6 +96,7 @@ void Session::on_transport_up(Context& ctx) {
   next_ping_ = kNever;
   flags_ &= static_cast<std::uint8_t>(~(detail::kAliasSet | detail::kNoRetain));
   if (inbound_) inbound_->aliases.clear();  // topic aliases are per connection [MQTT-3.3.2-7]
+  if (more_) more_->aliases_mapped = 0;
   keepalive_s_ = plan_->keepalive_s;
   server_alias_max_ = 0;
   server_max_packet_ = 0;
@@ -347,10 +348,8 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
     if (pr.maximum_qos) server_max_qos_ = std::min<std::uint8_t>(*pr.maximum_qos, 2);
     if (pr.retain_available && *pr.retain_available == 0) flags_ |= detail::kNoRetain;
     if (pr.assigned_client_identifier) {
-      const auto id = *pr.assigned_client_identifier;
-      assigned_id_ = std::make_unique<char[]>(id.size() + 1);
-      std::memcpy(assigned_id_.get(), id.data(), id.size());
-      assigned_id_[id.size()] = '\0';
+      if (!more_) more_ = std::make_unique<More>();
+      more_->assigned_id = *pr.assigned_client_identifier;
     }
   }
   set_state(ctx, State::Connected);

@@ -114,9 +114,11 @@ class Session {
   std::uint32_t pending_publishes() const noexcept { return inflight_count_ + queued_; }
   // The last sequence number this device has put in a payload (0 = none): what subscribers
   // should have received from it, for ReceiveTracker finalisation.
-  std::uint64_t last_sequence() const noexcept { return next_seq_ - 1; }
+  // Per publish stream: `stream` is its position in the plan's streams.
+  std::uint64_t last_sequence(std::size_t stream = 0) const noexcept;
   // End of run, for subscribing devices: every message a publisher sent (by its
-  // last_sequence(), indexed by fleet device index; 0 = unknown or none) that this device
+  // last_sequence(s), indexed by FleetPlan::stream_key(fleet device index, stream id); 0 =
+  // unknown or none) that this device
   // should have received and did not counts as lost in `stats` — or, when `still_arriving`
   // (the end-of-run drain timed out while deliveries were still coming in), as not yet
   // delivered at stop. Call once, after the publishers stopped and deliveries had time to
@@ -130,6 +132,8 @@ class Session {
  private:
   struct InFlight;  // one QoS 1/2 publish awaiting its ack (session.cpp)
   struct Inbound;   // what receiving needs: sequence tracker, QoS 2 ids awaiting PUBREL
+  struct StreamState;  // one publish stream's schedule, sequence and queue (several streams)
+  struct More;      // what few devices need: an assigned client id, several streams' state
 
   template <class P>
   bool emit(Context& ctx, const P& packet);  // encode into ctx.out (session_impl.hpp)
@@ -157,14 +161,26 @@ class Session {
   std::string_view current_client_id(std::string& scratch) const;
 
   // session_publish.cpp: the publish side, acks, receiving
+  // A publish stream's state: the members for a one-stream plan, more_->streams otherwise.
+  // next_publish_ is then the earliest stream's due time, queued_ the total queued.
+  bool several_streams() const noexcept;
+  TimePoint& due(std::size_t s) noexcept;
+  std::uint64_t& seq(std::size_t s) noexcept;
+  std::uint32_t queued_of(std::size_t s) const noexcept;
+  std::uint8_t& queued_qos(std::size_t s) noexcept;
+  void add_queued(std::size_t s, std::int64_t n) noexcept;
+  void refresh_next_publish() noexcept;
+  bool alias_mapped(std::size_t s) const noexcept;
+  void set_alias_mapped(std::size_t s);
   void start_schedule(Context& ctx);
-  void advance_schedule(Context& ctx);
+  void advance_schedule(Context& ctx, std::size_t s);
   void run_schedule(Context& ctx);
-  mqtt::QoS effective_qos() const noexcept;
-  void request_publish(Context& ctx);
-  void enqueue(Context& ctx, std::uint8_t qos);
-  static void count_failed(Context& ctx, std::uint8_t qos, PublishFailReason r);
-  bool send_new(Context& ctx, std::uint8_t qos);
+  void run_stream(Context& ctx, std::size_t s);
+  mqtt::QoS effective_qos(std::size_t s) const noexcept;
+  void request_publish(Context& ctx, std::size_t s);
+  void enqueue(Context& ctx, std::size_t s, std::uint8_t qos);
+  void count_failed(Context& ctx, std::size_t s, std::uint8_t qos, PublishFailReason r) const;
+  bool send_new(Context& ctx, std::size_t s, std::uint8_t qos);
   // false: not sent; `why` (when given) says whether the server's limit or encoding refused it.
   bool send_publish(Context& ctx, const InFlight& e, bool dup, std::uint64_t wall_ns,
                     PublishFailReason* why = nullptr);
@@ -179,7 +195,7 @@ class Session {
   void fail_on_disconnect(Context& ctx);
   void fail_all(Context& ctx, PublishFailReason r);
   void on_publish(Context& ctx, const mqtt::Publish& p);
-  void owed_ranges(std::vector<OwedRange>& out, std::size_t pub, std::uint64_t last) const;
+  void owed_ranges(std::vector<OwedRange>& out, std::size_t pub, std::uint32_t stream_id, std::uint64_t last) const;
 
   // session_shadow.cpp: the Device Shadow behaviour's hooks (behaviour_shadow.hpp); it lives
   // in inbound_, so a device without one pays nothing.
@@ -217,7 +233,7 @@ class Session {
   std::unique_ptr<InFlight[]> inflight_;
   std::unique_ptr<Inbound> inbound_;
   std::unique_ptr<std::uint8_t[]> rx_;       // partial packet across on_data calls
-  std::unique_ptr<char[]> assigned_id_;      // MQTT 5 Assigned Client Identifier (NUL-terminated)
+  std::unique_ptr<More> more_;               // null for most devices
 };
 
 }  // namespace fleetload::device

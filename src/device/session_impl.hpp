@@ -23,7 +23,23 @@ struct Session::InFlight {
   std::uint32_t seq = 0;
   std::uint16_t id = 0;     // packet identifier
   std::uint8_t qos = 1;
-  std::uint8_t stage = 0;   // QoS 2: 0 = awaiting PUBREC, 1 = PUBREL sent, awaiting PUBCOMP
+  std::uint8_t stage : 1 = 0;   // QoS 2: 0 = awaiting PUBREC, 1 = PUBREL sent, awaiting PUBCOMP
+  std::uint8_t stream : 7 = 0;  // the plan's stream (position in FleetPlan::streams)
+};
+static_assert(kMaxStreams <= 128, "InFlight::stream holds 7 bits");
+
+struct Session::StreamState {
+  TimePoint next_publish = kNever;
+  std::uint64_t next_seq = 1;
+  std::uint32_t queued = 0;    // publishes queued (generated when sent)
+  std::uint8_t queued_qos = 0;
+};
+
+// Allocated only for a device that needs one of these.
+struct Session::More {
+  std::string assigned_id;           // MQTT 5 Assigned Client Identifier ("" = none)
+  std::vector<StreamState> streams;  // one per plan stream, when the plan has several
+  std::uint32_t aliases_mapped = 0;  // several streams: bit s = topic alias s + 1 mapped
 };
 
 // Receiving side, allocated on the first SUBACK or PUBLISH received (subscribers only, in

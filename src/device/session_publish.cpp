@@ -32,19 +32,67 @@ std::size_t shared_extra(std::size_t size, std::size_t body) noexcept {
 }
 }  // namespace
 
+// ---- publish streams ----------------------------------------------------------------------
+
+bool Session::several_streams() const noexcept { return more_ && !more_->streams.empty(); }
+TimePoint& Session::due(std::size_t s) noexcept { return several_streams() ? more_->streams[s].next_publish : next_publish_; }
+std::uint64_t& Session::seq(std::size_t s) noexcept { return several_streams() ? more_->streams[s].next_seq : next_seq_; }
+std::uint32_t Session::queued_of(std::size_t s) const noexcept {
+  return several_streams() ? more_->streams[s].queued : queued_;
+}
+std::uint8_t& Session::queued_qos(std::size_t s) noexcept {
+  return several_streams() ? more_->streams[s].queued_qos : queued_qos_;
+}
+void Session::add_queued(std::size_t s, std::int64_t n) noexcept {
+  if (several_streams()) more_->streams[s].queued = static_cast<std::uint32_t>(more_->streams[s].queued + n);
+  queued_ = static_cast<std::uint32_t>(queued_ + n);
+}
+void Session::refresh_next_publish() noexcept {
+  if (!several_streams()) return;
+  next_publish_ = kNever;
+  for (const auto& st : more_->streams) next_publish_ = std::min(next_publish_, st.next_publish);
+}
+bool Session::alias_mapped(std::size_t s) const noexcept {
+  return s == 0 ? (flags_ & detail::kAliasSet) != 0 : more_ && ((more_->aliases_mapped >> s) & 1u);
+}
+void Session::set_alias_mapped(std::size_t s) {
+  if (s == 0) {
+    flags_ |= detail::kAliasSet;
+    return;
+  }
+  if (!more_) more_ = std::make_unique<More>();
+  more_->aliases_mapped |= 1u << s;
+}
+
+std::uint64_t Session::last_sequence(std::size_t s) const noexcept {
+  if (several_streams()) return s < more_->streams.size() ? more_->streams[s].next_seq - 1 : 0;
+  return s == 0 ? next_seq_ - 1 : 0;
+}
+
 // ---- schedule -----------------------------------------------------------------------------
 
 void Session::start_schedule(Context& ctx) {
-  const auto iv = plan_->publish_interval;
-  if (iv.count() <= 0) return;
-  // A random phase in [0, interval) so that devices connecting together do not publish in
-  // lockstep; Poisson arrivals start with an exponential gap (memoryless).
-  std::chrono::nanoseconds first{0};
-  if (plan_->poisson)
-    first = std::chrono::nanoseconds(static_cast<std::int64_t>(exponential(ctx.rng_state, static_cast<double>(iv.count()))));
-  else
-    first = std::chrono::nanoseconds(static_cast<std::int64_t>(uniform_in(ctx.rng_state, 0, static_cast<std::uint64_t>(iv.count()))));
-  next_publish_ = after(ctx.now, first);
+  const auto& streams = plan_->streams;
+  if (streams.size() > 1 && !several_streams()) {
+    if (!more_) more_ = std::make_unique<More>();
+    more_->streams.resize(streams.size());
+  }
+  bool any = false;
+  for (std::size_t s = 0; s < streams.size(); ++s) {
+    const auto iv = streams[s].publish_interval;
+    if (iv.count() <= 0 || !plan_->publishes(index_, streams[s])) continue;
+    // A random phase in [0, interval) so that devices connecting together do not publish in
+    // lockstep; Poisson arrivals start with an exponential gap (memoryless).
+    std::chrono::nanoseconds first{0};
+    if (streams[s].poisson)
+      first = std::chrono::nanoseconds(static_cast<std::int64_t>(exponential(ctx.rng_state, static_cast<double>(iv.count()))));
+    else
+      first = std::chrono::nanoseconds(static_cast<std::int64_t>(uniform_in(ctx.rng_state, 0, static_cast<std::uint64_t>(iv.count()))));
+    due(s) = after(ctx.now, first);
+    any = true;
+  }
+  if (!any) return;
+  refresh_next_publish();
   flags_ |= detail::kScheduleOn;
 }
 
@@ -52,56 +100,66 @@ void Session::stop_publishing() noexcept {
   flags_ |= detail::kPublishingStopped;
   flags_ &= static_cast<std::uint8_t>(~detail::kScheduleOn);
   next_publish_ = kNever;
+  if (several_streams())
+    for (auto& st : more_->streams) st.next_publish = kNever;
 }
 
-void Session::advance_schedule(Context& ctx) {
-  const auto iv = plan_->publish_interval;
+void Session::advance_schedule(Context& ctx, std::size_t s) {
+  const StreamPlan& st = plan_->streams[s];
   // Absolute times (next += gap), never "now + gap", so the rate does not drift by the
   // timer's lateness.
-  if (plan_->poisson)
-    next_publish_ += std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(
-        static_cast<std::int64_t>(exponential(ctx.rng_state, static_cast<double>(iv.count())))));
+  if (st.poisson)
+    due(s) += std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(
+        static_cast<std::int64_t>(exponential(ctx.rng_state, static_cast<double>(st.publish_interval.count())))));
   else
-    next_publish_ += std::chrono::duration_cast<Clock::duration>(iv);
+    due(s) += std::chrono::duration_cast<Clock::duration>(st.publish_interval);
 }
 
 void Session::run_schedule(Context& ctx) {
-  const auto iv = std::chrono::duration_cast<Clock::duration>(plan_->publish_interval);
+  const std::size_t n = several_streams() ? more_->streams.size() : 1;
+  for (std::size_t s = 0; s < n && (flags_ & detail::kScheduleOn); ++s)
+    if (due(s) <= ctx.now) run_stream(ctx, s);
+  refresh_next_publish();
+}
+
+void Session::run_stream(Context& ctx, std::size_t s) {
+  const auto iv = std::chrono::duration_cast<Clock::duration>(plan_->streams[s].publish_interval);
   int sent = 0;
-  while ((flags_ & detail::kScheduleOn) && next_publish_ <= ctx.now && sent < kMaxCatchUp) {
-    if (ctx.now - next_publish_ > iv) ctx.stats.publishes_late.add();
-    request_publish(ctx);
-    advance_schedule(ctx);
+  while ((flags_ & detail::kScheduleOn) && due(s) <= ctx.now && sent < kMaxCatchUp) {
+    if (ctx.now - due(s) > iv) ctx.stats.publishes_late.add();
+    request_publish(ctx, s);
+    advance_schedule(ctx, s);
     ++sent;
   }
-  if ((flags_ & detail::kScheduleOn) && next_publish_ <= ctx.now) {
-    const auto behind = ctx.now - next_publish_;
+  if ((flags_ & detail::kScheduleOn) && due(s) <= ctx.now) {
+    const auto behind = ctx.now - due(s);
     const auto slots = static_cast<std::uint64_t>(behind / iv) + 1;
     ctx.stats.publish_slots_skipped.add(slots);
-    next_publish_ += iv * static_cast<Clock::duration::rep>(slots);
+    due(s) += iv * static_cast<Clock::duration::rep>(slots);
   }
 }
 
 // ---- requesting and sending ---------------------------------------------------------------
 
-mqtt::QoS Session::effective_qos() const noexcept {
-  return static_cast<mqtt::QoS>(std::min<std::uint8_t>(static_cast<std::uint8_t>(plan_->qos), server_max_qos_));
+mqtt::QoS Session::effective_qos(std::size_t s) const noexcept {
+  return static_cast<mqtt::QoS>(
+      std::min<std::uint8_t>(static_cast<std::uint8_t>(plan_->streams[s].qos), server_max_qos_));
 }
 
-void Session::request_publish(Context& ctx) {
-  const auto q = static_cast<std::uint8_t>(effective_qos());
+void Session::request_publish(Context& ctx, std::size_t s) {
+  const auto q = static_cast<std::uint8_t>(effective_qos(s));
   ctx.stats.publish_requests[q].add();
   if (state_ == State::Connected) {
     if (q == 0) {
-      send_new(ctx, q);
+      send_new(ctx, s, q);
       return;
     }
-    if (queued_ == 0 && inflight_count_ < send_window_) {
-      send_new(ctx, q);
+    if (queued_of(s) == 0 && inflight_count_ < send_window_) {
+      send_new(ctx, s, q);
       return;
     }
     ctx.stats.flow_control_stalls.add();
-    enqueue(ctx, q);
+    enqueue(ctx, s, q);
     return;
   }
   // Offline: the SDK's offline-queue behaviour (aws doc §6). QoS 0 always fails.
@@ -109,42 +167,45 @@ void Session::request_publish(Context& ctx) {
   const bool fail = q == 0 || policy == scenario::OfflineQueue::FailAllOnDisconnect ||
                     (policy == scenario::OfflineQueue::FailNonQos1PublishOnDisconnect && q != 1);
   if (fail) {
-    count_failed(ctx, q, PublishFailReason::OfflineQueuePolicy);
+    count_failed(ctx, s, q, PublishFailReason::OfflineQueuePolicy);
     return;
   }
-  enqueue(ctx, q);
+  enqueue(ctx, s, q);
 }
 
-void Session::enqueue(Context& ctx, std::uint8_t q) {
-  if (queued_ >= plan_->offline_queue_limit || (queued_ > 0 && queued_qos_ != q)) {
-    count_failed(ctx, q, PublishFailReason::OfflineQueueFull);
+void Session::enqueue(Context& ctx, std::size_t s, std::uint8_t q) {
+  if (queued_ >= plan_->offline_queue_limit || (queued_of(s) > 0 && queued_qos(s) != q)) {
+    count_failed(ctx, s, q, PublishFailReason::OfflineQueueFull);
     return;
   }
-  queued_qos_ = q;
-  ++queued_;
+  queued_qos(s) = q;
+  add_queued(s, 1);
   ctx.stats.offline_queued.add(1);
 }
 
-void Session::count_failed(Context& ctx, std::uint8_t q, PublishFailReason r) {
+void Session::count_failed(Context& ctx, std::size_t s, std::uint8_t q, PublishFailReason r) const {
   ctx.stats.publishes_failed[static_cast<std::size_t>(r)].add();
   ctx.stats.publishes_failed_by_qos[q].add();
+  ctx.stats.count_stream(plan_->streams[s].id, StreamCount::Failed);
 }
 
-bool Session::send_new(Context& ctx, std::uint8_t q) {
+bool Session::send_new(Context& ctx, std::size_t s, std::uint8_t q) {
   InFlight e;
   e.sent = ctx.now;
-  e.seq = static_cast<std::uint32_t>(next_seq_);
+  e.seq = static_cast<std::uint32_t>(seq(s));
   e.qos = q;
+  e.stream = static_cast<std::uint8_t>(s);
   if (q > 0) e.id = next_packet_id();
   PublishFailReason why = PublishFailReason::PacketTooLarge;
   // Before the message leaves: a subscription event seen now happened before it was sent.
-  if (plan_->clock) plan_->clock->on_send(plan_->clock_slot(index_), next_seq_);
+  if (plan_->clock) plan_->clock->on_send(plan_->clock_slot(index_, s), seq(s));
   if (!send_publish(ctx, e, false, ctx.wall_ns, &why)) {
-    count_failed(ctx, q, why);
+    count_failed(ctx, s, q, why);
     return false;
   }
-  ++next_seq_;
+  ++seq(s);
   ctx.stats.publishes_sent[q].add();
+  ctx.stats.count_stream(plan_->streams[s].id, StreamCount::Sent);
   if (q > 0) {
     ensure_in_flight_capacity();
     inflight_[inflight_count_++] = e;
@@ -156,6 +217,7 @@ bool Session::send_new(Context& ctx, std::uint8_t q) {
 bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint64_t wall_ns,
                            PublishFailReason* why) {
   const FleetPlan& p = *plan_;
+  const StreamPlan& st = p.streams[e.stream];
   auto& sc = detail::scratch();
   mqtt::Publish& pub = sc.pub;
   // Only these properties are ever set on the scratch PUBLISH: resetting them is cheaper
@@ -167,47 +229,50 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
   pub.qos = static_cast<mqtt::QoS>(e.qos);
   pub.dup = dup && e.qos > 0;
   pub.packet_id = e.id;
-  pub.retain = p.retain && !(flags_ & detail::kNoRetain);
+  pub.retain = st.retain && !(flags_ & detail::kNoRetain);
 
-  const bool need_id = p.topic.uses(scenario::Placeholder::ClientId) ||
-                       (p.payload_template && p.payload_template->uses(scenario::Placeholder::ClientId));
+  const bool need_id = st.topic.uses(scenario::Placeholder::ClientId) ||
+                       (st.payload_template && st.payload_template->uses(scenario::Placeholder::ClientId));
   const std::string_view cid = need_id ? current_client_id(sc.client_id) : std::string_view{};
-  const bool alias = p.topic_alias && server_alias_max_ > 0;
-  if (alias && (flags_ & detail::kAliasSet)) {
+  // Stream s uses topic alias s + 1 when the broker allows that many.
+  const auto alias_no = static_cast<std::uint16_t>(e.stream + 1);
+  const bool alias = st.topic_alias && server_alias_max_ >= alias_no;
+  const bool mapped = alias && alias_mapped(e.stream);
+  if (mapped) {
     pub.topic = {};
   } else {
-    p.render_topic(sc.topic, index_, cid);
+    p.render_topic(sc.topic, st, index_, cid);
     pub.topic = sc.topic;
   }
-  if (alias) pub.properties.topic_alias = 1;
+  if (alias) pub.properties.topic_alias = alias_no;
 
-  const bool share = !p.payload_template && !p.payload_body.empty() && ctx.splices != nullptr;
-  if (p.payload_template) {
+  const bool share = !st.payload_template && !st.payload_body.empty() && ctx.splices != nullptr;
+  const PayloadHeader h{index_, e.seq, wall_ns, p.run_id, static_cast<std::uint8_t>(st.id)};
+  if (st.payload_template) {
     auto v = p.vars(index_);
     v.client_id = cid;
     v.seq = e.seq;
     v.timestamp_ms = wall_ns / 1'000'000;
     sc.text.clear();
-    p.payload_template->render_to(sc.text, v);
+    st.payload_template->render_to(sc.text, v);
     pub.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(sc.text.data()), sc.text.size());
   } else if (share) {
     // Only the accounting header is per message; the body follows by scatter-gather.
     sc.payload.resize(kPayloadHeaderSize);
-    write_payload_header(sc.payload, PayloadHeader{index_, e.seq, wall_ns, p.run_id});
+    write_payload_header(sc.payload, h);
     pub.payload = mqtt::Bytes(sc.payload.data(), kPayloadHeaderSize);
   } else {
-    PayloadHeader h{index_, e.seq, wall_ns, p.run_id};
-    pub.payload = build_payload(sc.payload, p.payload_size, h);
+    pub.payload = build_payload(sc.payload, st.payload_size, h);
   }
   if (p.version == mqtt::Version::V5) {
-    for (const auto& [k, v] : p.user_properties) pub.properties.user_properties.emplace_back(k, v);
-    if (p.content_type) pub.properties.content_type = *p.content_type;
-    pub.properties.message_expiry_interval = p.message_expiry_s;
+    for (const auto& [k, v] : st.user_properties) pub.properties.user_properties.emplace_back(k, v);
+    if (st.content_type) pub.properties.content_type = *st.content_type;
+    pub.properties.message_expiry_interval = st.message_expiry_s;
   }
 
   if (server_max_packet_ != 0) {
     const auto sz = mqtt::encoded_size(pub, p.version);
-    if (sz.error || sz.size + (share ? shared_extra(sz.size, p.payload_body.size()) : 0) > server_max_packet_) {
+    if (sz.error || sz.size + (share ? shared_extra(sz.size, st.payload_body.size()) : 0) > server_max_packet_) {
       ctx.stats.oversize_packets.add();
       return false;
     }
@@ -221,35 +286,39 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
   }
   if (share) {
     const std::size_t small = ctx.out.size() - at;  // emit() counted these bytes
-    if (!extend_remaining_length(ctx.out, at, p.payload_body.size())) {
+    if (!extend_remaining_length(ctx.out, at, st.payload_body.size())) {
       ctx.out.resize(at);
       ctx.stats.oversize_packets.add();
       return false;
     }
-    ctx.splices->push_back(Splice{ctx.out.size(), p.payload_body});
-    ctx.stats.bytes_sent.add(ctx.out.size() - at - small + p.payload_body.size());
+    ctx.splices->push_back(Splice{ctx.out.size(), st.payload_body});
+    ctx.stats.bytes_sent.add(ctx.out.size() - at - small + st.payload_body.size());
   }
-  if (p.retain && (flags_ & detail::kNoRetain)) ctx.stats.retain_cleared.add();
-  if (static_cast<std::uint8_t>(p.qos) > e.qos) ctx.stats.qos_downgraded.add();
+  if (st.retain && (flags_ & detail::kNoRetain)) ctx.stats.retain_cleared.add();
+  if (static_cast<std::uint8_t>(st.qos) > e.qos) ctx.stats.qos_downgraded.add();
   if (alias) {
-    if (flags_ & detail::kAliasSet) ctx.stats.topic_alias_used.add();
-    flags_ |= detail::kAliasSet;
+    if (mapped) ctx.stats.topic_alias_used.add();
+    else set_alias_mapped(e.stream);
   }
   return true;
 }
 
 void Session::pump(Context& ctx) {
-  while (state_ == State::Connected && queued_ > 0 && inflight_count_ < send_window_) {
-    if (queued_qos_ > server_max_qos_) {
-      const std::uint32_t n = queued_;
-      for (std::uint32_t i = 0; i < n; ++i) count_failed(ctx, queued_qos_, PublishFailReason::QosNotSupported);
-      ctx.stats.offline_queued.add(-static_cast<std::int64_t>(n));
-      queued_ = 0;
-      return;
+  const std::size_t n = several_streams() ? more_->streams.size() : 1;
+  for (std::size_t s = 0; s < n; ++s) {
+    while (state_ == State::Connected && queued_of(s) > 0 && inflight_count_ < send_window_) {
+      const std::uint8_t q = queued_qos(s);
+      if (q > server_max_qos_) {
+        const std::uint32_t k = queued_of(s);
+        for (std::uint32_t i = 0; i < k; ++i) count_failed(ctx, s, q, PublishFailReason::QosNotSupported);
+        ctx.stats.offline_queued.add(-static_cast<std::int64_t>(k));
+        add_queued(s, -static_cast<std::int64_t>(k));
+        break;
+      }
+      add_queued(s, -1);
+      ctx.stats.offline_queued.add(-1);
+      send_new(ctx, s, q);
     }
-    --queued_;
-    ctx.stats.offline_queued.add(-1);
-    send_new(ctx, queued_qos_);
   }
 }
 
@@ -313,6 +382,7 @@ void Session::expire_acks(Context& ctx) {
   bool freed = false;
   while (inflight_count_ > 0 && ctx.now >= after(inflight_[0].sent, timeout)) {
     ctx.stats.ack_timeouts[inflight_[0].qos].add();
+    ctx.stats.count_stream(plan_->streams[inflight_[0].stream].id, StreamCount::Failed);
     remove_in_flight(ctx, 0);
     freed = true;
   }
@@ -353,9 +423,10 @@ void Session::on_ack(Context& ctx, const mqtt::PubAck& a) {
   if (a.reason_code >= 0x80) {  // MQTT 5: PUBACK/PUBREC refusing the message
     ctx.stats.puback_errors.add();
     ctx.stats.puback_codes[a.reason_code].add();
-    count_failed(ctx, e.qos, PublishFailReason::Rejected);
+    count_failed(ctx, e.stream, e.qos, PublishFailReason::Rejected);
   } else {
     ctx.stats.publishes_acked[e.qos].add();
+    ctx.stats.count_stream(plan_->streams[e.stream].id, StreamCount::Acked);
     ctx.stats.ack_latency.record(since_ns(e.sent, ctx.now));
     // MQTT 3.1.1: an acknowledged request pushes the next PINGREQ off (session.cpp). The
     // SDK times it from the last transmission; ours is the first, which differs only for
@@ -379,24 +450,32 @@ void Session::fail_on_disconnect(Context& ctx) {
   };
   for (std::size_t i = inflight_count_; i-- > 0;) {
     if (!fails(inflight_[i].qos)) continue;
-    count_failed(ctx, inflight_[i].qos, PublishFailReason::Disconnect);
+    count_failed(ctx, inflight_[i].stream, inflight_[i].qos, PublishFailReason::Disconnect);
     remove_in_flight(ctx, i);
   }
-  if (queued_ > 0 && fails(queued_qos_)) {
-    for (std::uint32_t i = 0; i < queued_; ++i) count_failed(ctx, queued_qos_, PublishFailReason::Disconnect);
-    ctx.stats.offline_queued.add(-static_cast<std::int64_t>(queued_));
-    queued_ = 0;
+  const std::size_t n = several_streams() ? more_->streams.size() : 1;
+  for (std::size_t s = 0; s < n; ++s) {
+    const std::uint32_t k = queued_of(s);
+    if (k == 0 || !fails(queued_qos(s))) continue;
+    for (std::uint32_t i = 0; i < k; ++i) count_failed(ctx, s, queued_qos(s), PublishFailReason::Disconnect);
+    ctx.stats.offline_queued.add(-static_cast<std::int64_t>(k));
+    add_queued(s, -static_cast<std::int64_t>(k));
   }
 }
 
 void Session::fail_all(Context& ctx, PublishFailReason r) {
   while (inflight_count_ > 0) {
-    count_failed(ctx, inflight_[inflight_count_ - 1].qos, r);
+    const InFlight& e = inflight_[inflight_count_ - 1];
+    count_failed(ctx, e.stream, e.qos, r);
     remove_in_flight(ctx, inflight_count_ - 1);
   }
-  for (std::uint32_t i = 0; i < queued_; ++i) count_failed(ctx, queued_qos_, r);
-  ctx.stats.offline_queued.add(-static_cast<std::int64_t>(queued_));
-  queued_ = 0;
+  const std::size_t n = several_streams() ? more_->streams.size() : 1;
+  for (std::size_t s = 0; s < n; ++s) {
+    const std::uint32_t k = queued_of(s);
+    for (std::uint32_t i = 0; i < k; ++i) count_failed(ctx, s, queued_qos(s), r);
+    ctx.stats.offline_queued.add(-static_cast<std::int64_t>(k));
+    add_queued(s, -static_cast<std::int64_t>(k));
+  }
 }
 
 // ---- receiving ------------------------------------------------------------------------------
@@ -455,11 +534,17 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
         ctx.stats.e2e_latency.record(ctx.wall_ns - h->sent_ns);
       else
         ctx.stats.messages_clock_skewed.add();
-      if (plan.track_loss) {
-        const ReceiveCounts c = inbound_->tracker.on_message(h->publisher, h->seq, inbound_->interval());
-        if (c.lost) ctx.stats.messages_lost.add(c.lost);
-        if (c.duplicated) ctx.stats.messages_duplicated.add(c.duplicated);
-        if (c.out_of_order) ctx.stats.messages_out_of_order.add(c.out_of_order);
+      ctx.stats.count_stream(h->stream, StreamCount::Received);
+      if (plan.track_loss && h->stream < plan.stream_stride) {
+        // Books per (publisher, stream): each stream numbers its messages 1, 2, 3, ...
+        const auto key = static_cast<std::uint32_t>(plan.stream_key(h->publisher, h->stream));
+        const ReceiveCounts c = inbound_->tracker.on_message(key, h->seq, inbound_->interval());
+        ctx.stats.messages_lost.add(c.lost);
+        ctx.stats.messages_duplicated.add(c.duplicated);
+        ctx.stats.messages_out_of_order.add(c.out_of_order);
+        ctx.stats.count_stream(h->stream, StreamCount::Lost, c.lost);
+        ctx.stats.count_stream(h->stream, StreamCount::Duplicated, c.duplicated);
+        ctx.stats.count_stream(h->stream, StreamCount::OutOfOrder, c.out_of_order);
       }
     }
   } else {

@@ -142,15 +142,17 @@ void Session::unsubscribe(Context& ctx) {
 // What publisher `pub` (last sequence `last`) sent during each of our subscription
 // intervals: after the interval began, up to its end (the run's end for one still held).
 // Without a clock, one interval owed everything.
-void Session::owed_ranges(std::vector<OwedRange>& out, std::size_t pub, std::uint64_t last) const {
+void Session::owed_ranges(std::vector<OwedRange>& out, std::size_t pub, std::uint32_t stream_id,
+                          std::uint64_t last) const {
   out.clear();
   const SubscriptionClock* clock = plan_->clock;
-  if (!clock || inbound_->held.empty()) {
+  const FleetPlan& pp = plan_->plan_of(pub);
+  const StreamPlan* st = pp.stream_by_id(stream_id);
+  if (!clock || inbound_->held.empty() || st == nullptr) {
     out.push_back({0, last});
     return;
   }
-  const FleetPlan& pp = plan_->plan_of(pub);
-  const auto slot = pp.clock_slot(pub);
+  const auto slot = pp.clock_slot(pub, static_cast<std::size_t>(st - pp.streams.data()));
   for (const auto& [b, e] : inbound_->held)
     out.push_back({clock->sent_before(slot, b, last), e == 0 ? last : clock->sent_before(slot, e, last)});
 }
@@ -170,16 +172,23 @@ void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t
   ReceiveCounts total;
   std::uint64_t not_subscribed = 0;
   std::vector<OwedRange> owed;
-  for (std::size_t pub = 0; pub < last_seq_by_device.size(); ++pub) {
-    const std::uint64_t last = last_seq_by_device[pub];
+  const StreamCount unmet = still_arriving ? StreamCount::NotYetDelivered : StreamCount::Lost;
+  // Indexed by FleetPlan::stream_key(publisher, stream id).
+  const std::uint32_t stride = p.stream_stride;
+  for (std::size_t key = 0; key < last_seq_by_device.size(); ++key) {
+    const std::uint64_t last = last_seq_by_device[key];
     if (last == 0) continue;
-    const auto pi = static_cast<std::uint32_t>(pub);
-    if (inbound_->tracker.seen(pi) || (granted != 0 && p.subscriber_expects(index_, pub, granted))) {
-      owed_ranges(owed, pub, last);
-      total += inbound_->tracker.finalize(pi, owed);
-    }
-    else if ((granted & all) != all && p.subscriber_expects(index_, pub))
+    const std::size_t pub = key / stride;
+    const auto sid = static_cast<std::uint32_t>(key % stride);
+    const auto k = static_cast<std::uint32_t>(key);
+    if (inbound_->tracker.seen(k) || (granted != 0 && p.subscriber_expects(index_, pub, sid, granted))) {
+      owed_ranges(owed, pub, sid, last);
+      const ReceiveCounts c = inbound_->tracker.finalize(k, owed);
+      stats.count_stream(sid, unmet, c.lost);
+      total += c;
+    } else if ((granted & all) != all && p.subscriber_expects(index_, pub, sid, ~std::uint64_t{0})) {
       not_subscribed += last;
+    }
   }
   if (not_subscribed) stats.messages_not_subscribed.add(not_subscribed);
   if (total.lost == 0) return;

@@ -205,6 +205,7 @@ StatsSnapshot snapshot(const ThreadStats& s) {
   copy(o.suback_codes, s.suback_codes);
   copy(o.suback_grants, s.suback_grants);
   copy(o.shadow_ops, s.shadow_ops);
+  copy(o.stream_counts, s.stream_counts);
   copy(o.puback_codes, s.puback_codes);
   return o;
 }
@@ -233,6 +234,7 @@ void merge(StatsSnapshot& into, const StatsSnapshot& from) {
   add(into.suback_codes, from.suback_codes);
   add(into.suback_grants, from.suback_grants);
   add(into.shadow_ops, from.shadow_ops);
+  add(into.stream_counts, from.stream_counts);
   add(into.puback_codes, from.puback_codes);
 }
 
@@ -288,6 +290,7 @@ StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier) {
   diff(d.suback_codes, later.suback_codes, earlier.suback_codes);
   diff(d.suback_grants, later.suback_grants, earlier.suback_grants);
   diff(d.shadow_ops, later.shadow_ops, earlier.shadow_ops);
+  diff(d.stream_counts, later.stream_counts, earlier.stream_counts);
   diff(d.puback_codes, later.puback_codes, earlier.puback_codes);
   return d;
 }
@@ -317,6 +320,20 @@ const char* to_string(ShadowOutcome o) noexcept {
     case ShadowOutcome::Rejected500: return "rejected_500";
     case ShadowOutcome::RejectedOther: return "rejected_other";
     case ShadowOutcome::TimedOut: return "timed_out";
+  }
+  return "?";
+}
+
+const char* to_string(StreamCount c) noexcept {
+  switch (c) {
+    case StreamCount::Sent: return "sent";
+    case StreamCount::Acked: return "acked";
+    case StreamCount::Failed: return "failed";
+    case StreamCount::Received: return "received";
+    case StreamCount::Lost: return "lost";
+    case StreamCount::Duplicated: return "duplicated";
+    case StreamCount::OutOfOrder: return "out_of_order";
+    case StreamCount::NotYetDelivered: return "not_yet_delivered";
   }
   return "?";
 }

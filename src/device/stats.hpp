@@ -78,6 +78,27 @@ constexpr std::size_t shadow_index(ShadowOp op, ShadowOutcome o) noexcept {
 }
 inline constexpr std::size_t kShadowSlots = kShadowOpCount * kShadowOutcomeCount;
 
+// Per publish stream (fleet-wide stream id, FleetPlan::StreamPlan::id): what its publishers
+// sent and what its subscribers' books say of it.
+enum class StreamCount : std::uint8_t {
+  Sent,             // PUBLISHes sent (first transmissions, every QoS)
+  Acked,            // QoS 1/2 acknowledged
+  Failed,           // requested and never sent or acknowledged (any PublishFailReason)
+  Received,         // deliveries of this run's messages (by the payload header's stream)
+  Lost,
+  Duplicated,
+  OutOfOrder,
+  NotYetDelivered,  // still owed when the drain timed out
+};
+inline constexpr std::size_t kStreamCountKinds = 8;
+inline constexpr std::size_t kMaxStreams = 16;  // = scenario::kMaxPublishStreams
+const char* to_string(StreamCount c) noexcept;  // "sent", "acked", ..., "not_yet_delivered"
+constexpr std::size_t stream_index(std::uint32_t stream, StreamCount c) noexcept {
+  return static_cast<std::size_t>(stream < kMaxStreams ? stream : kMaxStreams - 1) * kStreamCountKinds +
+         static_cast<std::size_t>(c);
+}
+inline constexpr std::size_t kStreamSlots = kMaxStreams * kStreamCountKinds;
+
 // A monotonically increasing count with a single writer.
 class Counter {
  public:
@@ -289,6 +310,10 @@ struct ThreadStats {
   std::array<Counter, 256> puback_codes;              // MQTT 5 PUBACK/PUBREC failure codes
   std::array<Counter, 256> suback_grants;             // suback_grant_index(filter, code)
   std::array<Counter, kShadowSlots> shadow_ops;       // shadow_index(op, outcome)
+  std::array<Counter, kStreamSlots> stream_counts;    // stream_index(stream, count)
+  void count_stream(std::uint32_t stream, StreamCount c, std::uint64_t n = 1) noexcept {
+    stream_counts[stream_index(stream, c)].add(n);
+  }
 };
 
 // Plain copy of ThreadStats, mergeable across threads and shards.
@@ -317,6 +342,10 @@ struct StatsSnapshot {
   std::array<std::uint64_t, 256> suback_grants{};
   std::array<std::uint64_t, kShadowSlots> shadow_ops{};
   std::uint64_t shadow_count(ShadowOp op, ShadowOutcome o) const noexcept { return shadow_ops[shadow_index(op, o)]; }
+  std::array<std::uint64_t, kStreamSlots> stream_counts{};
+  std::uint64_t stream_count(std::uint32_t stream, StreamCount c) const noexcept {
+    return stream_counts[stream_index(stream, c)];
+  }
 
   // True when, for QoS q >= 1, requests == acked + timed out + failed + pending, where
   // pending is what the caller knows is still in flight or queued (the gauges, summed

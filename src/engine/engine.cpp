@@ -502,7 +502,7 @@ struct Engine::Impl {
         const double dt = std::chrono::duration<double>(now - drain_window.front().first).count();
         if (dt > 0.0) result.delivery_rate_at_stop = static_cast<double>(received - drain_window.front().second) / dt;
       }
-      last_seq.assign(scenario.fleet.devices, 0);
+      last_seq.assign(scenario.fleet.devices * std::max<std::size_t>(1, result.streams.size()), 0);
       for (auto& w : workers) w->post_collect(&last_seq);
       return;
     }
@@ -592,15 +592,20 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
     g.plan->run_id = id.value;
     m.plans.push_back(g.plan.get());
   }
-  // Subscribers expect the publishers of every group: each plan sees them all.
-  for (auto& g : m.groups) g.plan->fleet_groups = &m.plans;
+  // Subscribers expect the publishers of every group: each plan sees them all, and every
+  // plan numbers the fleet's publish streams alike (the payload header's stream byte).
+  m.result.streams = scenario::stream_names(s);
+  for (auto& g : m.groups) {
+    g.plan->fleet_groups = &m.plans;
+    g.plan->set_fleet_streams(m.result.streams);
+  }
   // With subscribers, one subscription clock for the run (what each subscriber was owed:
   // device/subscription_clock.hpp), a slot per publisher of this shard.
   if (std::any_of(m.groups.begin(), m.groups.end(), [](const GroupRun& g) { return g.plan->subscribers > 0; })) {
     std::uint64_t slots = 0;
     for (auto& g : m.groups) {
       g.plan->clock_slot_base = slots;
-      slots += g.plan->publishers_in_shard();
+      slots += g.plan->clock_slots();
     }
     m.clock = std::make_unique<device::SubscriptionClock>(slots);
     for (auto& g : m.groups) g.plan->clock = m.clock.get();
@@ -638,6 +643,9 @@ RunResult Engine::run() {
 
   r.threads = threads;
   for (const auto& g : m.groups) r.requested_publish_rate += g.plan->shard_publish_rate();
+  r.stream_requested_rate.assign(r.streams.size(), 0.0);
+  for (const auto& g : m.groups)
+    for (const auto& st : g.plan->streams) r.stream_requested_rate[st.id] += g.plan->shard_publish_rate(st);
 
   // OpenSSL writes TLS records with plain send()/write() (no MSG_NOSIGNAL): a close frame or
   // close_notify to a peer that has just hung up must be an EPIPE, not a process-killing

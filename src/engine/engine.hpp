@@ -164,6 +164,10 @@ struct RunResult {
 
   device::StatsSnapshot stats;  // merged over workers, whole run
   std::vector<GroupResult> groups;  // the same, per group; `stats` is their merge
+  // The fleet's publish streams by id (scenario::stream_names): stats.stream_counts and the
+  // groups' are indexed by these; the publishes per second each should reach in this shard.
+  std::vector<std::string> streams;
+  std::vector<double> stream_requested_rate;
   std::vector<PhaseResult> phases;
   std::vector<Sample> series;
   std::optional<SearchResult> search;  // when the scenario has a search phase that started

@@ -126,7 +126,8 @@ double SearchRun::step_publish_rate(double value) const {
   double r = 0.0;
   for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
     const auto* plan = groups_[gi].plan;
-    r += plan->per_device_rate * static_cast<double>(std::min(group_devices(gi, value), plan->publishers_in_shard()));
+    for (const auto& st : plan->streams)
+      r += st.per_device_rate * static_cast<double>(std::min(group_devices(gi, value), plan->in_shard(st.publishers)));
   }
   return r;
 }

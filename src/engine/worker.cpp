@@ -140,9 +140,12 @@ void Worker::post_quiesce() {
 
 void Worker::post_collect(std::vector<std::uint64_t>* seq) {
   boost::asio::post(io_, [this, seq] {
+    const auto& plan = *cfg_.plan;
     for (const auto& d : devices_) {
-      const auto i = d.session.index();
-      if (i < seq->size()) (*seq)[i] = d.session.last_sequence();
+      for (std::size_t s = 0; s < plan.streams.size(); ++s) {
+        const auto key = plan.stream_key(d.session.index(), plan.streams[s].id);
+        if (key < seq->size()) (*seq)[key] = d.session.last_sequence(s);
+      }
     }
     notify_(cfg_.index, WorkerEvent::Collected, Clock::now());
   });

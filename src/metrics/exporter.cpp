@@ -76,6 +76,7 @@ ExporterOptions exporter_options_for(const scenario::Scenario& s) {
   o.protocol = s.target.protocol;
   o.shard_count = s.fleet.shard.n;
   o.target_publish_rate = device::FleetPlan(s).shard_publish_rate();
+  o.streams = scenario::stream_names(s);
   o.thresholds = s.thresholds;
   return o;
 }

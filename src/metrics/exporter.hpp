@@ -36,6 +36,8 @@ struct ExporterOptions {
   mqtt::Version protocol = mqtt::Version::V311;  // names CONNACK codes
   std::uint32_t shard_count = 1;                 // N of --shard K/N
   double target_publish_rate = 0.0;  // msg/s this shard should deliver in steady phases
+  // The fleet's publish streams by id (scenario::stream_names): the `stream` label.
+  std::vector<std::string> streams;
   // Exposer: "host:port"; empty = no exposer. Port 0 picks a free port (see listen_port()).
   std::string listen = "127.0.0.1:9464";
   // Pushgateway, "http://host:port[/prefix]"; empty = no push. Grouping key: job (push_job),

@@ -214,6 +214,23 @@ void add_shadow(Builder& b, const device::StatsSnapshot& s) {
     }
 }
 
+// Per publish stream (label `stream`, one of the scenario's at most 16 names) and event:
+// sent, acked, failed, received, lost, duplicated, out_of_order, not_yet_delivered. Only
+// events that happened, so a fleet that publishes nothing exports none.
+void add_streams(Builder& b, const device::StatsSnapshot& s, const std::vector<std::string>& names) {
+  auto& f = b.family("fleetload_stream_messages_total",
+                     "messages per publish stream (stream) and event (sent, acked, failed, received, lost, "
+                     "duplicated, out_of_order, not_yet_delivered)",
+                     prometheus::MetricType::Counter);
+  for (std::size_t id = 0; id < names.size(); ++id)
+    for (std::size_t k = 0; k < device::kStreamCountKinds; ++k) {
+      const auto kind = static_cast<device::StreamCount>(k);
+      const auto n = s.stream_count(static_cast<std::uint32_t>(id), kind);
+      if (n == 0) continue;
+      b.add_counter(f, static_cast<double>(n), {{"stream", names[id]}, {"event", device::to_string(kind)}});
+    }
+}
+
 // Each scenario threshold as three gauges (and whether it had anything to measure), so a
 // dashboard shows limit, value and verdict per threshold. Labels: the threshold's metric, its
 // comparison and its rule as written (one series per threshold: a handful).
@@ -249,7 +266,7 @@ const std::vector<double>& histogram_bounds_seconds() {
 }
 
 // The families every device group has, one series per group.
-void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol) {
+void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol, const std::vector<std::string>& streams) {
   const auto& s = g.total;
   b.set_group(g.name, g.protocol, g.auth_mode);
   b.gauge("fleetload_devices_target", "devices this shard runs", static_cast<double>(g.target));
@@ -268,6 +285,7 @@ void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol) {
   add_codes(b, s, g.protocol == "mqtt5" ? mqtt::Version::V5 : protocol);
   add_histograms(b, s);
   add_shadow(b, s);
+  add_streams(b, s, streams);
   b.end_group();
 }
 
@@ -276,9 +294,9 @@ std::vector<prometheus::MetricFamily> build_families(const ExportState& st, cons
   if (st.groups.empty()) {
     add_group(b, {std::string(scenario::kDefaultGroup), o.labels.protocol, o.labels.auth_mode, st.target, st.connected,
                   st.total},
-              o.protocol);
+              o.protocol, o.streams);
   } else {
-    for (const auto& g : st.groups) add_group(b, g, o.protocol);
+    for (const auto& g : st.groups) add_group(b, g, o.protocol, o.streams);
   }
   b.gauge("fleetload_publish_rate_target", "publishes per second this shard should send in steady phases",
           o.target_publish_rate);

@@ -152,6 +152,25 @@ void groups(std::ostream& o, const RunReport& r) {
   o << "</table>";
 }
 
+// Per publish stream, when there are several: each its own rate and books.
+void streams(std::ostream& o, const RunReport& r) {
+  if (r.streams.size() < 2) return;
+  using K = device::StreamCount;
+  o << "<h2>Publish streams</h2><table class=\"groups\"><tr><th>stream</th><th>requested</th><th>sent</th>"
+       "<th>acked</th><th>failed</th><th>received</th><th>lost</th><th>duplicates</th><th>out of order</th></tr>";
+  for (std::size_t id = 0; id < r.streams.size(); ++id) {
+    const auto c = [&](K k) { return count(r.stats.stream_count(static_cast<std::uint32_t>(id), k)); };
+    const double req = id < r.stream_requested_rate.size() ? r.stream_requested_rate[id] : 0.0;
+    const bool bad = r.stats.stream_count(static_cast<std::uint32_t>(id), K::Lost) > 0;
+    o << "<tr" << (bad ? " class=\"failed\"" : "") << "><td>" << escape(r.streams[id]) << "</td><td class=\"num\">"
+      << escape(human::rate(req)) << "</td><td class=\"num\">" << c(K::Sent) << "</td><td class=\"num\">"
+      << c(K::Acked) << "</td><td class=\"num\">" << c(K::Failed) << "</td><td class=\"num\">" << c(K::Received)
+      << "</td><td class=\"num\">" << c(K::Lost) << "</td><td class=\"num\">" << c(K::Duplicated)
+      << "</td><td class=\"num\">" << c(K::OutOfOrder) << "</td></tr>";
+  }
+  o << "</table>";
+}
+
 // One box per chart; the chart script fills it (or says "no samples").
 void chart_box(std::ostream& o, const ChartInfo& c, bool wide = false) {
   o << "<div class=\"chart" << (wide ? " wide" : "") << "\" id=\"" << c.id << "\" role=\"img\" aria-label=\""
@@ -354,6 +373,7 @@ void write_html_report(const RunReport& r, std::ostream& o) {
   summary(o, r);
   thresholds(o, r);
   groups(o, r);
+  streams(o, r);
   time_series(o, r);
   latencies(o, r);
   reconnect_delays(o);

@@ -115,7 +115,37 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
     shadow[device::to_string(static_cast<device::ShadowOp>(op))] = std::move(by);
   }
   o["shadow_operations"] = std::move(shadow);
+  // Per publish stream, by fleet-wide stream id (the report's top-level `streams` names them).
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < device::kStreamSlots; ++i)
+    if (s.stream_counts[i] != 0) used = i / device::kStreamCountKinds + 1;
+  json::array streams;
+  for (std::size_t id = 0; id < used; ++id) {
+    json::object c;
+    for (std::size_t k = 0; k < device::kStreamCountKinds; ++k) {
+      const auto kind = static_cast<device::StreamCount>(k);
+      c[device::to_string(kind)] = s.stream_count(static_cast<std::uint32_t>(id), kind);
+    }
+    streams.push_back(std::move(c));
+  }
+  o["stream_counts"] = std::move(streams);
   return o;
+}
+
+// The fleet's publish streams as people read them: name, requested rate (whole report) and
+// what was sent, acknowledged, failed, received, lost, duplicated, out of order.
+json::array streams_json(const RunReport& r, const device::StatsSnapshot& s) {
+  json::array out;
+  for (std::size_t id = 0; id < r.streams.size(); ++id) {
+    json::object o{{"name", r.streams[id]}};
+    if (&s == &r.stats && id < r.stream_requested_rate.size()) o["requested_per_s"] = r.stream_requested_rate[id];
+    for (std::size_t k = 0; k < device::kStreamCountKinds; ++k) {
+      const auto kind = static_cast<device::StreamCount>(k);
+      o[device::to_string(kind)] = s.stream_count(static_cast<std::uint32_t>(id), kind);
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
 }
 
 // One interval's distribution in the series: the percentiles drawn in the HTML report, and
@@ -292,6 +322,7 @@ std::string report_to_json(const RunReport& r) {
 
   root["totals"] = stats_json(r.stats, r.protocol, true);
   root["publish_rate"] = rate_json(r.publish_rate);
+  root["streams"] = streams_json(r, r.stats);
 
   root["message_books"] = books_json(r.books);
   root["errors"] = json::object{
@@ -338,6 +369,7 @@ std::string report_to_json(const RunReport& r) {
     o["devices"] = g.devices;
     o["totals"] = stats_json(g.stats, r.protocol, true);
     o["publish_rate"] = rate_json(g.publish_rate);
+    o["streams"] = streams_json(r, g.stats);
     o["message_books"] = books_json(g.books);
     o["phases"] = phases_json(g.phases, r.protocol);
     o["thresholds"] = json::object{{"verdict", to_string(g.verdict)}, {"results", thresholds_json(g.thresholds)}};

@@ -279,6 +279,8 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
   m.reconnect = f.reconnect;  // one scenario, one policy
   m.run_id = f.run_id;
   m.run_id_source = f.run_id_source;
+  m.streams = f.streams;
+  m.stream_requested_rate = f.stream_requested_rate;
 
   std::set<std::uint32_t> shards;
   double requested = 0, achieved = 0;
@@ -309,6 +311,11 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
     else
       all_connected = false;
     device::merge(m.stats, r.stats);
+    // Every shard of one scenario numbers its streams alike.
+    if (r.streams != f.streams)
+      res.warnings.push_back(x.source + " has publish streams that differ from " + in.front().source + "'s");
+    for (std::size_t i = 0; i < r.stream_requested_rate.size() && &x != &in.front(); ++i)
+      if (i < m.stream_requested_rate.size()) m.stream_requested_rate[i] += r.stream_requested_rate[i];
     requested += r.publish_rate.requested;
     achieved += r.publish_rate.achieved;
     m.local_limit_errors += r.local_limit_errors;

@@ -188,6 +188,20 @@ class Reader {
               u64(by, device::to_string(static_cast<device::ShadowOutcome>(k)), sub(sp, opn));
       }
     }
+    // Reports from before publish streams have none.
+    if (o.contains("stream_counts")) {
+      const json::array& a = arr(o, "stream_counts", p);
+      const std::string sp = sub(p, "stream_counts");
+      if (a.size() > device::kMaxStreams) fail(sp, "more than " + std::to_string(device::kMaxStreams) + " streams");
+      for (std::size_t id = 0; id < a.size(); ++id) {
+        const json::object& c = obj(a[id], idx(sp, id));
+        for (std::size_t k = 0; k < device::kStreamCountKinds; ++k) {
+          const auto kind = static_cast<device::StreamCount>(k);
+          s.stream_counts[device::stream_index(static_cast<std::uint32_t>(id), kind)] =
+              u64(c, device::to_string(kind), idx(sp, id));
+        }
+      }
+    }
   }
 
   RateFigure rate(const json::object& o, const std::string& p) const {
@@ -404,6 +418,15 @@ RunReport Reader::report(const json::object& root) const {
     }
   };
   read_thresholds(arr(th, "results", "thresholds"), "thresholds.results", r.thresholds);
+  // Publish streams (reports written before them have none).
+  if (const auto* sv = root.if_contains("streams")) {
+    const auto& sa = arr(*sv, "streams");
+    for (std::size_t i = 0; i < sa.size(); ++i) {
+      const auto& o = obj(sa[i], idx("streams", i));
+      r.streams.push_back(str(o, "name", idx("streams", i)));
+      r.stream_requested_rate.push_back(f64(o, "requested_per_s", idx("streams", i)));
+    }
+  }
   // Per group (reports written before groups have none).
   if (const auto* gv = root.if_contains("groups")) {
     const auto& ga = arr(*gv, "groups");

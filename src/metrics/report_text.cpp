@@ -135,6 +135,18 @@ std::string format_summary(const RunReport& r) {
                        n(s.messages_not_yet_delivered).c_str(), human::duration(r.drain_s).c_str(),
                        human::rate(r.delivery_rate_at_stop).c_str()));
   }
+  // Per publish stream when there are several: each its own rate and books.
+  if (r.streams.size() > 1) {
+    for (std::size_t id = 0; id < r.streams.size(); ++id) {
+      const auto c = [&](device::StreamCount k) { return n(s.stream_count(static_cast<std::uint32_t>(id), k)); };
+      using K = device::StreamCount;
+      const double req = id < r.stream_requested_rate.size() ? r.stream_requested_rate[id] : 0.0;
+      row(out, "stream " + r.streams[id],
+          fmt("requested %s; %s sent, %s acked, %s failed; %s received, lost %s, duplicated %s, out of order %s",
+              human::rate(req).c_str(), c(K::Sent).c_str(), c(K::Acked).c_str(), c(K::Failed).c_str(),
+              c(K::Received).c_str(), c(K::Lost).c_str(), c(K::Duplicated).c_str(), c(K::OutOfOrder).c_str()));
+    }
+  }
   // Per scenario filter, what the SUBACKs granted against what was requested: a lower QoS
   // changes what delivery may do (QoS 0: at most once), a refusal means no subscription.
   std::string grants;

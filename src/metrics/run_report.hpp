@@ -180,6 +180,10 @@ struct RunReport {
   std::optional<double> time_to_all_connected_s;
 
   device::StatsSnapshot stats;  // whole run
+  // The fleet's publish streams by id (stats.stream_counts index them) and the publishes per
+  // second each should reach (summed over the shards of a merged report).
+  std::vector<std::string> streams;
+  std::vector<double> stream_requested_rate;
   std::vector<PhaseReport> phases;
   std::vector<SeriesPoint> series;
   ReconnectPolicy reconnect;

@@ -122,7 +122,8 @@ CheckResult check_rendering(const Scenario& s) {
   check("fleet.client_id", s.fleet.client_id, Kind::String);
   if (s.auth.username) check("auth.username", *s.auth.username, Kind::String);
   if (s.auth.auth_username) check("auth.auth_username", *s.auth.auth_username, Kind::String);
-  if (s.publish) check("publish.topic", s.publish->topic, Kind::TopicName);
+  for (std::size_t i = 0; i < s.publish.size(); ++i)
+    check(stream_path(s, i) + ".topic", s.publish[i].topic, Kind::TopicName);
   for (std::size_t f = 0; f < s.subscribe.filters.size(); ++f) {
     const std::string base = "subscribe.filters." + std::to_string(f);
     // The filter's position is under ".filter" in the long form, the item itself in the short.

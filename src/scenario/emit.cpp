@@ -48,8 +48,9 @@ void kv_dur(YAML::Emitter& e, const char* key, Duration d) {
   e << YAML::Key << key << YAML::Value << format_duration(d);
 }
 
-void emit_publish(YAML::Emitter& e, const Publish& p) {
-  e << YAML::Key << "publish" << YAML::Value << YAML::BeginMap;
+void emit_stream(YAML::Emitter& e, const Publish& p) {
+  e << YAML::BeginMap;
+  kv(e, "name", p.name);
   kv(e, "topic", p.topic);
   kv_num(e, "qos", p.qos);
   if (p.rate) e << YAML::Key << "rate" << YAML::Value << format_rate(p.rate->per_second);
@@ -80,6 +81,18 @@ void emit_publish(YAML::Emitter& e, const Publish& p) {
   e << YAML::Key << "publishers" << YAML::Value << selection_text(p.publishers);
   e << YAML::Comment(std::to_string(p.publishers.selected) + " devices");
   e << YAML::EndMap;
+}
+
+// One stream as a mapping (the file's usual form), several as a list.
+void emit_publish(YAML::Emitter& e, const std::vector<Publish>& ps) {
+  e << YAML::Key << "publish" << YAML::Value;
+  if (ps.size() == 1) {
+    emit_stream(e, ps.front());
+    return;
+  }
+  e << YAML::BeginSeq;
+  for (const auto& p : ps) emit_stream(e, p);
+  e << YAML::EndSeq;
 }
 
 void emit_shadow(YAML::Emitter& e, const Shadow& sh) {
@@ -319,7 +332,7 @@ void emit_sections(YAML::Emitter& e, const Scenario& s, bool mask_secrets, bool 
   e << YAML::Key << "first_connect_failure" << YAML::Value << to_string(s.reconnect.first_connect_failure);
   e << YAML::EndMap;
 
-  if (s.publish) emit_publish(e, *s.publish);
+  if (!s.publish.empty()) emit_publish(e, s.publish);
   if (s.shadow) emit_shadow(e, *s.shadow);
 
   if (!s.subscribe.filters.empty()) {

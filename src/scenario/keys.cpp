@@ -14,7 +14,7 @@ constexpr Key kScenarioKeys[] = {
     {"fleet", Kind::Section, "how many devices, their client ids and connect rate", {}, &kFleet},
     {"session", Kind::Section, "MQTT session settings: keepalive, timeouts, clean session, will", {}, &kSession},
     {"reconnect", Kind::Section, "the reconnect backoff (the SDK's by default)", {}, &kReconnect},
-    {"publish", Kind::Section, "what devices publish, how often", {}, &kPublish},
+    {"publish", Kind::Streams, "what devices publish, how often: one stream, or a list of named streams", {}, &kPublish},
     {"subscribe", Kind::Subscribe, "topic filters some devices subscribe to (loss, duplicates, latency)", {},
      &kSubscribe},
     {"shadow", Kind::Section, "AWS IoT Device Shadow traffic of every device: get, update, delta", {}, &kShadow},
@@ -35,7 +35,7 @@ constexpr Key kGroupKeys[] = {
     {"fleet", Kind::Section, "client ids, connect rate (fleet.devices is the whole fleet's)", {}, &kFleet},
     {"session", Kind::Section, "the group's session settings", {}, &kSession},
     {"reconnect", Kind::Section, "the group's reconnect backoff", {}, &kReconnect},
-    {"publish", Kind::Section, "what the group's devices publish", {}, &kPublish},
+    {"publish", Kind::Streams, "what the group's devices publish (streams merged by name)", {}, &kPublish},
     {"subscribe", Kind::Subscribe, "what the group's devices subscribe to", {}, &kSubscribe},
     {"shadow", Kind::Section, "the group's Device Shadow traffic", {}, &kShadow},
     {"thresholds", Kind::Section, "limits judged on this group's devices only (not inherited)", {}, &kThresholds},
@@ -168,6 +168,7 @@ constexpr Key kReconnectKeys[] = {
 };
 
 constexpr Key kPublishKeys[] = {
+    {"name", Kind::String, "the stream's name in reports (a-z, 0-9, _ and -; default \"default\", or stream<i> in a list)"},
     {"topic", Kind::Template, "topic template, e.g. telemetry/{client_id}; required"},
     {"qos", Kind::Uint, "QoS 0, 1 or 2 (default 0)", {}, nullptr, 0, 2},
     {"rate", Kind::Rate, "per device, e.g. 1/s (or fleet_rate)"},

@@ -34,6 +34,7 @@ enum class Kind : std::uint8_t {
   Subscribe,    // a list of filters, or a mapping of `section`
   Filters,      // a list of items: a filter text, or a mapping of `section`
   Phases,       // a list of mappings of `section` (phases, groups)
+  Streams,      // a mapping of `section`, or a list of them (publish streams)
   Threshold,    // a limit: "<= 250ms", ">= 99.9%", "0.1%", 0
 };
 

@@ -48,6 +48,51 @@ YAML::Node without_key(const YAML::Node& m, std::string_view key) {
   return out;
 }
 
+// `publish` as a list of streams, each with an explicit name (a mapping is the one stream
+// "default" unless it names itself; list item i without a name is "stream<i>").
+std::vector<std::pair<std::string, YAML::Node>> named_streams(const YAML::Node& n) {
+  std::vector<std::pair<std::string, YAML::Node>> out;
+  auto name_of = [](const YAML::Node& item, std::string fallback) {
+    const YAML::Node nm = item.IsMap() ? item["name"] : YAML::Node();
+    return nm.IsDefined() && nm.IsScalar() ? nm.Scalar() : fallback;
+  };
+  if (n.IsMap()) {
+    out.emplace_back(name_of(n, std::string(kDefaultStream)), n);
+  } else if (n.IsSequence()) {
+    for (std::size_t i = 0; i < n.size(); ++i) out.emplace_back(name_of(n[i], "stream" + std::to_string(i)), n[i]);
+  }
+  return out;
+}
+
+// A group's `publish` over the top level's: two mappings merge key by key (one stream, as
+// every other section); otherwise streams merge by name — a stream both have merges key by
+// key, the group's new streams are added after the inherited ones. Each item of the result
+// names its stream, so the implicit names survive the reordering.
+YAML::Node merge_streams(const YAML::Node& top, const YAML::Node& mine) {
+  if (!mine.IsDefined() || mine.IsNull()) return top;
+  if (!top.IsDefined() || top.IsNull() || (top.IsMap() && mine.IsMap()) ||
+      !(top.IsMap() || top.IsSequence()) || !(mine.IsMap() || mine.IsSequence()))
+    return merge_nodes(top, mine);
+  auto base = named_streams(top);
+  const auto over = named_streams(mine);
+  for (const auto& [name, node] : over) {
+    auto it = std::find_if(base.begin(), base.end(), [&](const auto& b) { return b.first == name; });
+    if (it != base.end()) it->second = merge_nodes(it->second, node);
+    else base.emplace_back(name, node);
+  }
+  YAML::Node out(YAML::NodeType::Sequence);
+  for (auto& [name, node] : base) {
+    if (node.IsMap() && !node["name"].IsDefined()) {
+      YAML::Node named(YAML::NodeType::Map);
+      named.force_insert(YAML::Node("name"), YAML::Node(name));
+      for (auto it = node.begin(); it != node.end(); ++it) named.force_insert(it->first, it->second);
+      node = named;
+    }
+    out.push_back(node);
+  }
+  return out;
+}
+
 // Keys that spell the same setting two ways: a group that writes one overrides the other
 // inherited from the top level (else "give either ..., not both" would refuse the group).
 constexpr std::pair<std::string_view, std::pair<std::string_view, std::string_view>> kSpellings[] = {
@@ -131,7 +176,7 @@ void parse_groups(Reader& r, const YAML::Node& root, const YAML::Node& groups, S
         if (mine[std::string(a)].IsDefined()) top = without_key(top, b);
         else if (mine[std::string(b)].IsDefined()) top = without_key(top, a);
       }
-      return merge_nodes(top, mine);
+      return key == "publish" ? merge_streams(top, mine) : merge_nodes(top, mine);
     };
     if (auto f = m.get("fleet"); f && f->IsMap() && (*f)["devices"].IsDefined())
       r.error((*f)["devices"], label + ".fleet.devices",

@@ -232,7 +232,7 @@ void check_search(Reader& r, const YAML::Node& phases, Scenario& s) {
                 "\"" + name + "\" is not one of the scenario's thresholds (" + (have.empty() ? "none" : have) + ")");
       }
     }
-    if (q.vary == SearchVary::PublishRate && !s.publish) {
+    if (q.vary == SearchVary::PublishRate && s.publish.empty()) {
       r.error(node("vary"), path + ".vary", "publish_rate needs a publish: section (the publishers whose rate the search sets)");
     }
     if (q.vary == SearchVary::Devices && s.fleet.devices > 0 && q.to > static_cast<double>(s.fleet.devices)) {

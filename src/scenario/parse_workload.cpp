@@ -1,5 +1,7 @@
 // Parsers for the workload sections: publish, subscribe, phases, run, thresholds.
+#include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "mqtt/codec.hpp"
 #include "scenario/parse.hpp"
@@ -55,10 +57,25 @@ bool is_shared(std::string_view filter) { return filter.starts_with("$share/"); 
 
 // ---- publish --------------------------------------------------------------------------
 
-void parse_publish(Reader& r, const YAML::Node& n, Scenario& s) {
-  MapView m(r, n, "publish", keys::kPublish);
-  if (!m.ok()) return;
+namespace {
+
+bool valid_stream_name(std::string_view n) {
+  return !n.empty() && n.size() <= 32 && std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// One stream: a mapping of kPublish keys at `n`, its fields named `prefix`.key.
+std::optional<Publish> parse_stream(Reader& r, const YAML::Node& n, const std::string& prefix, Scenario& s) {
+  MapView m(r, n, prefix, keys::kPublish);
+  if (!m.ok()) return std::nullopt;
   Publish p;
+  if (auto v = m.get("name")) {
+    if (auto t = read_string(r, *v, m.path("name"))) {
+      if (valid_stream_name(*t)) p.name = *t;
+      else r.error(*v, m.path("name"), "expected a stream name of a-z, 0-9, _ and - (at most 32), got \"" + *t + "\"");
+    }
+  }
   if (auto v = m.get("topic")) {
     if (auto tpl = read_template(r, *v, m.path("topic"), kTopicVars)) {
       if (!mqtt::valid_topic_name(render_for(s, *tpl, 0))) {
@@ -68,7 +85,7 @@ void parse_publish(Reader& r, const YAML::Node& n, Scenario& s) {
       p.topic = *tpl;
     }
   } else {
-    r.error(n, "publish.topic", "required: the topic template, e.g. telemetry/{client_id}");
+    r.error(n, prefix + ".topic", "required: the topic template, e.g. telemetry/{client_id}");
   }
   read_into(m, "qos", p.qos, [&](const YAML::Node& v, const std::string& path) {
     return read_uint(r, v, path, 0, 2);
@@ -77,16 +94,16 @@ void parse_publish(Reader& r, const YAML::Node& n, Scenario& s) {
   auto fleet_rate = m.get("fleet_rate");
   if (rate && fleet_rate) {
     r.error(*fleet_rate, m.path("fleet_rate"),
-            "give exactly one of publish.rate (per device) or publish.fleet_rate (whole fleet), "
-            "not both");
+            "give exactly one of " + prefix + ".rate (per device) or " + prefix +
+                ".fleet_rate (whole fleet), not both");
   } else if (rate) {
     if (auto v = read_positive_rate(r, *rate, m.path("rate"))) p.rate = Rate{*v};
   } else if (fleet_rate) {
     if (auto v = read_positive_rate(r, *fleet_rate, m.path("fleet_rate"))) p.fleet_rate = Rate{*v};
   } else {
-    r.error(n, "publish.rate",
-            "required: publish.rate per device (e.g. 1/s) or publish.fleet_rate for the whole "
-            "fleet (e.g. 5000/s)");
+    r.error(n, prefix + ".rate",
+            "required: " + prefix + ".rate per device (e.g. 1/s) or " + prefix +
+                ".fleet_rate for the whole fleet (e.g. 5000/s)");
   }
   if (auto v = m.get("arrival")) {
     if (auto i = read_enum(r, *v, m.path("arrival"), keys::kArrivals)) {
@@ -157,13 +174,48 @@ void parse_publish(Reader& r, const YAML::Node& n, Scenario& s) {
   } else if (p.fleet_rate) {
     if (p.publishers.selected == 0) {
       const YAML::Node at = m.has("publishers") ? *m.get("publishers") : *fleet_rate;
-      r.error(at, m.path("publishers"), "publish.fleet_rate needs at least one publisher");
+      r.error(at, m.path("publishers"), prefix + ".fleet_rate needs at least one publisher");
     } else {
       p.per_device_rate.per_second =
           p.fleet_rate->per_second / static_cast<double>(p.publishers.selected);
     }
   }
-  s.publish = p;
+  return p;
+}
+
+}  // namespace
+
+void parse_publish(Reader& r, const YAML::Node& n, Scenario& s) {
+  s.publish.clear();
+  if (!n.IsSequence()) {
+    if (auto p = parse_stream(r, n, "publish", s)) {
+      if (p->name.empty()) p->name = std::string(kDefaultStream);
+      s.publish.push_back(std::move(*p));
+    }
+    return;
+  }
+  if (n.size() == 0 || n.size() > kMaxPublishStreams) {
+    r.error(n, "publish",
+            "expected a mapping (one stream) or a list of 1 to " + std::to_string(kMaxPublishStreams) +
+                " streams, got a list of " + std::to_string(n.size()));
+    return;
+  }
+  std::unordered_map<std::string, std::size_t> names;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const YAML::Node item = n[i];
+    const YAML::Node nm = item.IsMap() ? item["name"] : YAML::Node();
+    const bool named = nm.IsDefined() && nm.IsScalar();
+    const std::string label = named && valid_stream_name(nm.Scalar()) ? nm.Scalar() : std::to_string(i);
+    auto p = parse_stream(r, item, "publish." + label, s);
+    if (!p) continue;
+    if (p->name.empty()) p->name = "stream" + std::to_string(i);
+    if (auto [it, fresh] = names.emplace(p->name, i); !fresh) {
+      r.error(nm.IsDefined() ? nm : item, "publish." + label + ".name",
+              "duplicate stream name \"" + p->name + "\" (also publish." + std::to_string(it->second) + ")");
+      continue;
+    }
+    s.publish.push_back(std::move(*p));
+  }
 }
 
 // ---- subscribe ------------------------------------------------------------------------

@@ -91,6 +91,29 @@ std::vector<Scenario> group_scenarios(const Scenario& s) {
   return out;
 }
 
+std::vector<std::string> stream_names(const Scenario& s) {
+  std::vector<std::string> out;
+  auto add = [&](const Scenario& g) {
+    for (const auto& p : g.publish)
+      if (std::find(out.begin(), out.end(), p.name) == out.end()) out.push_back(p.name);
+  };
+  if (s.groups.empty()) add(s);
+  for (const auto& g : s.groups) add(g);
+  return out;
+}
+
+std::string stream_path(const Scenario& s, std::size_t i) {
+  auto known = [&](const std::string& prefix) {
+    return std::any_of(s.positions.begin(), s.positions.end(),
+                       [&](const auto& p) { return p.first.starts_with(prefix + "."); });
+  };
+  if (i < s.publish.size()) {
+    for (const std::string& c : {"publish." + s.publish[i].name, "publish." + std::to_string(i)})
+      if (known(c)) return c;
+  }
+  return "publish";
+}
+
 TemplateVars template_vars(const Scenario& s, std::uint64_t index) noexcept {
   TemplateVars v;
   v.index = index;
@@ -210,6 +233,12 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   detail::check_search(r, section("phases"), s);
   if (auto v = top.get("groups"); v && !r.has_errors()) detail::parse_groups(r, root, *v, s);
   if (!r.has_errors()) detail::check_phase_groups(r, section("phases"), s);
+  if (!r.has_errors()) {
+    if (const auto names = stream_names(s); names.size() > kMaxPublishStreams)
+      r.error(top.has("groups") ? section("groups") : section("publish"), "publish",
+              "at most " + std::to_string(kMaxPublishStreams) + " publish streams (distinct names) in a scenario, got " +
+                  std::to_string(names.size()));
+  }
 
   if (r.has_errors()) {
     auto& ds = r.diagnostics();

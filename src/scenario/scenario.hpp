@@ -379,7 +379,17 @@ struct Payload {
   std::optional<std::string> template_text;
 };
 
+// Most publish streams in one scenario (distinct names across the top level and every group):
+// the payload header's stream byte carries the stream, and per-stream counters are kept for
+// each (device/stats.hpp).
+inline constexpr std::size_t kMaxPublishStreams = 16;
+// The name of the stream of a `publish:` mapping without `name`.
+inline constexpr std::string_view kDefaultStream = "default";
+
 struct Publish {
+  // `name`: the stream's name in reports and metrics (a-z, 0-9, _ and -, at most 32).
+  // Default "default" for a single `publish:` mapping, "stream<i>" for item i of a list.
+  std::string name;
   // `topic`: template ({index} {client_id} {shard}). Required.
   std::string topic;
   // `qos`: 0|1|2. Default 0.
@@ -614,8 +624,10 @@ struct Scenario {
   Fleet fleet;
   Session session;
   Reconnect reconnect;
-  // `publish`: absent = no device publishes.
-  std::optional<Publish> publish;
+  // `publish`: a mapping (one stream) or a list of streams, each its own topic, QoS, rate,
+  // payload and books; empty = no device publishes. In a group, streams merge with the
+  // top-level ones by name (parse_groups.cpp).
+  std::vector<Publish> publish;
   Subscribe subscribe;
   // `shadow`: every device of the group uses its Device Shadow; absent = no shadow traffic.
   std::optional<Shadow> shadow;
@@ -649,6 +661,14 @@ inline constexpr std::string_view kDefaultGroup = "default";
 // copied from `s`), in fleet index order. Without `groups`: one, named "default", covering
 // the fleet.
 std::vector<Scenario> group_scenarios(const Scenario& s);
+
+// The fleet's publish streams by name, in order of first appearance (the groups in order, or
+// the scenario itself without groups): a stream's position here is its fleet-wide id, the
+// stream byte of its payload headers, the same in every shard. At most kMaxPublishStreams.
+std::vector<std::string> stream_names(const Scenario& s);
+// The field path of stream `i` of `s.publish` as the file spells it: "publish" (one
+// mapping), "publish.<name>" or "publish.<i>" (a list) — for diagnostic_at.
+std::string stream_path(const Scenario& s, std::size_t i);
 
 // Template variables of device `index` of `s` (a group's scenario or a scenario without
 // groups): index, shard, index_width, group and group_index; client_id left empty.

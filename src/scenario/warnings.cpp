@@ -159,7 +159,8 @@ bool has_receivers(const Scenario& s) {
 bool has_acked_publishes(const Scenario& s) {
   if (!s.groups.empty())
     return std::any_of(s.groups.begin(), s.groups.end(), [](const Scenario& g) { return has_acked_publishes(g); });
-  return s.publish && s.publish->qos > 0 && s.publish->publishers.selected > 0;
+  return std::any_of(s.publish.begin(), s.publish.end(),
+                     [](const Publish& p) { return p.qos > 0 && p.publishers.selected > 0; });
 }
 
 // Thresholds whose figure this fleet (or group) cannot produce.
@@ -204,29 +205,30 @@ void device_warnings(std::vector<std::string>& out, const Scenario& s) {
                     " exceeds AWS IoT Core's default of 500 connects/s per account");
     }
   }
-  if (s.publish) {
-    const Publish& p = *s.publish;
+  for (std::size_t i = 0; i < s.publish.size(); ++i) {
+    const Publish& p = s.publish[i];
+    const std::string at = stream_path(s, i);
     const double rate = p.per_device_rate.per_second;
     if (rate > kAwsMaxPublishesPerConnection) {
-      out.push_back("publish: " + format_rate(rate) +
+      out.push_back(at + ": " + format_rate(rate) +
                     " per device exceeds AWS IoT Core's 100 publishes/s per connection");
     }
-    if (p.qos == 2) out.push_back("publish.qos: AWS IoT Core does not support QoS 2");
-    check_topic(out, s, "publish.topic", p.topic);
+    if (p.qos == 2) out.push_back(at + ".qos: AWS IoT Core does not support QoS 2");
+    check_topic(out, s, at + ".topic", p.topic);
     const std::uint64_t size =
         p.payload.template_text ? p.payload.template_text->size() : p.payload.size;
     if (size > kAwsMaxMessageBytes) {
-      out.push_back("publish.payload: " + format_size(size) +
+      out.push_back(at + ".payload: " + format_size(size) +
                     " exceeds AWS IoT Core's 128KiB message size");
     }
     if (!s.subscribe.filters.empty() && size > s.session.receive_limit()) {
-      out.push_back("publish.payload: " + format_size(size) + " exceeds session.maximum_packet_size (" +
+      out.push_back(at + ".payload: " + format_size(size) + " exceeds session.maximum_packet_size (" +
                     format_size(s.session.receive_limit()) +
                     (s.session.maximum_packet_size ? "" : ", the default") +
                     "): our subscribers refuse such messages");
     }
     if (rate * static_cast<double>(size) > kAwsMaxBytesPerConnection) {
-      out.push_back("publish: " + format_size(static_cast<std::uint64_t>(rate * static_cast<double>(size))) +
+      out.push_back(at + ": " + format_size(static_cast<std::uint64_t>(rate * static_cast<double>(size))) +
                     "/s per device exceeds AWS IoT Core's 512KiB/s per connection");
     }
   }

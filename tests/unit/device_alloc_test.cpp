@@ -92,7 +92,7 @@ TEST(DeviceAllocations, Qos1PublishAndAckAllocateNothing) {
     // whatever it publishes, and every tick must be a publish (pings: the last test).
     s.session.keepalive = std::chrono::seconds(65535);
     test::add_publish(s, 100.0, 1, "telemetry/{client_id}/x");
-    if (v == mqtt::Version::V5) s.publish->user_properties = {{"k", "v"}};
+    if (v == mqtt::Version::V5) s.publish.front().user_properties = {{"k", "v"}};
     Rig r(s);
     auto cycle = [&] {
       r.tick();

@@ -53,7 +53,8 @@ inline void add_publish(scenario::Scenario& s, double rate, std::uint8_t qos,
   p.per_device_rate = scenario::Rate{rate};
   p.publishers.kind = scenario::Selection::Kind::All;
   p.publishers.selected = s.fleet.devices;
-  s.publish = std::move(p);
+  p.name = "default";
+  s.publish = {std::move(p)};
 }
 
 inline void add_subscribe(scenario::Scenario& s, std::string filter, std::uint8_t qos) {

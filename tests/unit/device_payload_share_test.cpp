@@ -60,9 +60,9 @@ TEST(PayloadShare, LargePayloadIsHeaderPlusOneSharedBody) {
   for (const auto v : {mqtt::Version::V311, mqtt::Version::V5}) {
     auto sc = make_scenario(v, 2);
     add_publish(sc, 10, 1);
-    sc.publish->payload.size = kBig;
+    sc.publish.front().payload.size = kBig;
     const FleetPlan plan(sc);
-    ASSERT_EQ(plan.payload_body.size(), kBig - kPayloadHeaderSize);
+    ASSERT_EQ(plan.streams.at(0).payload_body.size(), kBig - kPayloadHeaderSize);
     auto stats = std::make_unique<ThreadStats>();
     const Wire a = first_publish(plan, 0, *stats);
     const Wire b = first_publish(plan, 1, *stats);
@@ -73,8 +73,8 @@ TEST(PayloadShare, LargePayloadIsHeaderPlusOneSharedBody) {
       ASSERT_EQ(w->splices.size(), 1u);
       EXPECT_EQ(w->splices[0].at, w->out.size());
       // Both devices point at the plan's one body: nothing copied.
-      EXPECT_EQ(w->splices[0].bytes.data(), plan.payload_body.data());
-      EXPECT_EQ(w->splices[0].bytes.size(), plan.payload_body.size());
+      EXPECT_EQ(w->splices[0].bytes.data(), plan.streams.at(0).payload_body.data());
+      EXPECT_EQ(w->splices[0].bytes.size(), plan.streams.at(0).payload_body.size());
       // On the wire it is exactly the PUBLISH the copying path produces.
       const auto bytes = joined(*w);
       mqtt::Packet p;
@@ -101,19 +101,19 @@ TEST(PayloadShare, LargePayloadIsHeaderPlusOneSharedBody) {
 TEST(PayloadShare, SmallPayloadsAndTemplatesAreStillCopied) {
   auto sc = make_scenario(mqtt::Version::V311, 1);
   add_publish(sc, 10, 0);
-  sc.publish->payload.size = kSharedBodyMin - 1;
-  EXPECT_TRUE(FleetPlan(sc).payload_body.empty());
-  sc.publish->payload.size = kBig;
-  sc.publish->payload.template_text = "{\"seq\":{seq}}";
-  sc.publish->payload.accounting_header = false;
-  EXPECT_TRUE(FleetPlan(sc).payload_body.empty());
+  sc.publish.front().payload.size = kSharedBodyMin - 1;
+  EXPECT_TRUE(FleetPlan(sc).streams.at(0).payload_body.empty());
+  sc.publish.front().payload.size = kBig;
+  sc.publish.front().payload.template_text = "{\"seq\":{seq}}";
+  sc.publish.front().payload.accounting_header = false;
+  EXPECT_TRUE(FleetPlan(sc).streams.at(0).payload_body.empty());
 }
 
 TEST(PayloadShare, WithoutSplicesTheBodyIsCopiedIntoOut) {
   // TLS and WebSocket transports give the session no splice list: same bytes, contiguous.
   auto sc = make_scenario(mqtt::Version::V311, 1);
   add_publish(sc, 10, 0);
-  sc.publish->payload.size = kBig;
+  sc.publish.front().payload.size = kBig;
   Harness h(sc);
   h.start();
   h.advance(std::chrono::milliseconds(150));

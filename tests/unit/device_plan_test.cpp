@@ -58,8 +58,8 @@ TEST(DeviceTemplate, TopicMatchingFollowsTheSpec) {
 TEST(DevicePlan, SelectsPublishersFirstAndSubscribersLast) {
   auto s = test::make_scenario(mqtt::Version::V5, 100);
   test::add_publish(s, 1.0, 1);
-  s.publish->publishers.kind = scenario::Selection::Kind::Count;
-  s.publish->publishers.selected = 10;
+  s.publish.front().publishers.kind = scenario::Selection::Kind::Count;
+  s.publish.front().publishers.selected = 10;
   test::add_subscribe(s, "t/#", 1);
   s.subscribe.subscribers.kind = scenario::Selection::Kind::Count;
   s.subscribe.subscribers.selected = 5;
@@ -78,15 +78,15 @@ TEST(DevicePlan, SelectsPublishersFirstAndSubscribersLast) {
 TEST(DevicePlan, FleetRateIsSpreadOverPublishers) {
   auto s = test::make_scenario(mqtt::Version::V311, 1000);
   test::add_publish(s, 0.0, 0);
-  s.publish->rate.reset();
-  s.publish->per_device_rate = scenario::Rate{0.0};
-  s.publish->fleet_rate = scenario::Rate{500.0};
-  s.publish->publishers.kind = scenario::Selection::Kind::Share;
-  s.publish->publishers.selected = 250;
+  s.publish.front().rate.reset();
+  s.publish.front().per_device_rate = scenario::Rate{0.0};
+  s.publish.front().fleet_rate = scenario::Rate{500.0};
+  s.publish.front().publishers.kind = scenario::Selection::Kind::Share;
+  s.publish.front().publishers.selected = 250;
   s.fleet.shard = {1, 4};
   FleetPlan p(s);
-  EXPECT_DOUBLE_EQ(p.per_device_rate, 2.0);
-  EXPECT_EQ(p.publish_interval.count(), 500'000'000);
+  EXPECT_DOUBLE_EQ(p.streams.at(0).per_device_rate, 2.0);
+  EXPECT_EQ(p.streams.at(0).publish_interval.count(), 500'000'000);
   EXPECT_EQ(p.devices_in_shard(), 250u);
   EXPECT_EQ(p.device_index(0), 1u);
   EXPECT_EQ(p.device_index(2), 9u);

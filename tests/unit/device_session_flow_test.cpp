@@ -83,7 +83,7 @@ TEST(DeviceSessionPublish, ScheduleDoesNotDriftAndSkipsWhenHopelesslyBehind) {
 TEST(DeviceSessionPublish, PoissonArrivalsHaveTheRateAndExponentialGaps) {
   auto s = test::make_scenario(mqtt::Version::V311);
   test::add_publish(s, 20.0, 0);
-  s.publish->arrival = scenario::Arrival::Poisson;
+  s.publish.front().arrival = scenario::Arrival::Poisson;
   Harness h(s);
   h.start();
   h.advance(1000s);
@@ -105,7 +105,7 @@ TEST(DeviceSessionPublish, PoissonArrivalsHaveTheRateAndExponentialGaps) {
 TEST(DeviceSessionPublish, PayloadCarriesPublisherSequenceAndSendTime) {
   auto s = test::make_scenario(mqtt::Version::V311, 10);
   test::add_publish(s, 1.0, 1);
-  s.publish->payload.size = 128;
+  s.publish.front().payload.size = 128;
   Harness h(s, 4);
   h.start();
   h.advance(3s);
@@ -126,8 +126,8 @@ TEST(DeviceSessionPublish, PayloadCarriesPublisherSequenceAndSendTime) {
 TEST(DeviceSessionPublish, PayloadTemplateIsRendered) {
   auto s = test::make_scenario(mqtt::Version::V311, 10);
   test::add_publish(s, 1.0, 0, "d/{client_id}");
-  s.publish->payload.template_text = "{\"id\":\"{client_id}\",\"seq\":{seq}}";
-  s.publish->payload.accounting_header = false;
+  s.publish.front().payload.template_text = "{\"id\":\"{client_id}\",\"seq\":{seq}}";
+  s.publish.front().payload.accounting_header = false;
   Harness h(s, 2);
   h.start();
   h.advance(2s);
@@ -274,7 +274,7 @@ TEST(DeviceSessionPublish, MaximumQosDowngradesPublishes) {
 TEST(DeviceSessionPublish, RetainIsClearedWhenTheServerHasNoRetain) {
   auto s = test::make_scenario(mqtt::Version::V5);
   test::add_publish(s, 1.0, 0);
-  s.publish->retain = true;
+  s.publish.front().retain = true;
   Harness h(s);
   h.connack.properties.retain_available = 0;
   h.start();
@@ -295,10 +295,10 @@ TEST(DeviceSessionPublish, RetainIsClearedWhenTheServerHasNoRetain) {
 TEST(DeviceSessionPublish, TopicAliasReplacesTheTopicAfterTheFirstPublish) {
   auto s = test::make_scenario(mqtt::Version::V5);
   test::add_publish(s, 1.0, 0, "telemetry/{index}/data");
-  s.publish->topic_alias = true;
-  s.publish->user_properties = {{"k", "v"}};
-  s.publish->content_type = "application/octet-stream";
-  s.publish->message_expiry = std::chrono::seconds(30);
+  s.publish.front().topic_alias = true;
+  s.publish.front().user_properties = {{"k", "v"}};
+  s.publish.front().content_type = "application/octet-stream";
+  s.publish.front().message_expiry = std::chrono::seconds(30);
   Harness h(s);
   h.connack.properties.topic_alias_maximum = 10;
   h.start();
@@ -335,7 +335,7 @@ TEST(DeviceSessionPublish, TopicAliasReplacesTheTopicAfterTheFirstPublish) {
 TEST(DeviceSessionPublish, MaximumPacketSizeIsNeverExceeded) {
   auto s = test::make_scenario(mqtt::Version::V5);
   test::add_publish(s, 1.0, 1);
-  s.publish->payload.size = 200;
+  s.publish.front().payload.size = 200;
   Harness h(s);
   h.connack.properties.maximum_packet_size = 100;
   h.start();

@@ -49,11 +49,11 @@ TEST(ScenarioGroups, InheritancePerKeyNotPerSection) {
   EXPECT_EQ(gateways.group_first, 60u);
   EXPECT_EQ(apps.group_first, 90u);
   // publish: rate and payload.size overridden, topic and qos inherited key by key.
-  ASSERT_TRUE(sensors.publish);
-  EXPECT_DOUBLE_EQ(sensors.publish->per_device_rate.per_second, 2.0);
-  EXPECT_EQ(sensors.publish->payload.size, 200u);
-  EXPECT_EQ(sensors.publish->qos, 1);
-  EXPECT_EQ(sensors.publish->topic, "t/{group}/{group_index}");
+  ASSERT_FALSE(sensors.publish.empty());
+  EXPECT_DOUBLE_EQ(sensors.publish.front().per_device_rate.per_second, 2.0);
+  EXPECT_EQ(sensors.publish.front().payload.size, 200u);
+  EXPECT_EQ(sensors.publish.front().qos, 1);
+  EXPECT_EQ(sensors.publish.front().topic, "t/{group}/{group_index}");
   // session: keepalive replaced, connack_timeout kept.
   EXPECT_EQ(gateways.session.keepalive, std::chrono::seconds(30));
   EXPECT_EQ(gateways.session.connack_timeout, std::chrono::milliseconds(7000));
@@ -66,7 +66,7 @@ TEST(ScenarioGroups, InheritancePerKeyNotPerSection) {
   EXPECT_EQ(gateways.session.ack_timeout, std::chrono::milliseconds(60000));  // mqtt5 default
   EXPECT_EQ(sensors.session.ack_timeout, std::chrono::milliseconds(0));       // mqtt311 default
   // The top-level publish applies to apps too; its subscribe is its own.
-  EXPECT_TRUE(apps.publish);
+  EXPECT_FALSE(apps.publish.empty());
   EXPECT_EQ(apps.subscribe.filters.size(), 1u);
   EXPECT_TRUE(sensors.subscribe.filters.empty());
   // A group without its own connect_rate gets its share of the fleet's.
@@ -81,7 +81,7 @@ TEST(ScenarioGroups, PlansRenderGroupPlaceholdersAndSelectWithinTheGroup) {
   std::string id, topic;
   gw.render_client_id(id, 65);
   EXPECT_EQ(id, "gw-5");
-  gw.render_topic(topic, 65, id);
+  gw.render_topic(topic, gw.streams.at(0), 65, id);
   EXPECT_EQ(topic, "t/gateways/5");
   EXPECT_TRUE(gw.is_publisher(60));
   EXPECT_TRUE(gw.is_publisher(89));
@@ -210,11 +210,11 @@ TEST(ScenarioGroups, RenderingAMillionIdsTakesWellUnderASecond) {
 TEST(ScenarioGroups, SetOverridesAGroupKeyByName) {
   const Scenario s = parse_scenario(kMixed, "mixed.yaml", {"groups.gateways.publish.rate=5/s",
                                                            "groups.sensors.session.keepalive=90s"});
-  ASSERT_TRUE(s.groups[1].publish);
-  EXPECT_DOUBLE_EQ(s.groups[1].publish->per_device_rate.per_second, 5.0);
+  ASSERT_FALSE(s.groups[1].publish.empty());
+  EXPECT_DOUBLE_EQ(s.groups[1].publish.front().per_device_rate.per_second, 5.0);
   EXPECT_EQ(s.groups[0].session.keepalive, std::chrono::seconds(90));
   // The others keep theirs.
-  EXPECT_DOUBLE_EQ(s.groups[2].publish->per_device_rate.per_second, 1.0);
+  EXPECT_DOUBLE_EQ(s.groups[2].publish.front().per_device_rate.per_second, 1.0);
   const auto ds = errors_of(kMixed, {"groups.nosuch.publish.rate=5/s"});
   ASSERT_EQ(ds.size(), 1u);
   EXPECT_NE(ds[0].message.find("no item named \"nosuch\"; named: sensors, gateways, apps"), std::string::npos)
@@ -244,10 +244,10 @@ TEST(ScenarioGroups, ValidateOutputReadsBackAsTheSameGroups) {
     EXPECT_EQ(b.session.keepalive, a.session.keepalive);
     EXPECT_EQ(b.session.connack_timeout, a.session.connack_timeout);
     EXPECT_DOUBLE_EQ(b.fleet.connect_rate.per_second, a.fleet.connect_rate.per_second);
-    ASSERT_EQ(b.publish.has_value(), a.publish.has_value());
-    if (a.publish) {
-      EXPECT_DOUBLE_EQ(b.publish->per_device_rate.per_second, a.publish->per_device_rate.per_second);
-      EXPECT_EQ(b.publish->payload.size, a.publish->payload.size);
+    ASSERT_EQ(b.publish.size(), a.publish.size());
+    if (!a.publish.empty()) {
+      EXPECT_DOUBLE_EQ(b.publish.front().per_device_rate.per_second, a.publish.front().per_device_rate.per_second);
+      EXPECT_EQ(b.publish.front().payload.size, a.publish.front().payload.size);
     }
     EXPECT_EQ(b.subscribe.filters.size(), a.subscribe.filters.size());
   }

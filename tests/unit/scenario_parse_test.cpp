@@ -61,16 +61,16 @@ TEST(ScenarioParse, FullFileFillsTypedFields) {
   EXPECT_EQ(s.session.will->topic, "status/{client_id}");
   EXPECT_EQ(s.session.will->delay, 10s);
   EXPECT_EQ(s.reconnect.jitter, Jitter::Decorrelated);
-  ASSERT_TRUE(s.publish.has_value());
-  EXPECT_EQ(s.publish->qos, 1);
-  EXPECT_DOUBLE_EQ(s.publish->per_device_rate.per_second, 10.0 / 60.0);
-  EXPECT_EQ(s.publish->arrival, Arrival::Poisson);
-  EXPECT_EQ(s.publish->payload.size, 1024u);
-  EXPECT_TRUE(s.publish->payload.accounting_header);
-  EXPECT_EQ(s.publish->publishers.kind, Selection::Kind::Share);
-  EXPECT_EQ(s.publish->publishers.selected, 900u);
-  ASSERT_EQ(s.publish->user_properties.size(), 1u);
-  EXPECT_EQ(s.publish->user_properties[0], (std::pair<std::string, std::string>{"site", "lab"}));
+  ASSERT_TRUE(!s.publish.empty());
+  EXPECT_EQ(s.publish.front().qos, 1);
+  EXPECT_DOUBLE_EQ(s.publish.front().per_device_rate.per_second, 10.0 / 60.0);
+  EXPECT_EQ(s.publish.front().arrival, Arrival::Poisson);
+  EXPECT_EQ(s.publish.front().payload.size, 1024u);
+  EXPECT_TRUE(s.publish.front().payload.accounting_header);
+  EXPECT_EQ(s.publish.front().publishers.kind, Selection::Kind::Share);
+  EXPECT_EQ(s.publish.front().publishers.selected, 900u);
+  ASSERT_EQ(s.publish.front().user_properties.size(), 1u);
+  EXPECT_EQ(s.publish.front().user_properties[0], (std::pair<std::string, std::string>{"site", "lab"}));
   ASSERT_EQ(s.subscribe.filters.size(), 2u);
   EXPECT_EQ(s.subscribe.filters[0].filter, "$share/readers/telemetry/+/data");
   EXPECT_EQ(s.subscribe.filters[0].qos, 1);
@@ -117,7 +117,7 @@ TEST(ScenarioParse, Mqtt311DefaultsFollowTheSdk) {
   EXPECT_EQ(s.session.receive_limit(), 1024u * 1024u);  // the default receive limit
   EXPECT_EQ(s.fleet.client_id, "fleetload-{index}");
   EXPECT_EQ(s.fleet.shard, (Shard{0, 1}));
-  EXPECT_FALSE(s.publish.has_value());
+  EXPECT_TRUE(s.publish.empty());
   EXPECT_EQ(s.subscribe.subscribers.kind, Selection::Kind::None);
   EXPECT_EQ(s.name, "test");
   // No phases: a ramp (100 devices at 500/s = 200ms), then steady to the 60s bound.
@@ -271,11 +271,11 @@ target: {endpoint: h}
 fleet: {devices: 200}
 publish: {topic: "t/{index}", fleet_rate: 1000/s, publishers: 25%}
 )");
-  ASSERT_TRUE(s.publish.has_value());
-  EXPECT_EQ(s.publish->publishers.selected, 50u);
-  EXPECT_DOUBLE_EQ(s.publish->per_device_rate.per_second, 20.0);
-  EXPECT_FALSE(s.publish->rate.has_value());
-  EXPECT_DOUBLE_EQ(s.publish->fleet_rate->per_second, 1000.0);
+  ASSERT_TRUE(!s.publish.empty());
+  EXPECT_EQ(s.publish.front().publishers.selected, 50u);
+  EXPECT_DOUBLE_EQ(s.publish.front().per_device_rate.per_second, 20.0);
+  EXPECT_FALSE(s.publish.front().rate.has_value());
+  EXPECT_DOUBLE_EQ(s.publish.front().fleet_rate->per_second, 1000.0);
 }
 
 TEST(ScenarioParse, PayloadTemplateTurnsTheHeaderOff) {
@@ -285,8 +285,8 @@ fleet: {devices: 2}
 publish: {topic: t, rate: 1/s, payload: {template: '{"seq":{seq},"ts":{timestamp}}'}}
 subscribe: ["t", {filter: "x/{client_id}/#", qos: 2}]
 )");
-  EXPECT_EQ(s.publish->payload.template_text, R"({"seq":{seq},"ts":{timestamp}})");
-  EXPECT_FALSE(s.publish->payload.accounting_header);
+  EXPECT_EQ(s.publish.front().payload.template_text, R"({"seq":{seq},"ts":{timestamp}})");
+  EXPECT_FALSE(s.publish.front().payload.accounting_header);
   ASSERT_EQ(s.subscribe.filters.size(), 2u);
   EXPECT_EQ(s.subscribe.filters[1].qos, 2);
   // Filters without `subscribers`: every device subscribes.
@@ -332,8 +332,8 @@ phases:
   ASSERT_EQ(s.phases.size(), 3u);
   EXPECT_EQ(s.phases[1].duration, 30s);
   EXPECT_EQ(s.phases[2].type, PhaseType::Storm);
-  ASSERT_TRUE(s.publish.has_value());
-  EXPECT_EQ(s.publish->topic, "t/{index}");
+  ASSERT_TRUE(!s.publish.empty());
+  EXPECT_EQ(s.publish.front().topic, "t/{index}");
   EXPECT_EQ(s.fleet.client_id, "a=b-{index}");
   // Overrides apply to a file without the sections too.
   Scenario m = parse(kMinimal, {"run.duration=5m", "phases.0.type=steady", "phases.0.duration=1m"});
@@ -415,7 +415,7 @@ TEST(ScenarioToYaml, MasksSecretsAndRoundTrips) {
   EXPECT_EQ(to_yaml(again, false), plain);
   EXPECT_EQ(again.phases.size(), s.phases.size());
   EXPECT_EQ(again.fleet.source_addresses, s.fleet.source_addresses);
-  EXPECT_DOUBLE_EQ(again.publish->per_device_rate.per_second, s.publish->per_device_rate.per_second);
+  EXPECT_DOUBLE_EQ(again.publish.front().per_device_rate.per_second, s.publish.front().per_device_rate.per_second);
 }
 
 TEST(ScenarioToYaml, DefaultsAreWrittenOut) {
