@@ -141,8 +141,8 @@ std::string format_summary(const RunReport& r) {
       const auto c = [&](device::StreamCount k) { return n(s.stream_count(static_cast<std::uint32_t>(id), k)); };
       using K = device::StreamCount;
       const double req = id < r.stream_requested_rate.size() ? r.stream_requested_rate[id] : 0.0;
-      row(out, "stream " + r.streams[id],
-          fmt("requested %s; %s sent, %s acked, %s failed; %s received, lost %s, duplicated %s, out of order %s",
+      row(out, id == 0 ? "streams" : "",
+          r.streams[id] + fmt(": requested %s; %s sent, %s acked, %s failed; %s received, lost %s, duplicated %s, out of order %s",
               human::rate(req).c_str(), c(K::Sent).c_str(), c(K::Acked).c_str(), c(K::Failed).c_str(),
               c(K::Received).c_str(), c(K::Lost).c_str(), c(K::Duplicated).c_str(), c(K::OutOfOrder).c_str()));
     }

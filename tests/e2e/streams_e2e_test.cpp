@@ -115,7 +115,7 @@ TEST(StreamsE2E, EachStreamItsOwnBooksCountedIndependently) {
   const std::string html = read_file(dir / "report.html");
   EXPECT_NE(html.find("<h2>Publish streams</h2>"), std::string::npos);
   for (const auto& [name, prefix] : topic_of) {
-    EXPECT_NE(o.out.find("stream " + name), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find(name + ": requested "), std::string::npos) << o.out;
     EXPECT_NE(html.find("<td>" + name + "</td><td class=\"num\">"), std::string::npos) << name;
   }
 
