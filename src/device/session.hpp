@@ -60,6 +60,10 @@ struct Context {
   // When set (plain TCP), large shared payload bodies are recorded here rather than copied
   // into `out`; the engine clears it with `out`. Null: everything goes into `out`.
   std::vector<Splice>* splices = nullptr;
+  // The worker's publish-rate scale (a capacity search varying publish_rate): every stream's
+  // interval is divided by it; 0 pauses the schedules (nothing is published, nothing is
+  // owed). 1 outside a search.
+  double publish_scale = 1.0;
 };
 
 enum class State : std::uint8_t {
@@ -103,6 +107,9 @@ class Session {
   // QoS 1/2 messages can still be acknowledged before stop(): a graceful end of run waits
   // until pending_publishes() is 0 (or a grace time) for every device, then stops.
   void stop_publishing() noexcept;
+  // The worker's ctx.publish_scale changed: a running schedule draws each stream's next
+  // publish afresh within its new interval (a random phase, as at the first CONNACK).
+  void rescale_schedule(Context& ctx);
   // UNSUBSCRIBE from every filter (when connected and subscribed).
   void unsubscribe(Context& ctx);
 

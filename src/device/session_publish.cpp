@@ -71,6 +71,15 @@ std::uint64_t Session::last_sequence(std::size_t s) const noexcept {
 
 // ---- schedule -----------------------------------------------------------------------------
 
+namespace {
+// Stream `st`'s (mean) interval at the worker's publish scale; zero when paused.
+std::chrono::nanoseconds scaled_interval(const StreamPlan& st, double scale) noexcept {
+  if (!(scale > 0.0)) return std::chrono::nanoseconds{0};
+  if (scale == 1.0) return st.publish_interval;
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(st.publish_interval.count()) / scale));
+}
+}  // namespace
+
 void Session::start_schedule(Context& ctx) {
   const auto& streams = plan_->streams;
   if (streams.size() > 1 && !several_streams()) {
@@ -79,7 +88,10 @@ void Session::start_schedule(Context& ctx) {
   }
   bool any = false;
   for (std::size_t s = 0; s < streams.size(); ++s) {
-    const auto iv = streams[s].publish_interval;
+    // Paused (publish_scale 0): the first publish one unscaled interval out, moved on while
+    // the pause lasts (run_stream).
+    auto iv = scaled_interval(streams[s], ctx.publish_scale);
+    if (iv.count() <= 0) iv = streams[s].publish_interval;
     if (iv.count() <= 0 || !plan_->publishes(index_, streams[s])) continue;
     // A random phase in [0, interval) so that devices connecting together do not publish in
     // lockstep; Poisson arrivals start with an exponential gap (memoryless).
@@ -96,6 +108,10 @@ void Session::start_schedule(Context& ctx) {
   flags_ |= detail::kScheduleOn;
 }
 
+void Session::rescale_schedule(Context& ctx) {
+  if (flags_ & detail::kScheduleOn) start_schedule(ctx);
+}
+
 void Session::stop_publishing() noexcept {
   flags_ |= detail::kPublishingStopped;
   flags_ &= static_cast<std::uint8_t>(~detail::kScheduleOn);
@@ -106,13 +122,14 @@ void Session::stop_publishing() noexcept {
 
 void Session::advance_schedule(Context& ctx, std::size_t s) {
   const StreamPlan& st = plan_->streams[s];
+  const auto iv = scaled_interval(st, ctx.publish_scale);
   // Absolute times (next += gap), never "now + gap", so the rate does not drift by the
   // timer's lateness.
   if (st.poisson)
     due(s) += std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(
-        static_cast<std::int64_t>(exponential(ctx.rng_state, static_cast<double>(st.publish_interval.count())))));
+        static_cast<std::int64_t>(exponential(ctx.rng_state, static_cast<double>(iv.count())))));
   else
-    due(s) += std::chrono::duration_cast<Clock::duration>(st.publish_interval);
+    due(s) += std::chrono::duration_cast<Clock::duration>(iv);
 }
 
 void Session::run_schedule(Context& ctx) {
@@ -123,7 +140,14 @@ void Session::run_schedule(Context& ctx) {
 }
 
 void Session::run_stream(Context& ctx, std::size_t s) {
-  const auto iv = std::chrono::duration_cast<Clock::duration>(plan_->streams[s].publish_interval);
+  const StreamPlan& plan_stream = plan_->streams[s];
+  if (!(ctx.publish_scale > 0.0)) {
+    // Paused: nothing is requested; the schedule waits one unscaled interval at a time.
+    due(s) = after(ctx.now, plan_stream.publish_interval);
+    return;
+  }
+  const auto iv = std::chrono::duration_cast<Clock::duration>(scaled_interval(plan_stream, ctx.publish_scale));
+  if (iv.count() <= 0) return;
   int sent = 0;
   while ((flags_ & detail::kScheduleOn) && due(s) <= ctx.now && sent < kMaxCatchUp) {
     if (ctx.now - due(s) > iv) ctx.stats.publishes_late.add();

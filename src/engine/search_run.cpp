@@ -28,9 +28,13 @@ void check_search_runnable(const scenario::Scenario& s, const std::vector<Search
     const std::string at = "phases." + std::to_string(i) + ": ";
     if (s.fleet.shard.n > 1)
       throw std::runtime_error(at + "a search runs adaptively in one process: a sharded run (--shard) cannot run it in this build");
-    if (q.vary == scenario::SearchVary::PublishRate)
-      throw std::runtime_error(at + "vary: publish_rate is not driven by this build (the publish schedule cannot change "
-                               "at a step boundary yet); vary connect_rate or devices");
+    if (q.vary == scenario::SearchVary::PublishRate) {
+      double base = 0.0;
+      for (const auto& g : groups) base += g.plan->shard_publish_rate();
+      if (!(base > 0.0))
+        throw std::runtime_error(at + "vary: publish_rate needs devices that publish (a publish: stream with a rate "
+                                 "and publishers)");
+    }
     for (const auto& g : groups)
       if (g.plan->subscribers > 0)
         throw std::runtime_error(at + "a search stops and restarts devices, which subscribers' loss and duplicate "
@@ -75,7 +79,36 @@ void SearchRun::run_step() {
     return;
   }
   const double value = controller_.next()->value;
-  apply_step(value, controller_.steps().size());
+  const std::size_t step_no = controller_.steps().size();
+  if (search_.vary == scenario::SearchVary::PublishRate && step_no > 0) {
+    for (const auto& g : groups_)
+      for (auto* w : g.workers) w->post_publish_scale(0.0);
+    drain_then_step(value, step_no, Clock::now());
+    return;
+  }
+  begin_step(value, step_no);
+}
+
+void SearchRun::drain_then_step(double value, std::size_t step_no, TimePoint since) {
+  const auto s = merged_();
+  if ((s.in_flight <= 0 && s.offline_queued <= 0) || Clock::now() - since >= search_.hold) {
+    begin_step(value, step_no);
+    return;
+  }
+  timer_.expires_after(std::chrono::milliseconds(50));
+  timer_.async_wait([this, value, step_no, since](const net::error_code& ec) {
+    if (!ec && !concluded_) drain_then_step(value, step_no, since);
+  });
+}
+
+double SearchRun::publishing_devices() const {
+  double n = 0.0;
+  for (const auto& g : groups_) n += static_cast<double>(g.plan->publishers_in_shard());
+  return n;
+}
+
+void SearchRun::begin_step(double value, std::size_t step_no) {
+  apply_step(value, step_no);
   step_value_ = value;
   step_start_ = Clock::now();
   timer_.expires_at(step_start_ + search_.settle);
@@ -100,7 +133,26 @@ std::uint64_t SearchRun::group_devices(std::size_t g, double value) const {
   return std::min(groups_[g].shard_devices, upto(before + groups_[g].shard_devices) - upto(before));
 }
 
+// publish_rate: every stream of every group at one scale of its scenario rate, so the mix
+// stays as written and the fleet's total is the step's value (per fleet) or the value times
+// the publishing devices (per device).
+double SearchRun::publish_scale(double value) const {
+  double base = 0.0, publishers = 0.0;
+  for (const auto& g : groups_) {
+    base += g.plan->shard_publish_rate();
+    publishers += static_cast<double>(g.plan->publishers_in_shard());
+  }
+  const double target = search_.per_device ? value * publishers : value;
+  return base > 0.0 ? target / base : 0.0;
+}
+
 void SearchRun::apply_step(double value, std::size_t step_no) {
+  if (search_.vary == scenario::SearchVary::PublishRate) {
+    const double scale = publish_scale(value);
+    for (const auto& g : groups_)
+      for (auto* w : g.workers) w->post_publish_scale(scale);
+    return;
+  }
   for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
     const auto& g = groups_[gi];
     if (search_.vary == scenario::SearchVary::Devices) {
@@ -121,9 +173,15 @@ void SearchRun::apply_step(double value, std::size_t step_no) {
   }
 }
 
-// Publishes per second due in a devices step: publishers are each group's lowest ordinals.
+// Publishes per second due in a step: a publish_rate step's scaled total; in a devices step
+// the publishers of the devices running (each group's lowest ordinals).
 double SearchRun::step_publish_rate(double value) const {
   double r = 0.0;
+  if (search_.vary == scenario::SearchVary::PublishRate) {
+    const double scale = publish_scale(value);
+    for (const auto& g : groups_) r += g.plan->shard_publish_rate() * scale;
+    return r;
+  }
   for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
     const auto* plan = groups_[gi].plan;
     for (const auto& st : plan->streams)
@@ -145,11 +203,15 @@ void SearchRun::finish_step() {
   const double sent_per_s =
       static_cast<double>(d.publishes_sent[0] + d.publishes_sent[1] + d.publishes_sent[2]) / len;
   const bool devices = search_.vary == scenario::SearchVary::Devices;
-  st.achieved = devices ? static_cast<double>(connected) : static_cast<double>(d.connects_ok) / len;
-  // The publish rate due in the window: all publishers of the devices running (devices);
-  // a connect_rate step's publishers come and go with its connections, so none is due.
+  const bool publish = search_.vary == scenario::SearchVary::PublishRate;
+  st.achieved = devices   ? static_cast<double>(connected)
+                : publish ? (search_.per_device ? sent_per_s / std::max(1.0, publishing_devices()) : sent_per_s)
+                          : static_cast<double>(d.connects_ok) / len;
+  // The publish rate due in the window: all publishers of the devices running (devices), the
+  // scaled rate (publish_rate); a connect_rate step's publishers come and go with its
+  // connections, so none is due.
   st.criteria = metrics::measure_step_criteria(thresholds_, search_.criteria, d,
-                                               devices ? step_publish_rate(value) : 0.0, sent_per_s);
+                                               devices || publish ? step_publish_rate(value) : 0.0, sent_per_s);
   if (devices) {
     // A devices step is only what it claims when that many devices are connected at its end.
     metrics::ThresholdOutcome c;

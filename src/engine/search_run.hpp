@@ -57,6 +57,12 @@ class SearchRun {
   // Each group's share of a devices value: cumulative rounding, so they add up exactly.
   std::uint64_t group_devices(std::size_t g, double value) const;
   double step_publish_rate(double value) const;
+  double publish_scale(double value) const;
+  double publishing_devices() const;
+  // publish_rate: before a step, publishing pauses until the QoS 1/2 publishes in flight (and
+  // queued) are answered, at most one hold, so no step inherits the previous one's backlog.
+  void drain_then_step(double value, std::size_t step_no, TimePoint since);
+  void begin_step(double value, std::size_t step_no);
 
   boost::asio::steady_timer timer_;
   std::string phase_;

@@ -98,6 +98,15 @@ void Worker::post_search_range(std::uint64_t first, std::uint64_t end, double ra
   });
 }
 
+void Worker::post_publish_scale(double scale) {
+  boost::asio::post(io_, [this, scale] {
+    if (quiet_) return;
+    ctx_.publish_scale = scale;
+    for (std::uint32_t id = 0; id < devices_.size(); ++id)
+      call(id, [](device::Session& s, device::Context& c) { s.rescale_schedule(c); });
+  });
+}
+
 // The first local id whose group ordinal is at least `ordinal` (ordinals of this worker are
 // index, index + W, ...).
 static std::uint64_t local_at_least(std::uint64_t ordinal, std::uint32_t index, std::uint32_t workers) {

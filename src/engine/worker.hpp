@@ -120,6 +120,8 @@ class Worker {
   // `rate` per second (this group's share of it) from the call on. A device stopped by an
   // earlier step starts again as a fresh session (docs/scenario.md "Capacity search").
   void post_search_range(std::uint64_t first, std::uint64_t end, double rate);
+  // Every stream of every device at `scale` times its scenario rate (0 pauses them).
+  void post_publish_scale(double scale);
   // Graceful end, in three steps driven by the control thread:
   // quiesce: no new starts or churn, every session stops publishing (in-flight acks and
   //   deliveries may still arrive);

@@ -1,5 +1,6 @@
 // A TCP proxy of the tests' own in front of a broker, with a capacity the test sets: it
-// admits at most `connects_per_second` new connections per second (a token bucket with a
+// admits at most `connects_per_second` new connections per second (and, when asked,
+// forwards at most so many bytes per second towards the broker) (a token bucket with a
 // one-second burst by default) and refuses the rest by closing them at once, before a byte is read.
 // The capacity search's tests put it between fleetload and mosquitto: the knee the search
 // reports must match the limit, and the proxy's own counts are what the test checks.
@@ -26,6 +27,12 @@ class RateLimitProxy {
   RateLimitProxy(const RateLimitProxy&) = delete;
   RateLimitProxy& operator=(const RateLimitProxy&) = delete;
 
+  // Caps what all connections together forward towards the broker at `bytes_per_second`
+  // (0: no cap, the default): a broker that takes messages only so fast. Bytes beyond it
+  // wait in the proxy (reads pause), so publishes are acknowledged ever later.
+  void limit_upstream_bytes(double bytes_per_second);
+  std::uint64_t upstream_bytes() const { return upstream_bytes_.load(); }
+
   std::uint16_t port() const { return port_; }
   std::uint64_t admitted() const { return admitted_.load(); }
   std::uint64_t refused() const { return refused_.load(); }
@@ -40,6 +47,7 @@ class RateLimitProxy {
   std::atomic<std::uint64_t> refused_{0};
   std::atomic<std::uint64_t> open_{0};
   std::atomic<std::uint64_t> peak_open_{0};
+  std::atomic<std::uint64_t> upstream_bytes_{0};
   std::thread thread_;
 };
 

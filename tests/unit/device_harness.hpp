@@ -94,6 +94,7 @@ class Harness {
   bool auto_suback = true;     // SUBSCRIBE -> SUBACK granting the requested QoS
   bool auto_pingresp = true;
   mqtt::Connack connack;
+  double publish_scale = 1.0;  // the worker's Context::publish_scale (capacity search)
 
   mqtt::Version version() const { return plan.version; }
 
@@ -101,6 +102,7 @@ class Harness {
   // and lets the broker answer what was written.
   void call(const std::function<void(Context&)>& f) {
     Context ctx{now, wall_ns, out, TransportAction::None, *stats, rng};
+    ctx.publish_scale = publish_scale;
     f(ctx);
     rng = ctx.rng_state;
     const TransportAction act = ctx.action;

@@ -198,5 +198,37 @@ TEST(DeviceSessionStreams, OfflineQueuePerStream) {
   EXPECT_EQ(h.session.pending_publishes(), 0u);
 }
 
+// A capacity search's publish_rate step scales every stream alike; 0 pauses them.
+TEST(DeviceSessionStreams, PublishScaleScalesEveryStreamAndZeroPauses) {
+  Harness h(two_streams(mqtt::Version::V311));
+  h.start();
+  h.advance(std::chrono::seconds(10));
+  auto counts = [&] {
+    const auto seen = publishes_by_stream(h);
+    return std::pair<std::size_t, std::size_t>{seen.at("t").seqs.size(), seen.at("a").seqs.size()};
+  };
+  const auto [t0, a0] = counts();
+  auto rescale = [&](double f) {
+    h.publish_scale = f;
+    h.call([&](Context& c) { h.session.rescale_schedule(c); });
+  };
+  rescale(3.0);
+  h.advance(std::chrono::seconds(10));
+  const auto [t1, a1] = counts();
+  EXPECT_NEAR(static_cast<double>(t1 - t0), 300.0, 1.0);
+  EXPECT_NEAR(static_cast<double>(a1 - a0), 60.0, 1.0);
+  rescale(0.0);
+  h.advance(std::chrono::seconds(10));
+  const auto [t2, a2] = counts();
+  EXPECT_EQ(t2, t1);
+  EXPECT_EQ(a2, a1);
+  EXPECT_EQ(snapshot(*h.stats).publish_slots_skipped, 0u);  // a pause skips no slot
+  rescale(1.0);
+  h.advance(std::chrono::seconds(10));
+  const auto [t3, a3] = counts();
+  EXPECT_NEAR(static_cast<double>(t3 - t2), 100.0, 1.0);
+  EXPECT_NEAR(static_cast<double>(a3 - a2), 20.0, 1.0);
+}
+
 }  // namespace
 }  // namespace fleetload::device
