@@ -95,6 +95,8 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   r.publish_rate = metrics::rate_figure(res.requested_publish_rate, res.achieved_publish_rate);
   r.streams = res.streams;
   r.stream_requested_rate = res.stream_requested_rate;
+  r.publisher_spans = res.publisher_spans;
+  r.foreign_books = res.foreign_books;
   r.books = metrics::message_books(res.stats);
   r.local_limit_errors = res.local_limit_errors;
   r.local_errors = res.local_errors;

@@ -145,6 +145,20 @@ ReceiveTracker::Slot& ReceiveTracker::find_or_insert(std::uint32_t publisher) {
 
 bool ReceiveTracker::seen(std::uint32_t publisher) const noexcept { return find(publisher) != nullptr; }
 
+std::optional<ReceiveTracker::Progress> ReceiveTracker::progress(std::uint32_t publisher) const noexcept {
+  const Slot* s = find(publisher);
+  if (s == nullptr) return std::nullopt;
+  return Progress{s->interval, s->first, s->highest, s->window};
+}
+
+std::uint64_t ReceiveTracker::unsettled_loss(const Progress& p, const OwedRange& r) noexcept {
+  std::uint64_t lost = 0;
+  if (p.first > r.from + 1) lost += p.first - 1 - r.from;  // owed before the first seen
+  lost += missing_in(p.window, 0, p.highest, p.first);
+  if (r.to > p.highest) lost += r.to - p.highest;
+  return lost;
+}
+
 ReceiveCounts ReceiveTracker::on_message(std::uint32_t publisher, std::uint64_t seq, std::uint32_t interval) {
   ReceiveCounts c;
   if (seq == 0) return c;  // not a sequence we ever send
@@ -197,10 +211,7 @@ ReceiveCounts ReceiveTracker::finalize(std::uint32_t publisher, std::span<const 
   Slot* s = find(publisher);
   std::size_t next = 0;  // first interval (0-based) not settled here
   if (s && s->interval != 0 && s->interval <= owed.size()) {
-    const OwedRange& r = owed[s->interval - 1];
-    if (s->first > r.from + 1) c.lost += s->first - 1 - r.from;  // owed before the first seen
-    c.lost += missing_in(s->window, 0, s->highest, s->first);
-    if (r.to > s->highest) c.lost += r.to - s->highest;
+    c.lost += unsettled_loss(Progress{s->interval, s->first, s->highest, s->window}, owed[s->interval - 1]);
     next = s->interval;
   } else if (s && s->interval != 0) {
     next = owed.size();  // tracking began in an interval with nothing owed (no clock)

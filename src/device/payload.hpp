@@ -117,6 +117,16 @@ class ReceiveTracker {
   }
   // Whether anything from `publisher` was received.
   bool seen(std::uint32_t publisher) const noexcept;
+  // Where tracking of `publisher` stands (nullopt: never seen): for books settled elsewhere,
+  // a publisher of another shard settled by `report merge` (books_exchange.hpp).
+  struct Progress {
+    std::uint32_t interval = 0;  // 0 = closed
+    std::uint64_t first = 0, highest = 0, window = 0;
+  };
+  std::optional<Progress> progress(std::uint32_t publisher) const noexcept;
+  // What a tracking interval at `p` still counts lost against the range it was owed: before
+  // its first delivery, the gaps in its window, after its highest.
+  static std::uint64_t unsettled_loss(const Progress& p, const OwedRange& owed) noexcept;
   std::size_t publishers() const noexcept { return size_; }
   // Calls f(publisher) for each publisher seen.
   template <class F>

@@ -50,6 +50,8 @@ struct Splice {
 };
 
 // Per-thread scratch passed into every call; the session never keeps a pointer to it.
+struct ForeignBooks;
+
 struct Context {
   TimePoint now{};
   std::uint64_t wall_ns = 0;            // system_clock now, in ns: payload timestamps
@@ -132,6 +134,11 @@ class Session {
   // arrive.
   void finalize_receive(ThreadStats& stats, std::span<const std::uint64_t> last_seq_by_device,
                         bool still_arriving = false);
+  // Sharded runs, after finalize_receive: what this subscriber's books say of every
+  // publisher stream of another shard it received or expected (device/books_exchange.hpp),
+  // appended to `out` for `report merge` to settle; `wall_ns` is now.
+  void collect_foreign_books(std::span<const std::uint64_t> last_seq_by_device, std::uint64_t wall_ns,
+                             std::uint32_t group, std::vector<ForeignBooks>& out) const;
   // Heap bytes this session owns (in-flight array, receive buffer, tracker): for the memory
   // report; sizeof(Session) is the rest.
   std::size_t heap_bytes() const noexcept;

@@ -62,6 +62,8 @@ struct Session::Inbound {
   // ended when the connection was lost. Only what publishers sent inside them is owed.
   // Empty without a clock. 8 bytes each (one per connection, in practice).
   std::vector<std::pair<std::uint32_t, std::uint32_t>> held;
+  // Wall-clock ns the first interval began (books across shards: books_exchange.hpp).
+  std::uint64_t subscribed_wall_ns = 0;
 
   // The interval deliveries arriving now belong to (1-based; 1 without a clock).
   std::uint32_t interval() const noexcept { return held.empty() ? 1u : static_cast<std::uint32_t>(held.size()); }

@@ -222,7 +222,7 @@ bool Session::send_new(Context& ctx, std::size_t s, std::uint8_t q) {
   if (q > 0) e.id = next_packet_id();
   PublishFailReason why = PublishFailReason::PacketTooLarge;
   // Before the message leaves: a subscription event seen now happened before it was sent.
-  if (plan_->clock) plan_->clock->on_send(plan_->clock_slot(index_, s), seq(s));
+  if (plan_->clock) plan_->clock->on_send(plan_->clock_slot(index_, s), seq(s), ctx.wall_ns);
   if (!send_publish(ctx, e, false, ctx.wall_ns, &why)) {
     count_failed(ctx, s, q, why);
     return false;

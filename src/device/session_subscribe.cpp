@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "device/books_exchange.hpp"
 #include "device/session_impl.hpp"
 
 namespace fleetload::device {
@@ -93,7 +94,10 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
   // Every batch is answered: from here on the broker holds every granted filter, so what
   // publishers send after this is owed. Not from an earlier batch's SUBACK: a later batch's
   // filters did not exist at the broker yet (what arrives meanwhile counts as received).
-  if (flags_ & detail::kSubscribed) inbound_->begin_held(plan_->clock);
+  if (flags_ & detail::kSubscribed) {
+    inbound_->begin_held(plan_->clock);
+    if (inbound_->subscribed_wall_ns == 0) inbound_->subscribed_wall_ns = ctx.wall_ns;
+  }
 }
 
 void Session::on_unsuback(Context& ctx, const mqtt::Unsuback& u) {
@@ -196,6 +200,33 @@ void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t
     stats.messages_not_yet_delivered.add(total.lost);
   else
     stats.messages_lost.add(total.lost);
+}
+
+void Session::collect_foreign_books(std::span<const std::uint64_t> last_seq_by_device, std::uint64_t wall_ns,
+                                    std::uint32_t group, std::vector<ForeignBooks>& out) const {
+  const FleetPlan& p = *plan_;
+  if (!p.track_loss || !p.is_subscriber(index_) || !inbound_ || p.shard.n <= 1) return;
+  const std::uint64_t granted = inbound_->granted;
+  const auto& held = inbound_->held;
+  // Only a subscription taken once and held to the end says when it was owed what.
+  const bool single = held.size() == 1;
+  const bool open = !held.empty() && held.back().second == 0;
+  const std::uint32_t stride = p.stream_stride;
+  for (std::size_t key = 0; key < last_seq_by_device.size(); ++key) {
+    const std::size_t pub = key / stride;
+    if (pub % p.shard.n == p.shard.k) continue;  // this shard's own: settled by finalize_receive
+    const auto sid = static_cast<std::uint32_t>(key % stride);
+    const auto k = static_cast<std::uint32_t>(key);
+    const auto progress = inbound_->tracker.progress(k);
+    if (!progress && !(granted != 0 && p.subscriber_expects(index_, pub, sid, granted))) continue;
+    ForeignBooks f;
+    f.group = group;
+    f.key = key;
+    f.subscribed_ns = single ? inbound_->subscribed_wall_ns : 0;
+    f.held_until_ns = open ? wall_ns : 0;
+    if (progress) f.progress = *progress;
+    out.push_back(f);
+  }
 }
 
 }  // namespace fleetload::device

@@ -232,6 +232,7 @@ class Histogram {
   X(subscribe_qos_downgraded, "topic filters granted a lower QoS in SUBACK than requested")   \
   X(subscribers_unsubscribed, "subscribers no SUBACK ever granted a filter (refused or unanswered): nothing expected") \
   X(messages_not_subscribed, "messages matching only filters never granted: not expected, not counted lost") \
+  X(messages_unjudged, "messages of another shard's publishers sent while a subscription may no longer (or not yet) have been held: neither owed nor lost (report merge)") \
   X(subscribes_skipped_resumed, "SUBSCRIBEs not needed: the broker kept the session")         \
   X(subscribe_timeouts, "SUBSCRIBEs without a SUBACK within the ack timeout")                 \
   X(unsubscribe_requests, "UNSUBSCRIBE packets sent")                                         \

@@ -239,6 +239,31 @@ struct Engine::Impl {
     return m;
   }
 
+  // Sharded runs: what report merge needs to settle the books across shards
+  // (device/books_exchange.hpp): this shard's publisher streams, and its subscribers' books
+  // of the others'.
+  void exchange_books() {
+    if (!clock || last_seq.empty()) return;
+    const std::uint32_t stride = static_cast<std::uint32_t>(std::max<std::size_t>(1, result.streams.size()));
+    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+      const auto& plan = *groups[gi].plan;
+      for (std::uint64_t i = 0; i < plan.publishers_in_shard(); ++i) {
+        const std::uint64_t index = plan.device_index(i);
+        for (std::size_t st = 0; st < plan.streams.size(); ++st) {
+          const std::uint64_t key = index * stride + plan.streams[st].id;
+          if (key >= last_seq.size() || last_seq[key] == 0) continue;
+          const auto [first, last] = clock->send_span(plan.clock_slot(index, st));
+          result.publisher_spans.push_back({key, last_seq[key], first, last});
+        }
+      }
+      for (const auto* w : groups[gi].workers)
+        for (auto f : w->foreign_books()) {
+          f.group = static_cast<std::uint32_t>(gi);
+          result.foreign_books.push_back(f);
+        }
+    }
+  }
+
   void notify(std::uint32_t, WorkerEvent ev, TimePoint at) {
     boost::asio::post(control, [this, ev, at] {
       if (ev == WorkerEvent::AllConnected) {
@@ -816,6 +841,7 @@ RunResult Engine::run() {
   r.publish_rate_error = r.requested_publish_rate > 0
                              ? (r.achieved_publish_rate - r.requested_publish_rate) / r.requested_publish_rate
                              : 0.0;
+  if (m.scenario.fleet.shard.n > 1) m.exchange_books();
   rusage ru{};
   if (::getrusage(RUSAGE_SELF, &ru) == 0) {
     r.cpu_user = Seconds(static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec / 1e6);

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "device/books_exchange.hpp"
 #include "device/stats.hpp"
 #include "metrics/search_steps.hpp"
 #include "metrics/sparse_histogram.hpp"
@@ -168,6 +169,9 @@ struct RunResult {
   // groups' are indexed by these; the publishes per second each should reach in this shard.
   std::vector<std::string> streams;
   std::vector<double> stream_requested_rate;
+  // Sharded runs with subscribers: the books across shards for report merge to settle.
+  std::vector<device::PublisherSpan> publisher_spans;
+  std::vector<device::ForeignBooks> foreign_books;
   std::vector<PhaseResult> phases;
   std::vector<Sample> series;
   std::optional<SearchResult> search;  // when the scenario has a search phase that started

@@ -166,8 +166,10 @@ void Worker::post_stop(const std::vector<std::uint64_t>* seq, bool still_arrivin
     quiet_ = stopping_ = true;
     if (seq != nullptr) {
       for (auto& d : devices_)
-        if (d.session.state() != device::State::Idle && cfg_.plan->is_subscriber(d.session.index()))
+        if (d.session.state() != device::State::Idle && cfg_.plan->is_subscriber(d.session.index())) {
           d.session.finalize_receive(*stats_, *seq, still_arriving);
+          if (cfg_.shard.n > 1) d.session.collect_foreign_books(*seq, wall_ns_now(), 0, foreign_);
+        }
     }
     for (std::uint32_t id = 0; id < devices_.size(); ++id) {
       const auto st = devices_[id].session.state();

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "auth/tls_identity.hpp"
+#include "device/books_exchange.hpp"
 #include "device/session.hpp"
 #include "device/stats.hpp"
 #include "engine/engine.hpp"
@@ -152,6 +153,9 @@ class Worker {
   // the session's own heap and the kernel/reactor state come on top.
   static std::size_t device_slot_bytes() noexcept;
   std::uint64_t device_count() const noexcept { return devices_.size(); }
+  // Sharded runs, once stopped: its subscribers' books of other shards' publishers (group 0:
+  // the engine names the group).
+  const std::vector<device::ForeignBooks>& foreign_books() const noexcept { return foreign_; }
 
  private:
   // What a device could not write yet: packet bytes with shared payload bodies spliced in
@@ -267,6 +271,7 @@ class Worker {
   std::vector<std::uint8_t> read_buf_;
   device::Context ctx_;
   std::vector<Device> devices_;
+  std::vector<device::ForeignBooks> foreign_;
   TimerWheel wheel_;
   TimePoint epoch_;
   TimerWheel::Tick timer_at_ = TimerWheel::kNoTick;

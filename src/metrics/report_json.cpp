@@ -323,6 +323,17 @@ std::string report_to_json(const RunReport& r) {
   root["totals"] = stats_json(r.stats, r.protocol, true);
   root["publish_rate"] = rate_json(r.publish_rate);
   root["streams"] = streams_json(r, r.stats);
+  if (!r.publisher_spans.empty() || !r.foreign_books.empty()) {
+    // Books across shards, flat for size: [key, last_seq, first_ns, last_ns] per publisher
+    // stream; [group, key, subscribed_ns, held_until_ns, interval, first, highest, window]
+    // per subscriber and other shard's publisher stream (device/books_exchange.hpp).
+    json::array pubs, subs;
+    for (const auto& p : r.publisher_spans) pubs.push_back(json::array{p.key, p.last_seq, p.first_ns, p.last_ns});
+    for (const auto& f : r.foreign_books)
+      subs.push_back(json::array{f.group, f.key, f.subscribed_ns, f.held_until_ns, f.progress.interval,
+                                 f.progress.first, f.progress.highest, f.progress.window});
+    root["books_exchange"] = json::object{{"publishers", std::move(pubs)}, {"subscribers", std::move(subs)}};
+  }
 
   root["message_books"] = books_json(r.books);
   root["errors"] = json::object{

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 namespace fleetload::metrics {
 
@@ -358,6 +359,36 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
                            " shards; missing: " + missing);
   }
 
+  // Books across shards: each subscriber's books of other shards' publishers, settled
+  // against those publishers' spans (device/books_exchange.hpp), per subscriber group.
+  std::vector<device::StatsSnapshot> settled(f.groups.size());
+  {
+    std::unordered_map<std::uint64_t, device::PublisherSpan> spans;
+    for (const auto& x : in)
+      for (const auto& p : x.report.publisher_spans) spans[p.key] = p;
+    const std::uint64_t stride = std::max<std::size_t>(1, f.streams.size());
+    for (const auto& x : in) {
+      for (const auto& fb : x.report.foreign_books) {
+        const auto it = spans.find(fb.key);
+        if (it == spans.end()) {
+          m.foreign_books.push_back(fb);  // its publisher's shard is not in this merge (yet)
+          continue;
+        }
+        if (fb.group >= settled.size()) continue;
+        const auto st = device::settle_foreign(fb, it->second);
+        auto& d = settled[fb.group];
+        d.messages_lost += st.lost;
+        d.messages_unjudged += st.unjudged;
+        d.stream_counts[device::stream_index(static_cast<std::uint32_t>(fb.key % stride), device::StreamCount::Lost)] +=
+            st.lost;
+      }
+    }
+    for (const auto& d : settled) device::merge(m.stats, d);
+    for (auto& [k, p] : spans) m.publisher_spans.push_back(p);
+    std::sort(m.publisher_spans.begin(), m.publisher_spans.end(),
+              [](const device::PublisherSpan& a, const device::PublisherSpan& b) { return a.key < b.key; });
+  }
+
   m.publish_rate = rate_figure(requested, achieved);
   m.books = message_books(m.stats);
   m.phases = merge_phases(in, res.warnings);
@@ -394,6 +425,7 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
         ach += xg.publish_rate.achieved;
       }
     }
+    if (m.groups.size() < settled.size()) device::merge(g.stats, settled[m.groups.size()]);
     g.publish_rate = rate_figure(req, ach);
     g.books = message_books(g.stats);
     std::vector<std::size_t> seen;

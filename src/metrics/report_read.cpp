@@ -427,6 +427,30 @@ RunReport Reader::report(const json::object& root) const {
       r.stream_requested_rate.push_back(f64(o, "requested_per_s", idx("streams", i)));
     }
   }
+  // Books across shards (only sharded runs with subscribers have them).
+  if (const auto* bv = root.if_contains("books_exchange")) {
+    const auto& b = obj(*bv, "books_exchange");
+    const auto& pa = arr(b, "publishers", "books_exchange");
+    for (std::size_t i = 0; i < pa.size(); ++i) {
+      const std::string p = idx("books_exchange.publishers", i);
+      const auto& t = arr(pa[i], p);
+      if (t.size() != 4) fail(p, "expected [key, last_seq, first_ns, last_ns]");
+      r.publisher_spans.push_back({u64(t[0], p), u64(t[1], p), u64(t[2], p), u64(t[3], p)});
+    }
+    const auto& sa = arr(b, "subscribers", "books_exchange");
+    for (std::size_t i = 0; i < sa.size(); ++i) {
+      const std::string p = idx("books_exchange.subscribers", i);
+      const auto& t = arr(sa[i], p);
+      if (t.size() != 8) fail(p, "expected [group, key, subscribed_ns, held_until_ns, interval, first, highest, window]");
+      device::ForeignBooks f;
+      f.group = static_cast<std::uint32_t>(u64(t[0], p));
+      f.key = u64(t[1], p);
+      f.subscribed_ns = u64(t[2], p);
+      f.held_until_ns = u64(t[3], p);
+      f.progress = {static_cast<std::uint32_t>(u64(t[4], p)), u64(t[5], p), u64(t[6], p), u64(t[7], p)};
+      r.foreign_books.push_back(f);
+    }
+  }
   // Per group (reports written before groups have none).
   if (const auto* gv = root.if_contains("groups")) {
     const auto& ga = arr(*gv, "groups");

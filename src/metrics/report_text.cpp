@@ -129,6 +129,10 @@ std::string format_summary(const RunReport& r) {
     if (s.retained_received > 0 || s.messages_from_earlier_run > 0)
       row(out, "", fmt("%s with RETAIN (retained received), %s from an earlier run", n(s.retained_received).c_str(),
                        n(s.messages_from_earlier_run).c_str()));
+    if (s.messages_unjudged > 0)
+      row(out, "", fmt("%s messages of other shards' publishers not judged: sent while the subscription may not "
+                       "have been held (neither owed nor lost)",
+                       n(s.messages_unjudged).c_str()));
     if (s.messages_not_yet_delivered > 0 || r.drain_timed_out)
       row(out, "", fmt("%s not yet delivered at stop (not lost): the drain timed out after %s with deliveries "
                        "still arriving at %s",

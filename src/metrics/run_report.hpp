@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "device/books_exchange.hpp"
 #include "device/stats.hpp"
 #include "metrics/search_steps.hpp"
 #include "metrics/sparse_histogram.hpp"
@@ -184,6 +185,10 @@ struct RunReport {
   // second each should reach (summed over the shards of a merged report).
   std::vector<std::string> streams;
   std::vector<double> stream_requested_rate;
+  // Sharded runs with subscribers: the books across shards (device/books_exchange.hpp), as
+  // the shard wrote them; a merged report keeps the spans and what it could not settle yet.
+  std::vector<device::PublisherSpan> publisher_spans;
+  std::vector<device::ForeignBooks> foreign_books;
   std::vector<PhaseReport> phases;
   std::vector<SeriesPoint> series;
   ReconnectPolicy reconnect;

@@ -168,5 +168,62 @@ TEST(StreamsE2E, ShardedStreamsMerge) {
   EXPECT_EQ(m.report->at("streams").as_array().size(), 3u);
 }
 
+// Two shards running at once, each with publishers and subscribers: each subscriber's books
+// of the other shard's publishers go into its report (books_exchange) and report merge
+// settles them against those publishers' spans.
+TEST(StreamsE2E, ConcurrentShardsSettleTheBooksAcrossShards) {
+  MosquittoBroker broker({.extra_config = "", .log_connections = false});
+  const auto dir = make_temp_dir("streams-xshard");
+  const std::string yaml =
+      "name: xshard\n"
+      "target: {endpoint: 127.0.0.1, port: " + std::to_string(broker.port()) + "}\n"
+      "fleet: {devices: 20, connect_rate: 400/s}\n"
+      "session: {keepalive: 30s, clean_session: true}\n"
+      "publish:\n"
+      "  - {name: telemetry, topic: \"x/tel/{index}\", qos: 1, rate: 4/s, publishers: 16}\n"
+      "  - {name: alarm, topic: \"x/alarm/{index}\", qos: 1, rate: 1/s, publishers: 16}\n"
+      "subscribe: {filters: [{filter: \"x/#\", qos: 1}], subscribers: 4}\n"
+      "run: {duration: 4s}\n";
+  const auto file = write_file(dir, "x.yaml", yaml);
+  std::vector<ChildProcess> shards;
+  for (const char* k : {"0", "1"})
+    shards.push_back(spawn_fleetload({"run", file.string(), "--shard", std::string(k) + "/2", "--report",
+                                      (dir / (std::string("s") + k + ".json")).string(), "--no-metrics"},
+                                     dir, std::string("shard") + k));
+  std::vector<json::value> reports;
+  for (std::size_t k = 0; k < 2; ++k) {
+    const Outcome o = finish(shards[k], 60s, dir / ("s" + std::to_string(k) + ".json"));
+    ASSERT_TRUE(o.report) << o.describe();
+    EXPECT_EQ(o.status.code, 0) << o.describe();
+    reports.push_back(*o.report);
+  }
+  // Each shard: 8 publishers x 2 streams; its 2 subscribers each expected the other shard's
+  // 8 x 2 publisher streams.
+  for (const auto& r : reports) {
+    const auto& x = r.at("books_exchange");
+    EXPECT_EQ(x.at("publishers").as_array().size(), 16u) << json::serialize(x.at("publishers"));
+    EXPECT_EQ(x.at("subscribers").as_array().size(), 2u * 16u);
+  }
+  const auto merged_path = dir / "merged.json";
+  const Outcome m = run_fleetload({"report", "merge", (dir / "s0.json").string(), (dir / "s1.json").string(), "--out",
+                                   merged_path.string()},
+                                  dir, 30s, merged_path);
+  ASSERT_TRUE(m.report) << m.describe();
+  const auto& mr = *m.report;
+  EXPECT_EQ(counter(mr, "messages_lost"), 0u);
+  EXPECT_EQ(counter(mr, "messages_unjudged"), 0u);
+  EXPECT_EQ(counter(mr, "messages_duplicated"), 0u);
+  // Nothing is left unsettled: both shards' publishers are in the merge.
+  const auto* x = mr.as_object().if_contains("books_exchange");
+  if (x) {
+    EXPECT_TRUE(x->at("subscribers").as_array().empty());
+  }
+  // Every subscriber received the other shard's publishers too: at least what they sent
+  // after the last subscriber's SUBACK, from both shards.
+  const std::uint64_t sent = qos_counter(reports[0], "publishes_sent", 1) + qos_counter(reports[1], "publishes_sent", 1);
+  EXPECT_GT(counter(mr, "messages_received"), 3 * sent);
+  EXPECT_LE(counter(mr, "messages_received"), 4 * sent);
+}
+
 }  // namespace
 }  // namespace fleetload::e2e

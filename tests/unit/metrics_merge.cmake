@@ -5,5 +5,6 @@ if(TARGET fleetload_report_html AND TARGET fleetload_cli)
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_series_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/metrics_merge_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/metrics_report_cli_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/books_exchange_test.cpp
     LIBS fleetload_report_html fleetload_cli)
 endif()
