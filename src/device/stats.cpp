@@ -129,14 +129,17 @@ namespace {
 constexpr std::size_t kBucketBytes = hist::kBuckets * sizeof(std::uint64_t);
 }  // namespace
 
-Histogram::Histogram() {
-  // Anonymous mapping: zero-filled pages the kernel provides on first touch.
-  void* p = ::mmap(nullptr, kBucketBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+std::uint64_t* map_zero_pages(std::size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
-  buckets_ = static_cast<std::uint64_t*>(p);
+  return static_cast<std::uint64_t*>(p);
 }
 
-Histogram::~Histogram() { ::munmap(buckets_, kBucketBytes); }
+void unmap_zero_pages(std::uint64_t* p, std::size_t bytes) noexcept { ::munmap(p, bytes); }
+
+Histogram::Histogram() : buckets_(map_zero_pages(kBucketBytes)) {}
+
+Histogram::~Histogram() { unmap_zero_pages(buckets_, kBucketBytes); }
 
 void Histogram::record(std::uint64_t ns) noexcept {
   constexpr auto r = std::memory_order_relaxed;

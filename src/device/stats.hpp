@@ -111,6 +111,45 @@ class Counter {
   std::atomic<std::uint64_t> v_{0};
 };
 
+// Zero-filled anonymous memory (Histogram buckets, CounterTable): the kernel provides each
+// page on its first touch, so what is never written costs no memory.
+std::uint64_t* map_zero_pages(std::size_t bytes);
+void unmap_zero_pages(std::uint64_t* p, std::size_t bytes) noexcept;
+
+// N counters by code (CONNACK, SUBACK, PUBACK, DISCONNECT codes) with a single writer, in
+// zero pages of their own: most codes never occur, so a table costs a page only once a
+// count lands in it, not N x 8 B written at construction for every worker (every group
+// has a worker per thread). Readers load through std::atomic_ref.
+template <std::size_t N>
+class CounterTable {
+ public:
+  class Ref {
+   public:
+    void add(std::uint64_t n = 1) noexcept {
+      std::atomic_ref<std::uint64_t> a(*p_);
+      a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+    std::uint64_t load() const noexcept { return std::atomic_ref<std::uint64_t>(*p_).load(std::memory_order_relaxed); }
+
+   private:
+    friend class CounterTable;
+    explicit Ref(std::uint64_t* p) noexcept : p_(p) {}
+    std::uint64_t* p_;
+  };
+  CounterTable() : v_(map_zero_pages(kBytes)) {}
+  ~CounterTable() { unmap_zero_pages(v_, kBytes); }
+  CounterTable(const CounterTable&) = delete;
+  CounterTable& operator=(const CounterTable&) = delete;
+  Ref operator[](std::size_t i) noexcept { return Ref(v_ + i); }
+  const Ref operator[](std::size_t i) const noexcept { return Ref(v_ + i); }
+  static constexpr std::size_t size() noexcept { return N; }
+  const void* data() const noexcept { return v_; }  // the mapping (tests check residency)
+
+ private:
+  static constexpr std::size_t kBytes = N * sizeof(std::uint64_t);
+  std::uint64_t* v_;
+};
+
 // A level (connected devices, messages in flight) with a single writer.
 class Gauge {
  public:
@@ -305,13 +344,13 @@ struct ThreadStats {
   std::array<Counter, kDropReasonCount> drops_by_reason;           // lost after CONNACK ok
   std::array<Counter, kPublishFailReasonCount> publishes_failed;   // by reason (all QoS)
   std::array<Counter, 3> publishes_failed_by_qos;
-  std::array<Counter, 256> connack_codes;             // every CONNACK code, success included
-  std::array<Counter, 256> server_disconnect_codes;   // MQTT 5 DISCONNECT from the server
-  std::array<Counter, 256> suback_codes;              // per topic filter
-  std::array<Counter, 256> puback_codes;              // MQTT 5 PUBACK/PUBREC failure codes
-  std::array<Counter, 256> suback_grants;             // suback_grant_index(filter, code)
+  CounterTable<256> connack_codes;             // every CONNACK code, success included
+  CounterTable<256> server_disconnect_codes;   // MQTT 5 DISCONNECT from the server
+  CounterTable<256> suback_codes;              // per topic filter
+  CounterTable<256> puback_codes;              // MQTT 5 PUBACK/PUBREC failure codes
+  CounterTable<256> suback_grants;             // suback_grant_index(filter, code)
   std::array<Counter, kShadowSlots> shadow_ops;       // shadow_index(op, outcome)
-  std::array<Counter, kStreamSlots> stream_counts;    // stream_index(stream, count)
+  CounterTable<kStreamSlots> stream_counts;           // stream_index(stream, count)
   void count_stream(std::uint32_t stream, StreamCount c, std::uint64_t n = 1) noexcept {
     stream_counts[stream_index(stream, c)].add(n);
   }

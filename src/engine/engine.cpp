@@ -5,7 +5,6 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <numeric>
 #include <boost/asio/io_context.hpp>
 #include <cmath>
 #include <boost/asio/post.hpp>
@@ -25,6 +24,7 @@
 #include "engine/run_id.hpp"
 #include "engine/search_run.hpp"
 #include "engine/worker.hpp"
+#include "engine/worker_thread.hpp"
 #include "net/tcp_stream.hpp"
 
 namespace fleetload::engine {
@@ -85,17 +85,8 @@ std::string endpoint_name(const scenario::Endpoint& e) {
 unsigned effective_threads(const scenario::Scenario& s, unsigned threads) noexcept {
   const std::uint64_t devices = shape_of(s).devices;
   const unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-  const auto wanted = static_cast<unsigned>(std::clamp<std::uint64_t>(t, 1, std::max<std::uint64_t>(1, devices)));
-  if (s.groups.empty()) return wanted;
-  // Each worker serves one group: the split decides how many there really are.
-  std::vector<std::uint64_t> per_group;
-  const std::uint32_t n = std::max<std::uint32_t>(1, s.fleet.shard.n);
-  const std::uint32_t k = s.fleet.shard.k;
-  for (const auto& g : s.groups)  // the shard's devices below the group's end, minus below its start
-    per_group.push_back(pacing::shard_devices(g.group_first + g.group_devices, k, n) -
-                        pacing::shard_devices(g.group_first, k, n));
-  const auto split = pacing::split_threads(per_group, wanted);
-  return std::max(1u, std::accumulate(split.begin(), split.end(), 0u));
+  // Device groups share the threads (each group is split over them): they add none.
+  return static_cast<unsigned>(std::clamp<std::uint64_t>(t, 1, std::max<std::uint64_t>(1, devices)));
 }
 
 std::vector<LimitProblem> preflight(const scenario::Scenario& s, unsigned threads) {
@@ -107,8 +98,9 @@ std::vector<std::string> preflight_warnings(const scenario::Scenario& s, unsigne
 }
 
 // One group of the fleet as it runs: its plan (shared by its devices), where its devices
-// connect, how they present themselves, and the workers that own them (a worker serves one
-// group, so a device's group is its worker's and the group's figures are its workers').
+// connect, how they present themselves, and the workers that own them (a worker is one
+// slice of one group, so a device's group is its worker's and the group's figures are its
+// workers'; the workers of several groups share each thread).
 struct GroupRun {
   scenario::Scenario scenario;
   std::unique_ptr<device::FleetPlan> plan;
@@ -205,6 +197,7 @@ struct Engine::Impl {
   boost::asio::steady_timer poll_timer{control};
   boost::asio::steady_timer dns_timer{control};
   net::tcp::resolver resolver{control};  // asio runs the lookups on a thread of its own
+  std::vector<std::unique_ptr<WorkerThread>> threads;  // the OS threads' io_contexts and wheels (null: no devices)
   std::vector<std::unique_ptr<Worker>> owned;
   std::vector<Worker*> workers;  // all groups'
 
@@ -678,16 +671,30 @@ RunResult Engine::run() {
   std::signal(SIGPIPE, SIG_IGN);
   r.rss_before_devices = current_rss_bytes();
   r.device_slot_bytes = Worker::device_slot_bytes();
-  std::vector<std::uint64_t> per_group;
-  for (const auto& g : m.groups) per_group.push_back(g.shard_devices);
-  const auto split = pacing::split_threads(per_group, threads);
+  // Every group split over the threads (pacing.hpp): first the devices of each thread, so
+  // its timer wheel has a slot for each, then the workers.
+  std::vector<std::uint64_t> thread_devices(threads, 0);
+  {
+    std::uint64_t before = 0;
+    for (const auto& g : m.groups) {
+      const auto slices = pacing::group_slices(g.shard_devices, threads);
+      for (std::uint32_t i = 0; i < slices; ++i)
+        thread_devices[pacing::thread_of_slice(before, i, threads)] += pacing::worker_devices(g.shard_devices, i, slices);
+      before += g.shard_devices;
+    }
+  }
+  for (const auto d : thread_devices)  // none for a thread without devices (an empty shard)
+    m.threads.push_back(d > 0 ? std::make_unique<WorkerThread>(d) : nullptr);
   std::uint32_t worker_no = 0;
+  std::uint64_t before = 0;
   for (std::size_t gi = 0; gi < m.groups.size(); ++gi) {
     GroupRun& g = m.groups[gi];
-    for (unsigned i = 0; i < split[gi]; ++i) {
+    const auto slices = pacing::group_slices(g.shard_devices, threads);
+    for (std::uint32_t i = 0; i < slices; ++i) {
       WorkerConfig cfg;
+      cfg.thread = m.threads[pacing::thread_of_slice(before, i, threads)].get();
       cfg.index = i;
-      cfg.workers = split[gi];
+      cfg.workers = slices;
       cfg.shard_devices = g.shard_devices;
       cfg.shard = m.scenario.fleet.shard;
       if (cfg.shard.n == 0) cfg.shard.n = 1;
@@ -709,15 +716,15 @@ RunResult Engine::run() {
       m.workers.push_back(m.owned.back().get());
       g.workers.push_back(m.owned.back().get());
     }
+    before += g.shard_devices;
   }
-  r.threads = static_cast<unsigned>(m.workers.size());
-
   std::vector<std::thread> pool;
-  pool.reserve(threads);
-  for (auto& w : m.workers) {
-    pool.emplace_back([&m, wp = w] {
+  pool.reserve(m.threads.size());
+  for (auto& t : m.threads) {
+    if (!t) continue;
+    pool.emplace_back([&m, tp = t.get()] {
       try {
-        wp->run();
+        tp->run();
       } catch (const std::exception& e) {
         std::string what = e.what();
         boost::asio::post(m.control, [&m, what] {
@@ -728,6 +735,7 @@ RunResult Engine::run() {
       }
     });
   }
+  r.threads = static_cast<unsigned>(pool.size());  // the OS threads running devices
 
   std::optional<boost::asio::signal_set> signals;
   std::function<void()> wait_signal;

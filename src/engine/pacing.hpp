@@ -3,13 +3,13 @@
 //
 // A shard's devices are numbered by ordinal j = 0..m-1 (global index k + j*n). Ordinal j
 // lives on worker j % W and starts at j / rate after the ramp begins, so the W workers
-// interleave into one evenly paced stream instead of W bursts.
+// interleave into one evenly paced stream instead of W bursts. With device groups the same
+// holds within each group (its ordinals, its W slices).
 #pragma once
 
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <vector>
 
 namespace fleetload::engine::pacing {
 
@@ -61,27 +61,18 @@ inline std::uint64_t churn_quota(double share_per_second, std::uint64_t connecte
   return whole > 0 ? static_cast<std::uint64_t>(whole) : 0;
 }
 
-// Worker threads per device group (each worker serves one group): one for every group with
-// devices here, then the rest one at a time to the group with the most devices per thread,
-// never more threads than devices. The total is `threads`, or the number of groups with
-// devices when there are more of those than threads.
-inline std::vector<unsigned> split_threads(const std::vector<std::uint64_t>& devices, unsigned threads) {
-  std::vector<unsigned> out(devices.size(), 0);
-  unsigned used = 0;
-  for (std::size_t g = 0; g < devices.size(); ++g)
-    if (devices[g] > 0) out[g] = 1, ++used;
-  while (used < threads) {
-    std::size_t best = devices.size();
-    for (std::size_t g = 0; g < devices.size(); ++g) {
-      if (out[g] == 0 || out[g] >= devices[g]) continue;
-      // devices[g] / out[g] > devices[best] / out[best], without division.
-      if (best == devices.size() || devices[g] * out[best] > devices[best] * out[g]) best = g;
-    }
-    if (best == devices.size()) break;  // every group has a thread per device
-    ++out[best];
-    ++used;
-  }
-  return out;
+// Device groups over threads. Every group is split into slices, one per thread (fewer
+// when the group has fewer devices than threads); a slice is one Worker, and ordinal j of
+// the group lives in slice j % slices (worker_of above). Slice s of a group whose devices
+// follow `before` devices of the groups ahead of it in the shard runs on thread
+// (before + s) % threads: the shard's devices, group after group, are dealt round-robin
+// over the threads, so the threads' device counts differ by at most one and a group's
+// slices are on distinct threads.
+constexpr std::uint32_t group_slices(std::uint64_t group_devices, unsigned threads) noexcept {
+  return static_cast<std::uint32_t>(group_devices < threads ? group_devices : threads);
+}
+constexpr unsigned thread_of_slice(std::uint64_t before, std::uint32_t slice, unsigned threads) noexcept {
+  return static_cast<unsigned>((before + slice) % threads);
 }
 
 }  // namespace fleetload::engine::pacing

@@ -42,6 +42,7 @@ class TimerWheel {
   Tick next_busy_tick() const noexcept;
   Tick now() const noexcept { return now_; }
   std::uint32_t size() const noexcept { return size_; }
+  std::uint32_t capacity() const noexcept { return static_cast<std::uint32_t>(nodes_.size()); }
 
  private:
   enum class NodeState : std::uint8_t { Idle, Near, Far, Due };

@@ -11,44 +11,36 @@
 namespace fleetload::engine {
 
 namespace {
-constexpr std::chrono::milliseconds kTick{1};
-constexpr std::size_t kReadBuffer = 64 * 1024;  // per worker, shared by all its devices
 constexpr int kReadsPerWake = 16;               // fairness: then yield to other devices
 constexpr std::uint64_t kStartsPerTick = 512;   // bound a catch-up burst per timer wake
 constexpr std::chrono::milliseconds kChurnPeriod{100};
-// Timer-wheel fires in one tick share a clock read for this many fires (two vDSO reads per
-// fire were ~5 % of a publish's user time); 16 fires take a few microseconds, far below the
-// latency histograms' resolution.
-constexpr std::uint32_t kFiresPerClockRead = 16;
+}  // namespace
 
-std::uint64_t wall_ns_now() {
+std::uint64_t Worker::wall_ns_now() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
 }
-}  // namespace
 
 Worker::Worker(const WorkerConfig& cfg, Notify notify)
     : cfg_(cfg),
       notify_(std::move(notify)),
-      // One thread runs this io_context and only it touches the devices' sockets: no
-      // per-descriptor locking (the scheduler keeps its lock: post_*() come from the control
-      // thread). Saves a mutex lock/unlock pair per socket operation.
-      io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
-      timer_(io_),
+      thread_(*cfg.thread),
+      io_(thread_.io()),
       stats_(std::make_unique<device::ThreadStats>()),
       tcp_stats_(std::make_unique<TcpStats>(std::max<std::size_t>(1, cfg.endpoints->size()))),
       tls_stats_(std::make_unique<TlsStats>()),
       ws_stats_(std::make_unique<WsStats>()),
-      read_buf_(kReadBuffer),
+      ws_ctl_(thread_.ws_ctl),
+      out_(thread_.out),
+      splices_(thread_.splices),
+      iov_(thread_.iov),
+      read_buf_(thread_.read_buffer()),
       ctx_{.now = {}, .wall_ns = 0, .out = out_, .action = device::TransportAction::None,
-           .stats = *stats_, .rng_state = cfg.rng_seed | 1},
-      wheel_(static_cast<std::uint32_t>(
-          std::max<std::uint64_t>(1, pacing::worker_devices(cfg.shard_devices, cfg.index, cfg.workers)))),
-      epoch_(Clock::now()) {
+           .stats = *stats_, .rng_state = cfg.rng_seed | 1} {
   const std::uint64_t mine = pacing::worker_devices(cfg.shard_devices, cfg.index, cfg.workers);
+  base_ = thread_.attach(*this, mine);
   for (const auto& e : *cfg.endpoints) eps_.push_back({e, net::ConnectFailure::None});
-  out_.reserve(16 * 1024);
   // Plain TCP: large shared payload bodies go out by scatter-gather, never copied. TLS and
   // WebSocket frame or encrypt contiguous bytes, so the session copies bodies into out_.
   if (cfg.presentation == nullptr && cfg.websocket == nullptr) ctx_.splices = &splices_;
@@ -66,16 +58,11 @@ Worker::~Worker() = default;
 
 std::size_t Worker::device_slot_bytes() noexcept { return sizeof(Device) + 16; }
 
-void Worker::run() {
-  auto guard = boost::asio::make_work_guard(io_);
-  io_.run();
-}
-
 void Worker::post_start(TimePoint ramp_start) {
   boost::asio::post(io_, [this, ramp_start] {
     started_ = true;
     ramp_start_ = ramp_start;
-    on_tick();
+    thread_.on_tick();
   });
 }
 
@@ -87,7 +74,7 @@ void Worker::post_phase(scenario::PhaseType type, double churn_share_per_second)
     last_churn_ = Clock::now();
     if (quiet_) return;
     if (type == scenario::PhaseType::Storm) drop_connected(devices_.size());
-    on_tick();
+    thread_.on_tick();
   });
 }
 
@@ -137,7 +124,7 @@ void Worker::search_range(std::uint64_t first, std::uint64_t end, double rate) {
   const TimePoint now = Clock::now();
   // Paced from now: the next device's ordinal starts at once, the rest follow at `rate`.
   ramp_start_ = now - pacing::start_offset(pacing::ordinal_of(next, cfg_.index, cfg_.workers), rate);
-  on_tick();
+  thread_.on_tick();
 }
 
 void Worker::post_quiesce() {
@@ -184,8 +171,7 @@ void Worker::post_abort() {
   boost::asio::post(io_, [this] {
     quiet_ = stopping_ = true;
     for (auto& d : devices_) close_transport(d);
-    wheel_ = TimerWheel(static_cast<std::uint32_t>(std::max<std::size_t>(1, devices_.size())));
-    timer_.cancel();
+    for (std::uint32_t id = 0; id < devices_.size(); ++id) thread_.wheel().cancel(base_ + id);
     check_drained();
   });
 }
@@ -201,23 +187,12 @@ void Worker::post_endpoint(std::size_t e, const net::tcp::endpoint& addr, net::C
 
 void Worker::post_shutdown() {
   boost::asio::post(io_, [this] {
+    if (detached_) return;
+    detached_ = quiet_ = stopping_ = true;
     for (auto& d : devices_) close_transport(d);
-    timer_.cancel();
-    io_.stop();
+    for (std::uint32_t id = 0; id < devices_.size(); ++id) thread_.wheel().cancel(base_ + id);
+    thread_.detach();
   });
-}
-
-TimerWheel::Tick Worker::tick_of(TimePoint tp) const noexcept {
-  if (tp == device::kNever) return TimerWheel::kNoTick;
-  if (tp <= epoch_) return 0;
-  // Round up: the wheel may fire late, never early.
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(tp - epoch_).count();
-  const auto per = std::chrono::duration_cast<std::chrono::nanoseconds>(kTick).count();
-  return static_cast<TimerWheel::Tick>((ns + per - 1) / per);
-}
-
-TimePoint Worker::time_of(TimerWheel::Tick t) const noexcept {
-  return epoch_ + kTick * static_cast<std::int64_t>(t);
 }
 
 void Worker::prepare(TimePoint now) { prepare(now, wall_ns_now()); }
@@ -432,11 +407,11 @@ void Worker::rearm(std::uint32_t id) {
   TimerWheel::Tick at = tick_of(d.session.deadline());
   if (d.connecting) at = std::min<TimerWheel::Tick>(at, d.connect_deadline);
   if (at == TimerWheel::kNoTick) {
-    wheel_.cancel(id);
+    thread_.wheel().cancel(base_ + id);
     return;
   }
-  wheel_.schedule(id, at);
-  if (at < timer_at_ && !in_tick_) arm_timer();
+  thread_.wheel().schedule(base_ + id, at);
+  thread_.wake_by(at);
 }
 
 void Worker::arm_read(std::uint32_t id) {
@@ -614,50 +589,22 @@ void Worker::on_wheel(std::uint32_t id, TimePoint now, std::uint64_t wall_ns) {
   rearm(id);
 }
 
-void Worker::on_tick() {
-  const TimePoint now = Clock::now();
-  const auto t = std::chrono::duration_cast<std::chrono::milliseconds>(now - epoch_).count();
-  // One arm_timer() at the end instead of one per device re-armed while firing.
-  in_tick_ = true;
-  if (t > 0) {
-    std::uint32_t fired = 0;
-    TimePoint fire_now = now;
-    std::uint64_t fire_wall = wall_ns_now();
-    wheel_.advance(static_cast<TimerWheel::Tick>(t), [&](std::uint32_t id) {
-      if (fired++ == kFiresPerClockRead) {
-        fired = 1;
-        fire_now = Clock::now();
-        fire_wall = wall_ns_now();
-      }
-      on_wheel(id, fire_now, fire_wall);
-    });
-  }
-  if (started_ && !quiet_) {
-    start_due(now);
-    if (phase_ == scenario::PhaseType::Churn) churn(now);
-  }
-  in_tick_ = false;
-  arm_timer();
+void Worker::on_tick(TimePoint now) {
+  if (!started_ || quiet_) return;
+  start_due(now);
+  if (phase_ == scenario::PhaseType::Churn) churn(now);
 }
 
-void Worker::arm_timer() {
-  TimerWheel::Tick next = wheel_.next_busy_tick();
-  if (started_ && !quiet_) {
-    if (next_start_ < start_end_) {
-      const auto ord = pacing::ordinal_of(next_start_, cfg_.index, cfg_.workers);
-      next = std::min(next, tick_of(ramp_start_ + pacing::start_offset(ord, cfg_.connect_rate)));
-    }
-    if (phase_ == scenario::PhaseType::Churn && churn_share_ > 0)
-      next = std::min(next, tick_of(last_churn_ + kChurnPeriod));
+TimerWheel::Tick Worker::next_tick() const noexcept {
+  TimerWheel::Tick next = TimerWheel::kNoTick;
+  if (!started_ || quiet_) return next;
+  if (next_start_ < start_end_) {
+    const auto ord = pacing::ordinal_of(next_start_, cfg_.index, cfg_.workers);
+    next = tick_of(ramp_start_ + pacing::start_offset(ord, cfg_.connect_rate));
   }
-  if (next == TimerWheel::kNoTick || next == timer_at_) return;
-  timer_at_ = next;
-  timer_.expires_at(time_of(next));
-  timer_.async_wait([this, g = ++timer_gen_](const net::error_code& ec) {
-    if (ec || g != timer_gen_) return;
-    timer_at_ = TimerWheel::kNoTick;
-    on_tick();
-  });
+  if (phase_ == scenario::PhaseType::Churn && churn_share_ > 0)
+    next = std::min(next, tick_of(last_churn_ + kChurnPeriod));
+  return next;
 }
 
 void Worker::start_due(TimePoint now) {

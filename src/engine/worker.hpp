@@ -1,8 +1,10 @@
-// One worker thread: an io_context, the devices pinned to it, their sockets and timers.
+// One (device group, slice): the devices pinned to it, their sockets and deadlines.
 //
-// As h2load's Worker owns its Clients, a Worker owns a slice of the shard's devices for
-// the whole run. Everything here runs on the worker's own thread except the post_*()
-// entry points (which only post) and stats() (readable from any thread by design).
+// As h2load's Worker owns its Clients, a Worker owns a slice of a group's devices for the
+// whole run. It runs on a WorkerThread (worker_thread.hpp) shared with the other groups'
+// Workers of that thread: their io_context, timer wheel and scratch buffers. Everything
+// here runs on that thread except the post_*() entry points (which only post) and stats()
+// (readable from any thread by design).
 #pragma once
 
 #include <boost/asio/buffer.hpp>
@@ -23,6 +25,7 @@
 #include "device/stats.hpp"
 #include "engine/engine.hpp"
 #include "engine/timer_wheel.hpp"
+#include "engine/worker_thread.hpp"
 #include "net/tcp_stream.hpp"
 #include "net/tls_stream.hpp"
 #include "net/ws_stream.hpp"
@@ -37,12 +40,10 @@ class TlsContextCache;
 
 namespace fleetload::engine {
 
-using Clock = std::chrono::steady_clock;
-using TimePoint = Clock::time_point;
-
 struct WorkerConfig {
-  std::uint32_t index = 0;    // this worker
-  std::uint32_t workers = 1;  // W
+  WorkerThread* thread = nullptr;  // where it runs (the io_context, wheel and scratch)
+  std::uint32_t index = 0;    // this worker: slice `index` of its group
+  std::uint32_t workers = 1;  // W: the group's slices
   std::uint64_t shard_devices = 0;  // m: ordinals 0..m-1 of the shard
   scenario::Shard shard;            // k/n: global index = k + ordinal * n
   const device::FleetPlan* plan = nullptr;
@@ -109,9 +110,6 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Thread body: runs the io_context until post_shutdown().
-  void run();
-
   // From the control thread.
   void post_start(TimePoint ramp_start);
   void post_phase(scenario::PhaseType type, double churn_share_per_second);
@@ -138,7 +136,7 @@ class Worker {
   // A fresh lookup of endpoint `e` (target.dns_refresh): later attempts use `addr`, or fail
   // at once with `dns` (NameNotResolved / ResolutionFailed) while the name does not resolve.
   void post_endpoint(std::size_t e, const net::tcp::endpoint& addr, net::ConnectFailure dns);
-  void post_shutdown();  // leave run()
+  void post_shutdown();  // detach from the thread (the last one to do so ends its run())
 
   const device::ThreadStats& stats() const noexcept { return *stats_; }
   const TlsStats& tls_stats() const noexcept { return *tls_stats_; }
@@ -158,6 +156,9 @@ class Worker {
   const std::vector<device::ForeignBooks>& foreign_books() const noexcept { return foreign_; }
 
  private:
+  friend class WorkerThread;  // drives on_wheel(), on_tick(), next_tick()
+  static std::uint64_t wall_ns_now();
+
   // What a device could not write yet: packet bytes with shared payload bodies spliced in
   // (plain TCP only; bodies are referenced, never copied). Allocated only while non-empty.
   struct Tail {
@@ -193,8 +194,8 @@ class Worker {
     net::error_code ec;
   };
 
-  TimerWheel::Tick tick_of(TimePoint tp) const noexcept;
-  TimePoint time_of(TimerWheel::Tick t) const noexcept;
+  TimerWheel::Tick tick_of(TimePoint tp) const noexcept { return thread_.tick_of(tp); }
+  TimePoint time_of(TimerWheel::Tick t) const noexcept { return thread_.time_of(t); }
   void prepare(TimePoint now);  // reads the wall clock
   void prepare(TimePoint now, std::uint64_t wall_ns);
   // Runs f(session, ctx) for device id and carries out what the session asked for.
@@ -244,8 +245,9 @@ class Worker {
   void on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   void on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   void on_wheel(std::uint32_t id, TimePoint now, std::uint64_t wall_ns);
-  void on_tick();
-  void arm_timer();
+  void on_tick(TimePoint now);              // starts and churn due by now
+  TimerWheel::Tick next_tick() const noexcept;  // when those are next due (kNoTick: never)
+  void arm_timer() { thread_.arm_timer(); }
   void start_due(TimePoint now);
   void search_range(std::uint64_t first, std::uint64_t end, double rate);
   void churn(TimePoint now);
@@ -255,8 +257,8 @@ class Worker {
 
   WorkerConfig cfg_;
   Notify notify_;
-  boost::asio::io_context io_;
-  boost::asio::steady_timer timer_;
+  WorkerThread& thread_;
+  boost::asio::io_context& io_;  // the thread's
   std::unique_ptr<device::ThreadStats> stats_;
   std::vector<EndpointState> eps_;
   std::unique_ptr<TcpStats> tcp_stats_;
@@ -264,19 +266,16 @@ class Worker {
   std::string tls_identity_error_;
   std::unique_ptr<WsStats> ws_stats_;
   std::string ws_error_;
-  std::vector<std::uint8_t> ws_ctl_;  // control frames to send (pong, close)
-  std::vector<std::uint8_t> out_;
-  std::vector<device::Splice> splices_;  // shared payload bodies of out_ (plain TCP fleets)
-  std::vector<boost::asio::const_buffer> iov_;  // gather_write's scratch
-  std::vector<std::uint8_t> read_buf_;
+  // The thread's scratch, empty between handlers (worker_thread.hpp).
+  std::vector<std::uint8_t>& ws_ctl_;  // control frames to send (pong, close)
+  std::vector<std::uint8_t>& out_;
+  std::vector<device::Splice>& splices_;  // shared payload bodies of out_ (plain TCP fleets)
+  std::vector<boost::asio::const_buffer>& iov_;  // gather_write's scratch
+  std::span<std::uint8_t> read_buf_;
   device::Context ctx_;
   std::vector<Device> devices_;
   std::vector<device::ForeignBooks> foreign_;
-  TimerWheel wheel_;
-  TimePoint epoch_;
-  TimerWheel::Tick timer_at_ = TimerWheel::kNoTick;
-  std::uint64_t timer_gen_ = 0;
-  bool in_tick_ = false;
+  std::uint32_t base_ = 0;  // device id i is id base_ + i on the thread's wheel
 
   // Ramp.
   bool started_ = false;
@@ -296,6 +295,7 @@ class Worker {
   bool stopping_ = false;  // no new transports either
   bool drained_sent_ = false;
   bool all_connected_sent_ = false;
+  bool detached_ = false;  // post_shutdown() done
 };
 
 // The causes of failed connect attempts so far (worker_tls.cpp): the workers' TCP and name

@@ -1,6 +1,8 @@
 // Per-thread statistics: counters, the log-linear histogram's precision, snapshots, merge
 // and delta.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -128,6 +130,30 @@ TEST(DeviceStats, ReadersSeeConsistentSnapshotsWhileTheOwnerWrites) {
   owner.join();
   EXPECT_EQ(snapshot(*s).messages_received, static_cast<std::uint64_t>(kN));
   EXPECT_EQ(s->e2e_latency.count(), static_cast<std::uint64_t>(kN));
+}
+
+// Code tables (CONNACK, SUBACK, ... codes) cost memory only once a count lands in them:
+// a fresh ThreadStats has none of their pages resident, a count makes one page resident,
+// and counts read back by code.
+TEST(DeviceStats, CodeTablesTakeAPageOnlyOnceCounted) {
+  auto s = std::make_unique<ThreadStats>();
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  auto resident = [&](const void* p) {
+    unsigned char v = 0;
+    EXPECT_EQ(::mincore(const_cast<void*>(p), page, &v), 0);
+    return (v & 1) != 0;
+  };
+  EXPECT_FALSE(resident(s->connack_codes.data()));
+  EXPECT_FALSE(resident(s->suback_grants.data()));
+  s->connack_codes[0].add();
+  s->connack_codes[0x87].add(3);
+  EXPECT_TRUE(resident(s->connack_codes.data()));
+  EXPECT_FALSE(resident(s->suback_grants.data()));
+  const auto snap = snapshot(*s);
+  EXPECT_EQ(snap.connack_codes[0], 1u);
+  EXPECT_EQ(snap.connack_codes[0x87], 3u);
+  EXPECT_EQ(snap.connack_codes[1], 0u);
+  EXPECT_EQ(snap.suback_grants[0], 0u);
 }
 
 TEST(DeviceStats, NamesForLabels) {

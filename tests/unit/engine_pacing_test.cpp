@@ -1,8 +1,10 @@
 // Placement and pacing arithmetic: shards, workers, endpoints/sources, ramp offsets, churn.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
+#include <vector>
 
 #include "engine/pacing.hpp"
 
@@ -72,22 +74,48 @@ TEST(EnginePacing, ChurnQuotaCarriesFractionsSoSmallFleetsStillChurn) {
 }
 
 
-// Threads per device group: one each for groups with devices, the rest to the most loaded
-// per thread, never more than devices; the total is --threads unless groups outnumber it.
-TEST(Pacing, ThreadsSplitOverGroupsAddUpToTheRequestedCount) {
-  using V = std::vector<unsigned>;
-  EXPECT_EQ(split_threads({100, 1}, 2), (V{1, 1}));
-  EXPECT_EQ(split_threads({90, 10}, 4), (V{3, 1}));
-  EXPECT_EQ(split_threads({0, 5}, 3), (V{0, 3}));
-  EXPECT_EQ(split_threads({2, 2}, 8), (V{2, 2}));            // a thread per device at most
-  EXPECT_EQ(split_threads({100, 50, 1}, 2), (V{1, 1, 1}));   // more groups than threads
-  for (unsigned t : {1u, 2u, 3u, 7u, 16u}) {
-    const std::vector<std::uint64_t> d{40000, 2000, 50, 300};
-    const auto s = split_threads(d, t);
-    unsigned sum = 0;
-    for (auto x : s) sum += x;
-    EXPECT_EQ(sum, std::max<unsigned>(t, 4)) << t;
-    for (std::size_t g = 0; g < d.size(); ++g) EXPECT_GE(s[g], 1u) << t;
+// Device groups over threads: every device of every group is in exactly one slice, a
+// group has at most one slice per thread (on distinct threads), and the threads' device
+// counts differ by at most one, for any number of groups and threads.
+TEST(Pacing, GroupSlicesServeEveryDeviceOnceOnAtMostThreadsSlicesBalanced) {
+  const std::vector<std::vector<std::uint64_t>> fleets{
+      {1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 1500}, {100, 1}, {90, 10}, {0, 5}, {2, 2},
+      {100, 50, 1}, {40000, 2000, 50, 300}, {1, 1, 1, 1, 1, 1, 1}, {7}, {3, 0, 3, 1, 9}};
+  for (const auto& groups : fleets) {
+    for (unsigned threads : {1u, 2u, 3u, 4u, 7u, 16u}) {
+      std::vector<std::uint64_t> load(threads, 0);
+      std::uint64_t before = 0;
+      for (std::size_t g = 0; g < groups.size(); ++g) {
+        const std::uint64_t m = groups[g];
+        const std::uint32_t slices = group_slices(m, threads);
+        EXPECT_LE(slices, threads);
+        EXPECT_EQ(slices, m < threads ? m : threads);
+        std::vector<int> served(m, 0);
+        std::vector<int> slices_on(threads, 0);
+        for (std::uint32_t s = 0; s < slices; ++s) {
+          const unsigned t = thread_of_slice(before, s, threads);
+          ASSERT_LT(t, threads);
+          ++slices_on[t];
+          const std::uint64_t mine = worker_devices(m, s, slices);
+          EXPECT_GE(mine, 1u);  // no slice without devices
+          for (std::uint64_t local = 0; local < mine; ++local) {
+            const std::uint64_t ordinal = ordinal_of(local, s, slices);
+            ASSERT_LT(ordinal, m);
+            EXPECT_EQ(worker_of(ordinal, slices), s);
+            ++served[ordinal];
+          }
+          load[t] += mine;
+        }
+        for (std::uint64_t j = 0; j < m; ++j) EXPECT_EQ(served[j], 1) << "group " << g << " device " << j;
+        for (unsigned t = 0; t < threads; ++t) EXPECT_LE(slices_on[t], 1) << "group " << g << " thread " << t;
+        before += m;
+      }
+      const auto [lo, hi] = std::minmax_element(load.begin(), load.end());
+      EXPECT_LE(*hi - *lo, 1u) << groups.size() << " groups, " << threads << " threads";
+      std::uint64_t total = 0;
+      for (auto x : load) total += x;
+      EXPECT_EQ(total, before);
+    }
   }
 }
 
