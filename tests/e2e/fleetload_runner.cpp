@@ -82,6 +82,12 @@ bool wait_for_stderr(ChildProcess& p, const std::string& needle, std::chrono::mi
 std::uint64_t u64(const json::value& v) { return v.to_number<std::uint64_t>(); }
 double f64(const json::value& v) { return v.to_number<double>(); }
 
+const json::object& named(const json::value& report, const char* list, const std::string& name) {
+  for (const auto& item : report.at(list).as_array())
+    if (item.at("name").as_string() == name) return item.as_object();
+  throw std::runtime_error(std::string("no ") + list + " item \"" + name + "\" in the report");
+}
+
 std::uint64_t counter(const json::value& r, const char* name) { return u64(r.at("totals").at("counters").at(name)); }
 
 std::uint64_t qos_counter(const json::value& r, const char* name, unsigned qos) {

@@ -44,6 +44,8 @@ bool wait_for_stderr(ChildProcess& p, const std::string& needle, std::chrono::mi
 std::uint64_t u64(const boost::json::value& v);
 double f64(const boost::json::value& v);
 std::uint64_t counter(const boost::json::value& report, const char* name);
+// The item named `name` of the report's list `list` ("groups", "streams"); throws when none.
+const boost::json::object& named(const boost::json::value& report, const char* list, const std::string& name);
 std::uint64_t qos_counter(const boost::json::value& report, const char* name, unsigned qos);
 const boost::json::value& histogram(const boost::json::value& report, const char* name);
 // Quantile q of a report histogram, in seconds, from its sparse buckets (bucket upper bound).

@@ -14,6 +14,7 @@
 #include "e2e/fleetload_runner.hpp"
 #include "e2e/metrics_servers.hpp"
 #include "e2e/mosquitto_fixture.hpp"
+#include "e2e/topic_counter.hpp"
 
 namespace fleetload::e2e {
 namespace {
@@ -22,22 +23,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-std::uint64_t lines_starting(const std::string& text, const std::string& prefix) {
-  std::uint64_t n = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const auto nl = text.find('\n', at);
-    const auto end = nl == std::string::npos ? text.size() : nl;
-    if (text.compare(at, prefix.size(), prefix) == 0 && end - at >= prefix.size()) ++n;
-    at = end + 1;
-  }
-  return n;
-}
-
-const json::object& group(const json::value& report, const std::string& name) {
-  for (const auto& g : report.at("groups").as_array())
-    if (g.at("name").as_string() == name) return g.as_object();
-  throw std::runtime_error("no group " + name + " in the report");
-}
+const json::object& group(const json::value& report, const std::string& name) { return named(report, "groups", name); }
 
 std::uint64_t gcounter(const json::object& g, const char* name) { return u64(g.at("totals").at("counters").at(name)); }
 std::uint64_t gqos(const json::object& g, const char* name, unsigned qos) {
@@ -105,15 +91,9 @@ TEST(GroupsE2E, MixedFleetPlainMtlsWebSocketBalancedNoLossAndGroupVerdict) {
   MosquittoBroker broker({.extra_config = listeners(ports, co.out_dir), .log_connections = false});
   const auto port = std::to_string(broker.port());
   // The test's own subscriber on the plain listener: one line per message, its topic.
-  ChildProcess sub({"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-t", "grp/#", "-t", "probe",
-                    "-F", "%t"},
-                   dir / "sub.out", dir / "sub.err");
-  ASSERT_TRUE(wait_until([&] {
-    ChildProcess pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-t", "probe", "-m", "x"},
-                     dir / "pub.out", dir / "pub.err");
-    pub.wait_for(5s);
-    return sub.stdout_text().find("probe") != std::string::npos;
-  }, 20s)) << sub.stderr_text();
+  bool subscribed = false;
+  ChildProcess sub = counting_subscriber(port, "grp/#", dir, subscribed);
+  ASSERT_TRUE(subscribed) << sub.stderr_text();
 
   const auto file = write_file(dir, "mixed.yaml", mixed(broker.port(), ports, co.out_dir));
   const auto report_path = dir / "report.json";

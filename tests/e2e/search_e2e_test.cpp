@@ -37,6 +37,21 @@ class Search : public ::testing::Test {
 
 const json::object& search_of(const Outcome& o) { return o.report->at("search").as_object(); }
 
+// The search found the test's known limit: exit 0, the sustainable value within `precision`
+// of it, the first failing value above it and within `precision` of the sustainable one,
+// broken by `criterion`, stopped by the precision.
+void expect_knee(const Outcome& o, double limit, double precision, const char* criterion) {
+  EXPECT_EQ(o.status.code, 0) << o.describe();
+  const auto& s = search_of(o);
+  const double sustainable = f64(s.at("sustainable"));
+  const double failing = f64(s.at("first_failing"));
+  EXPECT_LE(std::fabs(sustainable - limit), precision) << o.describe();
+  EXPECT_GT(failing, limit - 1.0) << o.describe();
+  EXPECT_LE(failing - sustainable, precision + 1e-9) << o.describe();
+  EXPECT_EQ(s.at("broken_by").as_array()[0].as_string(), criterion);
+  EXPECT_NE(std::string(s.at("stop_reason").as_string()).find("precision reached"), std::string::npos);
+}
+
 std::vector<std::string> kinds(const json::object& s) {
   std::vector<std::string> out;
   for (const auto& st : s.at("steps").as_array()) out.emplace_back(st.at("kind").as_string());
@@ -116,15 +131,8 @@ TEST_F(Search, ConnectRateSearchFindsTheProxyAcceptLimit) {
                         "    abort: {connect_success_below: 10%, errors_above: 100000/s}\n"
                         "thresholds: {connect_success_ratio: \">= 95%\"}\n");
   ASSERT_TRUE(o.report) << o.describe();
-  EXPECT_EQ(o.status.code, 0) << o.describe();
+  expect_knee(o, kLimit, 5.0, "connect_success_ratio");
   const auto& s = search_of(o);
-  const double sustainable = f64(s.at("sustainable"));
-  const double failing = f64(s.at("first_failing"));
-  EXPECT_LE(std::fabs(sustainable - kLimit), 5.0) << o.describe();
-  EXPECT_GT(failing, kLimit - 1.0) << o.describe();
-  EXPECT_LE(failing - sustainable, 5.0 + 1e-9) << o.describe();
-  EXPECT_EQ(s.at("broken_by").as_array()[0].as_string(), "connect_success_ratio");
-  EXPECT_NE(std::string(s.at("stop_reason").as_string()).find("precision reached"), std::string::npos);
   // The proxy's own books: the search pushed past its limit, and fleetload's accepted
   // connections are ones the proxy admitted.
   EXPECT_GT(proxy.refused(), 0u);
@@ -164,15 +172,8 @@ TEST_F(Search, PublishRateSearchFindsTheBrokersThroughput) {
                         "    require: \">= 200/s\"\n"
                         "thresholds: {p99_ack_latency: \"<= 100ms\"}\n");
   ASSERT_TRUE(o.report) << o.describe();
-  EXPECT_EQ(o.status.code, 0) << o.describe();
+  expect_knee(o, kLimit, 20.0, "p99_ack_latency");
   const auto& s = search_of(o);
-  const double sustainable = f64(s.at("sustainable"));
-  const double failing = f64(s.at("first_failing"));
-  EXPECT_LE(std::fabs(sustainable - kLimit), 20.0) << o.describe();
-  EXPECT_GT(failing, kLimit) << o.describe();
-  EXPECT_LE(failing - sustainable, 20.0 + 1e-9) << o.describe();
-  EXPECT_EQ(s.at("broken_by").as_array()[0].as_string(), "p99_ack_latency");
-  EXPECT_NE(std::string(s.at("stop_reason").as_string()).find("precision reached"), std::string::npos);
   // Each step published at its value (the schedule follows the step), passing or not, and
   // the proxy forwarded no more than its limit allows over the run.
   for (const auto& st : s.at("steps").as_array())

@@ -13,6 +13,7 @@
 #include "e2e/fleetload_runner.hpp"
 #include "e2e/metrics_servers.hpp"
 #include "e2e/mosquitto_fixture.hpp"
+#include "e2e/topic_counter.hpp"
 
 namespace fleetload::e2e {
 namespace {
@@ -21,22 +22,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-std::uint64_t lines_starting(const std::string& text, const std::string& prefix) {
-  std::uint64_t n = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const auto nl = text.find('\n', at);
-    const auto end = nl == std::string::npos ? text.size() : nl;
-    if (text.compare(at, prefix.size(), prefix) == 0) ++n;
-    at = end + 1;
-  }
-  return n;
-}
-
-const json::object& stream_of(const json::value& report, const std::string& name) {
-  for (const auto& s : report.at("streams").as_array())
-    if (s.at("name").as_string() == name) return s.as_object();
-  throw std::runtime_error("no stream " + name + " in the report");
-}
+const json::object& stream_of(const json::value& report, const std::string& name) { return named(report, "streams", name); }
 
 std::string scenario(std::uint16_t port, const std::string& extra = "") {
   return "name: streams-e2e\n"
@@ -63,15 +49,9 @@ TEST(StreamsE2E, EachStreamItsOwnBooksCountedIndependently) {
   const auto dir = make_temp_dir("streams-e2e");
   MosquittoBroker broker({.extra_config = "", .log_connections = false});
   const auto port = std::to_string(broker.port());
-  ChildProcess sub({"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-t", "st/#", "-t", "probe",
-                    "-F", "%t"},
-                   dir / "sub.out", dir / "sub.err");
-  ASSERT_TRUE(wait_until([&] {
-    ChildProcess pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-t", "probe", "-m", "x"},
-                     dir / "pub.out", dir / "pub.err");
-    pub.wait_for(5s);
-    return sub.stdout_text().find("probe") != std::string::npos;
-  }, 20s)) << sub.stderr_text();
+  bool subscribed = false;
+  ChildProcess sub = counting_subscriber(port, "st/#", dir, subscribed);
+  ASSERT_TRUE(subscribed) << sub.stderr_text();
 
   const auto file = write_file(dir, "streams.yaml", scenario(broker.port()));
   const auto report_path = dir / "report.json";
