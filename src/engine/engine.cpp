@@ -300,10 +300,15 @@ struct Engine::Impl {
     });
     if (p.search) {
       std::vector<SearchGroup> sg;
-      for (const auto& g : groups) sg.push_back({g.workers, g.shard_devices, g.connect_rate, g.plan.get()});
+      std::uint64_t varied = 0;
+      for (const auto& g : groups) {
+        if (!p.search->group.empty() && g.plan->group != p.search->group) continue;  // holds steady
+        sg.push_back({g.workers, g.shard_devices, g.connect_rate, g.plan.get()});
+        varied += g.shard_devices;
+      }
       search_phase = i;
       search = std::make_unique<SearchRun>(control, p.name, *p.search, scenario.thresholds, std::move(sg),
-                                           shard_devices, t0, [this] { return merged(); }, [this] { end_search(); });
+                                           varied, t0, [this] { return merged(); }, [this] { end_search(); });
       search->start();
     }
   }
@@ -600,7 +605,7 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
   {
     std::vector<SearchGroup> sg;
     for (const auto& g : m.groups) sg.push_back({{}, g.shard_devices, g.connect_rate, g.plan.get()});
-    check_search_runnable(s, sg, m.shard_devices);
+    check_search_runnable(s, sg);
   }
   // One run id for every group (and every shard of the run): payload headers carry it.
   const RunId id = choose_run_id(s);

@@ -20,12 +20,19 @@ double seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 }  // namespace
 
-void check_search_runnable(const scenario::Scenario& s, const std::vector<SearchGroup>& groups,
-                           std::uint64_t shard_devices) {
+void check_search_runnable(const scenario::Scenario& s, const std::vector<SearchGroup>& all) {
   for (std::size_t i = 0; i < s.phases.size(); ++i) {
     if (!s.phases[i].search) continue;
     const auto& q = *s.phases[i].search;
     const std::string at = "phases." + std::to_string(i) + ": ";
+    // The groups it varies (`group`, or every one).
+    std::vector<SearchGroup> groups;
+    std::uint64_t shard_devices = 0;
+    for (const auto& g : all) {
+      if (!q.group.empty() && g.plan->group != q.group) continue;
+      groups.push_back(g);
+      shard_devices += g.shard_devices;
+    }
     if (s.fleet.shard.n > 1)
       throw std::runtime_error(at + "a search runs adaptively in one process: a sharded run (--shard) cannot run it in this build");
     if (q.vary == scenario::SearchVary::PublishRate) {
@@ -35,11 +42,14 @@ void check_search_runnable(const scenario::Scenario& s, const std::vector<Search
         throw std::runtime_error(at + "vary: publish_rate needs devices that publish (a publish: stream with a rate "
                                  "and publishers)");
     }
-    for (const auto& g : groups)
-      if (g.plan->subscribers > 0)
-        throw std::runtime_error(at + "a search stops and restarts devices, which subscribers' loss and duplicate "
-                                 "counts cannot tell from broker faults: run the search without subscribers "
-                                 "(group \"" + g.plan->group + "\" has some)");
+    // A devices or connect_rate search stops and restarts devices; a publish_rate search
+    // keeps every connection and sequence, so subscribers' books stay exact through it.
+    if (q.vary != scenario::SearchVary::PublishRate)
+      for (const auto& g : all)
+        if (g.plan->subscribers > 0)
+          throw std::runtime_error(at + "a search stops and restarts devices, which subscribers' loss and duplicate "
+                                   "counts cannot tell from broker faults: run the search without subscribers "
+                                   "(group \"" + g.plan->group + "\" has some), or vary publish_rate");
     if (q.vary != scenario::SearchVary::ConnectRate) continue;
     // Each step connects new devices for its hold, from alternate halves of every group.
     const std::uint64_t need = 2 * step_connects(q.to, q.hold);
@@ -89,9 +99,19 @@ void SearchRun::run_step() {
   begin_step(value, step_no);
 }
 
+device::StatsSnapshot SearchRun::varied() const {
+  device::StatsSnapshot s;
+  for (const auto& g : groups_)
+    for (const auto* w : g.workers) device::merge(s, device::snapshot(w->stats()));
+  return s;
+}
+
 void SearchRun::drain_then_step(double value, std::size_t step_no, TimePoint since) {
-  const auto s = merged_();
-  if ((s.in_flight <= 0 && s.offline_queued <= 0) || Clock::now() - since >= search_.hold) {
+  // The varied groups' own publishes (the others go on publishing through the search).
+  std::int64_t pending = 0;
+  for (const auto& g : groups_)
+    for (const auto* w : g.workers) pending += w->stats().in_flight.load() + w->stats().offline_queued.load();
+  if (pending <= 0 || Clock::now() - since >= search_.hold) {
     begin_step(value, step_no);
     return;
   }
@@ -116,6 +136,7 @@ void SearchRun::begin_step(double value, std::size_t step_no) {
     if (ec || concluded_) return;
     window_start_ = Clock::now();
     window_begin_ = merged_();
+    window_varied_begin_ = varied();
     timer_.expires_at(step_start_ + search_.hold);
     timer_.async_wait([this](const net::error_code& e) {
       if (!e && !concluded_) finish_step();
@@ -199,14 +220,18 @@ void SearchRun::finish_step() {
   metrics::SearchStep st;
   st.window_start_s = seconds(window_start_ - t0_);
   st.window_end_s = seconds(now - t0_);
-  const auto connected = static_cast<std::uint64_t>(std::max<std::int64_t>(0, snap.connected));
+  // What the step set is measured on the groups it varies (all, without `group`); the
+  // criteria on the whole fleet, whose thresholds they are.
+  const auto vnow = varied();
+  const auto vd = device::delta(vnow, window_varied_begin_);
+  const auto connected = static_cast<std::uint64_t>(std::max<std::int64_t>(0, vnow.connected));
   const double sent_per_s =
-      static_cast<double>(d.publishes_sent[0] + d.publishes_sent[1] + d.publishes_sent[2]) / len;
+      static_cast<double>(vd.publishes_sent[0] + vd.publishes_sent[1] + vd.publishes_sent[2]) / len;
   const bool devices = search_.vary == scenario::SearchVary::Devices;
   const bool publish = search_.vary == scenario::SearchVary::PublishRate;
   st.achieved = devices   ? static_cast<double>(connected)
                 : publish ? (search_.per_device ? sent_per_s / std::max(1.0, publishing_devices()) : sent_per_s)
-                          : static_cast<double>(d.connects_ok) / len;
+                          : static_cast<double>(vd.connects_ok) / len;
   // The publish rate due in the window: all publishers of the devices running (devices), the
   // scaled rate (publish_rate); a connect_rate step's publishers come and go with its
   // connections, so none is due.
@@ -222,8 +247,8 @@ void SearchRun::finish_step() {
                metrics::format_search_value(search_.vary, value);
     st.criteria.insert(st.criteria.begin(), std::move(c));
   }
-  metrics::judge_step(st, connected > 0 || d.connects_ok > 0, search_.abort, d.connects_ok + d.connect_failures,
-                      d.connects_ok, static_cast<double>(device::broker_caused_errors(d)) / len);
+  metrics::judge_step(st, connected > 0 || vd.connects_ok > 0, search_.abort, vd.connects_ok + vd.connect_failures,
+                      vd.connects_ok, static_cast<double>(device::broker_caused_errors(d)) / len);
   step_passed_ = st.verdict == metrics::Verdict::Pass;
   controller_.record(std::move(st));
   run_step();

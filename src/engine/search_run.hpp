@@ -30,8 +30,7 @@ struct SearchGroup {
 
 // What this build can drive of the scenario's search phase: throws std::runtime_error
 // (exit 2, before any device connects) naming the phase and what to change.
-void check_search_runnable(const scenario::Scenario& s, const std::vector<SearchGroup>& groups,
-                           std::uint64_t shard_devices);
+void check_search_runnable(const scenario::Scenario& s, const std::vector<SearchGroup>& groups);
 
 class SearchRun {
  public:
@@ -58,6 +57,8 @@ class SearchRun {
   std::uint64_t group_devices(std::size_t g, double value) const;
   double step_publish_rate(double value) const;
   double publish_scale(double value) const;
+  // The figures of the groups it varies (`group`; every group without it).
+  device::StatsSnapshot varied() const;
   double publishing_devices() const;
   // publish_rate: before a step, publishing pauses until the QoS 1/2 publishes in flight (and
   // queued) are answered, at most one hold, so no step inherits the previous one's backlog.
@@ -77,6 +78,7 @@ class SearchRun {
   TimePoint step_start_{};
   TimePoint window_start_{};
   device::StatsSnapshot window_begin_;
+  device::StatsSnapshot window_varied_begin_;
   std::optional<double> step_value_;
   std::optional<bool> step_passed_;
   bool concluded_ = false;

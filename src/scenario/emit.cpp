@@ -245,6 +245,7 @@ void emit_search(YAML::Emitter& e, const Search& q) {
   auto quantity = [rate](double v) { return rate ? format_rate(v) : format_number(v); };
   kv(e, "vary", std::string(to_string(q.vary)));
   if (q.vary == SearchVary::PublishRate) kv(e, "per", std::string(q.per_device ? "device" : "fleet"));
+  if (!q.group.empty()) kv(e, "group", q.group);
   kv(e, "from", quantity(q.from));
   kv(e, "to", quantity(q.to));
   kv_dur(e, "hold", q.hold);

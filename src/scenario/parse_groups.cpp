@@ -329,6 +329,16 @@ void check_phase_groups(Reader& r, const YAML::Node& phases, Scenario& s) {
   std::unordered_map<std::string, std::size_t> joins;  // group -> the ramp it joins at
   std::uint64_t joining_later = 0;
   for (std::size_t i = 0; i < s.phases.size(); ++i) {
+    const Phase& p = s.phases[i];
+    if (!p.search || p.search->group.empty()) continue;
+    const YAML::Node at = phases.IsSequence() && i < phases.size() && phases[i].IsMap() ? phases[i]["group"] : YAML::Node();
+    const std::string path = "phases." + std::to_string(i) + ".group";
+    if (s.groups.empty())
+      r.error(at, path, "this scenario has no groups: a search varies the whole fleet unless it names one of its groups");
+    else if (std::none_of(s.groups.begin(), s.groups.end(), [&](const Scenario& g) { return g.group == p.search->group; }))
+      r.error(at, path, "no group named \"" + p.search->group + "\"; groups: " + names);
+  }
+  for (std::size_t i = 0; i < s.phases.size(); ++i) {
     Phase& p = s.phases[i];
     if (p.groups.empty()) continue;
     const std::string path = "phases." + std::to_string(i) + ".groups";

@@ -197,7 +197,7 @@ std::optional<Search> parse_search(Reader& r, const MapView& m, const YAML::Node
   read_require(r, m, q);
   if (auto v = m.get("abort")) read_abort(r, *v, m.path("abort"), q);
   if (auto v = m.get("group")) {
-    r.error(*v, m.path("group"), "a search varies the whole fleet in this version: leave group out");
+    if (auto g = read_string(r, *v, m.path("group"))) q.group = *g;  // checked against groups: check_phase_groups
   }
   return q;
 }

@@ -485,6 +485,9 @@ struct SearchAbort {
 struct Search {
   // `vary`: connect_rate | publish_rate | devices. Required.
   SearchVary vary = SearchVary::ConnectRate;
+  // `group`: the device group the search varies; the others hold steady. Default: the whole
+  // fleet, every group in proportion.
+  std::string group;
   // `per` (publish_rate only): fleet | device; what `from`/`to` count. Default fleet.
   bool per_device = false;
   // `from`, `to`: the ladder's first and last value; rates ("100/s") for the rates, counts

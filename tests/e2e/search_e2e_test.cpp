@@ -182,6 +182,52 @@ TEST_F(Search, PublishRateSearchFindsTheBrokersThroughput) {
   EXPECT_GT(proxy.upstream_bytes(), 0u);
 }
 
+// `group:` varies one group while the others hold steady, and a publish_rate search keeps
+// every connection, so subscribers may watch it: the burst group's knee is the proxy's
+// capacity less what the steady group uses; the steady group keeps its rate; the
+// subscribers (straight to mosquitto) lose nothing.
+TEST_F(Search, PublishRateSearchOfOneGroupWithSubscribers) {
+  MosquittoBroker broker;
+  RateLimitProxy proxy(broker.port(), 1e6);
+  // 230/s of the burst group's 109-byte PUBLISHes ("p/0".."p/9") plus the steady group's
+  // 25/s of 110 bytes ("s/10".."s/14").
+  proxy.limit_upstream_bytes(230.0 * 109.0 + 25.0 * 110.0);
+  const std::string via = "{endpoint: 127.0.0.1, port: " + std::to_string(proxy.port()) + "}";
+  const Outcome o = run("group", "target: " + via + "\n"
+                        "fleet: {devices: 17, client_id: \"g-{index}\", connect_rate: 200/s}\n"
+                        "session: {keepalive: 300s}\n"
+                        "publish: {topic: \"p/{index}\", rate: 5/s, qos: 1, payload: 100B}\n"
+                        "groups:\n"
+                        "  - {name: burst, devices: 10}\n"
+                        "  - {name: steady, devices: 5, publish: {topic: \"s/{index}\"}}\n"
+                        "  - name: subs\n"
+                        "    devices: 2\n"
+                        "    target: {endpoint: 127.0.0.1, port: " + std::to_string(broker.port()) + "}\n"
+                        "    publish: {publishers: none}\n"
+                        "    subscribe: {filters: [{filter: \"#\", qos: 1}]}\n"
+                        "phases:\n"
+                        "  - type: ramp\n"
+                        "  - type: search\n"
+                        "    vary: publish_rate\n"
+                        "    group: burst\n"
+                        "    from: 50/s\n"
+                        "    to: 800/s\n"
+                        "    hold: 2s\n"
+                        "    settle: 500ms\n"
+                        "    precision: 20/s\n"
+                        "thresholds: {p99_ack_latency: \"<= 100ms\", max_loss: 0}\n"
+                        "run: {drain_timeout: 20s}\n");
+  ASSERT_TRUE(o.report) << o.describe();
+  expect_knee(o, 230.0, 20.0, "p99_ack_latency");
+  const auto& r = *o.report;
+  const auto& steady = named(r, "groups", "steady");
+  EXPECT_NEAR(f64(steady.at("publish_rate").at("achieved_per_s")), 25.0, 2.5) << json::serialize(steady.at("publish_rate"));
+  const auto& subs = named(r, "groups", "subs");
+  EXPECT_GT(u64(subs.at("totals").at("counters").at("messages_received")), 0u);
+  EXPECT_EQ(u64(subs.at("totals").at("counters").at("messages_lost")), 0u);
+  EXPECT_EQ(u64(subs.at("totals").at("counters").at("messages_duplicated")), 0u);
+}
+
 TEST_F(Search, CollapseEndsTheSearchAtOnce) {
   MosquittoBroker broker;
   RateLimitProxy proxy(broker.port(), 10.0, 0.1);

@@ -175,7 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
         SearchErrorCase{"  - {type: search, vary: devices, from: 10, to: 50, hold: 5s, duration: 60s}\n",
                         "search.yaml:6:73: phases.0.duration: a search lasts max_steps * hold"},
         SearchErrorCase{"  - {type: search, vary: devices, from: 10, to: 50, hold: 5s, group: sensors}\n",
-                        "search.yaml:6:70: phases.0.group: a search varies the whole fleet in this version"},
+                        "search.yaml:6:70: phases.0.group: this scenario has no groups"},
         SearchErrorCase{"  - {type: search, vary: devices, from: 10, to: 50, hold: 5s, abort: {connect_success_below: 2}}\n",
                         "phases.0.abort.connect_success_below: expected a share like 50%"},
         SearchErrorCase{"  - {type: search, vary: devices, per: device, from: 10, to: 50, hold: 5s}\n",
@@ -193,6 +193,32 @@ TEST(ScenarioSearch, NeedsThresholdsAndPublishersForWhatItVaries) {
   const char* no_publish = "target: {endpoint: 127.0.0.1}\nfleet: {devices: 10}\nthresholds: {max_loss: 0}\n";
   const std::string e2 = error_of("  - {type: search, vary: publish_rate, from: 1/s, to: 5/s, hold: 1s}\n", no_publish);
   EXPECT_NE(e2.find("search.yaml:5:26: phases.0.vary: publish_rate needs a publish: section"), std::string::npos) << e2;
+}
+
+// `group`: the search varies one group, named among the scenario's groups.
+TEST(ScenarioSearch, GroupNamesOneOfTheScenariosGroups) {
+  const std::string groups =
+      "groups:\n"
+      "  - {name: sensors, devices: 900}\n"
+      "  - {name: gateways, devices: 100}\n";
+  const Scenario s = parse_scenario(std::string(kHead) + groups +
+                                        "phases:\n  - {type: search, vary: publish_rate, group: gateways, from: 10/s, "
+                                        "to: 100/s, hold: 2s}\n",
+                                    "search.yaml");
+  ASSERT_TRUE(s.phases.at(0).search);
+  EXPECT_EQ(s.phases[0].search->group, "gateways");
+  EXPECT_NE(to_yaml(s).find("group: \"gateways\""), std::string::npos) << to_yaml(s);
+  std::string e;
+  try {
+    parse_scenario(std::string(kHead) + groups +
+                       "phases:\n  - {type: search, vary: devices, group: apps, from: 1, to: 50, hold: 2s}\n",
+                   "search.yaml");
+  } catch (const ScenarioError& x) {
+    e = x.what();
+  }
+  EXPECT_NE(e.find("search.yaml:9:42: phases.0.group: no group named \"apps\"; groups: sensors, gateways"),
+            std::string::npos)
+      << e;
 }
 
 }  // namespace
