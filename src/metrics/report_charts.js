@@ -221,7 +221,7 @@
     // values under the cursor.
     var span = VALUE[xUnit](x[0]) + " \u2013 " + VALUE[xUnit](x[x.length - 1]);
     var uSeries = [{
-      label: isTime ? "time" : "delay",
+      label: isTime ? "time" : spec.x_label || "delay",
       value: function (u, v, si, idx) {
         if (idx == null) return isTime ? span : "";
         if (v == null) return "-";
@@ -291,6 +291,7 @@
 
   data.charts.forEach(function (c) { build(c, data.t, "seconds", true); });
   build(data.delays, data.delays.x, data.delays.x_unit, false);
+  build(data.search, data.search.x, data.search.x_unit, false);
 
   var pending = false;
   window.addEventListener("resize", function () {

@@ -185,7 +185,48 @@ void time_series(std::ostream& o, const RunReport& r) {
        "<noscript><p>The charts are drawn by the script inlined in this file; enable JavaScript to see "
        "them.</p></noscript><div class=\"charts\">";
   for (const auto& c : report_charts())
-    if (std::string_view(c.id) != "chart-reconnect-delay") chart_box(o, c);
+    if (std::string_view(c.id) != "chart-reconnect-delay" && std::string_view(c.id) != "chart-search-criteria")
+      chart_box(o, c);
+  o << "</div>";
+}
+
+// The capacity search: its answer, the step table and the criteria against the value (the
+// chart's box is there, hidden, without a search: every chart has one box).
+void search(std::ostream& o, const RunReport& r) {
+  auto box = [&o] {
+    for (const auto& c : report_charts())
+      if (std::string_view(c.id) == "chart-search-criteria") chart_box(o, c, true);
+  };
+  if (!r.search) {
+    o << "<div class=\"charts\" hidden>";
+    box();
+    o << "</div>";
+    return;
+  }
+  const auto& q = *r.search;
+  const auto fmtv = [&q](double v) { return escape(format_search_value(q.search.vary, v)); };
+  o << "<h2>Capacity search</h2><p>" << escape(std::string(scenario::to_string(q.search.vary)))
+    << (q.search.group.empty() ? "" : " of group " + escape(q.search.group)) << ": sustainable <b>"
+    << (q.summary.sustainable ? fmtv(*q.summary.sustainable) : std::string("none")) << "</b>, first failing "
+    << (q.summary.first_failing ? fmtv(*q.summary.first_failing) : std::string("none"));
+  if (!q.summary.broken_by.empty()) {
+    o << " (broken by";
+    for (const auto& b : q.summary.broken_by) o << " " << escape(b);
+    o << ")";
+  }
+  o << "; " << escape(q.stop_reason) << ".</p><table class=\"phases\"><tr><th>step</th><th>kind</th><th>value</th>"
+       "<th>achieved</th><th>window</th><th>verdict</th><th>criteria</th></tr>";
+  for (const auto& st : q.steps) {
+    std::string crit;
+    for (const auto& c : st.criteria) crit += (crit.empty() ? "" : "; ") + c.name + ": " + c.detail;
+    o << "<tr" << (st.verdict == Verdict::Fail ? " class=\"failed\"" : "") << "><td class=\"num\">" << st.index + 1
+      << "</td><td>" << to_string(st.kind) << "</td><td class=\"num\">" << fmtv(st.value) << "</td><td class=\"num\">"
+      << fmtv(st.achieved) << "</td><td class=\"num\">" << escape(human::duration(st.window_start_s)) << " \u2013 "
+      << escape(human::duration(st.window_end_s)) << "</td><td>" << to_string(st.verdict)
+      << (st.collapse ? " (collapse)" : "") << "</td><td>" << escape(crit) << "</td></tr>";
+  }
+  o << "</table><div class=\"charts\">";
+  box();
   o << "</div>";
 }
 
@@ -377,6 +418,7 @@ void write_html_report(const RunReport& r, std::ostream& o) {
   time_series(o, r);
   latencies(o, r);
   reconnect_delays(o);
+  search(o, r);
   phases(o, r);
   errors(o, r);
   cost(o, r);

@@ -106,6 +106,21 @@ std::vector<std::optional<double>> local_limit_rate(const RunReport& r) {
   return v;
 }
 
+// A search's steps over time: each interval inside a step's window gets the step's value
+// and achieved figure, the rest a gap.
+std::vector<Line> search_lines(const RunReport& r) {
+  Line value{"step value", "#9467bd", {}, true}, achieved{"achieved", "#2ca02c", {}};
+  for (const auto& p : r.series) {
+    const SearchStep* in = nullptr;
+    if (r.search)
+      for (const auto& st : r.search->steps)
+        if (p.t_s > st.window_start_s && p.t_s <= st.window_end_s + 1e-9) in = &st;
+    value.values.push_back(in ? std::optional<double>(in->value) : std::nullopt);
+    achieved.values.push_back(in ? std::optional<double>(in->achieved) : std::nullopt);
+  }
+  return {value, achieved};
+}
+
 std::vector<Chart> time_charts(const RunReport& r) {
   std::vector<Chart> c;
   c.push_back({"chart-connected", "Connected devices",
@@ -156,6 +171,11 @@ std::vector<Chart> time_charts(const RunReport& r) {
   c.push_back({"chart-latency-connect", "Connect latency per interval",
                "p50 (dashed) and p99 of CONNECT sent to accepting CONNACK, per interval; log scale", "ms", "", true,
                percentile_lines(r, &SeriesPoint::connect_duration, "#59a14f")});
+  c.push_back({"chart-search", "Capacity search: each step's value and what it achieved",
+               "the value each step of the search applied (dashed) and what its measurement window achieved of it, "
+               "over the step's window; empty outside a search",
+               r.search && r.search->search.vary == scenario::SearchVary::Devices ? "count" : "per_s", "", false,
+               search_lines(r)});
   c.push_back({"chart-cost", "fleetload's own CPU and memory",
                "CPU time of this process per second (100% = one core busy; left) and its resident memory (right)",
                "cores", "bytes", false,
@@ -190,6 +210,65 @@ json::object delays_json(const RunReport& r) {
                       {"series", lines_json(lines)}};
 }
 
+constexpr const char* kSearchChart = "chart-search-criteria";
+constexpr const char* kSearchTitle = "Capacity search: each criterion against the value";
+
+// Each criterion of a search, measured at each step value (ascending; a value run twice
+// shows its last step), as a share of its limit: 1 is the limit, so the knee is where the
+// lines cross it. The sustainable value and the first failing one are marked.
+json::object search_criteria_json(const RunReport& r) {
+  std::vector<const SearchStep*> steps;
+  if (r.search)
+    for (const auto& st : r.search->steps) steps.push_back(&st);
+  std::stable_sort(steps.begin(), steps.end(), [](const SearchStep* a, const SearchStep* b) { return a->value < b->value; });
+  std::vector<double> xs;
+  std::vector<const SearchStep*> at;  // the step shown at each x
+  for (const auto* st : steps) {
+    if (!xs.empty() && xs.back() == st->value) {
+      at.back() = st;
+      continue;
+    }
+    xs.push_back(st->value);
+    at.push_back(st);
+  }
+  std::vector<std::string> names;
+  for (const auto* st : steps)
+    for (const auto& c : st->criteria)
+      if (std::find(names.begin(), names.end(), c.name) == names.end()) names.push_back(c.name);
+  static const char* const kColors[] = {"#d62728", "#1f77b4", "#ff7f0e", "#2ca02c", "#8c564b", "#17becf"};
+  std::vector<Line> lines;
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    Line l{names[k] + " / its limit", kColors[k % 6], {}};
+    for (const auto* st : at) {
+      std::optional<double> v;
+      for (const auto& c : st->criteria)
+        if (c.name == names[k] && c.measured && c.limit != 0.0) v = c.value / c.limit;
+      l.values.push_back(v);
+    }
+    lines.push_back(std::move(l));
+  }
+  Line limit{"limit", "#7f7f7f", std::vector<std::optional<double>>(xs.size(), 1.0), true};
+  if (!names.empty()) lines.push_back(std::move(limit));
+  const auto mark = [&](const char* label, const char* color, std::optional<double> where) {
+    Line m{label, color, {}};
+    for (double x : xs) m.values.push_back(where && x == *where ? std::optional<double>(1.0) : std::nullopt);
+    if (where) lines.push_back(std::move(m));
+  };
+  if (r.search) {
+    mark("sustainable (knee)", "#2ca02c", r.search->summary.sustainable);
+    mark("first failing", "#d62728", r.search->summary.first_failing);
+  }
+  json::array x;
+  for (double v : xs) x.emplace_back(round_sig(v));
+  const bool devices = r.search && r.search->search.vary == scenario::SearchVary::Devices;
+  return json::object{{"id", kSearchChart}, {"title", kSearchTitle},
+                      {"note", "each criterion's measurement over its limit at every value the search ran (1 = the "
+                               "limit: above it a <= criterion breaks, below it a >= one); dots mark the sustainable "
+                               "value and the first failing one; empty without a search"},
+                      {"unit", "count"}, {"x_unit", devices ? "count" : "per_s"}, {"x_label", "value"},
+                      {"x", std::move(x)}, {"series", lines_json(lines)}};
+}
+
 // '<', '>' and '&' appear only inside JSON strings; as \u escapes they cannot end the
 // <script> element or start a comment, and JSON.parse reads them back unchanged.
 std::string script_safe(const std::string& s) {
@@ -211,6 +290,7 @@ const std::vector<ChartInfo>& report_charts() {
     std::vector<ChartInfo> v;
     for (const auto& c : time_charts(RunReport{})) v.push_back({c.id, c.title});
     v.push_back({kDelayChart, "Reconnect delays: observed vs the configured backoff"});
+    v.push_back({kSearchChart, kSearchTitle});
     return v;
   }();
   return all;
@@ -229,7 +309,7 @@ std::string chart_data_json(const RunReport& r) {
     charts.push_back(json::object{{"id", c.id}, {"title", c.title}, {"note", c.note}, {"unit", c.unit},
                                   {"right_unit", c.right_unit}, {"log", c.log}, {"series", lines_json(c.lines)}});
   const json::object doc{{"t", std::move(t)}, {"phases", std::move(phases)}, {"charts", std::move(charts)},
-                         {"delays", delays_json(r)}};
+                         {"delays", delays_json(r)}, {"search", search_criteria_json(r)}};
   return script_safe(json::serialize(doc));
 }
 

@@ -258,7 +258,8 @@ json::object search_json(const SearchReport& r) {
   for (const auto& st : r.steps) {
     json::array crit;
     for (const auto& c : st.criteria)
-      crit.push_back(json::object{{"name", c.name}, {"measured", c.measured}, {"met", c.met}, {"detail", c.detail}});
+      crit.push_back(json::object{{"name", c.name}, {"measured", c.measured}, {"met", c.met}, {"detail", c.detail},
+                                  {"value", c.value}, {"limit", c.limit}});
     json::array reasons;
     for (const auto& why : st.reasons) reasons.push_back(json::string(why));
     steps.push_back(json::object{{"index", st.index}, {"kind", to_string(st.kind)}, {"value", st.value},

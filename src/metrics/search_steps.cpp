@@ -68,6 +68,8 @@ std::vector<ThresholdOutcome> measure_step_criteria(const std::vector<scenario::
     o.measured = t.measured;
     o.met = t.passed;
     o.detail = t.measured ? threshold_value_text(t) + ", limit " + (t.text.empty() ? t.op : t.text) : t.reason;
+    o.value = t.value;
+    o.limit = t.limit;
     out.push_back(std::move(o));
   }
   return out;

@@ -30,6 +30,10 @@ struct ThresholdOutcome {
   // For the reasons: when measured, "312 ms, limit <= 250ms"; else why nothing was
   // measured ("no subscriber received anything").
   std::string detail;
+  // When measured: the figure and the limit in the threshold's unit (seconds, ratio, count),
+  // for charts of the criteria against a search's steps.
+  double value = 0.0;
+  double limit = 0.0;
 };
 
 struct VerdictResult {

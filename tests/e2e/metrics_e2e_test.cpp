@@ -393,7 +393,39 @@ TEST_F(MetricsE2E, HtmlReportDrawsEveryChartInHeadlessChromiumAt1400And800Pixels
   ASSERT_TRUE(control.ok) << control.log;
   ASSERT_FALSE(control.overflow.empty()) << "the overflow probe would not notice a wide element";
 
-  const fs::path html = dir / "report.html";
+  // The run's own report, plus a capacity search laid over its time series (this run has
+  // none, and a search's two charts are drawn only with one): every chart gets data.
+  metrics::RunReport with_search = world->report;
+  {
+    metrics::SearchReport q;
+    q.phase = "search";
+    q.search.vary = scenario::SearchVary::ConnectRate;
+    const double end = with_search.series.empty() ? 3.0 : with_search.series.back().t_s;
+    const double values[] = {10.0, 20.0, 40.0};
+    for (std::uint32_t i = 0; i < 3; ++i) {
+      metrics::SearchStep st;
+      st.index = i;
+      st.value = values[i];
+      st.achieved = values[i] * 0.98;
+      st.window_start_s = end * i / 3.0;
+      st.window_end_s = end * (i + 1) / 3.0;
+      metrics::ThresholdOutcome c;
+      c.name = "p99_connect_time";
+      c.measured = true;
+      c.met = i < 2;
+      c.value = 0.05 * (i + 1) * (i + 1);
+      c.limit = 0.25;
+      c.detail = "limit <= 250ms";
+      st.criteria.push_back(c);
+      st.verdict = c.met ? metrics::Verdict::Pass : metrics::Verdict::Fail;
+      q.steps.push_back(st);
+    }
+    q.summary = metrics::summarize_search(q.steps, q.search);
+    q.stop_reason = "ladder ended";
+    with_search.search = q;
+  }
+  const fs::path html = dir / "report-search.html";
+  metrics::write_html_report(with_search, html);
   const char* keep = std::getenv("FLEETLOAD_SCREENSHOT_DIR");  // to look at them: set it to a directory
   for (int width : {1400, 800}) {
     const fs::path png = dir / ("report-" + std::to_string(width) + ".png");

@@ -52,6 +52,12 @@ void expect_knee(const Outcome& o, double limit, double precision, const char* c
   EXPECT_NE(std::string(s.at("stop_reason").as_string()).find("precision reached"), std::string::npos);
 }
 
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
 std::vector<std::string> kinds(const json::object& s) {
   std::vector<std::string> out;
   for (const auto& st : s.at("steps").as_array()) out.emplace_back(st.at("kind").as_string());
@@ -180,6 +186,16 @@ TEST_F(Search, PublishRateSearchFindsTheBrokersThroughput) {
     EXPECT_NEAR(f64(st.at("achieved")), f64(st.at("value")), 0.1 * f64(st.at("value"))) << json::serialize(st);
   EXPECT_EQ(counter(*o.report, "connects_ok"), 10u);
   EXPECT_GT(proxy.upstream_bytes(), 0u);
+  // The HTML report beside the JSON one: the answer, a row per step, and the chart data of
+  // the ladder over time and of the criterion against the value with the knee marked.
+  const std::string html = read_file(dir_ / "pubrate.html");
+  EXPECT_NE(html.find("<h2>Capacity search</h2>"), std::string::npos);
+  EXPECT_NE(html.find("sustainable <b>"), std::string::npos);
+  EXPECT_EQ(occurrences(html, "<td>bisect</td>") + occurrences(html, "<td>ladder</td>"),
+            s.at("steps").as_array().size());
+  EXPECT_NE(html.find("p99_ack_latency / its limit"), std::string::npos);
+  EXPECT_NE(html.find("sustainable (knee)"), std::string::npos);
+  EXPECT_NE(html.find("\"step value\""), std::string::npos);
 }
 
 // `group:` varies one group while the others hold steady, and a publish_rate search keeps

@@ -93,8 +93,8 @@ TEST(HtmlReport, HasOneBoxForEveryChart) {
     EXPECT_EQ(occurrences(html, std::string("id=\"") + c.id + "\""), 1u) << c.id;
   }
   const auto doc = json::parse(chart_data_json(sample_report()));
-  // Every box has its data: the time charts and the delay chart.
-  std::size_t with_data = doc.at("charts").as_array().size() + 1;
+  // Every box has its data: the time charts, the delay chart and the search's criteria.
+  std::size_t with_data = doc.at("charts").as_array().size() + 2;
   EXPECT_EQ(with_data, report_charts().size());
 }
 
