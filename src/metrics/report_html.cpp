@@ -45,6 +45,7 @@ body{padding:0 16px}table{max-width:100%}td,th{padding:3px 7px}
 .hint{color:#666;font-size:13px}.num{font-variant-numeric:tabular-nums}
 .tables{display:flex;flex-wrap:wrap;gap:0 24px}table.phases,table.latency{font-size:14px}
 table.phases th,table.latency th{white-space:normal}td.num{white-space:nowrap}.type{color:#888;font-size:12px}
+table.phases,table.groups{display:block;max-width:100%;overflow-x:auto}
 @media (max-width:700px){.charts{grid-template-columns:1fr}}
 )";
 
