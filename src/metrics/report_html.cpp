@@ -374,7 +374,14 @@ void verdict_badge(std::ostream& o, const RunReport& r) {
   const char* cls = to_string(r.verdict);
   const char* text = r.verdict == Verdict::Pass ? "PASS" : r.verdict == Verdict::Fail ? "FAIL" : "INCONCLUSIVE";
   o << "<p><span class=\"verdict " << cls << "\">" << text << "</span> ";
-  if (r.verdict_reasons.empty()) {
+  if (r.verdict_reasons.empty() && r.search) {
+    // A search's answer is the run's verdict; the thresholds over the whole run (every step,
+    // passing and failing) do not decide it.
+    const auto& q = *r.search;
+    o << "capacity search: sustainable "
+      << (q.summary.sustainable ? escape(format_search_value(q.search.vary, *q.summary.sustainable)) : "none")
+      << " (the thresholds below are over the whole run; the search judged each step on its own)";
+  } else if (r.verdict_reasons.empty()) {
     o << (r.thresholds.empty() ? "no thresholds set" : "all thresholds met");
   } else {
     for (std::size_t i = 0; i < r.verdict_reasons.size(); ++i) o << (i ? "; " : "") << escape(r.verdict_reasons[i]);

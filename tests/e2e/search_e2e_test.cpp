@@ -191,6 +191,8 @@ TEST_F(Search, PublishRateSearchFindsTheBrokersThroughput) {
   const std::string html = read_file(dir_ / "pubrate.html");
   EXPECT_NE(html.find("<h2>Capacity search</h2>"), std::string::npos);
   EXPECT_NE(html.find("sustainable <b>"), std::string::npos);
+  EXPECT_EQ(html.find("all thresholds met"), std::string::npos);  // the search decided, not the whole run
+  EXPECT_NE(html.find("capacity search: sustainable "), std::string::npos);
   EXPECT_EQ(occurrences(html, "<td>bisect</td>") + occurrences(html, "<td>ladder</td>"),
             s.at("steps").as_array().size());
   EXPECT_NE(html.find("p99_ack_latency / its limit"), std::string::npos);
