@@ -178,6 +178,7 @@ class Session {
   // A publish stream's state: the members for a one-stream plan, more_->streams otherwise.
   // next_publish_ is then the earliest stream's due time, queued_ the total queued.
   bool several_streams() const noexcept;
+  std::size_t stream_states() const noexcept;  // the streams whose state it keeps (1 for one stream)
   TimePoint& due(std::size_t s) noexcept;
   std::uint64_t& seq(std::size_t s) noexcept;
   std::uint32_t queued_of(std::size_t s) const noexcept;

@@ -195,7 +195,7 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
 }
 
 void Session::pump(Context& ctx) {
-  const std::size_t n = several_streams() ? more_->streams.size() : 1;
+  const std::size_t n = stream_states();
   for (std::size_t s = 0; s < n; ++s) {
     while (state_ == State::Connected && queued_of(s) > 0 && inflight_count_ < send_window_) {
       const std::uint8_t q = queued_qos(s);
@@ -344,7 +344,7 @@ void Session::fail_on_disconnect(Context& ctx) {
     count_failed(ctx, inflight_[i].stream, inflight_[i].qos, PublishFailReason::Disconnect);
     remove_in_flight(ctx, i);
   }
-  const std::size_t n = several_streams() ? more_->streams.size() : 1;
+  const std::size_t n = stream_states();
   for (std::size_t s = 0; s < n; ++s) {
     const std::uint32_t k = queued_of(s);
     if (k == 0 || !fails(queued_qos(s))) continue;
@@ -360,7 +360,7 @@ void Session::fail_all(Context& ctx, PublishFailReason r) {
     count_failed(ctx, e.stream, e.qos, r);
     remove_in_flight(ctx, inflight_count_ - 1);
   }
-  const std::size_t n = several_streams() ? more_->streams.size() : 1;
+  const std::size_t n = stream_states();
   for (std::size_t s = 0; s < n; ++s) {
     const std::uint32_t k = queued_of(s);
     for (std::uint32_t i = 0; i < k; ++i) count_failed(ctx, s, queued_qos(s), r);
@@ -430,12 +430,19 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
         // Books per (publisher, stream): each stream numbers its messages 1, 2, 3, ...
         const auto key = static_cast<std::uint32_t>(plan.stream_key(h->publisher, h->stream));
         const ReceiveCounts c = inbound_->tracker.on_message(key, h->seq, inbound_->interval());
-        ctx.stats.messages_lost.add(c.lost);
-        ctx.stats.messages_duplicated.add(c.duplicated);
-        ctx.stats.messages_out_of_order.add(c.out_of_order);
-        ctx.stats.count_stream(h->stream, StreamCount::Lost, c.lost);
-        ctx.stats.count_stream(h->stream, StreamCount::Duplicated, c.duplicated);
-        ctx.stats.count_stream(h->stream, StreamCount::OutOfOrder, c.out_of_order);
+        // Nearly every delivery changes none of these: written only when one does.
+        if (c.lost) {
+          ctx.stats.messages_lost.add(c.lost);
+          ctx.stats.count_stream(h->stream, StreamCount::Lost, c.lost);
+        }
+        if (c.duplicated) {
+          ctx.stats.messages_duplicated.add(c.duplicated);
+          ctx.stats.count_stream(h->stream, StreamCount::Duplicated, c.duplicated);
+        }
+        if (c.out_of_order) {
+          ctx.stats.messages_out_of_order.add(c.out_of_order);
+          ctx.stats.count_stream(h->stream, StreamCount::OutOfOrder, c.out_of_order);
+        }
       }
     }
   } else {

@@ -19,6 +19,7 @@ constexpr int kMaxCatchUp = 64;
 // ---- publish streams ----------------------------------------------------------------------
 
 bool Session::several_streams() const noexcept { return more_ && !more_->streams.empty(); }
+std::size_t Session::stream_states() const noexcept { return several_streams() ? more_->streams.size() : 1; }
 TimePoint& Session::due(std::size_t s) noexcept { return several_streams() ? more_->streams[s].next_publish : next_publish_; }
 std::uint64_t& Session::seq(std::size_t s) noexcept { return several_streams() ? more_->streams[s].next_seq : next_seq_; }
 std::uint32_t Session::queued_of(std::size_t s) const noexcept {
@@ -117,7 +118,7 @@ void Session::advance_schedule(Context& ctx, std::size_t s) {
 }
 
 void Session::run_schedule(Context& ctx) {
-  const std::size_t n = several_streams() ? more_->streams.size() : 1;
+  const std::size_t n = stream_states();
   for (std::size_t s = 0; s < n && (flags_ & detail::kScheduleOn); ++s)
     if (due(s) <= ctx.now) run_stream(ctx, s);
   refresh_next_publish();

@@ -237,13 +237,12 @@ struct Engine::Impl {
   // of the others'.
   void exchange_books() {
     if (!clock || last_seq.empty()) return;
-    const std::uint32_t stride = static_cast<std::uint32_t>(std::max<std::size_t>(1, result.streams.size()));
     for (std::size_t gi = 0; gi < groups.size(); ++gi) {
       const auto& plan = *groups[gi].plan;
       for (std::uint64_t i = 0; i < plan.publishers_in_shard(); ++i) {
         const std::uint64_t index = plan.device_index(i);
         for (std::size_t st = 0; st < plan.streams.size(); ++st) {
-          const std::uint64_t key = index * stride + plan.streams[st].id;
+          const std::uint64_t key = plan.stream_key(index, plan.streams[st].id);
           if (key >= last_seq.size() || last_seq[key] == 0) continue;
           const auto [first, last] = clock->send_span(plan.clock_slot(index, st));
           result.publisher_spans.push_back({key, last_seq[key], first, last});

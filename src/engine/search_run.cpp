@@ -157,14 +157,14 @@ std::uint64_t SearchRun::group_devices(std::size_t g, double value) const {
 // publish_rate: every stream of every group at one scale of its scenario rate, so the mix
 // stays as written and the fleet's total is the step's value (per fleet) or the value times
 // the publishing devices (per device).
+double SearchRun::publish_target(double value) const {
+  return search_.per_device ? value * publishing_devices() : value;
+}
+
 double SearchRun::publish_scale(double value) const {
-  double base = 0.0, publishers = 0.0;
-  for (const auto& g : groups_) {
-    base += g.plan->shard_publish_rate();
-    publishers += static_cast<double>(g.plan->publishers_in_shard());
-  }
-  const double target = search_.per_device ? value * publishers : value;
-  return base > 0.0 ? target / base : 0.0;
+  double base = 0.0;
+  for (const auto& g : groups_) base += g.plan->shard_publish_rate();
+  return base > 0.0 ? publish_target(value) / base : 0.0;
 }
 
 void SearchRun::apply_step(double value, std::size_t step_no) {
@@ -197,12 +197,8 @@ void SearchRun::apply_step(double value, std::size_t step_no) {
 // Publishes per second due in a step: a publish_rate step's scaled total; in a devices step
 // the publishers of the devices running (each group's lowest ordinals).
 double SearchRun::step_publish_rate(double value) const {
+  if (search_.vary == scenario::SearchVary::PublishRate) return publish_target(value);
   double r = 0.0;
-  if (search_.vary == scenario::SearchVary::PublishRate) {
-    const double scale = publish_scale(value);
-    for (const auto& g : groups_) r += g.plan->shard_publish_rate() * scale;
-    return r;
-  }
   for (std::size_t gi = 0; gi < groups_.size(); ++gi) {
     const auto* plan = groups_[gi].plan;
     for (const auto& st : plan->streams)

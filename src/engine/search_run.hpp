@@ -56,6 +56,9 @@ class SearchRun {
   // Each group's share of a devices value: cumulative rounding, so they add up exactly.
   std::uint64_t group_devices(std::size_t g, double value) const;
   double step_publish_rate(double value) const;
+  // publish_rate: the varied groups' publishes per second a step's value asks for, and the
+  // factor on their scenario rates that gives it.
+  double publish_target(double value) const;
   double publish_scale(double value) const;
   // The figures of the groups it varies (`group`; every group without it).
   device::StatsSnapshot varied() const;

@@ -49,6 +49,14 @@ json::array code_table(const std::array<std::uint64_t, N>& counts, NameOf&& name
   return a;
 }
 
+// Stream `id`'s counts into `o`, by their names ("sent", "acked", ...).
+void add_stream_counts(json::object& o, const device::StatsSnapshot& s, std::size_t id) {
+  for (std::size_t k = 0; k < device::kStreamCountKinds; ++k) {
+    const auto kind = static_cast<device::StreamCount>(k);
+    o[device::to_string(kind)] = s.stream_count(static_cast<std::uint32_t>(id), kind);
+  }
+}
+
 json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool with_buckets) {
   json::object counters;
 #define FLEETLOAD_X(name, help) counters[#name] = s.name;
@@ -122,27 +130,22 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
   json::array streams;
   for (std::size_t id = 0; id < used; ++id) {
     json::object c;
-    for (std::size_t k = 0; k < device::kStreamCountKinds; ++k) {
-      const auto kind = static_cast<device::StreamCount>(k);
-      c[device::to_string(kind)] = s.stream_count(static_cast<std::uint32_t>(id), kind);
-    }
+    add_stream_counts(c, s, id);
     streams.push_back(std::move(c));
   }
   o["stream_counts"] = std::move(streams);
   return o;
 }
 
-// The fleet's publish streams as people read them: name, requested rate (whole report) and
-// what was sent, acknowledged, failed, received, lost, duplicated, out of order.
-json::array streams_json(const RunReport& r, const device::StatsSnapshot& s) {
+// The fleet's publish streams as people read them: name, requested rate (`requested`: the
+// whole report's, none for a group) and what was sent, acknowledged, failed, received, lost,
+// duplicated, out of order.
+json::array streams_json(const RunReport& r, const device::StatsSnapshot& s, const std::vector<double>* requested) {
   json::array out;
   for (std::size_t id = 0; id < r.streams.size(); ++id) {
     json::object o{{"name", r.streams[id]}};
-    if (&s == &r.stats && id < r.stream_requested_rate.size()) o["requested_per_s"] = r.stream_requested_rate[id];
-    for (std::size_t k = 0; k < device::kStreamCountKinds; ++k) {
-      const auto kind = static_cast<device::StreamCount>(k);
-      o[device::to_string(kind)] = s.stream_count(static_cast<std::uint32_t>(id), kind);
-    }
+    if (requested && id < requested->size()) o["requested_per_s"] = (*requested)[id];
+    add_stream_counts(o, s, id);
     out.push_back(std::move(o));
   }
   return out;
@@ -323,7 +326,7 @@ std::string report_to_json(const RunReport& r) {
 
   root["totals"] = stats_json(r.stats, r.protocol, true);
   root["publish_rate"] = rate_json(r.publish_rate);
-  root["streams"] = streams_json(r, r.stats);
+  root["streams"] = streams_json(r, r.stats, &r.stream_requested_rate);
   if (!r.publisher_spans.empty() || !r.foreign_books.empty()) {
     // Books across shards, flat for size: [key, last_seq, first_ns, last_ns] per publisher
     // stream; [group, key, subscribed_ns, held_until_ns, interval, first, highest, window]
@@ -381,7 +384,7 @@ std::string report_to_json(const RunReport& r) {
     o["devices"] = g.devices;
     o["totals"] = stats_json(g.stats, r.protocol, true);
     o["publish_rate"] = rate_json(g.publish_rate);
-    o["streams"] = streams_json(r, g.stats);
+    o["streams"] = streams_json(r, g.stats, nullptr);
     o["message_books"] = books_json(g.books);
     o["phases"] = phases_json(g.phases, r.protocol);
     o["thresholds"] = json::object{{"verdict", to_string(g.verdict)}, {"results", thresholds_json(g.thresholds)}};
