@@ -1,8 +1,11 @@
 // The argv parser and help texts of `fleetload`.
 #include "cli/args.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string_view>
 
 #include "cli/quick_args.hpp"
@@ -153,6 +156,58 @@ ShardArg parse_shard_as(const std::string& text, const std::string& what) {
 
 ShardArg parse_shard(const std::string& text) { return parse_shard_as(text, "--shard"); }
 
+std::chrono::system_clock::time_point parse_start_at(const std::string& text, const std::string& what) {
+  const auto bad = [&] {
+    return ArgError(what + ": expected a UTC time like 2026-12-05T10:00:00Z (or ...:00.5Z) or @UNIX_SECONDS, got \"" +
+                    text + "\"");
+  };
+  // The fraction of a second after `at` (".25"), as nanoseconds; `at` = end: none.
+  const auto fraction = [&](std::size_t at, std::size_t end) -> std::int64_t {
+    if (at == end) return 0;
+    if (text[at] != '.' || at + 1 == end || end - at - 1 > 9) throw bad();
+    std::int64_t ns = 0;
+    std::size_t digits = 0;
+    for (std::size_t i = at + 1; i < end; ++i, ++digits) {
+      if (text[i] < '0' || text[i] > '9') throw bad();
+      ns = ns * 10 + (text[i] - '0');
+    }
+    for (; digits < 9; ++digits) ns *= 10;
+    return ns;
+  };
+  std::int64_t secs = 0;
+  std::int64_t ns = 0;
+  if (!text.empty() && text[0] == '@') {
+    const auto dot = std::min(text.find('.'), text.size());
+    if (dot == 1) throw bad();
+    for (std::size_t i = 1; i < dot; ++i) {
+      if (text[i] < '0' || text[i] > '9' || i > 12) throw bad();
+      secs = secs * 10 + (text[i] - '0');
+    }
+    ns = fraction(dot, text.size());
+  } else {
+    std::tm tm{};
+    int consumed = 0;
+    if (text.size() < 20 || text.back() != 'Z' ||
+        std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                    &tm.tm_min, &tm.tm_sec, &consumed) != 6 || consumed != 19 || text[4] != '-' || text[7] != '-' ||
+        text[10] != 'T' || text[13] != ':' || text[16] != ':')
+      throw bad();
+    if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60)
+      throw bad();
+    const int mday = tm.tm_mday;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    const std::time_t t = timegm(&tm);
+    // timegm normalises 2026-02-31 into March: a day the month does not have is refused.
+    if (t == static_cast<std::time_t>(-1) || tm.tm_mday != mday) throw bad();
+    secs = static_cast<std::int64_t>(t);
+    ns = fraction(19, text.size() - 1);
+  }
+  return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+      std::chrono::seconds(secs) + std::chrono::nanoseconds(ns)));
+}
+
 std::optional<ShardArg> shard_from_env(const char* fleetload_shard, const char* completion_index,
                                        const char* shards) {
   const auto set = [](const char* v) { return v != nullptr && *v != '\0'; };
@@ -262,6 +317,9 @@ Command parse_args(const std::vector<std::string>& argv) {
       c.push_job = *v;
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--metrics-linger"))) {
       c.metrics_linger = *v;
+    } else if (c.kind == CommandKind::Run && (v = r.value_of("--start-at"))) {
+      c.start_at = parse_start_at(*v, "--start-at");
+      c.start_at_text = *v;
     } else if (c.kind == CommandKind::Run && (v = r.value_of("--out"))) {
       check_output(*v);
       c.outputs.push_back(*v);
@@ -293,6 +351,13 @@ Command parse_args(const std::vector<std::string>& argv) {
   if ((c.kind == CommandKind::Run || c.kind == CommandKind::Validate) && !c.shard) {
     c.shard = shard_from_env(std::getenv("FLEETLOAD_SHARD"), std::getenv("JOB_COMPLETION_INDEX"),
                              std::getenv("FLEETLOAD_SHARDS"));
+  }
+  // --start-at wins; else FLEETLOAD_START_AT (a Kubernetes Job sets it for every pod).
+  if (c.kind == CommandKind::Run && !c.start_at) {
+    if (const char* e = std::getenv("FLEETLOAD_START_AT"); e != nullptr && *e != '\0') {
+      c.start_at = parse_start_at(e, "FLEETLOAD_START_AT");
+      c.start_at_text = e;
+    }
   }
   return c;
 }
@@ -376,6 +441,10 @@ std::string command_help(CommandKind kind) {
           "                    the final values, at most D\n"
           "  --out csv=FILE    also write the time series as CSV, one row per interval (at the\n"
           "  --out ndjson=FILE end of the run); repeatable\n"
+          "  --start-at TIME   start the run at TIME (2026-12-05T10:00:00Z or @UNIX_SECONDS),\n"
+          "                    after setting up; every shard of a run given the same TIME runs\n"
+          "                    its phases and search steps at the same instants (default:\n"
+          "                    $FLEETLOAD_START_AT, else at once). A TIME already past is refused\n"
           "\n"
           "Scenario options:\n"
           + quick_help() +

@@ -1,6 +1,7 @@
 // Command-line parsing for `fleetload`: a small hand-rolled argv parser with clear errors.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -52,6 +53,10 @@ struct Command {
   // machine, e.g. a Kubernetes Secret mounted only in the pod).
   bool file_checks = true;
   std::vector<std::string> outputs;  // --out FORMAT=FILE (csv=..., ndjson=...), in the order given
+  // run --start-at TIME (or $FLEETLOAD_START_AT): the instant the run starts, shared by
+  // every shard so their phases and search steps line up; and how it was written.
+  std::optional<std::chrono::system_clock::time_point> start_at;
+  std::string start_at_text;
 };
 
 // A usage error: the message names the argument and what is allowed; exit code 2.
@@ -75,6 +80,11 @@ ShardArg parse_shard(const std::string& text);
 // the whole fleet), on FLEETLOAD_SHARDS alone, or on a bad value.
 std::optional<ShardArg> shard_from_env(const char* fleetload_shard, const char* completion_index,
                                        const char* shards);
+
+// A wall-clock instant: "2026-12-05T10:00:00Z" (UTC, optional fraction of a second:
+// "...:00.250Z") or "@1733392800" (Unix seconds, optional fraction). Throws ArgError naming
+// `what` (the flag or the variable) and the accepted forms.
+std::chrono::system_clock::time_point parse_start_at(const std::string& text, const std::string& what);
 
 // Help texts (stdout for --help).
 std::string global_help();

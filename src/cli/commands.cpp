@@ -217,6 +217,16 @@ int run_command(const Command& cmd) {
   engine::RunOptions options;
   if (cmd.threads) options.threads = *cmd.threads;
   apply_checks(s, false);
+  if (cmd.start_at) {
+    // A start already past would put this shard behind the others for the whole run.
+    const auto late = std::chrono::system_clock::now() - *cmd.start_at;
+    if (late > std::chrono::seconds(1)) {
+      std::fprintf(stderr, "fleetload: --start-at %s is %.1f s in the past: start every shard before that time\n",
+                   cmd.start_at_text.c_str(), std::chrono::duration<double>(late).count());
+      return kExitBadInput;
+    }
+    options.start_at = cmd.start_at;
+  }
   // Everything that can be refused is refused before the run: addresses, the report place.
   std::optional<std::string> listen;
   if (cmd.metrics && cmd.metrics_listen) listen = metrics_listen_address(*cmd.metrics_listen);
@@ -256,7 +266,6 @@ int run_command(const Command& cmd) {
     std::fprintf(stderr, "fleetload: cannot start: %s\n", e.what());
     return kExitBadInput;
   }
-  const std::string started_at = utc_now_iso8601();
   // Declared after the engine so the watcher stops before the engine is destroyed. Signals
   // after that stay blocked (cli/signals.hpp): the exit code is always the verdict's.
   SignalWatcher watcher([&eng, &printer](int signo, int n) {
@@ -270,6 +279,8 @@ int run_command(const Command& cmd) {
       eng->request_stop(true);
     }
   });
+  if (cmd.start_at)
+    std::fprintf(stderr, "fleetload: set up; starting at %s (--start-at)\n", cmd.start_at_text.c_str());
   engine::RunResult result = eng->run();
   // The engine only saw request_stop(); name what the user did.
   if (watcher.count() > 0 && result.exit_reason == engine::ExitReason::Interrupted) {
@@ -278,7 +289,8 @@ int run_command(const Command& cmd) {
   }
   printer.finish();
 
-  const metrics::RunReport report = build_run_report(result, s, started_at);
+  const metrics::RunReport report = build_run_report(
+      result, s, result.started_at.time_since_epoch().count() > 0 ? utc_iso8601(result.started_at) : utc_now_iso8601());
   if (exporter && !exporter->finish(result, report.verdict)) {
     std::fprintf(stderr, "fleetload: warning: final Pushgateway push failed: %s\n",
                  exporter->last_push_error().c_str());

@@ -10,8 +10,10 @@ namespace fleetload::cli {
 
 const char* fleetload_version() noexcept { return FLEETLOAD_VERSION; }
 
-std::string utc_now_iso8601() {
-  const std::time_t t = std::time(nullptr);
+std::string utc_now_iso8601() { return utc_iso8601(std::chrono::system_clock::now()); }
+
+std::string utc_iso8601(std::chrono::system_clock::time_point at) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(at);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
@@ -27,6 +29,8 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   r.scenario_source = s.source;
   r.scenario_yaml = scenario::to_yaml(s, /*mask_secrets=*/true);
   r.started_at_utc = started_at_utc;
+  if (res.started_at.time_since_epoch().count() > 0)
+    r.started_at_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(res.started_at.time_since_epoch()).count();
   r.protocol = s.target.protocol;
   r.shard_k = s.fleet.shard.k;
   r.shard_n = s.fleet.shard.n;
@@ -153,15 +157,8 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
     if (gi < groups.size()) metrics::evaluate_group_thresholds(groups[gi].thresholds, gr);
     r.groups.push_back(std::move(gr));
   }
+  r.search = res.search;  // its answer is the verdict (decide_report_verdict)
   metrics::evaluate_thresholds(s.thresholds, r);
-  if (res.search) {
-    // A search pushes the broker past its limit on purpose: the whole run's thresholds then
-    // break by design, so the gate is the search's answer (each step judged on its window).
-    r.search = *res.search;
-    r.verdict = res.search->summary.verdict.verdict;
-    r.verdict_reasons.clear();
-    for (const auto& why : res.search->summary.verdict.reasons) r.verdict_reasons.push_back("search: " + why);
-  }
   return r;
 }
 

@@ -1,6 +1,7 @@
 // Builds the report model (metrics::RunReport) from what the engine returned.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "engine/engine.hpp"
@@ -18,5 +19,7 @@ const char* fleetload_version() noexcept;
 
 // Now as "2026-11-26T09:00:00Z".
 std::string utc_now_iso8601();
+// `t` the same way (whole seconds).
+std::string utc_iso8601(std::chrono::system_clock::time_point t);
 
 }  // namespace fleetload::cli

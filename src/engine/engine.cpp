@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
-#include <cmath>
 #include <boost/asio/post.hpp>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
@@ -226,6 +228,17 @@ struct Engine::Impl {
   std::unique_ptr<SearchRun> search;
   std::size_t search_phase = 0;
 
+  // RunOptions::start_at: run() waits for it; a stop request ends the wait.
+  std::mutex start_mu;
+  std::condition_variable start_cv;
+  bool stop_asked = false;
+
+  void wait_for_start() {
+    if (!options.start_at) return;
+    std::unique_lock lock(start_mu);
+    start_cv.wait_until(lock, *options.start_at, [this] { return stop_asked; });
+  }
+
   device::StatsSnapshot merged() const {
     device::StatsSnapshot m;
     for (const auto& w : workers) device::merge(m, device::snapshot(w->stats()));
@@ -306,8 +319,8 @@ struct Engine::Impl {
         varied += g.shard_devices;
       }
       search_phase = i;
-      search = std::make_unique<SearchRun>(control, p.name, *p.search, scenario.thresholds, std::move(sg),
-                                           varied, t0, [this] { return merged(); }, [this] { end_search(); });
+      search = std::make_unique<SearchRun>(control, p.name, *p.search, scenario.thresholds, std::move(sg), varied, t0,
+                                           t0 + p.start, [this] { return merged(); }, [this] { end_search(); });
       search->start();
     }
   }
@@ -638,6 +651,11 @@ Engine::~Engine() = default;
 
 void Engine::request_stop(bool immediate) noexcept {
   auto* m = impl_.get();
+  {
+    std::lock_guard lock(m->start_mu);
+    m->stop_asked = true;
+  }
+  m->start_cv.notify_all();
   boost::asio::post(m->control, [m, immediate] {
     if (immediate) {
       if (m->result.exit_reason == ExitReason::Completed) m->result.exit_reason = ExitReason::Interrupted;
@@ -755,7 +773,11 @@ RunResult Engine::run() {
     wait_signal();
   }
 
+  // A stop asked for while waiting is handled as soon as the control loop runs: the run
+  // then stops at its start, measuring nothing (its verdict says so).
+  m.wait_for_start();
   m.t0 = Clock::now();
+  r.started_at = std::chrono::system_clock::now();
   m.last_progress_at = m.t0;
   m.last_cpu_s = process_cpu_seconds();
   // Every group starts connecting at once, except those that join at a later ramp naming

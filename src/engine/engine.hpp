@@ -90,6 +90,10 @@ struct RunOptions {
   // opens around the run (exporter, signal watcher: preflight's spare covers them), so they
   // are not counted twice at the limit.
   bool check_limits = true;
+  // CLI --start-at: the wall-clock instant the run starts (t0), so shards started apart
+  // run the same phases and search steps at the same times. run() sets everything up,
+  // then waits for it (a stop request ends the wait). Empty: at once.
+  std::optional<std::chrono::system_clock::time_point> start_at;
 };
 
 enum class ExitReason : std::uint8_t {
@@ -178,6 +182,8 @@ struct RunResult {
 
   std::uint64_t devices = 0;  // devices in this shard
   unsigned threads = 0;
+  // The wall-clock time of t0 (every time in the result is relative to it).
+  std::chrono::system_clock::time_point started_at{};
   // The run id in every payload header (engine/run_id.hpp) and where it came from.
   std::uint32_t run_id = 0;
   std::string run_id_source;

@@ -74,6 +74,15 @@ void SearchController::record(metrics::SearchStep step) {
   if (collapse) return stop("collapse at " + text(v.value) + ": the search stopped there");
   if (steps_.size() >= search_.max_steps) return stop("max_steps (" + std::to_string(search_.max_steps) + ") reached");
 
+  if (!adaptive_) {
+    // A shard sees only its share of the fleet: it runs every value of the ladder (only a
+    // collapse or max_steps ends it sooner), and report merge judges the fleet's steps.
+    if (++ladder_pos_ < ladder_.size()) {
+      next_ = NextStep{metrics::StepKind::Ladder, ladder_[ladder_pos_]};
+      return;
+    }
+    return stop("fixed ladder: every step ran");
+  }
   if (!bisecting_) {
     if (passed) {
       if (++ladder_pos_ < ladder_.size()) {
@@ -83,7 +92,6 @@ void SearchController::record(metrics::SearchStep step) {
       return stop("every step passed: the limit is above " + text(search_.to));
     }
     if (ladder_pos_ == 0) return stop("the first step did not pass: the limit is below " + text(search_.from));
-    if (!adaptive_) return stop("fixed ladder: the first step that did not pass ends it");
     bisecting_ = true;
     lo_ = ladder_[ladder_pos_ - 1];
     hi_ = v.value;

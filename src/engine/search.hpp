@@ -27,8 +27,9 @@ struct NextStep {
 
 class SearchController {
  public:
-  // adaptive = false: the fixed ladder only (sharded runs: no shard sees the whole fleet,
-  // so none may choose the next value from its own share; report merge judges the steps).
+  // adaptive = false: every value of the fixed ladder, whatever each step's verdict (sharded
+  // runs: no shard sees the whole fleet, so none may choose the next value or stop from its
+  // own share; report merge judges the steps). Only a collapse or max_steps ends it sooner.
   SearchController(scenario::Search search, bool adaptive);
 
   // The step to run now; nullopt when the search is over (see stop_reason()).

@@ -36,10 +36,14 @@ class SearchRun {
  public:
   using Snapshot = std::function<device::StatsSnapshot()>;
   // `merged` reads the fleet's stats now; `on_end` is called (from a step's end) when the
-  // controller has ended the search. `t0` is the run's start (step windows are relative to it).
+  // controller has ended the search. `t0` is the run's start (step windows are relative to
+  // it), `phase_start` the phase's planned start. In a sharded run (the groups' plans say
+  // so) the search is the fixed ladder, every step at phase_start + k x hold, each step's
+  // value the fleet's and this shard's part of it applied; one process searches adaptively.
   SearchRun(boost::asio::io_context& control, std::string phase, scenario::Search search,
             std::vector<scenario::Threshold> thresholds, std::vector<SearchGroup> groups,
-            std::uint64_t shard_devices, TimePoint t0, Snapshot merged, std::function<void()> on_end);
+            std::uint64_t shard_devices, TimePoint t0, TimePoint phase_start, Snapshot merged,
+            std::function<void()> on_end);
 
   void start();
   // Stops any running step and returns what was judged; `why` is the stop reason when the
@@ -53,13 +57,19 @@ class SearchRun {
   void run_step();
   void apply_step(double value, std::size_t step_no);
   void finish_step();
-  // Each group's share of a devices value: cumulative rounding, so they add up exactly.
+  // A devices value's part for group g in this shard: the fleet's value split over the
+  // groups by size (cumulative rounding, so they add up exactly), then the group's first
+  // devices of that count that are in this shard (so the shards' parts add up too).
   std::uint64_t group_devices(std::size_t g, double value) const;
+  // The part of a step's (fleet-wide) value this process runs (SearchStep::target).
+  double step_target(double value) const;
+  // A group's connect rate in a connect_rate step: the value shared by devices.
+  double group_rate(std::size_t g, double value) const;
   double step_publish_rate(double value) const;
-  // publish_rate: the varied groups' publishes per second a step's value asks for, and the
-  // factor on their scenario rates that gives it.
-  double publish_target(double value) const;
+  // publish_rate: the factor on every stream's scenario rate a step's value asks for (the
+  // same in every shard), and the varied groups' publishes per second it gives here.
   double publish_scale(double value) const;
+  double publish_target(double value) const;
   // The figures of the groups it varies (`group`; every group without it).
   device::StatsSnapshot varied() const;
   double publishing_devices() const;
@@ -74,7 +84,12 @@ class SearchRun {
   std::vector<scenario::Threshold> thresholds_;
   std::vector<SearchGroup> groups_;
   std::uint64_t shard_devices_ = 0;
+  bool sharded_ = false;              // fixed ladder at fixed times; report merge judges it
+  std::uint64_t fleet_devices_ = 0;   // the varied groups' devices in the whole fleet
+  double fleet_publish_base_ = 0.0;   // their scenario publish rate, whole fleet
+  double fleet_publishers_ = 0.0;     // their publishing devices, whole fleet
   TimePoint t0_;
+  TimePoint phase_start_;
   Snapshot merged_;
   std::function<void()> on_end_;
   SearchController controller_;

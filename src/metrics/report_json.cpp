@@ -256,7 +256,46 @@ json::array thresholds_json(const std::vector<ThresholdResult>& ts) {
 }
 
 namespace {
-json::object search_json(const SearchReport& r) {
+// What report merge needs of a shard's step (StepWindow): its window's figures.
+json::object step_window_json(const StepWindow& w, mqtt::Version v) {
+  return json::object{{"seconds", w.seconds},
+                      {"varied_connected", w.varied_connected},
+                      {"varied_connects_ok", w.varied_connects_ok},
+                      {"varied_connect_failures", w.varied_connect_failures},
+                      {"varied_sent", w.varied_sent},
+                      {"publishing_devices", w.publishing_devices},
+                      {"requested_publish_rate", w.requested_publish_rate},
+                      {"achieved_publish_rate", w.achieved_publish_rate},
+                      {"broker_errors_per_s", w.broker_errors_per_s},
+                      {"totals", stats_json(w.fleet, v, true)}};
+}
+
+// The search as configured: report merge judges the shards' steps by it.
+json::object search_config_json(const scenario::Search& q) {
+  json::array criteria;
+  for (const auto& c : q.criteria) criteria.push_back(json::string(c));
+  json::object o{{"vary", scenario::to_string(q.vary)},
+                 {"group", q.group},
+                 {"per_device", q.per_device},
+                 {"from", q.from},
+                 {"to", q.to},
+                 {"hold_ms", q.hold.count()},
+                 {"settle_ms", q.settle.count()},
+                 {"precision", q.precision},
+                 {"precision_relative", q.precision_relative},
+                 {"max_steps", q.max_steps},
+                 {"criteria", std::move(criteria)},
+                 {"require", q.require_text},
+                 {"abort_connect_success_below", q.abort.connect_success_below},
+                 {"abort_errors_per_second_above", q.abort.errors_per_second_above}};
+  if (q.require_op) {
+    o["require_op"] = scenario::to_string(*q.require_op);
+    o["require_value"] = q.require_value;
+  }
+  return o;
+}
+
+json::object search_json(const SearchReport& r, mqtt::Version v) {
   json::array steps;
   for (const auto& st : r.steps) {
     json::array crit;
@@ -265,11 +304,13 @@ json::object search_json(const SearchReport& r) {
                                   {"value", c.value}, {"limit", c.limit}});
     json::array reasons;
     for (const auto& why : st.reasons) reasons.push_back(json::string(why));
-    steps.push_back(json::object{{"index", st.index}, {"kind", to_string(st.kind)}, {"value", st.value},
-                                 {"achieved", st.achieved}, {"window_start_s", st.window_start_s},
-                                 {"window_end_s", st.window_end_s}, {"verdict", to_string(st.verdict)},
-                                 {"passed", st.verdict == Verdict::Pass}, {"collapse", st.collapse},
-                                 {"criteria", std::move(crit)}, {"reasons", std::move(reasons)}});
+    json::object so{{"index", st.index}, {"kind", to_string(st.kind)}, {"value", st.value}, {"target", st.target},
+                    {"achieved", st.achieved}, {"window_start_s", st.window_start_s},
+                    {"window_end_s", st.window_end_s}, {"verdict", to_string(st.verdict)},
+                    {"passed", st.verdict == Verdict::Pass}, {"collapse", st.collapse},
+                    {"criteria", std::move(crit)}, {"reasons", std::move(reasons)}};
+    if (st.window) so["window"] = step_window_json(*st.window, v);
+    steps.push_back(std::move(so));
   }
   const auto& s = r.summary;
   json::array broken;
@@ -278,7 +319,8 @@ json::object search_json(const SearchReport& r) {
   for (const auto& why : s.verdict.reasons) reasons.push_back(json::string(why));
   json::object o{{"phase", r.phase}, {"vary", scenario::to_string(r.search.vary)}, {"steps", std::move(steps)},
                  {"broken_by", std::move(broken)}, {"collapsed", s.collapsed}, {"stop_reason", r.stop_reason},
-                 {"verdict", to_string(s.verdict.verdict)}, {"verdict_reasons", std::move(reasons)}};
+                 {"verdict", to_string(s.verdict.verdict)}, {"verdict_reasons", std::move(reasons)},
+                 {"config", search_config_json(r.search)}};
   if (r.search.vary == scenario::SearchVary::PublishRate) o["per"] = r.search.per_device ? "device" : "fleet";
   if (s.sustainable) o["sustainable"] = *s.sustainable; else o["sustainable"] = nullptr;
   if (s.first_failing) o["first_failing"] = *s.first_failing; else o["first_failing"] = nullptr;
@@ -291,6 +333,7 @@ std::string report_to_json(const RunReport& r) {
   json::object root;
   root["fleetload_version"] = r.fleetload_version;
   root["started_at"] = r.started_at_utc;
+  if (r.started_at_unix_ms > 0) root["started_at_unix_ms"] = r.started_at_unix_ms;
   // The gate (docs/cli.md "Verdicts"): pass, fail or inconclusive, and why.
   root["verdict"] = to_string(r.verdict);
   {
@@ -373,7 +416,7 @@ std::string report_to_json(const RunReport& r) {
   }
 
   root["phases"] = phases_json(r.phases, r.protocol);
-  if (r.search) root["search"] = search_json(*r.search);
+  if (r.search) root["search"] = search_json(*r.search, r.protocol);
 
   // Per group (one, "default", without scenario groups): the same figures for its devices.
   json::array groups;

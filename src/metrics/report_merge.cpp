@@ -9,6 +9,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "metrics/search_merge.hpp"
+
 namespace fleetload::metrics {
 
 namespace {
@@ -440,7 +442,12 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
     evaluate_group_thresholds(thresholds_of(fg.thresholds, in.front().source, "groups." + fg.name + ".thresholds"), g);
     m.groups.push_back(std::move(g));
   }
-  evaluate_thresholds(thresholds_of(f.thresholds, in.front().source), m);
+  const auto thresholds = thresholds_of(f.thresholds, in.front().source);
+  m.started_at_unix_ms = f.started_at_unix_ms;
+  for (const auto& x : in) m.started_at_unix_ms = std::min(m.started_at_unix_ms, x.report.started_at_unix_ms);
+  // A sharded search's steps judged on the fleet's data; its answer is the verdict.
+  m.search = merge_searches(in, thresholds, res.warnings);
+  evaluate_thresholds(thresholds, m);
   return res;
 }
 

@@ -212,6 +212,10 @@ class Reader {
     return SparseHistogram::of(histogram(o, p, true));
   }
 
+  // The capacity search (report merge judges shards' steps from it): its configuration,
+  // every step with its criteria, and (sharded runs) each step's window figures.
+  SearchReport search(const json::object& o, const std::string& p) const;
+
   RunReport report(const json::object& root) const;
 
  private:
@@ -222,6 +226,7 @@ RunReport Reader::report(const json::object& root) const {
   RunReport r;
   r.fleetload_version = str(root, "fleetload_version", "");
   r.started_at_utc = str(root, "started_at", "");
+  if (root.contains("started_at_unix_ms")) r.started_at_unix_ms = i64(root, "started_at_unix_ms", "");
   const auto& sc = obj(root, "scenario", "");
   r.scenario_name = str(sc, "name", "scenario");
   r.scenario_source = str(sc, "source", "scenario");
@@ -328,13 +333,13 @@ RunReport Reader::report(const json::object& root) const {
       const std::string type = str(o, "type", p);
       bool known = false;
       for (auto t : {scenario::PhaseType::Ramp, scenario::PhaseType::Steady, scenario::PhaseType::Churn,
-                     scenario::PhaseType::Storm}) {
+                     scenario::PhaseType::Storm, scenario::PhaseType::Search}) {
         if (type == scenario::to_string(t)) {
           ph.type = t;
           known = true;
         }
       }
-      if (!known) fail(sub(p, "type"), "expected ramp, steady, churn or storm, got \"" + type + "\"");
+      if (!known) fail(sub(p, "type"), "expected ramp, steady, churn, storm or search, got \"" + type + "\"");
       ph.start_s = f64(o, "start_s", p);
       ph.end_s = f64(o, "end_s", p);
       ph.publish_rate = rate(obj(o, "publish_rate", p), sub(p, "publish_rate"));
@@ -471,6 +476,10 @@ RunReport Reader::report(const json::object& root) const {
       r.groups.push_back(std::move(g));
     }
   }
+  // Reports from before capacity searches were read back have a search without `config`:
+  // they are read as having none.
+  if (const auto* sv = root.if_contains("search"); sv && sv->is_object() && sv->get_object().contains("config"))
+    r.search = search(sv->get_object(), "search");
   if (const auto* v = root.if_contains("verdict")) {
     r.verdict = verdict_of(*v, "verdict");
     const auto& reasons = arr(root, "verdict_reasons", "");
@@ -478,6 +487,93 @@ RunReport Reader::report(const json::object& root) const {
   } else {
     decide_report_verdict(r);  // an older report: the same rules on what it holds
   }
+  return r;
+}
+
+SearchReport Reader::search(const json::object& o, const std::string& p) const {
+  SearchReport r;
+  r.phase = str(o, "phase", p);
+  r.stop_reason = str(o, "stop_reason", p);
+  const auto& c = obj(o, "config", p);
+  const std::string cp = sub(p, "config");
+  auto& q = r.search;
+  const std::string vary = str(c, "vary", cp);
+  bool known = false;
+  for (auto v : {scenario::SearchVary::ConnectRate, scenario::SearchVary::PublishRate, scenario::SearchVary::Devices})
+    if (vary == scenario::to_string(v)) q.vary = v, known = true;
+  if (!known) fail(sub(cp, "vary"), "expected connect_rate, publish_rate or devices, got \"" + vary + "\"");
+  q.group = str(c, "group", cp);
+  q.per_device = boolean(c, "per_device", cp);
+  q.from = f64(c, "from", cp);
+  q.to = f64(c, "to", cp);
+  q.hold = std::chrono::milliseconds(i64(c, "hold_ms", cp));
+  q.settle = std::chrono::milliseconds(i64(c, "settle_ms", cp));
+  q.precision = f64(c, "precision", cp);
+  q.precision_relative = boolean(c, "precision_relative", cp);
+  q.max_steps = static_cast<std::uint32_t>(std::min<std::uint64_t>(u64(c, "max_steps", cp), UINT32_MAX));
+  const auto& crit = arr(c, "criteria", cp);
+  for (std::size_t i = 0; i < crit.size(); ++i) q.criteria.push_back(str(crit[i], idx(sub(cp, "criteria"), i)));
+  q.require_text = str(c, "require", cp);
+  if (c.contains("require_op")) {
+    const std::string op = str(c, "require_op", cp);
+    for (auto x : {scenario::ThresholdOp::Lt, scenario::ThresholdOp::Le, scenario::ThresholdOp::Gt,
+                   scenario::ThresholdOp::Ge, scenario::ThresholdOp::Eq})
+      if (op == scenario::to_string(x)) q.require_op = x;
+    if (!q.require_op) fail(sub(cp, "require_op"), "expected a comparison such as >=, got \"" + op + "\"");
+    q.require_value = f64(c, "require_value", cp);
+  }
+  q.abort.connect_success_below = f64(c, "abort_connect_success_below", cp);
+  q.abort.errors_per_second_above = f64(c, "abort_errors_per_second_above", cp);
+
+  const auto& steps = arr(o, "steps", p);
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const std::string sp = idx(sub(p, "steps"), i);
+    const auto& so = obj(steps[i], sp);
+    SearchStep st;
+    st.index = static_cast<std::uint32_t>(std::min<std::uint64_t>(u64(so, "index", sp), UINT32_MAX));
+    const std::string kind = str(so, "kind", sp);
+    if (kind == to_string(StepKind::Ladder)) st.kind = StepKind::Ladder;
+    else if (kind == to_string(StepKind::Bisect)) st.kind = StepKind::Bisect;
+    else fail(sub(sp, "kind"), "expected ladder or bisect, got \"" + kind + "\"");
+    st.value = f64(so, "value", sp);
+    st.target = so.contains("target") ? f64(so, "target", sp) : st.value;
+    st.achieved = f64(so, "achieved", sp);
+    st.window_start_s = f64(so, "window_start_s", sp);
+    st.window_end_s = f64(so, "window_end_s", sp);
+    const std::string v = str(so, "verdict", sp);
+    const auto verdict = verdict_from_string(v);
+    if (!verdict) fail(sub(sp, "verdict"), "expected \"pass\", \"fail\" or \"inconclusive\", got \"" + v + "\"");
+    st.verdict = *verdict;
+    st.collapse = boolean(so, "collapse", sp);
+    const auto& ca = arr(so, "criteria", sp);
+    for (std::size_t k = 0; k < ca.size(); ++k) {
+      const std::string kp = idx(sub(sp, "criteria"), k);
+      const auto& co = obj(ca[k], kp);
+      st.criteria.push_back({str(co, "name", kp), boolean(co, "measured", kp), boolean(co, "met", kp),
+                             str(co, "detail", kp), f64(co, "value", kp), f64(co, "limit", kp)});
+    }
+    const auto& ra = arr(so, "reasons", sp);
+    for (std::size_t k = 0; k < ra.size(); ++k) st.reasons.push_back(str(ra[k], idx(sub(sp, "reasons"), k)));
+    if (const auto* wv = so.if_contains("window")) {
+      const std::string wp = sub(sp, "window");
+      const auto& wo = obj(*wv, wp);
+      StepWindow w;
+      w.seconds = f64(wo, "seconds", wp);
+      w.varied_connected = u64(wo, "varied_connected", wp);
+      w.varied_connects_ok = u64(wo, "varied_connects_ok", wp);
+      w.varied_connect_failures = u64(wo, "varied_connect_failures", wp);
+      w.varied_sent = u64(wo, "varied_sent", wp);
+      w.publishing_devices = f64(wo, "publishing_devices", wp);
+      w.requested_publish_rate = f64(wo, "requested_publish_rate", wp);
+      w.achieved_publish_rate = f64(wo, "achieved_publish_rate", wp);
+      w.broker_errors_per_s = f64(wo, "broker_errors_per_s", wp);
+      stats(obj(wo, "totals", wp), sub(wp, "totals"), w.fleet);
+      st.window = std::move(w);
+    }
+    r.steps.push_back(std::move(st));
+  }
+  // The answer is derived from the steps (as the writer derived it).
+  r.summary = summarize_search(r.steps, q);
   return r;
 }
 

@@ -231,6 +231,13 @@ void decide_report_verdict(RunReport& report) {
   VerdictResult v = decide_verdict(outcomes, report.stats.connects_ok > 0);
   report.verdict = v.verdict;
   report.verdict_reasons = std::move(v.reasons);
+  if (report.search) {
+    // A search pushes the broker past its limit on purpose: the whole run's thresholds then
+    // break by design, so the gate is the search's answer (each step judged on its window).
+    report.verdict = report.search->summary.verdict.verdict;
+    report.verdict_reasons.clear();
+    for (const auto& why : report.search->summary.verdict.reasons) report.verdict_reasons.push_back("search: " + why);
+  }
 }
 
 void evaluate_thresholds(const std::vector<scenario::Threshold>& thresholds, RunReport& report) {

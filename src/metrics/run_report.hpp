@@ -156,6 +156,9 @@ struct RunReport {
   std::string scenario_source;
   std::string scenario_yaml;  // resolved scenario, secrets masked
   std::string started_at_utc;  // ISO 8601
+  // The run's t0 in Unix milliseconds (0: unknown, reports from before it): report merge
+  // lines shards' search steps up by it.
+  std::int64_t started_at_unix_ms = 0;
   mqtt::Version protocol = mqtt::Version::V311;
   std::uint32_t shard_k = 0;
   std::uint32_t shard_n = 1;
@@ -239,7 +242,7 @@ void evaluate_thresholds(const std::vector<scenario::Threshold>& thresholds, Run
 
 // Sets `verdict` and `verdict_reasons` from `report.thresholds` and every group's (as
 // evaluated; a group's named "group <name>: <metric>") and whether any device ever
-// connected (stats.connects_ok > 0).
+// connected (stats.connects_ok > 0); with a capacity search (`search`), from its answer.
 void decide_report_verdict(RunReport& report);
 
 // A group's thresholds against the group's figures: sets the group's `thresholds` and

@@ -75,6 +75,31 @@ std::vector<ThresholdOutcome> measure_step_criteria(const std::vector<scenario::
   return out;
 }
 
+void judge_window(SearchStep& st, const StepWindow& w, const scenario::Search& search,
+                  const std::vector<scenario::Threshold>& thresholds) {
+  const double len = std::max(1e-9, w.seconds);
+  const double sent_per_s = static_cast<double>(w.varied_sent) / len;
+  const bool devices = search.vary == scenario::SearchVary::Devices;
+  const bool publish = search.vary == scenario::SearchVary::PublishRate;
+  st.achieved = devices   ? static_cast<double>(w.varied_connected)
+                : publish ? (search.per_device ? sent_per_s / std::max(1.0, w.publishing_devices) : sent_per_s)
+                          : static_cast<double>(w.varied_connects_ok) / len;
+  st.criteria = measure_step_criteria(thresholds, search.criteria, w.fleet, w.requested_publish_rate,
+                                      w.achieved_publish_rate);
+  if (devices) {
+    // A devices step is only what it claims when that many devices are connected at its end.
+    ThresholdOutcome c;
+    c.name = "devices_connected";
+    c.measured = true;
+    c.met = static_cast<double>(w.varied_connected) >= st.target;
+    c.detail = format_search_value(search.vary, static_cast<double>(w.varied_connected)) + " connected, target " +
+               format_search_value(search.vary, st.target);
+    st.criteria.insert(st.criteria.begin(), std::move(c));
+  }
+  judge_step(st, w.varied_connected > 0 || w.varied_connects_ok > 0, search.abort,
+             w.varied_connects_ok + w.varied_connect_failures, w.varied_connects_ok, w.broker_errors_per_s);
+}
+
 SearchSummary summarize_search(std::span<const SearchStep> steps, const scenario::Search& search) {
   SearchSummary out;
   // The lowest value that did not pass bounds what can be called sustainable: a pass above
@@ -125,17 +150,32 @@ std::string search_text(const SearchReport& r) {
   const auto v = [&](double x) { return format_search_value(r.search.vary, x); };
   std::string out = "\n  capacity search (" + r.phase + "): vary " + scenario::to_string(r.search.vary) +
                     (r.search.vary == scenario::SearchVary::PublishRate ? (r.search.per_device ? " per device" : " per fleet") : "") + "\n";
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "    %-4s %-7s %12s %12s %-13s %s\n", "step", "kind", "value", "achieved", "result", "criteria");
+  // A shard ran its part of each step's (fleet-wide) value: shown beside it.
+  const bool parts = std::any_of(r.steps.begin(), r.steps.end(), [](const SearchStep& st) {
+    return std::fabs(st.target - st.value) > 1e-9 * std::max(1.0, st.value);
+  });
+  char buf[192];
+  if (parts)
+    std::snprintf(buf, sizeof buf, "    %-4s %-7s %12s %12s %12s %-13s %s\n", "step", "kind", "value", "this shard",
+                  "achieved", "result", "criteria");
+  else
+    std::snprintf(buf, sizeof buf, "    %-4s %-7s %12s %12s %-13s %s\n", "step", "kind", "value", "achieved", "result",
+                  "criteria");
   out += buf;
   for (const auto& st : r.steps) {
     const char* res = st.collapse ? "COLLAPSE" : st.verdict == Verdict::Pass ? "pass" : st.verdict == Verdict::Fail ? "FAIL" : "inconclusive";
     std::string crit;
     for (const auto& c : st.criteria) crit += (crit.empty() ? "" : "; ") + c.name + " " + c.detail;
-    std::snprintf(buf, sizeof buf, "    %-4u %-7s %12s %12s %-13s ", st.index, to_string(st.kind), v(st.value).c_str(),
-                  v(st.achieved).c_str(), res);
+    if (parts)
+      std::snprintf(buf, sizeof buf, "    %-4u %-7s %12s %12s %12s %-13s ", st.index, to_string(st.kind), v(st.value).c_str(),
+                    v(st.target).c_str(), v(st.achieved).c_str(), res);
+    else
+      std::snprintf(buf, sizeof buf, "    %-4u %-7s %12s %12s %-13s ", st.index, to_string(st.kind), v(st.value).c_str(),
+                    v(st.achieved).c_str(), res);
     out += buf + crit + "\n";
   }
+  if (parts)
+    out += "    (this shard's part of each step; `fleetload report merge` of every shard judges the fleet's steps)\n";
   const auto& s = r.summary;
   out += "    sustainable: " + (s.sustainable ? v(*s.sustainable) : std::string("none"));
   if (s.first_failing) {

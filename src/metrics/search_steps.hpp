@@ -22,11 +22,31 @@ enum class StepKind : std::uint8_t {
 };
 const char* to_string(StepKind k) noexcept;
 
+// What report merge needs of one shard's step to judge it on the whole fleet's data: the
+// window's figures before any verdict (written to the JSON report of sharded runs only).
+struct StepWindow {
+  double seconds = 0.0;           // the window's length
+  device::StatsSnapshot fleet;    // this shard's whole fleet over the window (the criteria)
+  // The groups the search varies (all, without `group`): connected at the window's end,
+  // CONNACKs accepted and PUBLISHes sent in it, and their publishing devices.
+  std::uint64_t varied_connected = 0;
+  std::uint64_t varied_connects_ok = 0;
+  std::uint64_t varied_connect_failures = 0;
+  std::uint64_t varied_sent = 0;
+  double publishing_devices = 0.0;
+  double requested_publish_rate = 0.0;  // msg/s due in the window (0: none asked)
+  double achieved_publish_rate = 0.0;   // msg/s sent in it, the whole fleet of the shard
+  double broker_errors_per_s = 0.0;
+};
+
 struct SearchStep {
   std::uint32_t index = 0;  // 0-based, in the order run
   StepKind kind = StepKind::Ladder;
-  double value = 0.0;     // the target of the step (connects/s, msgs/s, devices)
-  double achieved = 0.0;  // what the step's window measured of the same quantity
+  double value = 0.0;     // the target of the step (connects/s, msgs/s, devices), fleet-wide
+  // The part of `value` this process ran: `value` itself in a single process; in a shard
+  // its share (its devices of the step, its part of the rate; a per-device rate is the same).
+  double target = 0.0;
+  double achieved = 0.0;  // what the step's window measured of the same quantity (this process's)
   double window_start_s = 0.0;  // measurement window (settle end .. step end), from run start
   double window_end_s = 0.0;
   std::vector<ThresholdOutcome> criteria;  // the search's criteria, measured on the window
@@ -35,6 +55,7 @@ struct SearchStep {
   // The window crossed a search abort limit (connect success collapsing, error burst):
   // the search ended at this step.
   bool collapse = false;
+  std::optional<StepWindow> window;  // sharded runs: for report merge
 };
 
 // A step's verdict from its criteria (the run's verdict rules, verdict.hpp), and whether its
@@ -51,6 +72,13 @@ std::vector<ThresholdOutcome> measure_step_criteria(const std::vector<scenario::
                                                     const std::vector<std::string>& criteria,
                                                     const device::StatsSnapshot& window,
                                                     double requested_publish_rate, double achieved_publish_rate);
+
+// Judges `step` (its value and target set) on its window's figures, one process's or the
+// shards' merged (counts summed, rates summed, `seconds` their common length): the achieved
+// value, the criteria (with devices_connected first for a devices search: the target must be
+// connected at the window's end), the verdict and any collapse.
+void judge_window(SearchStep& step, const StepWindow& w, const scenario::Search& search,
+                  const std::vector<scenario::Threshold>& thresholds);
 
 struct SearchSummary {
   // The highest passing value below the lowest non-passing one; none when no step passed.

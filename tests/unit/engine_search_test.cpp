@@ -101,10 +101,13 @@ TEST(SearchController, RelativePrecisionAndWholeDevices) {
   for (const auto& st : c.steps()) EXPECT_EQ(st.value, std::floor(st.value)) << "devices are whole";
 }
 
-TEST(SearchController, FixedLadderNeverBisects) {
+// A shard's ladder: every value, past failures (report merge judges the fleet's steps), and
+// never bisects.
+TEST(SearchController, FixedLadderRunsEveryValueAndNeverBisects) {
   SearchController c(connect_search(100, 1600, {SearchSteps::Kind::Geometric, 2}), false);
   const auto values = drive(c, [](double v) { return step_at(v, 730); });
-  EXPECT_EQ(values, (std::vector<double>{100, 200, 400, 800}));
+  EXPECT_EQ(values, (std::vector<double>{100, 200, 400, 800, 1600}));
+  EXPECT_EQ(c.stop_reason(), "fixed ladder: every step ran");
   const auto sum = c.summary();
   EXPECT_EQ(sum.sustainable, 400);
   EXPECT_EQ(sum.first_failing, 800);

@@ -484,7 +484,7 @@ TEST(ReportRead, BadInputIsNamedByFileAndField) {
             "bad.json: totals.histograms.ack_latency.buckets[0]: not a bucket of fleetload's histogram layout "
             "(lowest " + lo + " ns)");
   EXPECT_EQ(read_error(edited(good, "\"type\": \"ramp\"", "\"type\": \"warmup\"")),
-            "bad.json: phases[0].type: expected ramp, steady, churn or storm, got \"warmup\"");
+            "bad.json: phases[0].type: expected ramp, steady, churn, storm or search, got \"warmup\"");
   // Files: missing, and a file's name in the message.
   EXPECT_THROW(read_json_report("/nonexistent/r.json"), ReportReadError);
   try {

@@ -83,7 +83,8 @@ class ShardEnvArgs : public ::testing::Test {
   void SetUp() override { clear(); }
   void TearDown() override { clear(); }
   static void clear() {
-    for (const char* v : {"FLEETLOAD_SHARD", "JOB_COMPLETION_INDEX", "FLEETLOAD_SHARDS"}) ::unsetenv(v);
+    for (const char* v : {"FLEETLOAD_SHARD", "JOB_COMPLETION_INDEX", "FLEETLOAD_SHARDS", "FLEETLOAD_START_AT"})
+      ::unsetenv(v);
   }
   static Command parse(std::vector<std::string> args) {
     args.insert(args.begin(), "fleetload");
@@ -126,6 +127,40 @@ TEST_F(ShardEnvArgs, CommandsWithoutAFleetIgnoreTheEnvironment) {
   ::setenv("JOB_COMPLETION_INDEX", "2", 1);  // half-given: an error only where a fleet runs
   EXPECT_EQ(parse({"version"}).kind, CommandKind::Version);
   EXPECT_EQ(parse({"help", "run"}).kind, CommandKind::Help);
+}
+
+// --start-at (or FLEETLOAD_START_AT): one instant for every shard, as RFC 3339 UTC or Unix
+// seconds; anything else is a usage error naming the flag and the accepted forms.
+TEST_F(ShardEnvArgs, StartAtIsOneInstantInEitherForm) {
+  using std::chrono::system_clock;
+  const auto unix_ms = [](system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  // 2026-12-05T10:00:00Z is 1,796,464,800 s after the epoch (date -u -d @1796464800).
+  EXPECT_EQ(unix_ms(parse_start_at("2026-12-05T10:00:00Z", "--start-at")), 1'796'464'800'000);
+  EXPECT_EQ(unix_ms(parse_start_at("2026-12-05T10:00:00.25Z", "--start-at")), 1'796'464'800'250);
+  EXPECT_EQ(unix_ms(parse_start_at("@1796464800.5", "--start-at")), 1'796'464'800'500);
+  EXPECT_EQ(unix_ms(parse_start_at("@1796464800", "--start-at")), 1'796'464'800'000);
+  for (const char* bad : {"", "@", "@12x", "2026-12-05 10:00:00Z", "2026-12-05T10:00:00", "2026-02-31T10:00:00Z",
+                          "2026-12-05T25:00:00Z", "2026-12-05T10:00:00.Z", "tomorrow"}) {
+    try {
+      (void)parse_start_at(bad, "--start-at");
+      ADD_FAILURE() << "accepted \"" << bad << "\"";
+    } catch (const ArgError& e) {
+      EXPECT_NE(std::string(e.what()).find("--start-at: expected a UTC time like 2026-12-05T10:00:00Z"), std::string::npos)
+          << e.what();
+    }
+  }
+  const Command c = parse({"run", "s.yaml", "--start-at", "@1796464800"});
+  ASSERT_TRUE(c.start_at);
+  EXPECT_EQ(unix_ms(*c.start_at), 1'796'464'800'000);
+  EXPECT_EQ(c.start_at_text, "@1796464800");
+  // The environment, for pods of one Job; the flag wins over it.
+  ::setenv("FLEETLOAD_START_AT", "2026-12-05T10:00:00Z", 1);
+  EXPECT_EQ(unix_ms(*parse({"run", "s.yaml"}).start_at), 1'796'464'800'000);
+  EXPECT_EQ(unix_ms(*parse({"run", "s.yaml", "--start-at", "@1796464801"}).start_at), 1'796'464'801'000);
+  ::setenv("FLEETLOAD_START_AT", "soon", 1);
+  EXPECT_THROW(parse({"run", "s.yaml"}), ArgError);
 }
 
 }  // namespace
