@@ -253,6 +253,34 @@ panel("timeseries", "Bytes by shard",
       unit="Bps", w=12, description="MQTT bytes sent and received per second per shard (before TLS/WebSocket "
                                     "framing).")
 
+# The rows below show what only some runs do (a capacity search, AWS IoT behaviours): their
+# queries are evaluated against a run that does it (tests/e2e/metrics_rows_e2e_test.cpp).
+row("Capacity search")
+panel("timeseries", "Search: step value and what the fleet achieved",
+      [(f"max(fleetload_search_step_value{{{F}}})", "step value"),
+       (f"sum(rate(fleetload_connects_ok_total{{{F}}}[{RI}]))", "connects/s"),
+       (f"sum(rate(fleetload_publishes_sent_total{{{F}}}[{RI}]))", "publishes/s"),
+       (f"sum(fleetload_devices_connected{{{F}}})", "devices connected")],
+      w=16, description="The capacity search's running step: the value it applies (connects/s, msgs/s or "
+                        "devices, by the search's vary), against what the fleet achieves of each quantity. In a "
+                        "sharded search every shard shows the fleet's value; fleetload report merge judges the "
+                        "steps.")
+panel("stat", "Search: last judged step", [(f"min(fleetload_search_step_passed{{{F}}})", "last step")],
+      w=8, mappings=PASS_FAIL, thresholds=steps("red", None, "green", 1),
+      description="Whether the last judged step passed on its own window (every shard's view; a sharded "
+                  "search's fleet verdict comes from report merge). The answer is in the report.")
+
+row("AWS IoT: Device Shadow")
+panel("timeseries", "Shadow requests by outcome",
+      [(f"sum by (op, outcome) (rate(fleetload_shadow_operations_total{{{F}}}[{RI}]))", "{{op}} {{outcome}}")],
+      unit="ops", w=10, description="Device Shadow get and update requests answered per second, by outcome: "
+                                    "accepted, rejected by code (400, 404, 409, 413, 429, 500), timed out.")
+panel("timeseries", "Shadow request latency",
+      quantiles("fleetload_shadow_latency_seconds", "op", (0.5, 0.99)), unit="s", w=10,
+      description="Request to accepted/rejected answer, p50 and p99 by operation (get, update).")
+panel("stat", "Shadow requests in flight", [(f"sum(fleetload_shadow_in_flight{{{F}}})", "in flight")], w=4,
+      description="Shadow requests sent and not yet answered or timed out.")
+
 
 def variable(name, label, query):
     return {"name": name, "label": label, "type": "query", "datasource": DS,
