@@ -15,6 +15,7 @@
 #include <csignal>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include "auth/credentials.hpp"
 #include "auth/presentation.hpp"
@@ -118,6 +119,7 @@ struct GroupRun {
   std::unique_ptr<auth::CredentialsProvider> aws_credentials;  // SigV4 over WebSocket only
   std::vector<Worker*> workers;
   device::StatsSnapshot phase_begin;
+  PublishScaleLog scale_log;  // a publish_rate search's steps, when it varies this group
 
   device::StatsSnapshot merged() const {
     device::StatsSnapshot m;
@@ -133,6 +135,11 @@ struct GroupRun {
     const double T = p / connect_rate;  // when the last publisher starts
     auto integral = [T](double x) { return x < T ? x * x / (2 * T) : x - T / 2; };
     return (integral(b) - integral(a)) / (b - a);
+  }
+  // Publishes per second asked of this group in the shard over [a, b] seconds: its rate, times
+  // the share of its publishers started, times the scale a publish_rate search set.
+  double requested_between(double a, double b) const {
+    return plan->shard_publish_rate() * scale_log.mean(a, b, [this](double x, double y) { return started_share(x, y); });
   }
 };
 
@@ -313,9 +320,9 @@ struct Engine::Impl {
     if (p.search) {
       std::vector<SearchGroup> sg;
       std::uint64_t varied = 0;
-      for (const auto& g : groups) {
+      for (auto& g : groups) {
         if (!p.search->group.empty() && g.plan->group != p.search->group) continue;  // holds steady
-        sg.push_back({g.workers, g.shard_devices, g.connect_rate, g.plan.get()});
+        sg.push_back({g.workers, g.shard_devices, g.connect_rate, g.plan.get(), &g.scale_log});
         varied += g.shard_devices;
       }
       search_phase = i;
@@ -358,8 +365,7 @@ struct Engine::Impl {
     for (std::size_t g = 0; g < groups.size(); ++g) {
       GroupPhaseResult gp;
       gp.stats = device::delta(groups[g].merged(), groups[g].phase_begin);
-      gp.requested_publish_rate = groups[g].plan->shard_publish_rate() *
-                                  groups[g].started_share(r.start.count(), r.end.count());
+      gp.requested_publish_rate = groups[g].requested_between(r.start.count(), r.end.count());
       gp.achieved_publish_rate = len > 0 ? static_cast<double>(sum3(gp.stats.publishes_sent)) / len : 0.0;
       r.groups.push_back(std::move(gp));
     }
@@ -367,10 +373,10 @@ struct Engine::Impl {
   }
 
   // Publishes per second the plan asks of this shard over [a, b] seconds: every group's
-  // rate times the share of its publishers started by then.
+  // (GroupRun::requested_between).
   double requested_between(double a, double b) const {
     double r = 0.0;
-    for (const auto& g : groups) r += g.plan->shard_publish_rate() * g.started_share(a, b);
+    for (const auto& g : groups) r += g.requested_between(a, b);
     return r;
   }
 
@@ -846,31 +852,43 @@ RunResult Engine::run() {
     gr.connect_failures = connect_failure_causes(g.workers, gr.stats, g.scenario.target.protocol, g.endpoint_names);
     r.groups.push_back(std::move(gr));
   }
-  double steady_len = 0.0;
-  std::uint64_t steady_sent = 0;
-  for (const auto& p : r.phases) {
-    if (p.type != scenario::PhaseType::Steady) continue;
-    steady_len += (p.end - p.start).count();
-    steady_sent += sum3(p.stats.publishes_sent);
-  }
-  if (steady_len <= 0.0) {
-    steady_len = secs(Clock::now() - m.t0).count();
-    steady_sent = sum3(r.stats.publishes_sent);
-  }
-  r.achieved_publish_rate = steady_len > 0 ? static_cast<double>(steady_sent) / steady_len : 0.0;
-  for (std::size_t gi = 0; gi < r.groups.size(); ++gi) {
-    double len = 0.0;
+  // Achieved over the steady phases (the whole run without one), of the fleet (gi = npos) or
+  // of group gi; after a publish_rate search, the rate asked over the same spans is what its
+  // steps asked, not the scenario's base.
+  const double run_len = secs(Clock::now() - m.t0).count();
+  const bool scaled = std::any_of(m.groups.begin(), m.groups.end(), [](const GroupRun& g) { return !g.scale_log.empty(); });
+  const auto steady_rates = [&](std::size_t gi, double base, std::uint64_t total_sent) {
+    const auto asked = [&](double a, double b) {
+      return gi == std::string::npos ? m.requested_between(a, b) : m.groups[gi].requested_between(a, b);
+    };
+    double len = 0.0, requested = 0.0;
     std::uint64_t sent = 0;
     for (const auto& p : r.phases) {
-      if (p.type != scenario::PhaseType::Steady || gi >= p.groups.size()) continue;
-      len += (p.end - p.start).count();
-      sent += sum3(p.groups[gi].stats.publishes_sent);
+      if (p.type != scenario::PhaseType::Steady || (gi != std::string::npos && gi >= p.groups.size())) continue;
+      const double l = (p.end - p.start).count();
+      len += l;
+      sent += sum3(gi == std::string::npos ? p.stats.publishes_sent : p.groups[gi].stats.publishes_sent);
+      requested += asked(p.start.count(), p.end.count()) * l;
     }
     if (len <= 0.0) {
-      len = secs(Clock::now() - m.t0).count();
-      sent = sum3(r.groups[gi].stats.publishes_sent);
+      len = run_len;
+      sent = total_sent;
+      requested = asked(0.0, run_len) * run_len;
     }
-    r.groups[gi].achieved_publish_rate = len > 0 ? static_cast<double>(sent) / len : 0.0;
+    const double achieved = len > 0 ? static_cast<double>(sent) / len : 0.0;
+    return std::pair{scaled && len > 0 ? requested / len : base, achieved};
+  };
+  std::tie(r.requested_publish_rate, r.achieved_publish_rate) =
+      steady_rates(std::string::npos, r.requested_publish_rate, sum3(r.stats.publishes_sent));
+  if (scaled) std::fill(r.stream_requested_rate.begin(), r.stream_requested_rate.end(), 0.0);
+  for (std::size_t gi = 0; gi < r.groups.size(); ++gi) {
+    const double base = r.groups[gi].requested_publish_rate;
+    std::tie(r.groups[gi].requested_publish_rate, r.groups[gi].achieved_publish_rate) =
+        steady_rates(gi, base, sum3(r.groups[gi].stats.publishes_sent));
+    // A group's streams are scaled alike: each asked its share of what the group was.
+    if (scaled && base > 0.0)
+      for (const auto& st : m.groups[gi].plan->streams)
+        r.stream_requested_rate[st.id] += m.groups[gi].plan->shard_publish_rate(st) * r.groups[gi].requested_publish_rate / base;
   }
   r.publish_rate_error = r.requested_publish_rate > 0
                              ? (r.achieved_publish_rate - r.requested_publish_rate) / r.requested_publish_rate

@@ -102,8 +102,7 @@ void SearchRun::run_step() {
   const std::size_t step_no = controller_.steps().size();
   // A shard keeps the ladder's clock: no pause (its settle leaves the change out).
   if (search_.vary == scenario::SearchVary::PublishRate && step_no > 0 && !sharded_) {
-    for (const auto& g : groups_)
-      for (auto* w : g.workers) w->post_publish_scale(0.0);
+    set_publish_scale(0.0);
     drain_then_step(value, step_no, Clock::now());
     return;
   }
@@ -136,6 +135,14 @@ double SearchRun::publishing_devices() const {
   double n = 0.0;
   for (const auto& g : groups_) n += static_cast<double>(g.plan->publishers_in_shard());
   return n;
+}
+
+void SearchRun::set_publish_scale(double scale) {
+  const double at = seconds(Clock::now() - t0_);
+  for (const auto& g : groups_) {
+    for (auto* w : g.workers) w->post_publish_scale(scale);
+    if (g.scale_log) g.scale_log->set(at, scale);
+  }
 }
 
 void SearchRun::begin_step(double value, std::size_t step_no) {
@@ -206,9 +213,7 @@ double SearchRun::publish_target(double value) const {
 
 void SearchRun::apply_step(double value, std::size_t step_no) {
   if (search_.vary == scenario::SearchVary::PublishRate) {
-    const double scale = publish_scale(value);
-    for (const auto& g : groups_)
-      for (auto* w : g.workers) w->post_publish_scale(scale);
+    set_publish_scale(publish_scale(value));
     return;
   }
   for (std::size_t gi = 0; gi < groups_.size(); ++gi) {

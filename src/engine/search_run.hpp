@@ -20,12 +20,42 @@ namespace fleetload::device { class FleetPlan; }
 
 namespace fleetload::engine {
 
+// The factor a publish_rate search applied to a group's scenario publish rates over time
+// (1 before its first step), so that the rate asked of the group over any span is what
+// the steps asked (report figures, the series), not the scenario's base rate.
+class PublishScaleLog {
+ public:
+  void set(double t_s, double scale) { changes_.emplace_back(t_s, scale); }
+  bool empty() const noexcept { return changes_.empty(); }
+  // The mean over [a, b] seconds of scale(t) x share(t), where share_mean(x, y) gives
+  // share's mean over [x, y] (the group's publishers started, by the ramp).
+  template <class ShareMean>
+  double mean(double a, double b, ShareMean&& share_mean) const {
+    if (!(b > a)) return share_mean(a, b);
+    double sum = 0.0, scale = 1.0, at = a;
+    for (const auto& [t, k] : changes_) {
+      if (t >= b) break;
+      if (t > at) {
+        sum += scale * share_mean(at, t) * (t - at);
+        at = t;
+      }
+      scale = k;
+    }
+    sum += scale * share_mean(at, b) * (b - at);
+    return sum / (b - a);
+  }
+
+ private:
+  std::vector<std::pair<double, double>> changes_;  // (seconds from run start, scale), in order
+};
+
 // One device group as a search drives it: the whole fleet varies, each group in proportion.
 struct SearchGroup {
   std::vector<Worker*> workers;  // may be empty for check_search_runnable
   std::uint64_t shard_devices = 0;
   double connect_rate = 0.0;  // the group's ramp pace: devices steps connect at it
   const device::FleetPlan* plan = nullptr;
+  PublishScaleLog* scale_log = nullptr;  // publish_rate: where the scales applied are written
 };
 
 // What this build can drive of the scenario's search phase: throws std::runtime_error
@@ -77,6 +107,8 @@ class SearchRun {
   // queued) are answered, at most one hold, so no step inherits the previous one's backlog.
   void drain_then_step(double value, std::size_t step_no, TimePoint since);
   void begin_step(double value, std::size_t step_no);
+  // Every varied group's publish rates at `scale` of the scenario's, from now on.
+  void set_publish_scale(double scale);
 
   boost::asio::steady_timer timer_;
   std::string phase_;

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -64,6 +65,13 @@ TEST(MetricsRows, EveryFeatureRowQueryReturnsDataFromARunThatDoesIt) {
   ASSERT_TRUE(result.search);
   ASSERT_EQ(result.search->steps.size(), 2u);
   ASSERT_GT(result.stats.shadow_count(device::ShadowOp::Update, device::ShadowOutcome::Accepted), 0u);
+  // The rate asked of the run is what the search's steps asked (20/s, then 40/s, a pause
+  // between them), not the scenario's 20 x 1/s: the broker took all of it, so what was sent
+  // matches it.
+  EXPECT_GT(result.requested_publish_rate, 24.0);
+  EXPECT_LT(result.requested_publish_rate, 36.0);
+  EXPECT_LT(std::fabs(result.publish_rate_error), 0.05)
+      << result.requested_publish_rate << " asked, " << result.achieved_publish_rate << " sent";
   ASSERT_TRUE(wait_until([&] { return prometheus.query("fleetload_run_finished == 1").find("\"value\"") != std::string::npos; },
                          20s))
       << prometheus.log();
