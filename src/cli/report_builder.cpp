@@ -97,6 +97,7 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   r.stream_requested_rate = res.stream_requested_rate;
   r.publisher_spans = res.publisher_spans;
   r.foreign_books = res.foreign_books;
+  r.share_groups = res.share_groups;
   r.books = metrics::message_books(res.stats);
   r.local_limit_errors = res.local_limit_errors;
   r.local_errors = res.local_errors;
