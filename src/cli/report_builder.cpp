@@ -1,9 +1,11 @@
 // From engine::RunResult and the scenario to the report model the writers share.
 #include "cli/report_builder.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "device/fleet_plan.hpp"
+#include "engine/limits.hpp"
 #include "engine/run_id.hpp"
 
 namespace fleetload::cli {
@@ -163,6 +165,11 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
     r.verdict_reasons.clear();
     for (const auto& why : res.search->summary.verdict.reasons) r.verdict_reasons.push_back("search: " + why);
   }
+  // The process's peak read again now that the report is built: the engine read it after
+  // the drain; building the report (series, phases, groups) may have taken more.
+  r.cost.peak_rss_bytes = std::max(r.cost.peak_rss_bytes, engine::peak_rss_bytes());
+  if (res.devices > 0)
+    r.cost.peak_rss_per_device_bytes = static_cast<double>(r.cost.peak_rss_bytes) / static_cast<double>(res.devices);
   return r;
 }
 

@@ -888,8 +888,10 @@ RunResult Engine::run() {
   if (::getrusage(RUSAGE_SELF, &ru) == 0) {
     r.cpu_user = Seconds(static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec / 1e6);
     r.cpu_system = Seconds(static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec / 1e6);
-    r.peak_rss_bytes = static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
   }
+  // After the drain and the books: the peak of the whole run (the CLI reads it again once
+  // its report is built).
+  r.peak_rss_bytes = peak_rss_bytes();
   // The workers (and their devices) stay alive until the Engine is destroyed so the CLI
   // can still read them; the threads have ended.
   return r;

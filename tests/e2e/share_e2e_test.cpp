@@ -2,9 +2,11 @@
 // share "$share/g/sh/#", four publishers join once the members are subscribed. Every message
 // must reach exactly one member: the group's books in fleetload's report (received, owed,
 // lost, duplicated) must equal what the test's own mosquitto_sub on "sh/#" counted, with
-// nothing lost and nothing twice.
+// nothing lost and nothing twice. The same run's report must carry the process's true peak
+// RSS: the kernel's account of the child (wait4 ru_maxrss), not fleetload's own.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -87,6 +89,18 @@ TEST_P(ShareE2E, EveryMessageReachesExactlyOneMember) {
   EXPECT_NE(o.out.find("$share group g (sh/#): 3 members, "), std::string::npos) << o.out;
   EXPECT_NE(o.out.find(" owed, lost 0, duplicated 0"), std::string::npos) << o.out;
 
+  // Peak RSS: never above the kernel's peak of the whole process (which also covers writing
+  // the report files after the figure was taken), and not short of it by more than what
+  // writing them can take (7.2-7.8 MiB measured under ASan, whose quarantine keeps freed
+  // memory resident). A figure read before the devices ran, or when all had connected, would
+  // be short by ~35 MiB or ~27 MiB here (rss_before_devices 103 MB, all connected 112 MB).
+  const std::uint64_t reported = u64(r.at("cost").at("peak_rss_bytes"));
+  const std::uint64_t kernel = o.status.max_rss_bytes;
+  ASSERT_GT(kernel, 0u) << o.describe();
+  std::printf("peak RSS: reported %llu B, kernel (wait4) %llu B\n", static_cast<unsigned long long>(reported),
+              static_cast<unsigned long long>(kernel));
+  EXPECT_LE(reported, kernel);
+  EXPECT_GE(reported + 16 * 1024 * 1024, kernel) << "reported " << reported << ", kernel " << kernel;
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, ShareE2E, ::testing::Values("mqtt311", "mqtt5"));
