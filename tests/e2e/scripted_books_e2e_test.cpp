@@ -14,6 +14,7 @@
 // times the subscribers.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -185,6 +186,11 @@ void expect_twice(const BrokerRun& r, bool allowed) {
   const auto& rep = *r.outcome.report;
   ASSERT_GE(r.delivered, 2u * 10) << r.outcome.describe();
   ASSERT_EQ(r.delivered % 2, 0u);
+  std::printf("%s: the broker delivered %llu copies; fleetload: %llu received, %llu duplicated, %llu allowed at QoS 1\n",
+              allowed ? "granted QoS 1" : "granted QoS 0", static_cast<unsigned long long>(r.delivered),
+              static_cast<unsigned long long>(counter(rep, "messages_received")),
+              static_cast<unsigned long long>(counter(rep, "messages_duplicated")),
+              static_cast<unsigned long long>(counter(rep, "messages_duplicated_qos1")));
   EXPECT_EQ(counter(rep, "messages_received"), r.delivered) << r.outcome.out;
   EXPECT_EQ(counter(rep, "messages_duplicated_qos1"), allowed ? r.delivered / 2 : 0u) << r.outcome.out;
   EXPECT_EQ(counter(rep, "messages_duplicated"), allowed ? 0u : r.delivered / 2) << r.outcome.out;
