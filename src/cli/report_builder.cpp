@@ -1,9 +1,11 @@
 // From engine::RunResult and the scenario to the report model the writers share.
 #include "cli/report_builder.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include "device/fleet_plan.hpp"
+#include "engine/limits.hpp"
 #include "engine/run_id.hpp"
 
 namespace fleetload::cli {
@@ -101,6 +103,7 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   r.stream_requested_rate = res.stream_requested_rate;
   r.publisher_spans = res.publisher_spans;
   r.foreign_books = res.foreign_books;
+  r.share_groups = res.share_groups;
   r.books = metrics::message_books(res.stats);
   r.local_limit_errors = res.local_limit_errors;
   r.local_errors = res.local_errors;
@@ -159,6 +162,11 @@ metrics::RunReport build_run_report(const engine::RunResult& res, const scenario
   }
   r.search = res.search;  // its answer is the verdict (decide_report_verdict)
   metrics::evaluate_thresholds(s.thresholds, r);
+  // The process's peak read again now that the report is built: the engine read it after
+  // the drain; building the report (series, phases, groups) may have taken more.
+  r.cost.peak_rss_bytes = std::max(r.cost.peak_rss_bytes, engine::peak_rss_bytes());
+  if (res.devices > 0)
+    r.cost.peak_rss_per_device_bytes = static_cast<double>(r.cost.peak_rss_bytes) / static_cast<double>(res.devices);
   return r;
 }
 

@@ -237,10 +237,12 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
       sp.retain_as_published = f.retain_as_published;
       sp.retain_handling = static_cast<mqtt::RetainHandling>(f.retain_handling > 2 ? 0 : f.retain_handling);
       sp.shared = std::string_view(f.filter).starts_with("$share/");
-      if (sp.shared) track_loss = false;
+      if (sp.shared) shared_filters |= std::uint64_t{1} << std::min<std::size_t>(subscriptions.size(), 63);
       if (sp.retain_as_published && v5) retain_as_published = true;
       subscriptions.push_back(std::move(sp));
     }
+    all_filters_shared = std::all_of(subscriptions.begin(), subscriptions.end(),
+                                     [](const SubscriptionPlan& sp) { return sp.shared; });
   }
   if (s.shadow) {
     const scenario::Shadow& sh = *s.shadow;

@@ -12,6 +12,7 @@
 
 #include "auth/presentation.hpp"
 #include "device/backoff.hpp"
+#include "device/share_books.hpp"
 #include "device/subscription_clock.hpp"
 #include "mqtt/packet.hpp"
 #include "scenario/scenario.hpp"
@@ -203,9 +204,14 @@ class FleetPlan {
     const std::size_t left = first < subscriptions.size() ? subscriptions.size() - first : 0;
     return subscribe_batch == 0 ? left : std::min<std::size_t>(left, subscribe_batch);
   }
-  // Per-publisher loss accounting makes sense only when each subscriber should see every
-  // message of the publishers it matches: false with shared subscriptions.
+  // Per-publisher loss accounting (on unless a test turns it off). A subscriber's own books
+  // cover its filters that are not shared; its "$share/..." filters (bit i: filter i, from
+  // the 64th on bit 63) are booked per share group across its members (share_books.hpp).
   bool track_loss = true;
+  std::uint64_t shared_filters = 0;
+  bool all_filters_shared = false;  // every filter is a "$share/..." one
+  // The run's share groups, shared by every group's plan; null without shared filters.
+  ShareBooks* share_books = nullptr;
   // Some filter asks for Retain As Published (MQTT 5): RETAIN is then set on live copies
   // too, so it no longer marks a delivery from the retained store.
   bool retain_as_published = false;

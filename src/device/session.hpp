@@ -169,6 +169,7 @@ class Session {
   std::chrono::nanoseconds ping_timeout_in_force() const noexcept;
   void push_ping_off(TimePoint request_sent) noexcept;
   void on_unsuback(Context& ctx, const mqtt::Unsuback& u);
+  void join_share(std::size_t filter);
   void give_up(Context& ctx);
   void connection_lost(Context& ctx, DropReason why, bool close);
   void enter_backoff(Context& ctx);

@@ -57,6 +57,9 @@ struct Session::Inbound {
   // share bit 63). A filter never granted (refused, or its SUBACK never came) held no
   // subscription, so what would only have matched it is not expected, and not loss.
   std::uint64_t granted = 0;
+  // The highest QoS a SUBACK granted any of its filters: deliveries come at most at it, and
+  // what they may do (duplicate at QoS 1) follows from it.
+  std::uint8_t granted_qos = 0;
   // Subscription intervals, as (begin, end) epochs of the run's SubscriptionClock (end 0 =
   // still held): begun at a SUBACK granting something, or a CONNACK resuming the session;
   // ended when the connection was lost. Only what publishers sent inside them is owed.
@@ -64,6 +67,22 @@ struct Session::Inbound {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> held;
   // Wall-clock ns the first interval began (books across shards: books_exchange.hpp).
   std::uint64_t subscribed_wall_ns = 0;
+  // The share groups this subscriber joined (a granted "$share/..." filter each, by its
+  // index in the scenario): deliveries matching one are booked there, not in `tracker`.
+  struct Share {
+    ShareBooks::Group* group = nullptr;
+    std::uint32_t filter = 0;
+  };
+  std::vector<Share> shares;
+  // The share group a delivery on `topic` belongs to, or null (this subscriber's own books).
+  // A subscriber whose filters are all one share group needs no match (nor a topic: aliases).
+  ShareBooks::Group* share_of(std::string_view topic, bool only_shared) const noexcept {
+    if (shares.empty()) return nullptr;
+    if (only_shared && shares.size() == 1) return shares.front().group;
+    for (const auto& s : shares)
+      if (topic_matches(ShareBooks::filter(*s.group), topic)) return s.group;
+    return nullptr;
+  }
 
   // The interval deliveries arriving now belong to (1-based; 1 without a clock).
   std::uint32_t interval() const noexcept { return held.empty() ? 1u : static_cast<std::uint32_t>(held.size()); }

@@ -429,13 +429,26 @@ void Session::on_publish(Context& ctx, const mqtt::Publish& p) {
       if (plan.track_loss && h->stream < plan.stream_stride) {
         // Books per (publisher, stream): each stream numbers its messages 1, 2, 3, ...
         const auto key = static_cast<std::uint32_t>(plan.stream_key(h->publisher, h->stream));
-        const ReceiveCounts c = inbound_->tracker.on_message(key, h->seq, inbound_->interval());
+        // The QoS this delivery came at, which the SUBACK's grant caps: at QoS 1 (at least
+        // once) the protocol allows a duplicate, at 0 (at most once) a loss.
+        const auto qos = std::min<std::uint8_t>(static_cast<std::uint8_t>(p.qos), inbound_->granted_qos);
+        ReceiveCounts c;
+        if (auto* share = inbound_->share_of(p.topic, plan.all_filters_shared)) {
+          // A share group's books, across its members (share_books.hpp); order is not
+          // judged: the broker spreads the stream over the members.
+          c.duplicated = ShareBooks::on_message(*share, key, h->seq) ? 1 : 0;
+        } else if (!plan.all_filters_shared) {
+          c = inbound_->tracker.on_message(key, h->seq, inbound_->interval());
+        }
         // Nearly every delivery changes none of these: written only when one does.
         if (c.lost) {
           ctx.stats.messages_lost.add(c.lost);
+          if (qos == 0) ctx.stats.messages_lost_qos0.add(c.lost);
           ctx.stats.count_stream(h->stream, StreamCount::Lost, c.lost);
         }
-        if (c.duplicated) {
+        if (c.duplicated && qos == 1) {
+          ctx.stats.messages_duplicated_qos1.add(c.duplicated);
+        } else if (c.duplicated) {
           ctx.stats.messages_duplicated.add(c.duplicated);
           ctx.stats.count_stream(h->stream, StreamCount::Duplicated, c.duplicated);
         }

@@ -81,6 +81,8 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
       // than requested (RabbitMQ grants QoS 2 as 1); deliveries on it follow the granted QoS.
       if (code < requested) ctx.stats.subscribe_qos_downgraded.add();
       inbound_->granted |= std::uint64_t{1} << std::min<std::size_t>(f, 63);
+      inbound_->granted_qos = std::max<std::uint8_t>(inbound_->granted_qos, std::min<std::uint8_t>(code, 2));
+      if (plan_->subscriptions[f].shared) join_share(f);
       any_ok = true;
     } else {
       ctx.stats.subscribe_filters_failed.add();
@@ -98,6 +100,21 @@ void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
     inbound_->begin_held(plan_->clock);
     if (inbound_->subscribed_wall_ns == 0) inbound_->subscribed_wall_ns = ctx.wall_ns;
   }
+}
+
+// A granted "$share/..." filter: this subscriber is one more member of its share group
+// (once per run, however often it subscribes again).
+void Session::join_share(std::size_t f) {
+  ShareBooks* books = plan_->share_books;
+  if (books == nullptr) return;
+  for (const auto& s : inbound_->shares)
+    if (s.filter == f) return;
+  auto& sc = detail::scratch();
+  auto vars = plan_->vars(index_);
+  vars.client_id = current_client_id(sc.client_id);
+  std::string rendered;
+  plan_->subscriptions[f].filter.render_to(rendered, vars);
+  if (auto* g = books->join(rendered, plan_->group)) inbound_->shares.push_back({g, static_cast<std::uint32_t>(f)});
 }
 
 void Session::on_unsuback(Context& ctx, const mqtt::Unsuback& u) {
@@ -169,12 +186,16 @@ void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t
   // Only filters a SUBACK granted held a subscription: what matches none of them was never
   // owed to this subscriber (a refused filter, a SUBACK that never came, a subscriber that
   // never connected), so it is counted apart, not as loss.
-  const std::uint64_t granted = inbound_->granted;
-  const std::uint64_t all = p.subscriptions.size() >= 64 ? ~std::uint64_t{0}
-                                                         : (std::uint64_t{1} << p.subscriptions.size()) - 1;
-  if (granted == 0 && inbound_->tracker.publishers() == 0) stats.subscribers_unsubscribed.add();
+  if (inbound_->granted == 0 && inbound_->tracker.publishers() == 0) stats.subscribers_unsubscribed.add();
+  // Shared filters are booked per share group (share_books.hpp), not here: this member's
+  // subscription intervals tell the group when it was owed what.
+  for (const auto& s : inbound_->shares) ShareBooks::held(*s.group, inbound_->held);
+  const std::uint64_t granted = inbound_->granted & ~p.shared_filters;
+  const std::uint64_t all = (p.subscriptions.size() >= 64 ? ~std::uint64_t{0}
+                                                          : (std::uint64_t{1} << p.subscriptions.size()) - 1) &
+                            ~p.shared_filters;
   ReceiveCounts total;
-  std::uint64_t not_subscribed = 0;
+  std::uint64_t not_subscribed = 0, lost_qos0 = 0;
   std::vector<OwedRange> owed;
   const StreamCount unmet = still_arriving ? StreamCount::NotYetDelivered : StreamCount::Lost;
   // Indexed by FleetPlan::stream_key(publisher, stream id).
@@ -190,11 +211,16 @@ void Session::finalize_receive(ThreadStats& stats, std::span<const std::uint64_t
       const ReceiveCounts c = inbound_->tracker.finalize(k, owed);
       stats.count_stream(sid, unmet, c.lost);
       total += c;
-    } else if ((granted & all) != all && p.subscriber_expects(index_, pub, sid, ~std::uint64_t{0})) {
+      // Owed at QoS 0 (the stream's, or the grant capping it): at most once allows the loss.
+      if (const StreamPlan* st = p.plan_of(pub).stream_by_id(sid);
+          c.lost && !still_arriving && st && std::min<std::uint8_t>(static_cast<std::uint8_t>(st->qos), inbound_->granted_qos) == 0)
+        lost_qos0 += c.lost;
+    } else if ((granted & all) != all && p.subscriber_expects(index_, pub, sid, all)) {
       not_subscribed += last;
     }
   }
   if (not_subscribed) stats.messages_not_subscribed.add(not_subscribed);
+  if (lost_qos0) stats.messages_lost_qos0.add(lost_qos0);
   if (total.lost == 0) return;
   if (still_arriving)
     stats.messages_not_yet_delivered.add(total.lost);
@@ -206,7 +232,7 @@ void Session::collect_foreign_books(std::span<const std::uint64_t> last_seq_by_d
                                     std::uint32_t group, std::vector<ForeignBooks>& out) const {
   const FleetPlan& p = *plan_;
   if (!p.track_loss || !p.is_subscriber(index_) || !inbound_ || p.shard.n <= 1) return;
-  const std::uint64_t granted = inbound_->granted;
+  const std::uint64_t granted = inbound_->granted & ~p.shared_filters;
   const auto& held = inbound_->held;
   // Only a subscription taken once and held to the end says when it was owed what.
   const bool single = held.size() == 1;

@@ -256,7 +256,10 @@ class Histogram {
   X(messages_received, "PUBLISHes received on subscriptions")                                 \
   X(messages_untracked, "received PUBLISHes without our payload header")                      \
   X(messages_lost, "sequence numbers never received by a subscriber")                         \
-  X(messages_duplicated, "sequence numbers received more than once")                          \
+  X(messages_duplicated, "sequence numbers received more than once where the delivery QoS (0, or 2) forbids it") \
+  X(messages_duplicated_qos1, "sequence numbers received more than once at delivery QoS 1, which allows it (at least once)") \
+  X(messages_lost_qos0, "of messages_lost, those owed at delivery QoS 0, which allows loss (at most once)") \
+  X(share_groups_empty, "$share groups owed messages that no member received (a broker without shared subscriptions)") \
   X(messages_out_of_order, "messages received after a later sequence number")                \
   X(messages_from_earlier_run, "received messages stamped by an earlier run (retained or queued for a persistent session)") \
   X(retained_received, "received PUBLISHes with the RETAIN flag (from the broker's retained store)") \

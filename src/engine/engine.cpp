@@ -194,6 +194,7 @@ struct Engine::Impl {
   std::vector<GroupRun> groups;
   std::vector<const device::FleetPlan*> plans;  // every group's, in index order
   std::unique_ptr<device::SubscriptionClock> clock;  // with subscribers only
+  std::unique_ptr<device::ShareBooks> shares;        // with $share filters only
   std::uint64_t shard_devices = 0;
   std::chrono::milliseconds duration{0};
   std::vector<PlannedPhase> phases;
@@ -273,6 +274,30 @@ struct Engine::Impl {
           f.group = static_cast<std::uint32_t>(gi);
           result.foreign_books.push_back(f);
         }
+    }
+  }
+
+  // The share groups' books, once every worker stopped: judged only when this process has
+  // every publisher and member (one shard) and the end-of-run sequence numbers were collected.
+  // What no member received is booked like a subscriber's loss, in the run's and the
+  // members' group's figures.
+  void settle_shares(RunResult& r) const {
+    if (!shares || plans.empty()) return;
+    const bool judged = scenario.fleet.shard.n <= 1 && !last_seq.empty();
+    r.share_groups = shares->settle(last_seq, *plans.front(), judged);
+    for (auto& b : r.share_groups) {
+      if (r.drain_timed_out) std::swap(b.lost, b.not_yet_delivered);
+      const auto book = [&](device::StatsSnapshot& s) {
+        s.messages_lost += b.lost;
+        s.messages_not_yet_delivered += b.not_yet_delivered;
+        if (b.nothing_delivered()) ++s.share_groups_empty;
+        const auto kind = r.drain_timed_out ? device::StreamCount::NotYetDelivered : device::StreamCount::Lost;
+        for (std::size_t sid = 0; sid < b.lost_by_stream.size(); ++sid)
+          s.stream_counts[device::stream_index(static_cast<std::uint32_t>(sid), kind)] += b.lost_by_stream[sid];
+      };
+      book(r.stats);
+      for (auto& g : r.groups)
+        if (g.name == b.device_group) book(g.stats);
     }
   }
 
@@ -651,6 +676,10 @@ Engine::Engine(const scenario::Scenario& s, RunOptions options) : impl_(std::mak
     m.clock = std::make_unique<device::SubscriptionClock>(slots);
     for (auto& g : m.groups) g.plan->clock = m.clock.get();
   }
+  if (std::any_of(m.groups.begin(), m.groups.end(), [](const GroupRun& g) { return g.plan->shared_filters != 0; })) {
+    m.shares = std::make_unique<device::ShareBooks>();
+    for (auto& g : m.groups) g.plan->share_books = m.shares.get();
+  }
 }
 
 Engine::~Engine() = default;
@@ -894,12 +923,15 @@ RunResult Engine::run() {
                              ? (r.achieved_publish_rate - r.requested_publish_rate) / r.requested_publish_rate
                              : 0.0;
   if (m.scenario.fleet.shard.n > 1) m.exchange_books();
+  m.settle_shares(r);
   rusage ru{};
   if (::getrusage(RUSAGE_SELF, &ru) == 0) {
     r.cpu_user = Seconds(static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec / 1e6);
     r.cpu_system = Seconds(static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec / 1e6);
-    r.peak_rss_bytes = static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
   }
+  // After the drain and the books: the peak of the whole run (the CLI reads it again once
+  // its report is built).
+  r.peak_rss_bytes = peak_rss_bytes();
   // The workers (and their devices) stay alive until the Engine is destroyed so the CLI
   // can still read them; the threads have ended.
   return r;

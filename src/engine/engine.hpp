@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "device/books_exchange.hpp"
+#include "device/share_books.hpp"
 #include "device/stats.hpp"
 #include "metrics/search_steps.hpp"
 #include "metrics/sparse_histogram.hpp"
@@ -176,6 +177,9 @@ struct RunResult {
   // Sharded runs with subscribers: the books across shards for report merge to settle.
   std::vector<device::PublisherSpan> publisher_spans;
   std::vector<device::ForeignBooks> foreign_books;
+  // Every $share group's books (device/share_books.hpp), settled at the end of the run; their
+  // lost (or not yet delivered) messages are in `stats` and the groups' stats too.
+  std::vector<device::ShareGroupBooks> share_groups;
   std::vector<PhaseResult> phases;
   std::vector<Sample> series;
   std::optional<SearchResult> search;  // when the scenario has a search phase that started

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace fleetload::engine {
 
@@ -152,18 +153,30 @@ SystemLimits read_system_limits() {
   return sys;
 }
 
-std::uint64_t current_rss_bytes() {
+namespace {
+// A "Name:   123 kB" line of /proc/self/status, in bytes (0 when absent).
+std::uint64_t status_kib_field(std::string_view name) {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) {
-      std::istringstream in(line.substr(6));
+    if (line.size() > name.size() && line.compare(0, name.size(), name) == 0 && line[name.size()] == ':') {
+      std::istringstream in(line.substr(name.size() + 1));
       std::uint64_t kib = 0;
       in >> kib;
       return kib * 1024;
     }
   }
   return 0;
+}
+}  // namespace
+
+std::uint64_t current_rss_bytes() { return status_kib_field("VmRSS"); }
+
+std::uint64_t peak_rss_bytes() {
+  std::uint64_t peak = status_kib_field("VmHWM");
+  rusage ru{};
+  if (::getrusage(RUSAGE_SELF, &ru) == 0) peak = std::max(peak, static_cast<std::uint64_t>(ru.ru_maxrss) * 1024);
+  return peak;
 }
 
 }  // namespace fleetload::engine

@@ -66,5 +66,8 @@ std::uint64_t descriptors_per_event_loop();
 
 // VmRSS of this process in bytes (0 when /proc is unreadable).
 std::uint64_t current_rss_bytes();
+// The process's peak resident memory so far: the larger of getrusage's ru_maxrss and
+// /proc/self/status VmHWM, in bytes (0 when neither can be read).
+std::uint64_t peak_rss_bytes();
 
 }  // namespace fleetload::engine

@@ -16,6 +16,7 @@ constexpr std::array kAnomalies{
     AnomalyCounter{"subscribe_timeouts", "SUBSCRIBEs without a SUBACK in time"},
     AnomalyCounter{"subscribe_qos_downgraded", "topic filters granted a lower QoS than requested"},
     AnomalyCounter{"subscribers_unsubscribed", "subscribers never subscribed (refused, no SUBACK, never connected)"},
+    AnomalyCounter{"share_groups_empty", "$share groups owed messages no member received: no shared subscriptions?"},
     AnomalyCounter{"messages_not_subscribed", "messages owed only to filters never granted: not counted lost"},
     AnomalyCounter{"connack_mqtt311_on_v5", "MQTT 5 CONNECTs answered with a 3.1.1 CONNACK: no MQTT 5"},
     AnomalyCounter{"oversize_packets", "packets not sent: over the server's Maximum Packet Size"},

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "metrics/anomalies.hpp"
+#include "metrics/report_share.hpp"
 #include "metrics/format.hpp"
 #include "metrics/html_escape.hpp"
 #include "metrics/report_assets.hpp"
@@ -93,6 +94,8 @@ void summary(std::ostream& o, const RunReport& r) {
   row(o, "messages received", count(s.messages_received));
   row(o, "messages lost", count(s.messages_lost));
   row(o, "messages duplicated", count(s.messages_duplicated));
+  row(o, "duplicates (QoS 1 allowed)", count(s.messages_duplicated_qos1));
+  row(o, "of lost, at QoS 0 (allowed)", count(s.messages_lost_qos0));
   row(o, "not yet delivered at stop", count(s.messages_not_yet_delivered));
   row(o, "from an earlier run", count(s.messages_from_earlier_run));
   row(o, "retained received", count(s.retained_received));
@@ -389,6 +392,14 @@ void verdict_badge(std::ostream& o, const RunReport& r) {
   if (r.exit_reason != "completed") o << " (run " << escape(r.exit_reason) << ")";
   o << "</p>\n";
   subscription_grants(o, r.stats);
+  // Each $share group's books across its members; one that got nothing it was owed is marked.
+  if (!r.share_groups.empty()) {
+    o << "<table class=\"share-groups\"><tr><th>$share group</th></tr>";
+    for (const auto& g : r.share_groups)
+      o << "<tr" << (g.nothing_delivered() || g.lost > 0 ? " class=\"failed\"" : "") << "><td>"
+        << escape(share_group_line(g)) << "</td></tr>";
+    o << "</table>\n";
+  }
   const auto anomalies = anomalies_of(r.stats);
   if (anomalies.empty()) return;
   o << "<table class=\"anomalies\"><tr><th>protocol anomaly</th><th>count</th></tr>";

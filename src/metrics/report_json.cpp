@@ -1,6 +1,8 @@
 // Turning a RunReport into the JSON report document (Boost.JSON) and writing it to a file.
 #include "metrics/report_json.hpp"
 
+#include "metrics/report_share.hpp"
+
 #include <boost/json.hpp>
 
 #include <cstdio>
@@ -382,6 +384,7 @@ std::string report_to_json(const RunReport& r) {
     root["books_exchange"] = json::object{{"publishers", std::move(pubs)}, {"subscribers", std::move(subs)}};
   }
 
+  if (!r.share_groups.empty()) root["share_groups"] = share_groups_json(r.share_groups);
   root["message_books"] = books_json(r.books);
   root["errors"] = json::object{
       {"local_limit", r.local_limit_errors}, {"local", r.local_errors}, {"broker", r.broker_errors}};

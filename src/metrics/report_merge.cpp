@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "metrics/report_share.hpp"
 #include "metrics/search_merge.hpp"
 
 namespace fleetload::metrics {
@@ -391,6 +392,7 @@ MergeResult merge_reports(const std::vector<MergeInput>& in) {
               [](const device::PublisherSpan& a, const device::PublisherSpan& b) { return a.key < b.key; });
   }
 
+  for (const auto& x : in) merge_share_groups(m.share_groups, x.report.share_groups);
   m.publish_rate = rate_figure(requested, achieved);
   m.books = message_books(m.stats);
   m.phases = merge_phases(in, res.warnings);

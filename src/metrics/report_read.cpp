@@ -2,6 +2,8 @@
 // recomputes them from the buckets, so write(read(x)) reproduces x.
 #include "metrics/report_read.hpp"
 
+#include "metrics/report_share.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -454,6 +456,13 @@ RunReport Reader::report(const json::object& root) const {
       f.held_until_ns = u64(t[3], p);
       f.progress = {static_cast<std::uint32_t>(u64(t[4], p)), u64(t[5], p), u64(t[6], p), u64(t[7], p)};
       r.foreign_books.push_back(f);
+    }
+  }
+  if (const auto* sv = root.if_contains("share_groups")) {
+    try {
+      r.share_groups = share_groups_from_json(*sv);
+    } catch (const std::runtime_error& e) {
+      fail("share_groups", e.what());
     }
   }
   // Per group (reports written before groups have none).

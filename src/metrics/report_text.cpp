@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "metrics/anomalies.hpp"
+#include "metrics/report_share.hpp"
 #include "metrics/format.hpp"
 
 namespace fleetload::metrics {
@@ -138,7 +139,12 @@ std::string format_summary(const RunReport& r) {
                        "still arriving at %s",
                        n(s.messages_not_yet_delivered).c_str(), human::duration(r.drain_s).c_str(),
                        human::rate(r.delivery_rate_at_stop).c_str()));
+    if (s.messages_duplicated_qos1 > 0 || s.messages_lost_qos0 > 0)
+      row(out, "", fmt("%s duplicates (QoS 1 allowed), apart from duplicated; %s of lost at QoS 0 (allowed)",
+                       n(s.messages_duplicated_qos1).c_str(), n(s.messages_lost_qos0).c_str()));
   }
+  for (std::size_t i = 0; i < r.share_groups.size(); ++i)
+    row(out, i == 0 ? "share groups" : "", share_group_line(r.share_groups[i]));
   // Per publish stream when there are several: each its own rate and books.
   if (r.streams.size() > 1) {
     for (std::size_t id = 0; id < r.streams.size(); ++id) {

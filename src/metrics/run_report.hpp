@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "device/books_exchange.hpp"
+#include "device/share_books.hpp"
 #include "device/stats.hpp"
 #include "metrics/search_steps.hpp"
 #include "metrics/sparse_histogram.hpp"
@@ -192,6 +193,8 @@ struct RunReport {
   // the shard wrote them; a merged report keeps the spans and what it could not settle yet.
   std::vector<device::PublisherSpan> publisher_spans;
   std::vector<device::ForeignBooks> foreign_books;
+  // Every $share group's books across its members (device/share_books.hpp).
+  std::vector<device::ShareGroupBooks> share_groups;
   std::vector<PhaseReport> phases;
   std::vector<SeriesPoint> series;
   ReconnectPolicy reconnect;

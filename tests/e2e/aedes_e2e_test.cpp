@@ -84,7 +84,8 @@ void build_world(World& w) {
     w.refused.outcome = run(w.dir, "refused", scenario(w.refused.broker->port(), "mqtt311", "r", "", "t/#"));
   });
   runs.emplace_back([&] {
-    w.share.outcome = run(w.dir, "share", scenario(w.share.broker->port(), "mqtt311", "s", "", "$share/g/t/#"));
+    w.share.outcome = run(w.dir, "share", scenario(w.share.broker->port(), "mqtt311", "s", "", "$share/g/t/#",
+                                                   "thresholds: {max_loss: 0}\n"));
   });
   for (auto& t : runs) t.join();
   for (const BrokerRun* r : {&w.mqtt5, &w.retained_first, &w.retained, &w.refused, &w.share})
@@ -176,9 +177,9 @@ TEST_F(Aedes, RefusedSubscriptionIsNotSubscribedNotLoss) {
 }
 
 // aedes 1.2.0 has no shared subscriptions: it grants "$share/g/t/#" as a literal filter
-// (no topic starts with "$share") and delivers nothing to the group. What fleetload makes of
-// that (issue 18 item 3: "broker delivered nothing to $share group ...") is not on main yet;
-// its assertion belongs here once it is.
+// (no topic starts with "$share") and delivers nothing to the group. The group was owed
+// every message published after its members subscribed: all lost, the group named in the
+// summary, and the loss threshold fails (nothing measured passes nothing).
 TEST_F(Aedes, ShareGroupOnABrokerWithoutSharedSubscriptions) {
   const BrokerRun& r = world->share;
   const auto& rep = *r.outcome.report;
@@ -191,6 +192,21 @@ TEST_F(Aedes, ShareGroupOnABrokerWithoutSharedSubscriptions) {
   EXPECT_EQ(qos_counter(rep, "publishes_acked", 1), publishes) << r.outcome.out;
   EXPECT_EQ(counter(rep, "messages_received"), 0u) << r.outcome.out;
   EXPECT_EQ(counter(rep, "subscribe_filters_failed"), 0u) << "aedes granted the filter";
+  ASSERT_TRUE(rep.as_object().contains("share_groups")) << r.outcome.out;
+  const auto& g = rep.at("share_groups").at(0).as_object();
+  EXPECT_EQ(u64(g.at("members")), granted);
+  EXPECT_EQ(u64(g.at("publishes")), publishes);
+  EXPECT_GT(u64(g.at("expected")), 0u);
+  EXPECT_LE(u64(g.at("expected")), publishes);
+  EXPECT_EQ(u64(g.at("received")), 0u);
+  EXPECT_EQ(u64(g.at("lost")), u64(g.at("expected")));
+  EXPECT_TRUE(g.at("nothing_delivered").as_bool());
+  EXPECT_EQ(counter(rep, "messages_lost"), u64(g.at("expected"))) << r.outcome.out;
+  EXPECT_EQ(counter(rep, "share_groups_empty"), 1u);
+  EXPECT_NE(r.outcome.out.find("broker delivered nothing to $share group g (t/#)"), std::string::npos)
+      << r.outcome.out;
+  EXPECT_EQ(rep.at("verdict").as_string(), "fail") << r.outcome.out;
+  EXPECT_NE(r.outcome.status.code, 0) << r.outcome.describe();
 }
 
 }  // namespace

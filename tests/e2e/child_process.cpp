@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -84,9 +85,11 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& o) noexcept {
 bool ChildProcess::running() {
   if (pid_ <= 0 || status_) return false;
   int st = 0;
-  const pid_t r = waitpid(pid_, &st, WNOHANG);
+  rusage ru{};
+  const pid_t r = wait4(pid_, &st, WNOHANG, &ru);
   if (r == pid_) {
     status_ = decode(st);
+    status_->max_rss_bytes = static_cast<std::uint64_t>(ru.ru_maxrss) * 1024;
     return false;
   }
   return true;

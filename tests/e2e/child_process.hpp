@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -15,6 +16,9 @@ namespace fleetload::e2e {
 struct ExitStatus {
   int code = -1;    // exit code when it exited normally, else -1
   int signal = 0;   // terminating signal, else 0
+  // The kernel's peak resident memory of the child over its whole life (wait4 ru_maxrss),
+  // an account independent of the child's own; 0 when it was not reaped by running().
+  std::uint64_t max_rss_bytes = 0;
   bool exited() const { return signal == 0 && code >= 0; }
 };
 

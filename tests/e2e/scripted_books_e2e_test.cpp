@@ -5,11 +5,16 @@
 //   no_suback     the SUBACK never comes (ack timeout): not subscribed either
 //   mqtt311_ack   an MQTT 5 CONNECT answered with the 3.1.1 CONNACK 20 02 00 01 (aedes)
 //   silent_close  every MQTT 5 CONNECT closed without a CONNACK (RabbitMQ 3.10)
+//   twice_qos1    QoS 2 requested, QoS 1 granted, every message delivered twice at QoS 1:
+//                 duplicates the grant allows (at least once), apart from duplicated
+//   twice_qos0    QoS 1 requested, QoS 0 granted, every message delivered twice at QoS 0:
+//                 duplicates at most once forbids
 // The scripted broker routes nothing, so a subscriber gets no message: refused or
 // unanswered, that is not loss; the messages it was not owed are the broker's PUBLISH count
 // times the subscribers.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -31,6 +36,7 @@ struct Spec {
   const char* protocol;
   const char* profile;  // the scripted broker's profile keys
   const char* extra;    // more scenario lines
+  int filter_qos = 1;   // the QoS the subscribers request
 };
 const Spec kSpecs[] = {
     {"downgrade", "mqtt311", R"("suback_grant": 0)", ""},
@@ -38,9 +44,11 @@ const Spec kSpecs[] = {
     {"no_suback", "mqtt311", R"("suback": false)", "session: {ack_timeout: 1s}\n"},
     {"mqtt311_ack", "mqtt5", R"("connect_answer": "mqtt311_connack")", "reconnect: {first_connect_failure: stop}\n"},
     {"silent_close", "mqtt5", R"("connect_answer": "close")", "reconnect: {first_connect_failure: stop}\n"},
+    {"twice_qos1", "mqtt5", R"("suback_grant": 1, "route": 2)", "", 2},
+    {"twice_qos0", "mqtt311", R"("suback_grant": 0, "route": 2)", "", 1},
 };
-constexpr int kRuns = 5;
-enum { kDowngrade, kRefused, kNoSuback, kMqtt311Ack, kSilentClose };
+constexpr int kRuns = 7;
+enum { kDowngrade, kRefused, kNoSuback, kMqtt311Ack, kSilentClose, kTwiceQos1, kTwiceQos0 };
 
 struct BrokerRun {
   std::unique_ptr<ScriptedBroker> broker;
@@ -50,6 +58,7 @@ struct BrokerRun {
   std::uint64_t suback_zero = 0; // SUBACK codes 0 it sent
   std::uint64_t connacks = 0;    // CONNACKs it sent
   std::uint64_t broker_closes = 0;
+  std::uint64_t delivered = 0;   // PUBLISHes it handed the subscribers (route), each copy
 };
 struct World {
   std::filesystem::path dir;
@@ -73,7 +82,8 @@ void build_world(World& w) {
             "fleet: {devices: " + std::to_string(kDevices) + ", client_id: \"d-{index}\", connect_rate: 1000/s}\n" +
             s.extra +
             "publish: {topic: \"t/{index}\", qos: 1, rate: 10/s}\n"
-            "subscribe: {subscribers: " + std::to_string(kSubscribers) + ", filters: [{filter: \"t/#\", qos: 1}]}\n"
+            "subscribe: {subscribers: " + std::to_string(kSubscribers) + ", filters: [{filter: \"t/#\", qos: " +
+            std::to_string(s.filter_qos) + "}]}\n"
             "phases:\n  - type: ramp\n  - {name: hold, type: steady, duration: 2s}\n");
     procs.push_back(spawn_fleetload({"run", file.string(), "--report", (sub / "report.json").string(), "--no-metrics"}, sub));
   }
@@ -84,6 +94,7 @@ void build_world(World& w) {
     for (const auto& e : r.broker->events()) {
       const auto& ev = e.at("event").as_string();
       if (ev == "publish") ++r.publishes;
+      if (ev == "deliver") ++r.delivered;
       if (ev == "subscribe") ++r.subscribes;
       if (ev == "connack") ++r.connacks;
       if (ev == "close" && e.at("by").as_string() == "broker") ++r.broker_closes;
@@ -167,6 +178,29 @@ TEST_F(Books, SilentCloseAfterAnMqtt5ConnectGivesAHint) {
   // A broker that does speak MQTT 5 and refuses gets no such hint.
   EXPECT_EQ(world->runs[kMqtt311Ack].outcome.out.find("it may not speak MQTT 5"), std::string::npos);
 }
+
+// Every message handed over twice: half the deliveries are second copies. At the granted
+// QoS 1 the protocol allows them (at least once): counted apart, not as duplicated; at the
+// granted QoS 0 (at most once) they are duplicated. Nothing is lost either way.
+void expect_twice(const BrokerRun& r, bool allowed) {
+  const auto& rep = *r.outcome.report;
+  ASSERT_GE(r.delivered, 2u * 10) << r.outcome.describe();
+  ASSERT_EQ(r.delivered % 2, 0u);
+  std::printf("%s: the broker delivered %llu copies; fleetload: %llu received, %llu duplicated, %llu allowed at QoS 1\n",
+              allowed ? "granted QoS 1" : "granted QoS 0", static_cast<unsigned long long>(r.delivered),
+              static_cast<unsigned long long>(counter(rep, "messages_received")),
+              static_cast<unsigned long long>(counter(rep, "messages_duplicated")),
+              static_cast<unsigned long long>(counter(rep, "messages_duplicated_qos1")));
+  EXPECT_EQ(counter(rep, "messages_received"), r.delivered) << r.outcome.out;
+  EXPECT_EQ(counter(rep, "messages_duplicated_qos1"), allowed ? r.delivered / 2 : 0u) << r.outcome.out;
+  EXPECT_EQ(counter(rep, "messages_duplicated"), allowed ? 0u : r.delivered / 2) << r.outcome.out;
+  EXPECT_EQ(counter(rep, "messages_lost"), 0u) << r.outcome.out;
+  EXPECT_EQ(counter(rep, "subscribe_qos_downgraded"), static_cast<std::uint64_t>(kSubscribers));
+  EXPECT_EQ(r.outcome.out.find(" duplicates (QoS 1 allowed)") != std::string::npos, allowed) << r.outcome.out;
+}
+
+TEST_F(Books, DuplicatesAtTheGrantedQos1AreAllowedApart) { expect_twice(world->runs[kTwiceQos1], true); }
+TEST_F(Books, DuplicatesAtTheGrantedQos0AreDuplicated) { expect_twice(world->runs[kTwiceQos0], false); }
 
 }  // namespace
 }  // namespace fleetload::e2e

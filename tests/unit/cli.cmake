@@ -7,6 +7,7 @@ if(TARGET fleetload_metrics)
   fleetload_add_gtest(NAME metrics_report_test LABEL unit
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/metrics_report_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/metrics_verdict_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/metrics_share_test.cpp
     LIBS fleetload_metrics)
 endif()
 # `fleetload init`: every starter scenario parses as written (cli/cmd_init.cpp).

@@ -150,12 +150,17 @@ TEST(DevicePlan, ReceiveLimitSessionBehaviourAndFirstConnectFailure) {
   }
 }
 
-TEST(DevicePlan, SharedSubscriptionsDisableLossTracking) {
+// Shared filters keep loss tracking on: they are booked per share group (share_books.hpp).
+TEST(DevicePlan, SharedSubscriptionsAreMarkedForTheirShareGroup) {
   auto s = test::make_scenario(mqtt::Version::V5, 10);
+  test::add_subscribe(s, "t/own", 1);
   test::add_subscribe(s, "$share/g/t/#", 1);
   FleetPlan p(s);
-  EXPECT_FALSE(p.track_loss);
-  EXPECT_TRUE(p.subscriptions[0].shared);
+  EXPECT_TRUE(p.track_loss);
+  EXPECT_FALSE(p.subscriptions[0].shared);
+  EXPECT_TRUE(p.subscriptions[1].shared);
+  EXPECT_EQ(p.shared_filters, 2u);
+  EXPECT_FALSE(p.all_filters_shared);
 }
 
 }  // namespace

@@ -37,6 +37,11 @@ the defaults below. PROFILE keys (all optional):
                       grant), as RabbitMQ grants QoS 2 as 1; 128 (or any >= 0x80): that
                       filter refused with this code
   suback              answer SUBSCRIBE at all (default true; false: the SUBACK never comes)
+  route               copies (default 0: none): this connection, once a SUBACK granted it
+                      anything, is handed every PUBLISH any connection sends (its own too;
+                      filters are not matched), each `route` times, at min(publish QoS, the
+                      highest QoS granted): 2 plays a broker that delivers everything twice.
+                      Each copy is logged as deliver {qos, topic}
   connect_answer      "connack" (default); "mqtt311_connack": answer any CONNECT with the
                       3.1.1 CONNACK `20 02 00 01` and close, as aedes does to MQTT 5;
                       "close": close without a word, as RabbitMQ 3.10 does to MQTT 5
@@ -212,7 +217,7 @@ class Log:
 
 DEFAULTS = {"match": ".*", "connack_codes": [0], "session": "lose", "drop_after": None,
             "pingresp": True, "ack_publishes": True, "qos2_ack": "pubrec", "suback_extra_codes": 0, "suback_grant": 2, "suback": True,
-            "connect_answer": "connack", "actions": []}
+            "route": 0, "connect_answer": "connack", "actions": []}
 
 
 class Broker:
@@ -223,6 +228,7 @@ class Broker:
         self.attempts = {}   # client id -> CONNECTs seen
         self.accepted = {}   # client id -> accepted connections
         self.sessions = set()  # client ids with a session (session: keep)
+        self.routed = []       # connections with "route" whose SUBACK granted something
 
     def profile_for(self, client_id):
         for p in self.profiles:
@@ -251,6 +257,8 @@ class Connection:
         self.tasks = []
         self.closed_by_broker = False
         self.filters = 0
+        self.granted = -1      # highest QoS a SUBACK granted (-1: none)
+        self.next_pid = 0
 
     async def run(self):
         self.log("accept")
@@ -276,6 +284,8 @@ class Connection:
         except Malformed as e:
             reason = "malformed: %s" % e
         finally:
+            if self in self.b.routed:
+                self.b.routed.remove(self)
             for t in self.tasks:
                 t.cancel()
             if not self.closed_by_broker:
@@ -405,6 +415,15 @@ class Connection:
             self.send(packet(0x40, struct.pack(">H", pid)))
         elif qos == 2:
             self.send(packet(0x40 if self.profile["qos2_ack"] == "puback" else 0x50, struct.pack(">H", pid)))
+        for c in list(self.b.routed):
+            c.deliver(topic, qos, payload)
+
+    def deliver(self, topic, qos, payload):
+        q = min(qos, self.granted)
+        for _ in range(self.profile["route"]):
+            self.next_pid = self.next_pid % 65535 + 1
+            self.send(self.publish_bytes(topic, q, self.next_pid, None, 0, payload))
+            self.log("deliver", qos=q, topic=topic)
 
     def on_ack(self, kind, r):
         pid = r.u16()
@@ -431,6 +450,11 @@ class Connection:
         extra = self.profile["suback_extra_codes"]
         codes = codes + [codes[-1] if codes else 0] * extra if extra >= 0 else codes[:extra]
         body = struct.pack(">H", pid) + (b"\x00" if self.version == 5 else b"") + bytes(codes)
+        granted = [c for c in codes if c < 0x80]
+        if self.profile["route"] > 0 and granted:
+            self.granted = max([self.granted] + granted)
+            if self not in self.b.routed:
+                self.b.routed.append(self)  # before the SUBACK: what is sent after it is routed
         self.send(packet(0x90, body))
         self.log("suback", codes=codes)
         self.start_actions("suback")
@@ -449,13 +473,13 @@ class Connection:
 
     # -- what the broker sends on its own -------------------------------------------------
 
-    def publish_bytes(self, topic, qos, pid, alias, payload_size):
+    def publish_bytes(self, topic, qos, pid, alias, payload_size, payload=None):
         body = mqtt_string(topic)
         if qos:
             body += struct.pack(">H", pid)
         if self.version == 5:
             body += encode_properties({"topic_alias": alias} if alias is not None else {})
-        body += b"p" * payload_size
+        body += b"p" * payload_size if payload is None else payload
         return packet(0x30 | (qos << 1), body)
 
     async def run_action(self, a):
