@@ -48,6 +48,9 @@ struct Rollout {
   double fail_share = 0.0;
   std::string thresholds;  // extra scenario text
   bool mtls = false;       // a TLS listener requiring client certificates (fleetload certs)
+  std::string responder_jobs;  // the responder's `jobs:` list; empty: fw-2-0 for every device at once
+  std::string device_jobs;     // more keys of the fleet's `jobs:` section
+  int jobs_per_device = 1;     // final states the test's subscriber waits for, per device
 };
 
 struct Result {
@@ -96,13 +99,13 @@ class JobsE2e : public ::testing::TestWithParam<int> {
              (pki / "ca.crt").string() + "\"}\n";
     }
     const std::string port = std::to_string(broker_->port());
-    const fs::path cfg = write_file(dir_, "responder.yaml",
-                                    "services: [jobs]\n"
-                                    "jobs:\n"
-                                    "  - id: fw-2-0\n"
-                                    "    document: {operation: update, version: \"2.0\"}\n"
-                                    "    targets: {template: \"dev-{index}\", count: " +
-                                        std::to_string(r.devices) + "}\n");
+    const std::string jobs = !r.responder_jobs.empty()
+                                 ? r.responder_jobs
+                                 : "  - id: fw-2-0\n"
+                                   "    document: {operation: update, version: \"2.0\"}\n"
+                                   "    targets: {template: \"dev-{index}\", count: " +
+                                       std::to_string(r.devices) + "}\n";
+    const fs::path cfg = write_file(dir_, "responder.yaml", "services: [jobs]\njobs:\n" + jobs);
     std::vector<std::string> args{"responder", "--config", cfg.string(), "--broker",
                                   (r.mtls ? "mqtts://127.0.0.1:" : "127.0.0.1:") + port, "--protocol", protocol,
                                   "--duration", "150s"};
@@ -128,7 +131,7 @@ class JobsE2e : public ::testing::TestWithParam<int> {
         "  fail_share: " + std::to_string(r.fail_share) + "\n"
         "  status_details: {device: \"{client_id}\"}\n"
         "  step_timeout: 10\n"
-        "  timeout: 20s\n" + r.thresholds +
+        "  timeout: 20s\n" + r.device_jobs + r.thresholds +
         "run: {duration: 12s}\n";
     const fs::path file = write_file(dir_, "jobs.yaml", yaml);
     const fs::path rp = dir_ / "report.json";
@@ -141,7 +144,7 @@ class JobsE2e : public ::testing::TestWithParam<int> {
     // Every answer the responder published reached the broker before its DISCONNECT; the
     // subscriber has them once the last final state arrived (bounded wait, no sleep).
     if (!sub) return out;
-    const auto expected = static_cast<std::uint64_t>(r.devices);
+    const auto expected = static_cast<std::uint64_t>(r.devices) * static_cast<std::uint64_t>(r.jobs_per_device);
     wait_until([&] {
       const std::string t = sub->stdout_text();
       return lines_containing(t, "\"status\":\"SUCCEEDED\"") + lines_containing(t, "\"status\":\"FAILED\"") >= expected;
@@ -162,7 +165,10 @@ std::uint64_t jobs_of(const json::value& report, const char* list, const char* o
 
 TEST_P(JobsE2e, RolloutToAThousandDevicesEveryExecutionSucceededAndTheBooksBalance) {
   constexpr int kDevices = 1000;
-  const Result r = rollout({kDevices, 0.0, "thresholds: {max_job_failures: 0, p99_job_duration: \"<= 30s\"}\n", false});
+  Rollout ro;
+  ro.devices = kDevices;
+  ro.thresholds = "thresholds: {max_job_failures: 0, p99_job_duration: \"<= 30s\"}\n";
+  const Result r = rollout(ro);
   ASSERT_TRUE(r.fleet.report) << r.fleet.describe();
   EXPECT_EQ(r.fleet.status.code, 0) << r.fleet.describe();  // both thresholds met
   const json::value& rep = *r.fleet.report;
@@ -193,7 +199,11 @@ TEST_P(JobsE2e, RolloutToAThousandDevicesEveryExecutionSucceededAndTheBooksBalan
 
 TEST_P(JobsE2e, AFailShareReportsThatShareFailedAndTheThresholdCatchesIt) {
   constexpr int kDevices = 400;
-  const Result r = rollout({kDevices, 0.25, "thresholds: {max_job_failures: 0}\n", false});
+  Rollout ro;
+  ro.devices = kDevices;
+  ro.fail_share = 0.25;
+  ro.thresholds = "thresholds: {max_job_failures: 0}\n";
+  const Result r = rollout(ro);
   ASSERT_TRUE(r.fleet.report) << r.fleet.describe();
   EXPECT_EQ(r.fleet.status.code, 1) << r.fleet.describe();  // failures breach max_job_failures: 0
   const json::value& rep = *r.fleet.report;
@@ -227,6 +237,35 @@ TEST_P(JobsE2e, MutualTlsRolloutEveryExecutionSucceeded) {
   EXPECT_EQ(jobs_of(rep, "job_requests", "update", "accepted"), 2 * n);
   EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "SUCCEEDED"), n) << r.responder;
   EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "QUEUED"), 0u) << r.responder;
+}
+
+// on_notify: the devices connect and wait; two jobs are created afterwards (the responder's
+// `at:`), each announced by notify-next; every device takes the first, then the second once
+// the first is done (6 s and 7 s after the responder subscribed: the fleet of 300 is
+// subscribed within about 2 s) — start-next only on notify-next, no IN_PROGRESS report (in_progress: false).
+TEST_P(JobsE2e, OnNotifyTwoJobsQueuedLaterAreTakenOneAfterTheOther) {
+  constexpr int kDevices = 300;
+  Rollout ro;
+  ro.devices = kDevices;
+  ro.jobs_per_device = 2;
+  ro.device_jobs = "  start: on_notify\n  in_progress: false\n";
+  for (const char* id : {"late-1", "late-2"})
+    ro.responder_jobs += std::string("  - id: ") + id + "\n    document: {operation: reboot}\n"
+                         "    targets: {template: \"dev-{index}\", count: " + std::to_string(kDevices) + "}\n" +
+                         (id == std::string("late-1") ? "    at: 6s\n" : "    at: 7s\n");
+  const Result r = rollout(ro);
+  ASSERT_TRUE(r.fleet.report) << r.fleet.describe();
+  EXPECT_EQ(r.fleet.status.code, 0) << r.fleet.describe();
+  const json::value& rep = *r.fleet.report;
+  const auto n = static_cast<std::uint64_t>(kDevices);
+  EXPECT_EQ(counter(rep, "job_starts"), 2 * n);
+  EXPECT_GE(counter(rep, "job_notifications"), 2 * n);
+  EXPECT_EQ(jobs_of(rep, "job_requests", "start_next", "accepted"), 2 * n);  // none at connect
+  EXPECT_EQ(jobs_of(rep, "job_requests", "update", "accepted"), 2 * n);      // final states only
+  EXPECT_EQ(jobs_of(rep, "job_executions", nullptr, "succeeded"), 2 * n);
+  for (const char* id : {"late-1", "late-2"}) EXPECT_EQ(responder_jobs(r.responder, id, "SUCCEEDED"), n) << r.responder;
+  EXPECT_EQ(lines_containing(r.updates_heard, "\"status\":\"SUCCEEDED\""), 2 * n);
+  EXPECT_EQ(lines_containing(r.updates_heard, "\"status\":\"IN_PROGRESS\""), 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Mqtt, JobsE2e, ::testing::Values(4, 5),
