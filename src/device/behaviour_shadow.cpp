@@ -3,12 +3,12 @@
 #include "device/behaviour_shadow.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <boost/json.hpp>
 
 #include "awsiot/shadow.hpp"
 #include "awsiot/topics.hpp"
+#include "device/behaviour_aws.hpp"
 #include "device/rng.hpp"
 #include "device/session_impl.hpp"
 
@@ -25,9 +25,7 @@ constexpr std::pair<awsiot::ShadowOp, awsiot::ShadowSuffix> kFilters[] = {
     {awsiot::ShadowOp::Update, awsiot::ShadowSuffix::Rejected},
     {awsiot::ShadowOp::Update, awsiot::ShadowSuffix::Delta},
 };
-std::string_view text_of(const mqtt::Publish& p) {
-  return {reinterpret_cast<const char*>(p.payload.data()), p.payload.size()};
-}
+using aws::text_of;
 }  // namespace
 
 ShadowBehaviour::ShadowBehaviour(const ShadowPlan& plan, mqtt::Version v, std::string thing, std::uint32_t index)
@@ -48,13 +46,6 @@ std::size_t ShadowBehaviour::heap_bytes() const noexcept {
   return sizeof(*this) + str(thing_) + str(prefix_) + str(last_reported_) + pending_.capacity() * sizeof(Pending);
 }
 
-bool ShadowBehaviour::send(Context& ctx, const mqtt::Packet& p) {
-  std::size_t n = 0;
-  if (!detail::encode_to(ctx, p, version_, n)) return false;
-  ctx.stats.bytes_sent.add(n);
-  return true;
-}
-
 // ---- connection events ---------------------------------------------------------------------
 
 void ShadowBehaviour::on_connected(Context& ctx, bool session_present, std::uint16_t packet_id) {
@@ -72,29 +63,13 @@ void ShadowBehaviour::on_connected(Context& ctx, bool session_present, std::uint
   // "Subscribe to the /accepted and /rejected topics before publishing a request" (the
   // delta too, to hear desired changes).
   subscribed_ = false;
-  mqtt::Subscribe s;
-  s.packet_id = packet_id;
-  const auto names = filters();
-  for (const auto& f : names) {
-    mqtt::Subscription sub;
-    sub.filter = f;
-    sub.qos = mqtt::QoS::AtMostOnce;
-    s.subscriptions.push_back(sub);
-  }
-  if (!send(ctx, mqtt::Packet(std::move(s)))) return;
-  ctx.stats.subscribe_requests.add();
-  subscribe_id_ = packet_id;
+  if (aws::subscribe(ctx, version_, filters(), packet_id)) subscribe_id_ = packet_id;
 }
 
 bool ShadowBehaviour::on_suback(Context& ctx, const mqtt::Suback& s) {
   if (subscribe_id_ == 0 || s.packet_id != subscribe_id_) return false;
   subscribe_id_ = 0;
-  bool all = s.reason_codes.size() == std::size(kFilters);
-  for (const auto code : s.reason_codes) {
-    ctx.stats.suback_codes[code].add();
-    if (code < 0x80) ctx.stats.subscribe_filters_ok.add();
-    else ctx.stats.subscribe_filters_failed.add(), all = false;
-  }
+  const bool all = aws::book_suback(ctx, s, std::size(kFilters));
   // A refused filter means answers would go unheard: requests would only time out. Stay
   // unsubscribed (requests are not sent) and let the refusal show in the SUBACK codes.
   subscribed_ = all;
@@ -104,20 +79,14 @@ bool ShadowBehaviour::on_suback(Context& ctx, const mqtt::Suback& s) {
 
 // ---- requests ------------------------------------------------------------------------------
 
-std::string ShadowBehaviour::token_text(std::uint64_t n) const {
-  // clientToken: at most 64 bytes (device-shadow-document.html); "fl" + two 20-digit numbers fits.
-  return "fl" + std::to_string(index_) + "-" + std::to_string(n);
-}
+std::string ShadowBehaviour::token_text(std::uint64_t n) const { return aws::client_token(index_, n); }
 
 void ShadowBehaviour::send_get(Context& ctx, bool retry_update) {
   const std::uint64_t n = next_token_++;
   auto& sc = detail::scratch();
   sc.topic.assign(prefix_).append("/get");
   const std::string body = "{\"clientToken\":\"" + token_text(n) + "\"}";
-  mqtt::Publish p;
-  p.topic = sc.topic;
-  p.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
-  if (!send(ctx, mqtt::Packet(std::move(p)))) return;
+  if (!aws::publish_text(ctx, version_, sc.topic, body)) return;
   pending_.push_back({n, ctx.now, ShadowOp::Get, retry_update});
   ctx.stats.shadow_in_flight.add(1);
 }
@@ -131,24 +100,17 @@ void ShadowBehaviour::send_update(Context& ctx, std::string_view reported) {
   body.append(reported).append("},\"clientToken\":\"").append(token_text(n)).append("\"");
   if (plan_->send_version && last_version_ > 0) body.append(",\"version\":").append(std::to_string(last_version_));
   body.append("}");
-  mqtt::Publish p;
-  p.topic = sc.topic;
-  p.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
   if (last_reported_.data() != reported.data()) last_reported_.assign(reported);
-  if (!send(ctx, mqtt::Packet(std::move(p)))) return;
+  if (!aws::publish_text(ctx, version_, sc.topic, body)) return;
   pending_.push_back({n, ctx.now, ShadowOp::Update, false});
   ctx.stats.shadow_in_flight.add(1);
 }
 
 std::optional<ShadowBehaviour::Pending> ShadowBehaviour::take(std::string_view token, ShadowOp op) {
-  const std::string mine = "fl" + std::to_string(index_) + "-";
-  if (!token.starts_with(mine)) return std::nullopt;
-  token.remove_prefix(mine.size());
-  std::uint64_t n = 0;
-  const auto r = std::from_chars(token.data(), token.data() + token.size(), n);
-  if (r.ec != std::errc() || r.ptr != token.data() + token.size()) return std::nullopt;
+  const auto n = aws::token_number(token, index_);
+  if (!n) return std::nullopt;
   const auto it = std::find_if(pending_.begin(), pending_.end(),
-                               [&](const Pending& p) { return p.token == n && p.op == op; });
+                               [&](const Pending& p) { return p.token == *n && p.op == op; });
   if (it == pending_.end()) return std::nullopt;
   Pending p = *it;
   pending_.erase(it);

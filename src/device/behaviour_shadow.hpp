@@ -55,7 +55,6 @@ class ShadowBehaviour {
     bool retry_update = false;  // a get after a 409: send the update again once answered
   };
 
-  bool send(Context& ctx, const mqtt::Packet& p);
   void send_get(Context& ctx, bool retry_update);
   // `reported`: JSON object text.
   void send_update(Context& ctx, std::string_view reported);

@@ -259,6 +259,20 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     sp.timeout = sh.timeout;
     shadow = std::move(sp);
   }
+  if (s.jobs) {
+    const scenario::Jobs& j = *s.jobs;
+    JobsPlan jp;
+    jp.thing = Template(s.fleet.thing_name.value_or("{client_id}"));
+    jp.start_on_connect = j.start == scenario::JobsStart::OnConnectAndNotify;
+    jp.work_min = j.work_min;
+    jp.work_max = j.work_max;
+    jp.fail_share = j.fail_share;
+    for (const auto& [k, v] : j.status_details) jp.status_details.emplace_back(k, Template(v));
+    jp.step_timeout_minutes = j.step_timeout_minutes.value_or(0);
+    jp.in_progress = j.in_progress;
+    jp.timeout = j.timeout;
+    jobs = std::move(jp);
+  }
 }
 
 namespace {

@@ -130,6 +130,19 @@ struct ShadowPlan {
   std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
 };
 
+// jobs: the group's AWS IoT Jobs behaviour (behaviour_jobs.hpp), compiled once.
+struct JobsPlan {
+  Template thing;                 // thing name template (default {client_id})
+  bool start_on_connect = true;   // start-next after every connect's subscriptions too
+  std::chrono::nanoseconds work_min{std::chrono::seconds(1)};
+  std::chrono::nanoseconds work_max{std::chrono::seconds(1)};
+  double fail_share = 0.0;
+  std::vector<std::pair<std::string, Template>> status_details;  // empty: none sent
+  std::int64_t step_timeout_minutes = 0;                          // 0: none sent
+  bool in_progress = true;
+  std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
+};
+
 class FleetPlan {
  public:
   // `s` must be validated (scenario::load_scenario). The shard is s.fleet.shard.
@@ -226,6 +239,8 @@ class FleetPlan {
 
   // ---- shadow -------------------------------------------------------------------------
   std::optional<ShadowPlan> shadow;  // none: the group's devices use no shadow
+  // ---- jobs ---------------------------------------------------------------------------
+  std::optional<JobsPlan> jobs;  // none: the group's devices run no jobs
 
   // ---- questions ----------------------------------------------------------------------
   // Clean Start for an attempt (MQTT 5: aws-c-mqtt mqtt5_client.c s_should_resume_session;

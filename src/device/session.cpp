@@ -39,7 +39,7 @@ std::size_t Session::heap_bytes() const noexcept {
     n += sizeof(Inbound) + inbound_->tracker.heap_bytes() + inbound_->qos2_ids.heap_bytes() +
          inbound_->aliases.capacity() * sizeof(std::uint64_t) +
          inbound_->held.capacity() * sizeof(inbound_->held[0]) +
-         (inbound_->shadow ? inbound_->shadow->heap_bytes() : 0);
+         (inbound_->shadow ? inbound_->shadow->heap_bytes() : 0) + (inbound_->jobs ? inbound_->jobs->heap_bytes() : 0);
   if (more_) n += sizeof(More) + more_->assigned_id.capacity() + more_->streams.capacity() * sizeof(StreamState);
   return n;
 }
@@ -284,8 +284,9 @@ void Session::handle_packet(Context& ctx, const mqtt::Packet& p) {
   }
   switch (p.index()) {
     case 2:
-      if (auto* sh = shadow(); !sh || !sh->on_publish(ctx, std::get<mqtt::Publish>(p)))
-        on_publish(ctx, std::get<mqtt::Publish>(p));
+      if (auto* sh = shadow(); sh && sh->on_publish(ctx, std::get<mqtt::Publish>(p))) break;
+      if (auto* j = jobs(); j && j->on_publish(ctx, std::get<mqtt::Publish>(p), jobs_may_start())) break;
+      on_publish(ctx, std::get<mqtt::Publish>(p));
       break;
     case 3: on_ack(ctx, std::get<mqtt::PubAck>(p)); break;
     case 5: on_suback(ctx, std::get<mqtt::Suback>(p)); break;
@@ -377,6 +378,7 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
   if (p.is_publisher(index_) && !(flags_ & (detail::kScheduleOn | detail::kPublishingStopped)))
     start_schedule(ctx);
   if (p.shadow) shadow_connected(ctx, c.session_present);
+  if (p.jobs) jobs_connected(ctx, c.session_present);
   resend_in_flight(ctx, c.session_present);
   pump(ctx);
 }
@@ -412,6 +414,7 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   // The subscription interval ends with the connection (a resumed session begins another).
   if (inbound_) inbound_->end_held(plan_->clock);
   if (auto* sh = shadow()) sh->on_disconnected();
+  if (auto* j = jobs()) j->on_disconnected();
   // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
   // which may still be iterating over it.
   rx_len_ = 0;

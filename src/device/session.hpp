@@ -32,6 +32,7 @@ inline constexpr TimePoint kNever = TimePoint::max();
 
 class FleetPlan;  // immutable, shared by all sessions of a run: see fleet_plan.hpp
 class ShadowBehaviour;  // behaviour_shadow.hpp
+class JobsBehaviour;    // behaviour_jobs.hpp
 
 // DropReason (why the transport went down) lives in stats.hpp, which labels by it.
 
@@ -218,6 +219,11 @@ class Session {
   ShadowBehaviour* shadow() const noexcept;
   void shadow_connected(Context& ctx, bool session_present);
   void shadow_timer(Context& ctx);
+  // session_jobs.cpp: the AWS IoT Jobs behaviour's hooks (behaviour_jobs.hpp), in inbound_ too.
+  JobsBehaviour* jobs() const noexcept;
+  bool jobs_may_start() const noexcept;
+  void jobs_connected(Context& ctx, bool session_present);
+  void jobs_timer(Context& ctx);
 
   const FleetPlan* plan_;
   std::uint32_t index_;

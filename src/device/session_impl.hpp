@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "device/behaviour_shadow.hpp"
+#include "device/behaviour_jobs.hpp"
 #include "device/fleet_plan.hpp"
 #include "device/packet_id_set.hpp"
 #include "device/payload.hpp"
@@ -100,6 +101,8 @@ struct Session::Inbound {
   std::uint32_t subscribe_first = 0;
   // The Device Shadow behaviour (groups with `shadow:` only).
   std::unique_ptr<ShadowBehaviour> shadow;
+  // The AWS IoT Jobs behaviour (groups with `jobs:` only).
+  std::unique_ptr<JobsBehaviour> jobs;
 
   bool alias_set(std::uint16_t a) const noexcept {
     return a / 64 < aliases.size() && ((aliases[a / 64] >> (a % 64)) & 1u);

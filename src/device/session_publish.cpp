@@ -251,7 +251,9 @@ std::uint16_t Session::next_packet_id() noexcept {
   for (int tries = 0; tries < 65535; ++tries) {
     if (++packet_id_ == 0) packet_id_ = 1;
     const std::uint16_t id = packet_id_;
-    if (id == subscribe_id_ || id == unsubscribe_id_ || (shadow() && id == shadow()->subscribe_id())) continue;
+    if (id == subscribe_id_ || id == unsubscribe_id_ || (shadow() && id == shadow()->subscribe_id()) ||
+        (jobs() && id == jobs()->subscribe_id()))
+      continue;
     const bool used = std::any_of(inflight_.get(), inflight_.get() + inflight_count_,
                                   [id](const InFlight& e) { return e.id == id; });
     if (!used) return id;

@@ -14,6 +14,7 @@ void Session::on_timer(Context& ctx) {
   if (flags_ & detail::kScheduleOn) run_schedule(ctx);
   expire_acks(ctx);
   shadow_timer(ctx);
+  jobs_timer(ctx);
   switch (state_) {
     case State::AwaitConnack:
       if (ctx.now >= timer_) connection_lost(ctx, DropReason::ConnackTimeout, true);
@@ -91,6 +92,7 @@ TimePoint Session::deadline() const noexcept {
   if (inflight_count_ > 0 && p.ack_timeout.count() > 0)
     t = std::min(t, after(inflight_[0].sent, p.ack_timeout));
   if (const auto* sh = shadow()) t = std::min(t, sh->deadline());
+  if (const auto* j = jobs()) t = std::min(t, j->deadline());
   switch (state_) {
     case State::AwaitConnack:
     case State::BackingOff: t = std::min(t, timer_); break;

@@ -208,6 +208,8 @@ StatsSnapshot snapshot(const ThreadStats& s) {
   copy(o.suback_codes, s.suback_codes);
   copy(o.suback_grants, s.suback_grants);
   copy(o.shadow_ops, s.shadow_ops);
+  copy(o.job_requests, s.job_requests);
+  copy(o.job_executions, s.job_executions);
   copy(o.stream_counts, s.stream_counts);
   copy(o.puback_codes, s.puback_codes);
   return o;
@@ -237,6 +239,8 @@ void merge(StatsSnapshot& into, const StatsSnapshot& from) {
   add(into.suback_codes, from.suback_codes);
   add(into.suback_grants, from.suback_grants);
   add(into.shadow_ops, from.shadow_ops);
+  add(into.job_requests, from.job_requests);
+  add(into.job_executions, from.job_executions);
   add(into.stream_counts, from.stream_counts);
   add(into.puback_codes, from.puback_codes);
 }
@@ -293,6 +297,8 @@ StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier) {
   diff(d.suback_codes, later.suback_codes, earlier.suback_codes);
   diff(d.suback_grants, later.suback_grants, earlier.suback_grants);
   diff(d.shadow_ops, later.shadow_ops, earlier.shadow_ops);
+  diff(d.job_requests, later.job_requests, earlier.job_requests);
+  diff(d.job_executions, later.job_executions, earlier.job_executions);
   diff(d.stream_counts, later.stream_counts, earlier.stream_counts);
   diff(d.puback_codes, later.puback_codes, earlier.puback_codes);
   return d;
@@ -323,6 +329,35 @@ const char* to_string(ShadowOutcome o) noexcept {
     case ShadowOutcome::Rejected500: return "rejected_500";
     case ShadowOutcome::RejectedOther: return "rejected_other";
     case ShadowOutcome::TimedOut: return "timed_out";
+  }
+  return "?";
+}
+
+const char* to_string(JobOp op) noexcept { return op == JobOp::StartNext ? "start_next" : "update"; }
+
+const char* to_string(JobOutcome o) noexcept {
+  switch (o) {
+    case JobOutcome::Accepted: return "accepted";
+    case JobOutcome::RejectedInvalidTopic: return "rejected_invalid_topic";
+    case JobOutcome::RejectedInvalidJson: return "rejected_invalid_json";
+    case JobOutcome::RejectedInvalidRequest: return "rejected_invalid_request";
+    case JobOutcome::RejectedInvalidStateTransition: return "rejected_invalid_state_transition";
+    case JobOutcome::RejectedResourceNotFound: return "rejected_resource_not_found";
+    case JobOutcome::RejectedVersionMismatch: return "rejected_version_mismatch";
+    case JobOutcome::RejectedInternalError: return "rejected_internal_error";
+    case JobOutcome::RejectedRequestThrottled: return "rejected_request_throttled";
+    case JobOutcome::RejectedTerminalStateReached: return "rejected_terminal_state_reached";
+    case JobOutcome::TimedOut: return "timed_out";
+  }
+  return "?";
+}
+
+const char* to_string(JobEnd e) noexcept {
+  switch (e) {
+    case JobEnd::Succeeded: return "succeeded";
+    case JobEnd::Failed: return "failed";
+    case JobEnd::Rejected: return "rejected";
+    case JobEnd::TimedOut: return "timed_out";
   }
   return "?";
 }

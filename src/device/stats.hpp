@@ -78,6 +78,38 @@ constexpr std::size_t shadow_index(ShadowOp op, ShadowOutcome o) noexcept {
 }
 inline constexpr std::size_t kShadowSlots = kShadowOpCount * kShadowOutcomeCount;
 
+// AWS IoT Jobs requests (behaviour_jobs.hpp) and how each ended: accepted, rejected by the
+// ErrorResponse code (awsiot::JobsErrorCode, in its order), or timed out.
+enum class JobOp : std::uint8_t { StartNext, Update };
+inline constexpr std::size_t kJobOpCount = 2;
+const char* to_string(JobOp op) noexcept;  // "start_next", "update"
+enum class JobOutcome : std::uint8_t {
+  Accepted,
+  RejectedInvalidTopic,  // the rejected codes follow awsiot::JobsErrorCode one to one
+  RejectedInvalidJson,
+  RejectedInvalidRequest,
+  RejectedInvalidStateTransition,
+  RejectedResourceNotFound,
+  RejectedVersionMismatch,
+  RejectedInternalError,
+  RejectedRequestThrottled,
+  RejectedTerminalStateReached,
+  TimedOut,  // no answer within jobs.timeout
+};
+inline constexpr std::size_t kJobOutcomeCount = 11;
+// "accepted", "rejected_invalid_topic", ..., "rejected_terminal_state_reached", "timed_out"
+const char* to_string(JobOutcome o) noexcept;
+constexpr std::size_t job_index(JobOp op, JobOutcome o) noexcept {
+  return static_cast<std::size_t>(op) * kJobOutcomeCount + static_cast<std::size_t>(o);
+}
+inline constexpr std::size_t kJobSlots = kJobOpCount * kJobOutcomeCount;
+// How a job execution the device started (start-next accepted with an execution) ended:
+// its final update (SUCCEEDED or FAILED) accepted, or that update or the IN_PROGRESS one
+// rejected, or one of them unanswered.
+enum class JobEnd : std::uint8_t { Succeeded, Failed, Rejected, TimedOut };
+inline constexpr std::size_t kJobEndCount = 4;
+const char* to_string(JobEnd e) noexcept;  // "succeeded", "failed", "rejected", "timed_out"
+
 // Per publish stream (fleet-wide stream id, FleetPlan::StreamPlan::id): what its publishers
 // sent and what its subscribers' books say of it.
 enum class StreamCount : std::uint8_t {
@@ -296,7 +328,10 @@ class Histogram {
   X(shadow_deltas_received, "shadow update/delta documents received")                         \
   X(shadow_version_regressions, "shadow documents older (lower version) than one seen before") \
   X(shadow_conflict_retries, "shadow updates retried by get-then-update after a 409 conflict") \
-  X(shadow_foreign_responses, "shadow answers with a clientToken of no request in flight (ignored)")
+  X(shadow_foreign_responses, "shadow answers with a clientToken of no request in flight (ignored)") \
+  X(job_notifications, "jobs notify-next messages announcing a pending execution")            \
+  X(job_starts, "job executions started: start-next accepted with an execution")             \
+  X(job_foreign_responses, "jobs answers with a clientToken of no request in flight (ignored)")
 
 // Counters per QoS (0, 1, 2).
 #define FLEETLOAD_DEVICE_QOS_COUNTERS(X)                                  \
@@ -318,7 +353,11 @@ class Histogram {
   X(ping_rtt, "PINGREQ to PINGRESP")                                                          \
   X(subscribe_latency, "SUBSCRIBE to SUBACK")                                                 \
   X(shadow_get_latency, "shadow get request to its accepted/rejected answer")                 \
-  X(shadow_update_latency, "shadow update request to its accepted/rejected answer")
+  X(shadow_update_latency, "shadow update request to its accepted/rejected answer")          \
+  X(job_start_next_latency, "jobs start-next request to its accepted/rejected answer")       \
+  X(job_update_latency, "jobs UpdateJobExecution request to its accepted/rejected answer")   \
+  X(job_time_to_start, "job announced (notify-next, or the start-next at connect) to start-next accepted") \
+  X(job_duration, "job announced (notify-next, or the start-next at connect) to its final update accepted")
 
 // Gauges (levels) maintained by the owner thread.
 #define FLEETLOAD_DEVICE_GAUGES(X)                                           \
@@ -327,7 +366,9 @@ class Histogram {
   X(backing_off, "devices waiting for their reconnect delay")               \
   X(in_flight, "QoS 1/2 publishes sent and not yet acknowledged")           \
   X(offline_queued, "publishes queued while disconnected")                 \
-  X(shadow_in_flight, "Device Shadow requests sent and not yet answered or timed out")
+  X(shadow_in_flight, "Device Shadow requests sent and not yet answered or timed out") \
+  X(job_requests_in_flight, "Jobs requests sent and not yet answered or timed out") \
+  X(job_executions_in_progress, "job executions started and not yet ended")
 
 struct ThreadStats {
 #define FLEETLOAD_X(name, help) Counter name;
@@ -353,6 +394,8 @@ struct ThreadStats {
   CounterTable<256> puback_codes;              // MQTT 5 PUBACK/PUBREC failure codes
   CounterTable<256> suback_grants;             // suback_grant_index(filter, code)
   std::array<Counter, kShadowSlots> shadow_ops;       // shadow_index(op, outcome)
+  std::array<Counter, kJobSlots> job_requests;         // job_index(op, outcome)
+  std::array<Counter, kJobEndCount> job_executions;    // by JobEnd
   CounterTable<kStreamSlots> stream_counts;           // stream_index(stream, count)
   void count_stream(std::uint32_t stream, StreamCount c, std::uint64_t n = 1) noexcept {
     stream_counts[stream_index(stream, c)].add(n);
@@ -385,6 +428,10 @@ struct StatsSnapshot {
   std::array<std::uint64_t, 256> suback_grants{};
   std::array<std::uint64_t, kShadowSlots> shadow_ops{};
   std::uint64_t shadow_count(ShadowOp op, ShadowOutcome o) const noexcept { return shadow_ops[shadow_index(op, o)]; }
+  std::array<std::uint64_t, kJobSlots> job_requests{};
+  std::array<std::uint64_t, kJobEndCount> job_executions{};
+  std::uint64_t job_count(JobOp op, JobOutcome o) const noexcept { return job_requests[job_index(op, o)]; }
+  std::uint64_t job_ended(JobEnd e) const noexcept { return job_executions[static_cast<std::size_t>(e)]; }
   std::array<std::uint64_t, kStreamSlots> stream_counts{};
   std::uint64_t stream_count(std::uint32_t stream, StreamCount c) const noexcept {
     return stream_counts[stream_index(stream, c)];

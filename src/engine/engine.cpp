@@ -544,7 +544,8 @@ struct Engine::Impl {
     std::int64_t pending = 0;
     std::uint64_t received = 0, bytes = 0;
     for (const auto& w : workers) {
-      pending += w->stats().in_flight.load() + w->stats().offline_queued.load() + w->stats().shadow_in_flight.load();
+      pending += w->stats().in_flight.load() + w->stats().offline_queued.load() + w->stats().shadow_in_flight.load() +
+                 w->stats().job_requests_in_flight.load();
       received += w->stats().messages_received.load();
       bytes += w->stats().bytes_received.load();
     }

@@ -172,6 +172,18 @@ void add_codes(Builder& b, const device::StatsSnapshot& s, mqtt::Version v) {
   }
 }
 
+// A table of op * outcomes request counts as series {op, outcome}, only those seen.
+template <class Op, class Outcome, std::size_t kOutcomes, std::size_t N>
+void add_op_outcomes(Builder& b, prometheus::MetricFamily& f, const std::array<std::uint64_t, N>& counts) {
+  for (std::size_t op = 0; op < N / kOutcomes; ++op)
+    for (std::size_t o = 0; o < kOutcomes; ++o) {
+      const auto n = counts[op * kOutcomes + o];
+      if (n == 0) continue;
+      b.add_counter(f, static_cast<double>(n),
+                    {{"op", device::to_string(static_cast<Op>(op))}, {"outcome", device::to_string(static_cast<Outcome>(o))}});
+    }
+}
+
 void add_histograms(Builder& b, const device::StatsSnapshot& s) {
   auto& stage = b.family("fleetload_connect_stage_duration_seconds",
                          "connect duration by stage: tcp connect, tls handshake, websocket upgrade, "
@@ -197,6 +209,34 @@ void add_histograms(Builder& b, const device::StatsSnapshot& s) {
   }
 }
 
+// AWS IoT Jobs: requests by operation and outcome and executions by how they ended (only
+// those seen, so a fleet without jobs exports none), the latencies once anything was timed.
+void add_jobs(Builder& b, const device::StatsSnapshot& s) {
+  auto& f = b.family("fleetload_job_requests_total",
+                     "AWS IoT Jobs requests by operation (start_next, update) and outcome (accepted, "
+                     "rejected_<code>, timed_out)",
+                     prometheus::MetricType::Counter);
+  add_op_outcomes<device::JobOp, device::JobOutcome, device::kJobOutcomeCount>(b, f, s.job_requests);
+  auto& e = b.family("fleetload_job_executions_total",
+                     "job executions the devices started, by how they ended (succeeded, failed, rejected, timed_out)",
+                     prometheus::MetricType::Counter);
+  for (std::size_t k = 0; k < device::kJobEndCount; ++k) {
+    if (s.job_executions[k] == 0) continue;
+    b.add_counter(e, static_cast<double>(s.job_executions[k]),
+                  {{"result", device::to_string(static_cast<device::JobEnd>(k))}});
+  }
+  if (s.job_start_next_latency.count + s.job_update_latency.count == 0) return;
+  auto& lat = b.family("fleetload_job_request_latency_seconds",
+                       "AWS IoT Jobs request to its accepted/rejected answer (by operation)",
+                       prometheus::MetricType::Histogram);
+  b.add_histogram(lat, s.job_start_next_latency, {{"op", "start_next"}});
+  b.add_histogram(lat, s.job_update_latency, {{"op", "update"}});
+  b.histogram("fleetload_job_time_to_start_seconds",
+              "job announced (notify-next, or the start-next at connect) to start-next accepted", s.job_time_to_start);
+  b.histogram("fleetload_job_duration_seconds",
+              "job announced (notify-next, or the start-next at connect) to its final update accepted", s.job_duration);
+}
+
 // Device Shadow requests by operation and outcome; only outcomes seen, so a fleet without a
 // shadow exports none.
 void add_shadow(Builder& b, const device::StatsSnapshot& s) {
@@ -204,14 +244,7 @@ void add_shadow(Builder& b, const device::StatsSnapshot& s) {
                      "Device Shadow requests by operation (get, update) and outcome (accepted, "
                      "rejected_<code>, timed_out)",
                      prometheus::MetricType::Counter);
-  for (std::size_t op = 0; op < device::kShadowOpCount; ++op)
-    for (std::size_t o = 0; o < device::kShadowOutcomeCount; ++o) {
-      const auto n = s.shadow_ops[op * device::kShadowOutcomeCount + o];
-      if (n == 0) continue;
-      b.add_counter(f, static_cast<double>(n),
-                    {{"op", device::to_string(static_cast<device::ShadowOp>(op))},
-                     {"outcome", device::to_string(static_cast<device::ShadowOutcome>(o))}});
-    }
+  add_op_outcomes<device::ShadowOp, device::ShadowOutcome, device::kShadowOutcomeCount>(b, f, s.shadow_ops);
 }
 
 // Per publish stream (label `stream`, one of the scenario's at most 16 names) and event:
@@ -285,6 +318,11 @@ void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol, const s
   add_codes(b, s, g.protocol == "mqtt5" ? mqtt::Version::V5 : protocol);
   add_histograms(b, s);
   add_shadow(b, s);
+  b.gauge("fleetload_job_requests_in_flight", "AWS IoT Jobs requests sent and not yet answered or timed out",
+          static_cast<double>(s.job_requests_in_flight));
+  b.gauge("fleetload_job_executions_in_progress", "job executions started and not yet ended",
+          static_cast<double>(s.job_executions_in_progress));
+  add_jobs(b, s);
   add_streams(b, s, streams);
   b.end_group();
 }

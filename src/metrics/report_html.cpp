@@ -16,6 +16,7 @@
 #include "metrics/format.hpp"
 #include "metrics/html_escape.hpp"
 #include "metrics/report_assets.hpp"
+#include "metrics/report_html_aws.hpp"
 #include "metrics/report_html_charts.hpp"
 
 namespace fleetload::metrics {
@@ -436,6 +437,7 @@ void write_html_report(const RunReport& r, std::ostream& o) {
   streams(o, r);
   time_series(o, r);
   latencies(o, r);
+  write_aws_sections(o, r);
   reconnect_delays(o);
   search(o, r);
   phases(o, r);

@@ -59,6 +59,19 @@ void add_stream_counts(json::object& o, const device::StatsSnapshot& s, std::siz
   }
 }
 
+// {op: {outcome: count}} of a table of op * outcomes counts (shadow and jobs requests).
+template <class Op, class Outcome, std::size_t kOutcomes, std::size_t N>
+json::object by_op_and_outcome(const std::array<std::uint64_t, N>& counts) {
+  static_assert(N % kOutcomes == 0);
+  json::object out;
+  for (std::size_t op = 0; op < N / kOutcomes; ++op) {
+    json::object by;
+    for (std::size_t k = 0; k < kOutcomes; ++k) by[device::to_string(static_cast<Outcome>(k))] = counts[op * kOutcomes + k];
+    out[device::to_string(static_cast<Op>(op))] = std::move(by);
+  }
+  return out;
+}
+
 json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool with_buckets) {
   json::object counters;
 #define FLEETLOAD_X(name, help) counters[#name] = s.name;
@@ -117,14 +130,12 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
   o["suback_codes"] = code_table(s.suback_codes, suback_name);
   o["suback_grants"] = code_table(s.suback_grants, grant_name);
   o["puback_codes"] = code_table(s.puback_codes, reason_name);
-  json::object shadow;
-  for (std::size_t op = 0; op < device::kShadowOpCount; ++op) {
-    json::object by;
-    for (std::size_t k = 0; k < device::kShadowOutcomeCount; ++k)
-      by[device::to_string(static_cast<device::ShadowOutcome>(k))] = s.shadow_ops[op * device::kShadowOutcomeCount + k];
-    shadow[device::to_string(static_cast<device::ShadowOp>(op))] = std::move(by);
-  }
-  o["shadow_operations"] = std::move(shadow);
+  o["shadow_operations"] = by_op_and_outcome<device::ShadowOp, device::ShadowOutcome, device::kShadowOutcomeCount>(s.shadow_ops);
+  o["job_requests"] = by_op_and_outcome<device::JobOp, device::JobOutcome, device::kJobOutcomeCount>(s.job_requests);
+  json::object ends;
+  for (std::size_t k = 0; k < device::kJobEndCount; ++k)
+    ends[device::to_string(static_cast<device::JobEnd>(k))] = s.job_executions[k];
+  o["job_executions"] = std::move(ends);
   // Per publish stream, by fleet-wide stream id (the report's top-level `streams` names them).
   std::size_t used = 0;
   for (std::size_t i = 0; i < device::kStreamSlots; ++i)

@@ -140,6 +140,20 @@ class Reader {
     }
   }
 
+  // {op: {outcome: count}} into a table of op * outcomes counts (shadow and jobs requests).
+  template <class Op, class Outcome, std::size_t kOutcomes, std::size_t N>
+  void by_op_and_outcome(const json::object& o, std::string_view key, const std::string& p,
+                         std::array<std::uint64_t, N>& out) const {
+    const json::object& t = obj(o, key, p);
+    const std::string tp = sub(p, key);
+    for (std::size_t op = 0; op < N / kOutcomes; ++op) {
+      const char* opn = device::to_string(static_cast<Op>(op));
+      const json::object& by = obj(t, opn, tp);
+      for (std::size_t k = 0; k < kOutcomes; ++k)
+        out[op * kOutcomes + k] = u64(by, device::to_string(static_cast<Outcome>(k)), sub(tp, opn));
+    }
+  }
+
   void stats(const json::object& o, const std::string& p, device::StatsSnapshot& s) const {
     const auto& c = obj(o, "counters", p);
     const std::string cp = sub(p, "counters");
@@ -179,16 +193,14 @@ class Reader {
     if (o.contains("suback_grants")) code_table(arr(o, "suback_grants", p), sub(p, "suback_grants"), s.suback_grants);
     code_table(arr(o, "puback_codes", p), sub(p, "puback_codes"), s.puback_codes);
     // Reports from before Device Shadow behaviours have none.
-    if (o.contains("shadow_operations")) {
-      const json::object& sh = obj(o, "shadow_operations", p);
-      const std::string sp = sub(p, "shadow_operations");
-      for (std::size_t op = 0; op < device::kShadowOpCount; ++op) {
-        const char* opn = device::to_string(static_cast<device::ShadowOp>(op));
-        const json::object& by = obj(sh, opn, sp);
-        for (std::size_t k = 0; k < device::kShadowOutcomeCount; ++k)
-          s.shadow_ops[op * device::kShadowOutcomeCount + k] =
-              u64(by, device::to_string(static_cast<device::ShadowOutcome>(k)), sub(sp, opn));
-      }
+    if (o.contains("shadow_operations"))
+      by_op_and_outcome<device::ShadowOp, device::ShadowOutcome, device::kShadowOutcomeCount>(o, "shadow_operations", p,
+                                                                                                s.shadow_ops);
+    // Reports from before Jobs behaviours have none.
+    if (o.contains("job_requests")) {
+      by_op_and_outcome<device::JobOp, device::JobOutcome, device::kJobOutcomeCount>(o, "job_requests", p, s.job_requests);
+      by_name(obj(o, "job_executions", p), sub(p, "job_executions"), s.job_executions, 0,
+              [](std::size_t k) { return device::to_string(static_cast<device::JobEnd>(k)); });
     }
     // Reports from before publish streams have none.
     if (o.contains("stream_counts")) {

@@ -1,6 +1,7 @@
 // Formatting the end-of-run summary table: the numbers a user reads first after a run.
 #include "metrics/report_text.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <string_view>
 
@@ -30,6 +31,18 @@ void row(std::string& out, std::string_view label, const std::string& text) {
 }
 
 // Right-aligned in `width` display columns ("µ" is one column, two bytes).
+// "N requests: a accepted, b rejected_404" of one operation's outcome counts; no row when none.
+template <class Name>
+void outcomes_row(std::string& out, std::string_view label, const std::uint64_t* counts, std::size_t kinds, Name&& name) {
+  std::string line;
+  std::uint64_t total = 0;
+  for (std::size_t k = 0; k < kinds; ++k) {
+    total += counts[k];
+    if (counts[k] != 0) line += (line.empty() ? "" : ", ") + n(counts[k]) + " " + name(k);
+  }
+  if (total > 0) row(out, label, n(total) + " requests: " + line);
+}
+
 std::string pad(const std::string& s, std::size_t width) {
   const std::size_t cols = human::columns(s);
   return cols >= width ? s : std::string(width - cols, ' ') + s;
@@ -169,17 +182,21 @@ std::string format_summary(const RunReport& r) {
                   n(s.suback_grants[i]).c_str());
   }
   if (!grants.empty()) row(out, "subscriptions", grants);
-  for (std::size_t op = 0; op < device::kShadowOpCount; ++op) {
-    std::string line;
-    std::uint64_t total = 0;
-    for (std::size_t k = 0; k < device::kShadowOutcomeCount; ++k) {
-      const auto c = s.shadow_ops[op * device::kShadowOutcomeCount + k];
-      total += c;
-      if (c == 0) continue;
-      line += (line.empty() ? "" : ", ") + n(c) + " " + device::to_string(static_cast<device::ShadowOutcome>(k));
-    }
-    if (total == 0) continue;
-    row(out, op == 0 ? "shadow get" : "shadow update", n(total) + " requests: " + line);
+  for (std::size_t op = 0; op < device::kShadowOpCount; ++op)
+    outcomes_row(out, op == 0 ? "shadow get" : "shadow update", &s.shadow_ops[op * device::kShadowOutcomeCount],
+                 device::kShadowOutcomeCount, [](std::size_t k) { return device::to_string(static_cast<device::ShadowOutcome>(k)); });
+  for (std::size_t op = 0; op < device::kJobOpCount; ++op)
+    outcomes_row(out, op == 0 ? "job start-next" : "job update", &s.job_requests[op * device::kJobOutcomeCount],
+                 device::kJobOutcomeCount, [](std::size_t k) { return device::to_string(static_cast<device::JobOutcome>(k)); });
+  if (s.job_starts + s.job_notifications + s.job_foreign_responses > 0) {
+    using device::JobEnd;
+    row(out, "jobs",
+        fmt("%s started: %s succeeded, %s failed, %s rejected, %s timed out, %s in progress; %s notify-next "
+            "announcing one, %s answers to other clients",
+            n(s.job_starts).c_str(), n(s.job_ended(JobEnd::Succeeded)).c_str(), n(s.job_ended(JobEnd::Failed)).c_str(),
+            n(s.job_ended(JobEnd::Rejected)).c_str(), n(s.job_ended(JobEnd::TimedOut)).c_str(),
+            n(static_cast<std::uint64_t>(std::max<std::int64_t>(s.job_executions_in_progress, 0))).c_str(),
+            n(s.job_notifications).c_str(), n(s.job_foreign_responses).c_str()));
   }
   if (s.shadow_deltas_received + s.shadow_version_regressions + s.shadow_foreign_responses > 0)
     row(out, "shadow", fmt("%s deltas received, %s conflict retries, %s version regressions, %s answers to other clients",

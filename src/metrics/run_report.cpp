@@ -159,6 +159,14 @@ ThresholdMeasure measure_threshold(const scenario::Threshold& t, const RunReport
     if (answered == 0) return unmeasured("no shadow request was answered");
     return count_or_ratio(t, rejected, answered, "no shadow request was answered");
   }
+  if (t.metric == "p99_job_duration") return p99_seconds(s.job_duration, "no job execution ended SUCCEEDED or FAILED");
+  if (t.metric == "max_job_failures") {
+    // Of the executions that ended, those that did not end SUCCEEDED.
+    std::uint64_t ended = 0;
+    for (const auto c : s.job_executions) ended += c;
+    if (ended == 0) return unmeasured("no job execution ended");
+    return count_or_ratio(t, ended - s.job_ended(device::JobEnd::Succeeded), ended, "no job execution ended");
+  }
   if (t.metric == "max_publish_rate_error") {
     if (r.publish_rate.requested <= 0.0) return unmeasured("no publishes were requested");
     return measured(std::fabs(r.publish_rate.error_percent) / 100.0);

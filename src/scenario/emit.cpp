@@ -111,6 +111,24 @@ void emit_shadow(YAML::Emitter& e, const Shadow& sh) {
   e << YAML::EndMap;
 }
 
+void emit_jobs(YAML::Emitter& e, const Jobs& j) {
+  e << YAML::Key << "jobs" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "start" << YAML::Value << to_string(j.start);
+  std::string work = format_duration(j.work_min);
+  if (j.work_max != j.work_min) work += ".." + format_duration(j.work_max);
+  e << YAML::Key << "work_time" << YAML::Value << work;
+  e << YAML::Key << "fail_share" << YAML::Value << format_percent(j.fail_share);
+  if (!j.status_details.empty()) {
+    e << YAML::Key << "status_details" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : j.status_details) kv(e, k.c_str(), v);
+    e << YAML::EndMap;
+  }
+  if (j.step_timeout_minutes) kv_num(e, "step_timeout", *j.step_timeout_minutes);
+  kv(e, "in_progress", j.in_progress);
+  kv_dur(e, "timeout", j.timeout);
+  e << YAML::EndMap;
+}
+
 void emit_session(YAML::Emitter& e, const Scenario& s) {
   const Session& ss = s.session;
   const bool v5 = s.target.protocol == mqtt::Version::V5;
@@ -335,6 +353,7 @@ void emit_sections(YAML::Emitter& e, const Scenario& s, bool mask_secrets, bool 
 
   if (!s.publish.empty()) emit_publish(e, s.publish);
   if (s.shadow) emit_shadow(e, *s.shadow);
+  if (s.jobs) emit_jobs(e, *s.jobs);
 
   if (!s.subscribe.filters.empty()) {
     const bool v5 = s.target.protocol == mqtt::Version::V5;

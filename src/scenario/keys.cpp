@@ -18,6 +18,7 @@ constexpr Key kScenarioKeys[] = {
     {"subscribe", Kind::Subscribe, "topic filters some devices subscribe to (loss, duplicates, latency)", {},
      &kSubscribe},
     {"shadow", Kind::Section, "AWS IoT Device Shadow traffic of every device: get, update, delta", {}, &kShadow},
+    {"jobs", Kind::Section, "AWS IoT Jobs executions of every device: notify-next, start-next, updates", {}, &kJobs},
     {"phases", Kind::Phases, "the run's phases in order: ramp, steady, churn, storm, search", {}, &kPhase},
     {"run", Kind::Section, "the run's bound, report and progress", {}, &kRun},
     {"thresholds", Kind::Section, "limits that decide the exit code", {}, &kThresholds},
@@ -38,6 +39,7 @@ constexpr Key kGroupKeys[] = {
     {"publish", Kind::Streams, "what the group's devices publish (streams merged by name)", {}, &kPublish},
     {"subscribe", Kind::Subscribe, "what the group's devices subscribe to", {}, &kSubscribe},
     {"shadow", Kind::Section, "the group's Device Shadow traffic", {}, &kShadow},
+    {"jobs", Kind::Section, "the group's AWS IoT Jobs executions", {}, &kJobs},
     {"thresholds", Kind::Section, "limits judged on this group's devices only (not inherited)", {}, &kThresholds},
 };
 
@@ -216,6 +218,16 @@ constexpr Key kShadowUpdateKeys[] = {
     {"reported", Kind::Template, "reported state: a JSON object template (default {\"seq\": {seq}})"},
 };
 
+constexpr Key kJobsKeys[] = {
+    {"start", Kind::Enum, "when to start-next: on notify-next, or also after every connect (default)", kJobsStarts},
+    {"work_time", Kind::String, "from start to the final status: a duration or a range 1s..5s (default 1s)"},
+    {"fail_share", Kind::String, "share of executions reported FAILED, 0 to 1 or 10% (default 0)"},
+    {"status_details", Kind::StringMap, "statusDetails of every update: name: template"},
+    {"step_timeout", Kind::Uint, "stepTimeoutInMinutes of start-next (default none)", {}, nullptr, 1, 10080},
+    {"in_progress", Kind::Bool, "report IN_PROGRESS before the final status (default true)"},
+    {"timeout", Kind::Duration, "a request unanswered this long is timed out (default 10s)"},
+};
+
 constexpr Key kPhaseKeys[] = {
     {"name", Kind::String, "for progress and the report (default <type>-<position>)"},
     {"type", Kind::Enum, "ramp connects, steady holds, churn drops a share per second, storm drops all", kPhaseTypes,
@@ -265,6 +277,9 @@ constexpr Key kThresholdKeys[] = {
     {"p99_connect_time", Kind::Threshold, "p99 connect time"},
     {"p99_shadow_update_latency", Kind::Threshold, "p99 shadow update request-to-answer latency"},
     {"max_shadow_rejections", Kind::Threshold, "shadow requests rejected: a count or a share"},
+    {"max_job_failures", Kind::Threshold,
+     "job executions not SUCCEEDED (failed, rejected, timed out): a count or a share of those ended"},
+    {"p99_job_duration", Kind::Threshold, "p99 time from a job's announcement to its final update accepted"},
     {"max_publish_rate_error", Kind::Threshold, "achieved vs requested publish rate, e.g. \"<= 2%\""},
 };
 
@@ -290,6 +305,7 @@ const Section kSubscribe{"subscribe", "Subscriptions.", kSubscribeKeys};
 const Section kFilter{"subscribe.filter", "One subscription.", kFilterKeys};
 const Section kShadow{"shadow", "AWS IoT Device Shadow traffic (docs/scenario.md \"Device Shadow\").", kShadowKeys};
 const Section kShadowUpdate{"shadow.update", "Periodic updates of reported state.", kShadowUpdateKeys};
+const Section kJobs{"jobs", "AWS IoT Jobs executions (docs/scenario.md \"Jobs\").", kJobsKeys};
 const Section kPhase{"phase", "One phase of the run.", kPhaseKeys};
 const Section kSearchAbort{"phase.abort", "When a search step is a collapse, not merely a failure.", kSearchAbortKeys};
 const Section kRun{"run", "The run.", kRunKeys};
@@ -306,7 +322,7 @@ std::span<const Section* const> all_sections() {
   static constexpr const Section* kAll[] = {&kScenario, &kTarget,  &kEndpoint,  &kAuth,    &kCredentials,
                                             &kWebsocket, &kTls,    &kSdkMetrics, &kFleet,  &kSession,
                                             &kWill,      &kReconnect, &kPublish, &kPayload, &kSubscribe,
-                                            &kFilter,    &kShadow, &kShadowUpdate, &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
+                                            &kFilter,    &kShadow, &kShadowUpdate, &kJobs, &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
   return kAll;
 }
 

@@ -88,13 +88,14 @@ inline constexpr std::array<std::string_view, 3> kSearchVaries{"connect_rate", "
 inline constexpr std::array<std::string_view, 2> kSearchPer{"fleet", "device"};
 inline constexpr std::array<std::string_view, 2> kShadowGets{"never", "on_connect"};
 inline constexpr std::array<std::string_view, 2> kShadowOnDeltas{"ignore", "report"};
+inline constexpr std::array<std::string_view, 2> kJobsStarts{"on_notify", "on_connect_and_notify"};
 
 // ---- the sections ------------------------------------------------------------------------
 extern const Section kScenario;  // the top level
 extern const Section kTarget, kEndpoint;
 extern const Section kAuth, kCredentials, kWebsocket, kTls, kSdkMetrics;
 extern const Section kFleet, kSession, kWill, kReconnect;
-extern const Section kShadow, kShadowUpdate;
+extern const Section kShadow, kShadowUpdate, kJobs;
 extern const Section kPublish, kPayload, kSubscribe, kFilter, kPhase, kSearchAbort, kRun, kThresholds, kGroup;
 
 // Every section, the top level first (for the schema's $defs).

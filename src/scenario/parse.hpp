@@ -38,6 +38,15 @@ void parse_publish(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_subscribe(Reader& r, const YAML::Node& n, Scenario& s);
 // `shadow` (parse_shadow.cpp): after fleet, so the thing name can be checked rendered.
 void parse_shadow(Reader& r, const YAML::Node& n, Scenario& s);
+// `jobs` (parse_jobs.cpp): after fleet, like shadow.
+void parse_jobs(Reader& r, const YAML::Node& n, Scenario& s);
+// What an AWS IoT behaviour section (shadow, jobs) needs of `s`: a thing name every topic
+// may carry (the service's rules, rendered for the group's first device; `thing_of`, e.g.
+// "the shadow's", starts the message) and a subscribe_batch that lets its 5 answer topics go
+// in one SUBSCRIBE (`who`, e.g. "a shadow subscribes", starts that one).
+void check_aws_topics(Reader& r, const YAML::Node& n, const Scenario& s, const char* thing_of, const char* who);
+// `timeout` of such a section: a duration above 0.
+void read_answer_timeout(Reader& r, const MapView& m, Duration& out);
 void parse_phases(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_run(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_thresholds(Reader& r, const YAML::Node& n, Scenario& s);

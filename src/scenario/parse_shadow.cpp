@@ -8,6 +8,30 @@
 
 namespace fleetload::scenario::detail {
 
+// The thing name: the service's rules, rendered for the first device (a template that
+// breaks them for one device breaks them for all). The five answer topics: one SUBSCRIBE.
+void check_aws_topics(Reader& r, const YAML::Node& n, const Scenario& s, const char* thing_of, const char* who) {
+  const std::string thing = render_for(s, s.fleet.thing_name.value_or("{client_id}"), s.group_first);
+  if (const char* why = awsiot::check_thing_name(thing)) {
+    r.error(n, s.fleet.thing_name ? "fleet.thing_name" : "fleet.client_id",
+            std::string(thing_of) + " thing name must be a thing name: " + why + ", got \"" + thing +
+                "\" (set fleet.thing_name)");
+  }
+  if (s.session.subscribe_batch && *s.session.subscribe_batch < 5)
+    r.error(n, "session.subscribe_batch",
+            std::string(who) + " to 5 answer topics in one SUBSCRIBE: subscribe_batch must be 5 or more, got " +
+                std::to_string(*s.session.subscribe_batch));
+}
+
+void read_answer_timeout(Reader& r, const MapView& m, Duration& out) {
+  if (auto v = m.get("timeout")) {
+    if (auto d = read_duration(r, *v, m.path("timeout"))) {
+      if (d->count() <= 0) r.error(*v, m.path("timeout"), "expected a duration above 0 like 10s, got \"" + v->Scalar() + "\"");
+      else out = *d;
+    }
+  }
+}
+
 void parse_shadow(Reader& r, const YAML::Node& n, Scenario& s) {
   MapView m(r, n, "shadow", keys::kShadow);
   if (!m.ok()) return;
@@ -27,12 +51,7 @@ void parse_shadow(Reader& r, const YAML::Node& n, Scenario& s) {
     if (auto i = read_enum(r, *v, m.path("on_delta"), keys::kShadowOnDeltas)) sh.on_delta = static_cast<ShadowOnDelta>(*i);
   }
   read_into(m, "version", sh.version, [&](const YAML::Node& v, const std::string& p) { return read_bool(r, v, p); });
-  if (auto v = m.get("timeout")) {
-    if (auto d = read_duration(r, *v, m.path("timeout"))) {
-      if (d->count() <= 0) r.error(*v, m.path("timeout"), "expected a duration above 0 like 10s, got \"" + v->Scalar() + "\"");
-      else sh.timeout = *d;
-    }
-  }
+  read_answer_timeout(r, m, sh.timeout);
   if (auto u = m.get("update")) {
     MapView um(r, *u, "shadow.update", keys::kShadowUpdate);
     if (um.ok()) {
@@ -67,19 +86,7 @@ void parse_shadow(Reader& r, const YAML::Node& n, Scenario& s) {
       sh.update = std::move(up);
     }
   }
-  // The thing name every shadow topic carries: the service's rules, rendered for the first
-  // device (a template that breaks them for one device breaks them for all).
-  const std::string thing = render_for(s, s.fleet.thing_name.value_or("{client_id}"), s.group_first);
-  if (const char* why = awsiot::check_thing_name(thing)) {
-    r.error(n, s.fleet.thing_name ? "fleet.thing_name" : "fleet.client_id",
-            std::string("the shadow's thing name must be a thing name: ") + why + ", got \"" + thing +
-                "\" (set fleet.thing_name)");
-  }
-  // The shadow's five answer topics go in one SUBSCRIBE.
-  if (s.session.subscribe_batch && *s.session.subscribe_batch < 5)
-    r.error(n, "session.subscribe_batch",
-            "a shadow subscribes to 5 answer topics in one SUBSCRIBE: subscribe_batch must be 5 or more, got " +
-                std::to_string(*s.session.subscribe_batch));
+  check_aws_topics(r, n, s, "the shadow's", "a shadow subscribes");
   s.shadow = std::move(sh);
 }
 

@@ -617,6 +617,33 @@ struct Shadow {
   Duration timeout{10000};
 };
 
+// ---- jobs (AWS IoT Jobs, per group) ---------------------------------------------------
+
+enum class JobsStart : std::uint8_t {
+  OnNotify,            // "on_notify": start-next when notify-next announces a pending execution
+  OnConnectAndNotify,  // "on_connect_and_notify": also after every connect's subscriptions
+};
+
+struct Jobs {
+  // `start`: default on_connect_and_notify (picks up what was queued while away).
+  JobsStart start = JobsStart::OnConnectAndNotify;
+  // `work_time`: how long a job runs between start and its final status, a duration or a
+  // range "min..max" drawn uniformly per job. Default 1s.
+  Duration work_min{1000};
+  Duration work_max{1000};
+  // `fail_share`: the share of executions reported FAILED (0..1); the rest SUCCEEDED.
+  double fail_share = 0.0;
+  // `status_details`: statusDetails of every update, name: template ({index}, {client_id},
+  // {group}, ...); empty: none sent.
+  std::vector<std::pair<std::string, std::string>> status_details;
+  // `step_timeout`: stepTimeoutInMinutes of start-next (1..10080); absent: none.
+  std::optional<std::uint32_t> step_timeout_minutes;
+  // `in_progress`: report IN_PROGRESS (UpdateJobExecution) before the final status.
+  bool in_progress = true;
+  // `timeout`: a request without its accepted/rejected answer by then is timed out.
+  Duration timeout{10000};
+};
+
 struct Scenario {
   // `name`: free text for the report. Default: the file's stem.
   std::string name;
@@ -634,6 +661,8 @@ struct Scenario {
   Subscribe subscribe;
   // `shadow`: every device of the group uses its Device Shadow; absent = no shadow traffic.
   std::optional<Shadow> shadow;
+  // `jobs`: every device of the group runs AWS IoT Jobs executions; absent = none.
+  std::optional<Jobs> jobs;
   // `phases`: when absent, one ramp then one steady phase filling run.duration.
   std::vector<Phase> phases;
   Run run;
@@ -763,5 +792,6 @@ const char* to_string(SearchVary v) noexcept;
 const char* to_string(ThresholdOp op) noexcept;
 const char* to_string(ShadowGet g) noexcept;
 const char* to_string(ShadowOnDelta d) noexcept;
+const char* to_string(JobsStart s) noexcept;
 
 }  // namespace fleetload::scenario

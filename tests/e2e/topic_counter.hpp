@@ -24,13 +24,15 @@ inline std::uint64_t lines_starting(const std::string& text, const std::string& 
   return n;
 }
 
-// A QoS 1 mosquitto_sub on 127.0.0.1:`port` to `filter`, output under `dir`; returned once
-// it is subscribed (a probe message it published came back), or with `ready` false.
+// A QoS 1 mosquitto_sub on 127.0.0.1:`port` to `filter`, output under `dir`, a line per
+// message as `format` says (mosquitto_sub -F: %t topic, %p payload); returned once it is
+// subscribed (a probe message it published came back), or with `ready` false.
 inline ChildProcess counting_subscriber(const std::string& port, const std::string& filter,
-                                        const std::filesystem::path& dir, bool& ready) {
+                                        const std::filesystem::path& dir, bool& ready,
+                                        const std::string& format = "%t") {
   using namespace std::chrono_literals;
   ChildProcess sub({"/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-t", filter, "-t", "probe",
-                    "-F", "%t"},
+                    "-F", format},
                    dir / "sub.out", dir / "sub.err");
   ready = wait_until([&] {
     ChildProcess pub({"/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", port, "-q", "1", "-t", "probe", "-m", "x"},

@@ -7,7 +7,7 @@
 
 #include "awsiot/shadow.hpp"
 #include "device/behaviour_shadow.hpp"
-#include "device_harness.hpp"
+#include "aws_harness.hpp"
 
 namespace fleetload::device::test {
 namespace {
@@ -28,30 +28,6 @@ scenario::Scenario shadow_scenario(mqtt::Version v, std::optional<std::string> n
   return s;
 }
 
-struct Sent {
-  std::string topic;
-  json::value body;
-};
-
-// The PUBLISHes the session wrote since `from`, decoded.
-std::vector<Sent> publishes(const Harness& h, std::size_t from = 0) {
-  std::vector<Sent> out;
-  for (std::size_t i : h.of_type(mqtt::PacketType::Publish)) {
-    if (i < from) continue;
-    const auto p = std::get<mqtt::Publish>(h.packet(i));
-    const std::string text(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
-    out.push_back({std::string(p.topic), text.empty() ? json::value() : json::parse(text)});
-  }
-  return out;
-}
-
-void answer(Harness& h, const std::string& topic, const std::string& payload) {
-  mqtt::Publish p;
-  p.topic = topic;
-  p.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size());
-  h.feed(mqtt::Packet(std::move(p)));
-}
-
 std::uint64_t ops(const Harness& h, ShadowOp op, ShadowOutcome o) {
   return h.stats->shadow_ops[shadow_index(op, o)].load();
 }
@@ -63,10 +39,7 @@ TEST_P(ShadowSession, SubscribesToTheFiveAnswerTopicsThenGetsWithAClientToken) {
   h.start();
   const auto subs = h.of_type(mqtt::PacketType::Subscribe);
   ASSERT_EQ(subs.size(), 1u);
-  const auto sub = std::get<mqtt::Subscribe>(h.packet(subs[0]));
-  std::vector<std::string> filters;
-  for (const auto& f : sub.subscriptions) filters.emplace_back(f.filter);
-  EXPECT_EQ(filters, (std::vector<std::string>{
+  EXPECT_EQ(filters_of(h, subs[0]), (std::vector<std::string>{
                          "$aws/things/thing-0/shadow/get/accepted", "$aws/things/thing-0/shadow/get/rejected",
                          "$aws/things/thing-0/shadow/update/accepted", "$aws/things/thing-0/shadow/update/rejected",
                          "$aws/things/thing-0/shadow/update/delta"}));
