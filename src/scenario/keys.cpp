@@ -18,6 +18,7 @@ constexpr Key kScenarioKeys[] = {
     {"subscribe", Kind::Subscribe, "topic filters some devices subscribe to (loss, duplicates, latency)", {},
      &kSubscribe},
     {"shadow", Kind::Section, "AWS IoT Device Shadow traffic of every device: get, update, delta", {}, &kShadow},
+    {"provisioning", Kind::Section, "AWS IoT Fleet Provisioning by claim before the workload", {}, &kProvisioning},
     {"phases", Kind::Phases, "the run's phases in order: ramp, steady, churn, storm, search", {}, &kPhase},
     {"run", Kind::Section, "the run's bound, report and progress", {}, &kRun},
     {"thresholds", Kind::Section, "limits that decide the exit code", {}, &kThresholds},
@@ -38,6 +39,7 @@ constexpr Key kGroupKeys[] = {
     {"publish", Kind::Streams, "what the group's devices publish (streams merged by name)", {}, &kPublish},
     {"subscribe", Kind::Subscribe, "what the group's devices subscribe to", {}, &kSubscribe},
     {"shadow", Kind::Section, "the group's Device Shadow traffic", {}, &kShadow},
+    {"provisioning", Kind::Section, "the group's Fleet Provisioning by claim", {}, &kProvisioning},
     {"thresholds", Kind::Section, "limits judged on this group's devices only (not inherited)", {}, &kThresholds},
 };
 
@@ -216,6 +218,18 @@ constexpr Key kShadowUpdateKeys[] = {
     {"reported", Kind::Template, "reported state: a JSON object template (default {\"seq\": {seq}})"},
 };
 
+// ---- provisioning (Fleet Provisioning by claim) ----
+constexpr Key kProvisioningKeys[] = {
+    {"template", Kind::String, "the provisioning template's name (1-36 of 0-9 A-Z a-z _ -)", {}, nullptr, 0, 0, true},
+    {"parameters", Kind::StringMap, "RegisterThing parameters: name: template, e.g. SerialNumber: \"{client_id}\""},
+    {"certificate", Kind::Enum, "create (the service makes the key) or create_from_csr (default create)",
+     kProvisioningCertificates},
+    {"format", Kind::Enum, "payload format of the provisioning topics (default json)", kProvisioningFormats},
+    {"key_type", Kind::Enum, "create_from_csr: the key made locally (default ecdsa-p256)", kProvisioningKeyTypes},
+    {"timeout", Kind::Duration, "a request unanswered this long is timed out (default 10s)"},
+};
+// ---- end provisioning ----
+
 constexpr Key kPhaseKeys[] = {
     {"name", Kind::String, "for progress and the report (default <type>-<position>)"},
     {"type", Kind::Enum, "ramp connects, steady holds, churn drops a share per second, storm drops all", kPhaseTypes,
@@ -265,6 +279,8 @@ constexpr Key kThresholdKeys[] = {
     {"p99_connect_time", Kind::Threshold, "p99 connect time"},
     {"p99_shadow_update_latency", Kind::Threshold, "p99 shadow update request-to-answer latency"},
     {"max_shadow_rejections", Kind::Threshold, "shadow requests rejected: a count or a share"},
+    {"max_provisioning_failures", Kind::Threshold, "provisioning attempts rejected or timed out: a count or a share"},
+    {"p99_provisioning_latency", Kind::Threshold, "p99 first connect to connected with the new identity"},
     {"max_publish_rate_error", Kind::Threshold, "achieved vs requested publish rate, e.g. \"<= 2%\""},
 };
 
@@ -290,6 +306,8 @@ const Section kSubscribe{"subscribe", "Subscriptions.", kSubscribeKeys};
 const Section kFilter{"subscribe.filter", "One subscription.", kFilterKeys};
 const Section kShadow{"shadow", "AWS IoT Device Shadow traffic (docs/scenario.md \"Device Shadow\").", kShadowKeys};
 const Section kShadowUpdate{"shadow.update", "Periodic updates of reported state.", kShadowUpdateKeys};
+const Section kProvisioning{"provisioning", "AWS IoT Fleet Provisioning by claim (docs/scenario.md \"Fleet Provisioning\").",
+                             kProvisioningKeys};
 const Section kPhase{"phase", "One phase of the run.", kPhaseKeys};
 const Section kSearchAbort{"phase.abort", "When a search step is a collapse, not merely a failure.", kSearchAbortKeys};
 const Section kRun{"run", "The run.", kRunKeys};
@@ -306,7 +324,7 @@ std::span<const Section* const> all_sections() {
   static constexpr const Section* kAll[] = {&kScenario, &kTarget,  &kEndpoint,  &kAuth,    &kCredentials,
                                             &kWebsocket, &kTls,    &kSdkMetrics, &kFleet,  &kSession,
                                             &kWill,      &kReconnect, &kPublish, &kPayload, &kSubscribe,
-                                            &kFilter,    &kShadow, &kShadowUpdate, &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
+                                            &kFilter,    &kShadow, &kShadowUpdate, &kProvisioning, &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
   return kAll;
 }
 

@@ -38,6 +38,8 @@ void parse_publish(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_subscribe(Reader& r, const YAML::Node& n, Scenario& s);
 // `shadow` (parse_shadow.cpp): after fleet, so the thing name can be checked rendered.
 void parse_shadow(Reader& r, const YAML::Node& n, Scenario& s);
+// `provisioning` (parse_provisioning.cpp): after auth and fleet (the claim identity, ids).
+void parse_provisioning(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_phases(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_run(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_thresholds(Reader& r, const YAML::Node& n, Scenario& s);

@@ -221,6 +221,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   if (top.has("publish")) detail::parse_publish(r, section("publish"), s);
   if (top.has("subscribe")) detail::parse_subscribe(r, section("subscribe"), s);
   if (top.has("shadow")) detail::parse_shadow(r, section("shadow"), s);
+  if (top.has("provisioning")) detail::parse_provisioning(r, section("provisioning"), s);
   if (auto v = top.get("phases"); v && !v->IsNull()) detail::parse_phases(r, *v, s);
   bool run_duration_given = false;
   if (auto v = top.get("run"); v && v->IsMap()) {
@@ -415,5 +416,10 @@ const char* to_string(ThresholdOp op) noexcept {
 
 const char* to_string(ShadowGet g) noexcept { return g == ShadowGet::OnConnect ? "on_connect" : "never"; }
 const char* to_string(ShadowOnDelta d) noexcept { return d == ShadowOnDelta::Report ? "report" : "ignore"; }
+const char* to_string(ProvisioningCertificate c) noexcept {
+  return c == ProvisioningCertificate::CreateFromCsr ? "create_from_csr" : "create";
+}
+const char* to_string(ProvisioningFormat f) noexcept { return f == ProvisioningFormat::Cbor ? "cbor" : "json"; }
+const char* to_string(ProvisioningKey k) noexcept { return k == ProvisioningKey::Rsa2048 ? "rsa2048" : "ecdsa-p256"; }
 
 }  // namespace fleetload::scenario

@@ -617,6 +617,27 @@ struct Shadow {
   Duration timeout{10000};
 };
 
+// ---- provisioning (AWS IoT Fleet Provisioning by claim, per group) -------------------------
+
+enum class ProvisioningCertificate : std::uint8_t {
+  Create,         // "create": CreateKeysAndCertificate, the service makes the key
+  CreateFromCsr,  // "create_from_csr": CreateCertificateFromCsr with a key made locally
+};
+enum class ProvisioningFormat : std::uint8_t { Json, Cbor };  // the topics' payload format
+enum class ProvisioningKey : std::uint8_t { EcdsaP256, Rsa2048 };  // the local key (CSR)
+
+struct Provisioning {
+  // `template`: the provisioning template's name ($aws/provisioning-templates/{template}/...).
+  std::string template_name;
+  // `parameters`: RegisterThing's parameters, name -> template ({index}, {client_id}, ...).
+  std::vector<std::pair<std::string, std::string>> parameters;
+  ProvisioningCertificate certificate = ProvisioningCertificate::Create;
+  ProvisioningFormat format = ProvisioningFormat::Json;
+  ProvisioningKey key_type = ProvisioningKey::EcdsaP256;
+  // `timeout`: a request without its accepted/rejected answer by then is timed out.
+  Duration timeout{10000};
+};
+
 struct Scenario {
   // `name`: free text for the report. Default: the file's stem.
   std::string name;
@@ -634,6 +655,9 @@ struct Scenario {
   Subscribe subscribe;
   // `shadow`: every device of the group uses its Device Shadow; absent = no shadow traffic.
   std::optional<Shadow> shadow;
+  // `provisioning`: every device of the group first provisions itself by claim (the group's
+  // auth is the claim identity), then reconnects with its new certificate; absent = none.
+  std::optional<Provisioning> provisioning;
   // `phases`: when absent, one ramp then one steady phase filling run.duration.
   std::vector<Phase> phases;
   Run run;
@@ -763,5 +787,8 @@ const char* to_string(SearchVary v) noexcept;
 const char* to_string(ThresholdOp op) noexcept;
 const char* to_string(ShadowGet g) noexcept;
 const char* to_string(ShadowOnDelta d) noexcept;
+const char* to_string(ProvisioningCertificate c) noexcept;
+const char* to_string(ProvisioningFormat f) noexcept;
+const char* to_string(ProvisioningKey k) noexcept;
 
 }  // namespace fleetload::scenario
