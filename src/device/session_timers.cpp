@@ -14,13 +14,16 @@ void Session::on_timer(Context& ctx) {
   if (flags_ & detail::kScheduleOn) run_schedule(ctx);
   expire_acks(ctx);
   shadow_timer(ctx);
+  if (auto* pv = provisioning()) pv->on_timer(ctx);
   switch (state_) {
     case State::AwaitConnack:
       if (ctx.now >= timer_) connection_lost(ctx, DropReason::ConnackTimeout, true);
       break;
     case State::BackingOff:
       if (ctx.now >= timer_) {
-        ctx.stats.reconnects.add();
+        // Reconnecting with a provisioned identity is the device's plan, not a reconnect.
+        if (flags_ & detail::kProvisionedReconnect) flags_ &= static_cast<std::uint8_t>(~detail::kProvisionedReconnect);
+        else ctx.stats.reconnects.add();
         open(ctx);
       }
       break;
@@ -91,6 +94,7 @@ TimePoint Session::deadline() const noexcept {
   if (inflight_count_ > 0 && p.ack_timeout.count() > 0)
     t = std::min(t, after(inflight_[0].sent, p.ack_timeout));
   if (const auto* sh = shadow()) t = std::min(t, sh->deadline());
+  if (const auto* pv = provisioning()) t = std::min(t, pv->deadline());
   switch (state_) {
     case State::AwaitConnack:
     case State::BackingOff: t = std::min(t, timer_); break;

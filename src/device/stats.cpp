@@ -208,6 +208,8 @@ StatsSnapshot snapshot(const ThreadStats& s) {
   copy(o.suback_codes, s.suback_codes);
   copy(o.suback_grants, s.suback_grants);
   copy(o.shadow_ops, s.shadow_ops);
+  copy(o.provisioning_ops, s.provisioning_ops);
+  copy(o.provisioning_errors, s.provisioning_errors);
   copy(o.stream_counts, s.stream_counts);
   copy(o.puback_codes, s.puback_codes);
   return o;
@@ -237,6 +239,8 @@ void merge(StatsSnapshot& into, const StatsSnapshot& from) {
   add(into.suback_codes, from.suback_codes);
   add(into.suback_grants, from.suback_grants);
   add(into.shadow_ops, from.shadow_ops);
+  add(into.provisioning_ops, from.provisioning_ops);
+  add(into.provisioning_errors, from.provisioning_errors);
   add(into.stream_counts, from.stream_counts);
   add(into.puback_codes, from.puback_codes);
 }
@@ -293,6 +297,8 @@ StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier) {
   diff(d.suback_codes, later.suback_codes, earlier.suback_codes);
   diff(d.suback_grants, later.suback_grants, earlier.suback_grants);
   diff(d.shadow_ops, later.shadow_ops, earlier.shadow_ops);
+  diff(d.provisioning_ops, later.provisioning_ops, earlier.provisioning_ops);
+  diff(d.provisioning_errors, later.provisioning_errors, earlier.provisioning_errors);
   diff(d.stream_counts, later.stream_counts, earlier.stream_counts);
   diff(d.puback_codes, later.puback_codes, earlier.puback_codes);
   return d;
