@@ -16,6 +16,7 @@
 #include "metrics/html_escape.hpp"
 #include "metrics/report_assets.hpp"
 #include "metrics/report_html_charts.hpp"
+#include "metrics/report_html_provisioning.hpp"
 
 namespace fleetload::metrics {
 namespace {
@@ -425,6 +426,7 @@ void write_html_report(const RunReport& r, std::ostream& o) {
   streams(o, r);
   time_series(o, r);
   latencies(o, r);
+  provisioning_html(o, r.stats);
   reconnect_delays(o);
   search(o, r);
   phases(o, r);
