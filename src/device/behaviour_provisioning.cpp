@@ -204,17 +204,17 @@ bool ProvisioningBehaviour::on_publish(Context& ctx, const mqtt::Publish& p) {
   const bool accepted = pt.reply == awsiot::Reply::Accepted;
   if (pt.op == awsiot::ProvisioningOp::RegisterThing) {
     if (step_ != Step::Registering || pt.template_name != plan_->template_name) return true;
-    if (accepted) on_registered(ctx, true, p.payload);
+    if (accepted) on_registered(ctx, p.payload);
     else on_rejected(ctx, ProvisioningOp::RegisterThing, p.payload);
   } else {
     if (step_ != Step::Creating || pt.op != create_op(*plan_)) return true;
-    if (accepted) on_certificate(ctx, true, p.payload);
+    if (accepted) on_certificate(ctx, p.payload);
     else on_rejected(ctx, ProvisioningOp::CreateCertificate, p.payload);
   }
   return true;
 }
 
-void ProvisioningBehaviour::on_certificate(Context& ctx, bool, std::span<const std::uint8_t> payload) {
+void ProvisioningBehaviour::on_certificate(Context& ctx, std::span<const std::uint8_t> payload) {
   const auto f = format_of(*plan_);
   std::shared_ptr<const auth::ClientIdentity> id;
   std::string token;
@@ -257,7 +257,7 @@ void ProvisioningBehaviour::on_certificate(Context& ctx, bool, std::span<const s
   register_thing(ctx);
 }
 
-void ProvisioningBehaviour::on_registered(Context& ctx, bool, std::span<const std::uint8_t> payload) {
+void ProvisioningBehaviour::on_registered(Context& ctx, std::span<const std::uint8_t> payload) {
   finish(ctx, ProvisioningOp::RegisterThing, ProvisioningOutcome::Accepted);
   auto r = awsiot::parse_register_thing_response(payload, format_of(*plan_));
   if (!r || awsiot::check_thing_name(r->thing_name) != nullptr) {

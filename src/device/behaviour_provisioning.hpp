@@ -91,8 +91,8 @@ class ProvisioningBehaviour {
   void fail(Context& ctx);
   // False when the answer carries Correlation Data that is not our current request's.
   bool ours(const mqtt::Publish& p) const;
-  void on_certificate(Context& ctx, bool accepted, std::span<const std::uint8_t> payload);
-  void on_registered(Context& ctx, bool accepted, std::span<const std::uint8_t> payload);
+  void on_certificate(Context& ctx, std::span<const std::uint8_t> payload);
+  void on_registered(Context& ctx, std::span<const std::uint8_t> payload);
   void on_rejected(Context& ctx, ProvisioningOp op, std::span<const std::uint8_t> payload);
 
   const ProvisioningPlan* plan_;
