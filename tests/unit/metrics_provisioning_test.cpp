@@ -1,14 +1,10 @@
-// The Fleet Provisioning books in every output: Prometheus families (names, labels, only what
-// was seen), the JSON report read back and merged across shards, the summary, the HTML table,
-// and the two thresholds.
+// The Fleet Provisioning books in the reports: the JSON report read back and merged across
+// shards, the summary, the HTML table, and the two thresholds (the Prometheus families:
+// metrics_exporter_test.cpp).
 #include <gtest/gtest.h>
 
-#include <prometheus/metric_family.h>
-
-#include <map>
 #include <string>
 
-#include "metrics/exporter.hpp"
 #include "metrics/report_html.hpp"
 #include "metrics/report_json.hpp"
 #include "metrics/report_merge.hpp"
@@ -22,18 +18,6 @@ namespace {
 using device::ProvisioningErrorCode;
 using device::ProvisioningOp;
 using device::ProvisioningOutcome;
-
-const prometheus::MetricFamily* find(const std::vector<prometheus::MetricFamily>& fs, const std::string& name) {
-  for (const auto& f : fs)
-    if (f.name == name) return &f;
-  return nullptr;
-}
-
-std::string label(const prometheus::ClientMetric& m, const std::string& name) {
-  for (const auto& l : m.label)
-    if (l.name == name) return l.value;
-  return {};
-}
 
 void provisioned(device::StatsSnapshot& s, std::uint64_t n, std::uint64_t rejected) {
   s.provisioning_attempts = n + rejected;
@@ -66,43 +50,6 @@ RunReport report(std::uint32_t k, std::uint64_t n, std::uint64_t rejected) {
   return r;
 }
 
-TEST(ProvisioningMetrics, PrometheusFamiliesByOperationOutcomeAndErrorCode) {
-  ExportState st;
-  ExporterOptions o;
-  o.labels = {"prov", "0", "mqtt5", "mtls_from_path"};
-  o.listen.clear();
-  const auto none = build_families(st, o);
-  const auto* empty = find(none, "fleetload_provisioning_operations_total");
-  EXPECT_TRUE(empty == nullptr || empty->metric.empty());  // nothing seen, nothing exported
-  EXPECT_EQ(find(none, "fleetload_provisioning_latency_seconds"), nullptr);
-  provisioned(st.total, 7, 3);
-  st.total.provisioning_in_flight = 2;
-  const auto fs = build_families(st, o);
-  const auto* ops = find(fs, "fleetload_provisioning_operations_total");
-  ASSERT_NE(ops, nullptr);
-  ASSERT_EQ(ops->metric.size(), 3u);
-  std::map<std::string, double> by;
-  for (const auto& m : ops->metric) by[label(m, "op") + "/" + label(m, "outcome")] = m.counter.value;
-  EXPECT_DOUBLE_EQ(by["create_certificate/accepted"], 10.0);
-  EXPECT_DOUBLE_EQ(by["register_thing/accepted"], 7.0);
-  EXPECT_DOUBLE_EQ(by["register_thing/rejected_404"], 3.0);
-  const auto* rej = find(fs, "fleetload_provisioning_rejections_total");
-  ASSERT_NE(rej, nullptr);
-  ASSERT_EQ(rej->metric.size(), 1u);
-  EXPECT_EQ(label(rej->metric[0], "error_code"), "ResourceNotFound");
-  EXPECT_DOUBLE_EQ(rej->metric[0].counter.value, 3.0);
-  const auto* lat = find(fs, "fleetload_provisioning_request_latency_seconds");
-  ASSERT_NE(lat, nullptr);
-  EXPECT_EQ(lat->metric.size(), 2u);
-  ASSERT_NE(find(fs, "fleetload_provisioning_latency_seconds"), nullptr);
-  EXPECT_EQ(find(fs, "fleetload_provisioning_latency_seconds")->metric[0].histogram.sample_count, 7u);
-  EXPECT_DOUBLE_EQ(find(fs, "fleetload_provisioning_in_flight")->metric[0].gauge.value, 2.0);
-  for (const char* c : {"fleetload_provisioning_attempts_total", "fleetload_provisioning_failures_total",
-                        "fleetload_provisioning_bad_answers_total", "fleetload_provisioning_devices_total"})
-    EXPECT_NE(find(fs, c), nullptr) << c;
-  EXPECT_DOUBLE_EQ(find(fs, "fleetload_provisioning_devices_total")->metric[0].counter.value, 7.0);
-}
-
 TEST(ProvisioningMetrics, JsonReadsBackAndShardsMerge) {
   const RunReport a = report(0, 7, 3), b = report(1, 5, 0);
   const std::string text = report_to_json(a);
@@ -111,8 +58,9 @@ TEST(ProvisioningMetrics, JsonReadsBackAndShardsMerge) {
   EXPECT_EQ(back.stats.provisioning_count(ProvisioningOp::RegisterThing, ProvisioningOutcome::Rejected404), 3u);
   EXPECT_EQ(back.stats.provisioning_errors[static_cast<std::size_t>(ProvisioningErrorCode::ResourceNotFound)], 3u);
   EXPECT_EQ(back.stats.provisioning_latency.count, 7u);
-  const RunReport m =
-      merge_reports({report_from_json(text, "a.json"), report_from_json(report_to_json(b), "b.json")}).report;
+  const RunReport m = merge_reports({MergeInput{"a.json", report_from_json(text, "a.json")},
+                                     MergeInput{"b.json", report_from_json(report_to_json(b), "b.json")}})
+                           .report;
   EXPECT_EQ(m.stats.provisioning_count(ProvisioningOp::RegisterThing, ProvisioningOutcome::Accepted), 12u);
   EXPECT_EQ(m.stats.provisioning_devices, 12u);
   EXPECT_EQ(m.stats.provisioning_failures, 3u);
