@@ -273,6 +273,17 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     jp.timeout = j.timeout;
     jobs = std::move(jp);
   }
+  if (s.provisioning) {
+    const scenario::Provisioning& pv = *s.provisioning;
+    ProvisioningPlan pp;
+    pp.template_name = pv.template_name;
+    for (const auto& [k, v] : pv.parameters) pp.parameters.emplace_back(k, Template(v));
+    pp.from_csr = pv.certificate == scenario::ProvisioningCertificate::CreateFromCsr;
+    pp.cbor = pv.format == scenario::ProvisioningFormat::Cbor;
+    pp.rsa_key = pv.key_type == scenario::ProvisioningKey::Rsa2048;
+    pp.timeout = pv.timeout;
+    provisioning = std::move(pp);
+  }
 }
 
 namespace {

@@ -143,6 +143,16 @@ struct JobsPlan {
   std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
 };
 
+// provisioning: the group's Fleet Provisioning by claim (behaviour_provisioning.hpp).
+struct ProvisioningPlan {
+  std::string template_name;
+  std::vector<std::pair<std::string, Template>> parameters;  // RegisterThing's, rendered per device
+  bool from_csr = false;  // CreateCertificateFromCsr (a local key) instead of CreateKeysAndCertificate
+  bool cbor = false;      // the topics' payload format: cbor, else json
+  bool rsa_key = false;   // the local key: RSA-2048, else EC P-256
+  std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
+};
+
 class FleetPlan {
  public:
   // `s` must be validated (scenario::load_scenario). The shard is s.fleet.shard.
@@ -241,6 +251,8 @@ class FleetPlan {
   std::optional<ShadowPlan> shadow;  // none: the group's devices use no shadow
   // ---- jobs ---------------------------------------------------------------------------
   std::optional<JobsPlan> jobs;  // none: the group's devices run no jobs
+  // ---- provisioning -------------------------------------------------------------------
+  std::optional<ProvisioningPlan> provisioning;  // none: the group's identity is its own
 
   // ---- questions ----------------------------------------------------------------------
   // Clean Start for an attempt (MQTT 5: aws-c-mqtt mqtt5_client.c s_should_resume_session;

@@ -39,7 +39,8 @@ std::size_t Session::heap_bytes() const noexcept {
     n += sizeof(Inbound) + inbound_->tracker.heap_bytes() + inbound_->qos2_ids.heap_bytes() +
          inbound_->aliases.capacity() * sizeof(std::uint64_t) +
          inbound_->held.capacity() * sizeof(inbound_->held[0]) +
-         (inbound_->shadow ? inbound_->shadow->heap_bytes() : 0) + (inbound_->jobs ? inbound_->jobs->heap_bytes() : 0);
+         (inbound_->shadow ? inbound_->shadow->heap_bytes() : 0) + (inbound_->jobs ? inbound_->jobs->heap_bytes() : 0) +
+         (inbound_->provisioning ? inbound_->provisioning->heap_bytes() : 0);
   if (more_) n += sizeof(More) + more_->assigned_id.capacity() + more_->streams.capacity() * sizeof(StreamState);
   return n;
 }
@@ -61,6 +62,8 @@ void Session::set_state(Context& ctx, State s) noexcept {
 
 std::string_view Session::current_client_id(std::string& out) const {
   if (more_ && !more_->assigned_id.empty()) return more_->assigned_id;
+  // Provisioned: the thing name the service returned is the client id from then on.
+  if (const auto* pv = provisioning(); pv && pv->identity()) return pv->thing_name();
   plan_->render_client_id(out, index_);
   return out;
 }
@@ -284,6 +287,10 @@ void Session::handle_packet(Context& ctx, const mqtt::Packet& p) {
   }
   switch (p.index()) {
     case 2:
+      if (auto* pv = provisioning(); pv && pv->on_publish(ctx, std::get<mqtt::Publish>(p))) {
+        if (pv->step() == ProvisioningBehaviour::Step::Registered) provisioning_reconnect(ctx);
+        break;
+      }
       if (auto* sh = shadow(); sh && sh->on_publish(ctx, std::get<mqtt::Publish>(p))) break;
       if (auto* j = jobs(); j && j->on_publish(ctx, std::get<mqtt::Publish>(p), jobs_may_start())) break;
       on_publish(ctx, std::get<mqtt::Publish>(p));
@@ -365,6 +372,8 @@ void Session::on_connack(Context& ctx, const mqtt::Connack& c) {
     flags_ &= static_cast<std::uint8_t>(~detail::kSubscribed);
     if (inbound_) inbound_->qos2_ids.clear();
   }
+  // The claim connection of a device provisioning by claim carries nothing else.
+  if (p.provisioning && provisioning_connected(ctx)) return;
   if (p.is_subscriber(index_) && !p.subscriptions.empty()) {
     if (flags_ & detail::kSubscribed) {
       ctx.stats.subscribes_skipped_resumed.add();  // the broker kept them with the session
@@ -415,6 +424,7 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   if (inbound_) inbound_->end_held(plan_->clock);
   if (auto* sh = shadow()) sh->on_disconnected();
   if (auto* j = jobs()) j->on_disconnected();
+  if (auto* pv = provisioning()) pv->on_disconnected(ctx);
   // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
   // which may still be iterating over it.
   rx_len_ = 0;

@@ -21,6 +21,7 @@
 #include "mqtt/codec.hpp"
 
 namespace fleetload::scenario { struct Scenario; }
+namespace fleetload::auth { class ClientIdentity; }
 
 namespace fleetload::device {
 
@@ -33,6 +34,7 @@ inline constexpr TimePoint kNever = TimePoint::max();
 class FleetPlan;  // immutable, shared by all sessions of a run: see fleet_plan.hpp
 class ShadowBehaviour;  // behaviour_shadow.hpp
 class JobsBehaviour;    // behaviour_jobs.hpp
+class ProvisioningBehaviour;  // behaviour_provisioning.hpp
 
 // DropReason (why the transport went down) lives in stats.hpp, which labels by it.
 
@@ -118,6 +120,9 @@ class Session {
 
   TimePoint deadline() const noexcept;
   State state() const noexcept { return state_; }
+  // The certificate and key to present instead of the group's (Fleet Provisioning by claim,
+  // from RegisterThing accepted on); null for every other device.
+  const auth::ClientIdentity* client_identity() const noexcept;
   std::uint32_t index() const noexcept { return index_; }
 
   // QoS 1/2 messages in flight plus publishes queued (offline or behind a full window).
@@ -224,6 +229,15 @@ class Session {
   bool jobs_may_start() const noexcept;
   void jobs_connected(Context& ctx, bool session_present);
   void jobs_timer(Context& ctx);
+
+  // session_provisioning.cpp: the Fleet Provisioning behaviour's hooks
+  // (behaviour_provisioning.hpp), in inbound_ too.
+  ProvisioningBehaviour* provisioning() const noexcept;
+  // At an accepting CONNACK: true on the claim connection (only provisioning runs on it),
+  // false once connected with the new identity (the workload runs).
+  bool provisioning_connected(Context& ctx);
+  // RegisterThing accepted: DISCONNECT, then connect again at once with the new identity.
+  void provisioning_reconnect(Context& ctx);
 
   const FleetPlan* plan_;
   std::uint32_t index_;

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "device/behaviour_provisioning.hpp"
 #include "device/behaviour_shadow.hpp"
 #include "device/behaviour_jobs.hpp"
 #include "device/fleet_plan.hpp"
@@ -103,6 +104,9 @@ struct Session::Inbound {
   std::unique_ptr<ShadowBehaviour> shadow;
   // The AWS IoT Jobs behaviour (groups with `jobs:` only).
   std::unique_ptr<JobsBehaviour> jobs;
+  // Fleet Provisioning by claim (groups with `provisioning:` only): kept after it succeeds,
+  // as it holds the identity and thing name every later connection uses.
+  std::unique_ptr<ProvisioningBehaviour> provisioning;
 
   bool alias_set(std::uint16_t a) const noexcept {
     return a / 64 < aliases.size() && ((aliases[a / 64] >> (a % 64)) & 1u);
@@ -122,6 +126,7 @@ enum Flag : std::uint8_t {
   kAliasSet = 8,           // topic alias 1 is mapped on this connection
   kPublishingStopped = 16, // stop_publishing() / stop(): no new publishes
   kNoRetain = 32,          // the server said Retain Available = 0
+  kProvisionedReconnect = 64,  // BackingOff only to reconnect with the provisioned identity (not a drop)
 };
 
 // Per-thread scratch: strings and packets reused for every call, so the steady state does

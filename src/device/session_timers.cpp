@@ -15,13 +15,16 @@ void Session::on_timer(Context& ctx) {
   expire_acks(ctx);
   shadow_timer(ctx);
   jobs_timer(ctx);
+  if (auto* pv = provisioning()) pv->on_timer(ctx);
   switch (state_) {
     case State::AwaitConnack:
       if (ctx.now >= timer_) connection_lost(ctx, DropReason::ConnackTimeout, true);
       break;
     case State::BackingOff:
       if (ctx.now >= timer_) {
-        ctx.stats.reconnects.add();
+        // Reconnecting with a provisioned identity is the device's plan, not a reconnect.
+        if (flags_ & detail::kProvisionedReconnect) flags_ &= static_cast<std::uint8_t>(~detail::kProvisionedReconnect);
+        else ctx.stats.reconnects.add();
         open(ctx);
       }
       break;
@@ -93,6 +96,7 @@ TimePoint Session::deadline() const noexcept {
     t = std::min(t, after(inflight_[0].sent, p.ack_timeout));
   if (const auto* sh = shadow()) t = std::min(t, sh->deadline());
   if (const auto* j = jobs()) t = std::min(t, j->deadline());
+  if (const auto* pv = provisioning()) t = std::min(t, pv->deadline());
   switch (state_) {
     case State::AwaitConnack:
     case State::BackingOff: t = std::min(t, timer_); break;

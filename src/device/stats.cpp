@@ -210,6 +210,8 @@ StatsSnapshot snapshot(const ThreadStats& s) {
   copy(o.shadow_ops, s.shadow_ops);
   copy(o.job_requests, s.job_requests);
   copy(o.job_executions, s.job_executions);
+  copy(o.provisioning_ops, s.provisioning_ops);
+  copy(o.provisioning_errors, s.provisioning_errors);
   copy(o.stream_counts, s.stream_counts);
   copy(o.puback_codes, s.puback_codes);
   return o;
@@ -241,6 +243,8 @@ void merge(StatsSnapshot& into, const StatsSnapshot& from) {
   add(into.shadow_ops, from.shadow_ops);
   add(into.job_requests, from.job_requests);
   add(into.job_executions, from.job_executions);
+  add(into.provisioning_ops, from.provisioning_ops);
+  add(into.provisioning_errors, from.provisioning_errors);
   add(into.stream_counts, from.stream_counts);
   add(into.puback_codes, from.puback_codes);
 }
@@ -299,6 +303,8 @@ StatsSnapshot delta(const StatsSnapshot& later, const StatsSnapshot& earlier) {
   diff(d.shadow_ops, later.shadow_ops, earlier.shadow_ops);
   diff(d.job_requests, later.job_requests, earlier.job_requests);
   diff(d.job_executions, later.job_executions, earlier.job_executions);
+  diff(d.provisioning_ops, later.provisioning_ops, earlier.provisioning_ops);
+  diff(d.provisioning_errors, later.provisioning_errors, earlier.provisioning_errors);
   diff(d.stream_counts, later.stream_counts, earlier.stream_counts);
   diff(d.puback_codes, later.puback_codes, earlier.puback_codes);
   return d;

@@ -109,6 +109,45 @@ inline constexpr std::size_t kJobSlots = kJobOpCount * kJobOutcomeCount;
 enum class JobEnd : std::uint8_t { Succeeded, Failed, Rejected, TimedOut };
 inline constexpr std::size_t kJobEndCount = 4;
 const char* to_string(JobEnd e) noexcept;  // "succeeded", "failed", "rejected", "timed_out"
+// ---- Fleet Provisioning by claim (behaviour_provisioning.hpp) ----------------------------
+// Requests and how each ended: statusCode classes as outcomes, errorCode apart.
+enum class ProvisioningOp : std::uint8_t { CreateCertificate, RegisterThing };
+inline constexpr std::size_t kProvisioningOpCount = 2;
+const char* to_string(ProvisioningOp op) noexcept;  // "create_certificate", "register_thing"
+enum class ProvisioningOutcome : std::uint8_t {
+  Accepted,
+  Rejected400,
+  Rejected401,
+  Rejected403,
+  Rejected404,
+  Rejected429,
+  Rejected500,
+  RejectedOther,  // any other statusCode
+  TimedOut,       // no answer within provisioning.timeout
+};
+inline constexpr std::size_t kProvisioningOutcomeCount = 9;
+const char* to_string(ProvisioningOutcome o) noexcept;  // "accepted", "rejected_400", ..., "timed_out"
+ProvisioningOutcome provisioning_outcome_of_code(int status_code) noexcept;
+constexpr std::size_t provisioning_index(ProvisioningOp op, ProvisioningOutcome o) noexcept {
+  return static_cast<std::size_t>(op) * kProvisioningOutcomeCount + static_cast<std::size_t>(o);
+}
+inline constexpr std::size_t kProvisioningSlots = kProvisioningOpCount * kProvisioningOutcomeCount;
+// Rejections by errorCode: the codes the service (and our responder) answer with, the rest
+// as "other" (a per-thread table cannot hold open-ended strings).
+enum class ProvisioningErrorCode : std::uint8_t {
+  InvalidPayload,
+  InvalidCsr,
+  InvalidCertificateOwnershipToken,
+  InvalidParameters,
+  ResourceNotFound,
+  Throttling,
+  InternalFailure,
+  Other,
+};
+inline constexpr std::size_t kProvisioningErrorCodeCount = 8;
+const char* to_string(ProvisioningErrorCode c) noexcept;  // the errorCode text; "other"
+ProvisioningErrorCode provisioning_error_code_of(std::string_view error_code) noexcept;
+// ---- end Fleet Provisioning ----
 
 // Per publish stream (fleet-wide stream id, FleetPlan::StreamPlan::id): what its publishers
 // sent and what its subscribers' books say of it.
@@ -331,7 +370,11 @@ class Histogram {
   X(shadow_foreign_responses, "shadow answers with a clientToken of no request in flight (ignored)") \
   X(job_notifications, "jobs notify-next messages announcing a pending execution")            \
   X(job_starts, "job executions started: start-next accepted with an execution")             \
-  X(job_foreign_responses, "jobs answers with a clientToken of no request in flight (ignored)")
+  X(job_foreign_responses, "jobs answers with a clientToken of no request in flight (ignored)") \
+  X(provisioning_attempts, "provisioning attempts begun on a claim connection (answer topics subscribed)") \
+  X(provisioning_failures, "provisioning attempts that ended rejected, timed out or with an unusable answer") \
+  X(provisioning_bad_answers, "provisioning answers that could not be decoded or used (certificate, key, thing name)") \
+  X(provisioning_devices, "devices connected with their provisioned identity (first time each)")
 
 // Counters per QoS (0, 1, 2).
 #define FLEETLOAD_DEVICE_QOS_COUNTERS(X)                                  \
@@ -357,7 +400,10 @@ class Histogram {
   X(job_start_next_latency, "jobs start-next request to its accepted/rejected answer")       \
   X(job_update_latency, "jobs UpdateJobExecution request to its accepted/rejected answer")   \
   X(job_time_to_start, "job announced (notify-next, or the start-next at connect) to start-next accepted") \
-  X(job_duration, "job announced (notify-next, or the start-next at connect) to its final update accepted")
+  X(job_duration, "job announced (notify-next, or the start-next at connect) to its final update accepted") \
+  X(provisioning_create_latency, "certificate request (create / create-from-csr) to its answer") \
+  X(provisioning_register_latency, "RegisterThing request to its answer")                     \
+  X(provisioning_latency, "first claim connect attempt to connected with the provisioned identity")
 
 // Gauges (levels) maintained by the owner thread.
 #define FLEETLOAD_DEVICE_GAUGES(X)                                           \
@@ -368,7 +414,8 @@ class Histogram {
   X(offline_queued, "publishes queued while disconnected")                 \
   X(shadow_in_flight, "Device Shadow requests sent and not yet answered or timed out") \
   X(job_requests_in_flight, "Jobs requests sent and not yet answered or timed out") \
-  X(job_executions_in_progress, "job executions started and not yet ended")
+  X(job_executions_in_progress, "job executions started and not yet ended") \
+  X(provisioning_in_flight, "Fleet Provisioning requests sent and not yet answered or timed out")
 
 struct ThreadStats {
 #define FLEETLOAD_X(name, help) Counter name;
@@ -396,6 +443,8 @@ struct ThreadStats {
   std::array<Counter, kShadowSlots> shadow_ops;       // shadow_index(op, outcome)
   std::array<Counter, kJobSlots> job_requests;         // job_index(op, outcome)
   std::array<Counter, kJobEndCount> job_executions;    // by JobEnd
+  std::array<Counter, kProvisioningSlots> provisioning_ops;              // provisioning_index(op, outcome)
+  std::array<Counter, kProvisioningErrorCodeCount> provisioning_errors;  // rejections by errorCode
   CounterTable<kStreamSlots> stream_counts;           // stream_index(stream, count)
   void count_stream(std::uint32_t stream, StreamCount c, std::uint64_t n = 1) noexcept {
     stream_counts[stream_index(stream, c)].add(n);
@@ -432,6 +481,11 @@ struct StatsSnapshot {
   std::array<std::uint64_t, kJobEndCount> job_executions{};
   std::uint64_t job_count(JobOp op, JobOutcome o) const noexcept { return job_requests[job_index(op, o)]; }
   std::uint64_t job_ended(JobEnd e) const noexcept { return job_executions[static_cast<std::size_t>(e)]; }
+  std::array<std::uint64_t, kProvisioningSlots> provisioning_ops{};
+  std::array<std::uint64_t, kProvisioningErrorCodeCount> provisioning_errors{};
+  std::uint64_t provisioning_count(ProvisioningOp op, ProvisioningOutcome o) const noexcept {
+    return provisioning_ops[provisioning_index(op, o)];
+  }
   std::array<std::uint64_t, kStreamSlots> stream_counts{};
   std::uint64_t stream_count(std::uint32_t stream, StreamCount c) const noexcept {
     return stream_counts[stream_index(stream, c)];

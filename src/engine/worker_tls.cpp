@@ -2,6 +2,7 @@
 // handshake driven by readiness waits, failure counting by reason.
 #include <boost/asio/error.hpp>
 
+#include "auth/client_identity.hpp"
 #include "auth/presentation.hpp"
 #include "auth/tls_identity.hpp"
 #include "engine/worker.hpp"
@@ -37,8 +38,15 @@ bool Worker::start_tls(Device& d, std::uint64_t endpoint, Down& down) {
   }
   if (!d.tls) d.tls = std::make_unique<net::TlsConn>();
   const bool verify = spec->verify_peer;
-  if (d.tls->start(ctx, d.stream.socket().native_handle(), cfg_.tls_resumption,
-                   [&](SSL* ssl) { return auth::apply_presentation(ssl, pres, verify); }))
+  // A provisioned device presents its own certificate and key on this SSL instead of the
+  // shared context's (the claim identity); a session kept from a connection under another
+  // identity is not offered, as resuming it would skip presenting the new certificate.
+  const auth::ClientIdentity* own = d.session.client_identity();
+  const bool same_identity = d.tls->identity == own;
+  d.tls->identity = own;
+  if (d.tls->start(ctx, d.stream.socket().native_handle(), cfg_.tls_resumption && same_identity, [&](SSL* ssl) {
+        return auth::apply_presentation(ssl, pres, verify) && (own == nullptr || own->apply(ssl));
+      }))
     return true;
   const net::error_code ec = net::make_error_code(net::TlsFailure::HandshakeFailure);
   count_tls(ec, false);

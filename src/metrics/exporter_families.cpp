@@ -236,6 +236,39 @@ void add_jobs(Builder& b, const device::StatsSnapshot& s) {
   b.histogram("fleetload_job_duration_seconds",
               "job announced (notify-next, or the start-next at connect) to its final update accepted", s.job_duration);
 }
+// ---- Fleet Provisioning by claim: requests by operation and outcome, rejections by
+// errorCode, latencies; only what was seen, so a fleet that does not provision exports none.
+void add_provisioning(Builder& b, const device::StatsSnapshot& s) {
+  auto& f = b.family("fleetload_provisioning_operations_total",
+                     "Fleet Provisioning requests by operation (create_certificate, register_thing) and outcome "
+                     "(accepted, rejected_<statusCode>, timed_out)",
+                     prometheus::MetricType::Counter);
+  for (std::size_t op = 0; op < device::kProvisioningOpCount; ++op)
+    for (std::size_t o = 0; o < device::kProvisioningOutcomeCount; ++o) {
+      const auto n = s.provisioning_ops[op * device::kProvisioningOutcomeCount + o];
+      if (n == 0) continue;
+      b.add_counter(f, static_cast<double>(n),
+                    {{"op", device::to_string(static_cast<device::ProvisioningOp>(op))},
+                     {"outcome", device::to_string(static_cast<device::ProvisioningOutcome>(o))}});
+    }
+  auto& e = b.family("fleetload_provisioning_rejections_total",
+                     "Fleet Provisioning requests rejected, by the answer's errorCode", prometheus::MetricType::Counter);
+  for (std::size_t k = 0; k < device::kProvisioningErrorCodeCount; ++k)
+    if (s.provisioning_errors[k] > 0)
+      b.add_counter(e, static_cast<double>(s.provisioning_errors[k]),
+                    {{"error_code", device::to_string(static_cast<device::ProvisioningErrorCode>(k))}});
+  if (s.provisioning_create_latency.count + s.provisioning_register_latency.count > 0) {
+    auto& h = b.family("fleetload_provisioning_request_latency_seconds",
+                       "Fleet Provisioning request to its accepted/rejected answer (by operation)",
+                       prometheus::MetricType::Histogram);
+    b.add_histogram(h, s.provisioning_create_latency, {{"op", "create_certificate"}});
+    b.add_histogram(h, s.provisioning_register_latency, {{"op", "register_thing"}});
+  }
+  if (s.provisioning_latency.count > 0)
+    b.histogram("fleetload_provisioning_latency_seconds",
+                "first claim connect attempt to connected with the provisioned identity", s.provisioning_latency);
+}
+// ---- end Fleet Provisioning ----
 
 // Device Shadow requests by operation and outcome; only outcomes seen, so a fleet without a
 // shadow exports none.
@@ -314,6 +347,8 @@ void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol, const s
           static_cast<double>(s.offline_queued));
   b.gauge("fleetload_shadow_in_flight", "Device Shadow requests sent and not yet answered or timed out",
           static_cast<double>(s.shadow_in_flight));
+  b.gauge("fleetload_provisioning_in_flight", "Fleet Provisioning requests sent and not yet answered or timed out",
+          static_cast<double>(s.provisioning_in_flight));
   add_counters(b, s);
   add_codes(b, s, g.protocol == "mqtt5" ? mqtt::Version::V5 : protocol);
   add_histograms(b, s);
@@ -323,6 +358,7 @@ void add_group(Builder& b, const ExportGroup& g, mqtt::Version protocol, const s
   b.gauge("fleetload_job_executions_in_progress", "job executions started and not yet ended",
           static_cast<double>(s.job_executions_in_progress));
   add_jobs(b, s);
+  add_provisioning(b, s);
   add_streams(b, s, streams);
   b.end_group();
 }

@@ -28,6 +28,7 @@ add_library(fleetload_report_html
   ${CMAKE_CURRENT_LIST_DIR}/report_html.cpp
   ${CMAKE_CURRENT_LIST_DIR}/report_html_charts.cpp
   ${CMAKE_CURRENT_LIST_DIR}/report_html_aws.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/report_html_provisioning.cpp
   ${CMAKE_CURRENT_LIST_DIR}/reconnect_theory.cpp
   ${report_assets_cpp}
 )

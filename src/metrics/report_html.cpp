@@ -18,6 +18,7 @@
 #include "metrics/report_assets.hpp"
 #include "metrics/report_html_aws.hpp"
 #include "metrics/report_html_charts.hpp"
+#include "metrics/report_html_provisioning.hpp"
 
 namespace fleetload::metrics {
 namespace {
@@ -438,6 +439,7 @@ void write_html_report(const RunReport& r, std::ostream& o) {
   time_series(o, r);
   latencies(o, r);
   write_aws_sections(o, r);
+  provisioning_html(o, r.stats);
   reconnect_delays(o);
   search(o, r);
   phases(o, r);

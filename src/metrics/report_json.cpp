@@ -136,6 +136,21 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
   for (std::size_t k = 0; k < device::kJobEndCount; ++k)
     ends[device::to_string(static_cast<device::JobEnd>(k))] = s.job_executions[k];
   o["job_executions"] = std::move(ends);
+  // ---- Fleet Provisioning by claim ----
+  json::object prov;
+  for (std::size_t op = 0; op < device::kProvisioningOpCount; ++op) {
+    json::object by;
+    for (std::size_t k = 0; k < device::kProvisioningOutcomeCount; ++k)
+      by[device::to_string(static_cast<device::ProvisioningOutcome>(k))] =
+          s.provisioning_ops[op * device::kProvisioningOutcomeCount + k];
+    prov[device::to_string(static_cast<device::ProvisioningOp>(op))] = std::move(by);
+  }
+  o["provisioning_operations"] = std::move(prov);
+  json::object prov_errors;
+  for (std::size_t k = 0; k < device::kProvisioningErrorCodeCount; ++k)
+    prov_errors[device::to_string(static_cast<device::ProvisioningErrorCode>(k))] = s.provisioning_errors[k];
+  o["provisioning_errors"] = std::move(prov_errors);
+  // ---- end Fleet Provisioning ----
   // Per publish stream, by fleet-wide stream id (the report's top-level `streams` names them).
   std::size_t used = 0;
   for (std::size_t i = 0; i < device::kStreamSlots; ++i)

@@ -202,6 +202,23 @@ class Reader {
       by_name(obj(o, "job_executions", p), sub(p, "job_executions"), s.job_executions, 0,
               [](std::size_t k) { return device::to_string(static_cast<device::JobEnd>(k)); });
     }
+    // ---- Fleet Provisioning by claim (reports from before it have none) ----
+    if (o.contains("provisioning_operations")) {
+      const json::object& pv = obj(o, "provisioning_operations", p);
+      const std::string pp = sub(p, "provisioning_operations");
+      for (std::size_t op = 0; op < device::kProvisioningOpCount; ++op) {
+        const char* opn = device::to_string(static_cast<device::ProvisioningOp>(op));
+        const json::object& by = obj(pv, opn, pp);
+        for (std::size_t k = 0; k < device::kProvisioningOutcomeCount; ++k)
+          s.provisioning_ops[op * device::kProvisioningOutcomeCount + k] =
+              u64(by, device::to_string(static_cast<device::ProvisioningOutcome>(k)), sub(pp, opn));
+      }
+      const json::object& pe = obj(o, "provisioning_errors", p);
+      for (std::size_t k = 0; k < device::kProvisioningErrorCodeCount; ++k)
+        s.provisioning_errors[k] =
+            u64(pe, device::to_string(static_cast<device::ProvisioningErrorCode>(k)), sub(p, "provisioning_errors"));
+    }
+    // ---- end Fleet Provisioning ----
     // Reports from before publish streams have none.
     if (o.contains("stream_counts")) {
       const json::array& a = arr(o, "stream_counts", p);

@@ -56,6 +56,31 @@ void latency_row(std::string& out, const char* name, const device::HistogramSnap
   out += '\n';
 }
 
+// Fleet Provisioning by claim: each request by outcome, rejections by errorCode, devices.
+void provisioning_rows(std::string& out, const device::StatsSnapshot& s) {
+  for (std::size_t op = 0; op < device::kProvisioningOpCount; ++op) {
+    std::string line;
+    std::uint64_t total = 0;
+    for (std::size_t k = 0; k < device::kProvisioningOutcomeCount; ++k) {
+      const auto c = s.provisioning_ops[op * device::kProvisioningOutcomeCount + k];
+      total += c;
+      if (c > 0) line += (line.empty() ? "" : ", ") + n(c) + " " + device::to_string(static_cast<device::ProvisioningOutcome>(k));
+    }
+    if (total > 0)
+      row(out, op == 0 ? "prov. create" : "prov. register", n(total) + " requests: " + line);
+  }
+  std::string errors;
+  for (std::size_t k = 0; k < device::kProvisioningErrorCodeCount; ++k)
+    if (s.provisioning_errors[k] > 0)
+      errors += (errors.empty() ? "" : ", ") + n(s.provisioning_errors[k]) + " " +
+                device::to_string(static_cast<device::ProvisioningErrorCode>(k));
+  if (!errors.empty()) row(out, "provisioning errors", errors);
+  if (s.provisioning_attempts > 0)
+    row(out, "provisioning", fmt("%s attempts, %s devices connected with their new identity, %s failed attempts, %s unusable answers",
+                                 n(s.provisioning_attempts).c_str(), n(s.provisioning_devices).c_str(),
+                                 n(s.provisioning_failures).c_str(), n(s.provisioning_bad_answers).c_str()));
+}
+
 std::string measured_text(const ThresholdResult& t) {
   if (!t.measured) return "not measured: " + t.reason;
   return "measured " + human::in_unit(t.value, t.unit);
@@ -202,6 +227,7 @@ std::string format_summary(const RunReport& r) {
     row(out, "shadow", fmt("%s deltas received, %s conflict retries, %s version regressions, %s answers to other clients",
                            n(s.shadow_deltas_received).c_str(), n(s.shadow_conflict_retries).c_str(),
                            n(s.shadow_version_regressions).c_str(), n(s.shadow_foreign_responses).c_str()));
+  provisioning_rows(out, s);
   if (s.subscribers_unsubscribed > 0 || s.messages_not_subscribed > 0)
     row(out, "not subscribed",
         fmt("%s subscribers never subscribed (filters refused, SUBACK never came, or never connected); "

@@ -167,6 +167,15 @@ ThresholdMeasure measure_threshold(const scenario::Threshold& t, const RunReport
     if (ended == 0) return unmeasured("no job execution ended");
     return count_or_ratio(t, ended - s.job_ended(device::JobEnd::Succeeded), ended, "no job execution ended");
   }
+  // ---- Fleet Provisioning by claim ----
+  if (t.metric == "p99_provisioning_latency")
+    return p99_seconds(s.provisioning_latency, s.provisioning_attempts == 0 ? "no device attempted provisioning"
+                                                                           : "no device connected with a provisioned identity");
+  if (t.metric == "max_provisioning_failures") {
+    if (s.provisioning_attempts == 0) return unmeasured("no device attempted provisioning");
+    return count_or_ratio(t, s.provisioning_failures, s.provisioning_attempts, "no device attempted provisioning");
+  }
+  // ---- end Fleet Provisioning ----
   if (t.metric == "max_publish_rate_error") {
     if (r.publish_rate.requested <= 0.0) return unmeasured("no publishes were requested");
     return measured(std::fabs(r.publish_rate.error_percent) / 100.0);

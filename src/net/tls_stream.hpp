@@ -107,6 +107,10 @@ class TlsConn {
   // around each SSL_do_handshake: key exchange, signatures, certificate checks, the socket
   // reads and writes they make), for the report's client CPU per handshake.
   std::uint64_t handshake_cpu_ns = 0;
+  // Whose identity the last start() presented when it was not the context's (an opaque tag:
+  // a provisioned device's auth::ClientIdentity), so a kept session is offered only to the
+  // same identity.
+  const void* identity = nullptr;
 
  private:
   bool begin(SSL_CTX* ctx, int fd, bool resume);

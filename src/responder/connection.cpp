@@ -243,7 +243,11 @@ bool Connection::handle(const mqtt::Packet& p) {
         ack.packet_id = pub.packet_id;
         send_packet(ack);
       }
+      if (pub.properties.correlation_data)
+        correlation_.assign(reinterpret_cast<const char*>(pub.properties.correlation_data->data()),
+                            pub.properties.correlation_data->size());
       if (events_.on_message) events_.on_message(pub.topic, pub.payload);
+      correlation_.clear();
       return true;
     }
     case mqtt::PacketType::Puback: {
@@ -283,10 +287,11 @@ void Connection::send_packet(const mqtt::Packet& p) {
   mqtt::encode(p, cfg_.version, std::span<std::uint8_t>(out_.data() + at, sz.size));
 }
 
-void Connection::send_publish(std::string_view topic, std::string_view payload) {
+void Connection::send_publish(std::string_view topic, std::string_view payload, std::string_view correlation) {
   mqtt::Publish pub;
   pub.topic = topic;
   pub.payload = bytes_of(payload);
+  if (!correlation.empty() && cfg_.version == mqtt::Version::V5) pub.properties.correlation_data = bytes_of(correlation);
   pub.qos = static_cast<mqtt::QoS>(cfg_.qos);
   if (cfg_.qos == 1) {
     pub.packet_id = next_packet_id();
@@ -303,10 +308,10 @@ void Connection::send_publish(std::string_view topic, std::string_view payload) 
 void Connection::publish(std::string_view topic, std::string_view payload) {
   const bool room = state_ == State::Ready && (cfg_.qos == 0 || inflight_ < window_) && waiting_.empty();
   if (room) {
-    send_publish(topic, payload);
+    send_publish(topic, payload, correlation_);
   } else if (waiting_.size() < kMaxWaiting && !stopping_) {
     // Kept for when the window opens or the connection is back: a device still waits for it.
-    waiting_.emplace_back(std::string(topic), std::string(payload));
+    waiting_.push_back({std::string(topic), std::string(payload), correlation_});
     stats_.answers_queued_peak = std::max<std::uint64_t>(stats_.answers_queued_peak, waiting_.size());
     return;
   } else {
@@ -329,7 +334,7 @@ void Connection::post_flush() {
 void Connection::drain_waiting() {
   bool sent = false;
   while (state_ == State::Ready && !waiting_.empty() && (cfg_.qos == 0 || inflight_ < window_)) {
-    send_publish(waiting_.front().first, waiting_.front().second);
+    send_publish(waiting_.front().topic, waiting_.front().payload, waiting_.front().correlation);
     waiting_.pop_front();
     sent = true;
   }

@@ -75,7 +75,7 @@ class Connection : public Publisher {
   void on_readable(const net::error_code& ec);
   bool handle(const mqtt::Packet& p);
   void send_packet(const mqtt::Packet& p);
-  void send_publish(std::string_view topic, std::string_view payload);
+  void send_publish(std::string_view topic, std::string_view payload, std::string_view correlation);
   void drain_waiting();
   void flush();
   void wait_writable();
@@ -108,7 +108,15 @@ class Connection : public Publisher {
   std::vector<bool> ids_in_use_ = std::vector<bool>(65536, false);
   std::uint32_t inflight_ = 0;
   std::uint32_t window_ = 0;  // min(max_inflight, broker's Receive Maximum)
-  std::deque<std::pair<std::string, std::string>> waiting_;  // QoS 1 answers waiting for window room
+  struct Waiting {
+    std::string topic, payload, correlation;
+  };
+  std::deque<Waiting> waiting_;  // QoS 1 answers waiting for window room
+  // MQTT 5: the Correlation Data of the request being handled (empty: none). Answers made
+  // while handling it carry it back (the MQTT 5 request/response pattern, 5.0 §4.10), so a
+  // device on a broker that delivers every answer topic to every subscriber (AWS IoT Core
+  // delivers each client only its own) can tell its answer from the others'.
+  std::string correlation_;
   std::uint32_t suback_pending_ = 0;
   bool ping_outstanding_ = false;
   std::chrono::milliseconds backoff_{500};

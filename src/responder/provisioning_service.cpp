@@ -87,15 +87,23 @@ Outcome ProvisioningService::reject(const awsiot::ProvisioningTopic& t, int stat
   return Outcome::rejected(code);
 }
 
-std::string ProvisioningService::new_token(const std::string& certificate_id, std::uint64_t now) {
+namespace {
+// `bytes` random bytes in lowercase hex.
+std::string random_hex(std::size_t bytes) {
   std::array<unsigned char, 32> raw{};
-  if (RAND_bytes(raw.data(), raw.size()) != 1) throw auth::CertError("RAND_bytes");
+  if (bytes > raw.size() || RAND_bytes(raw.data(), static_cast<int>(bytes)) != 1) throw auth::CertError("RAND_bytes");
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string token;
-  for (unsigned char b : raw) {
-    token += kHex[b >> 4];
-    token += kHex[b & 15];
+  std::string out;
+  for (std::size_t i = 0; i < bytes; ++i) {
+    out += kHex[raw[i] >> 4];
+    out += kHex[raw[i] & 15];
   }
+  return out;
+}
+}  // namespace
+
+std::string ProvisioningService::new_token(const std::string& certificate_id, std::uint64_t now) {
+  std::string token = random_hex(32);
   // "the certificateOwnershipToken ... expires after one hour".
   tokens_[token] = Token{certificate_id, now + static_cast<std::uint64_t>(
                                                  std::chrono::seconds(awsiot::kOwnershipTokenLifetime).count())};
@@ -113,7 +121,9 @@ Outcome ProvisioningService::handle(const awsiot::ProvisioningTopic& t, std::spa
       case ProvisioningOp::CreateKeysAndCertificate: {
         auto req = awsiot::parse_create_keys_request(payload, t.format);
         if (!req) return reject(t, req.error.status_code, "InvalidPayload", req.error.error_message);
-        IssuedCertificate c = issuer_->issue_with_key("fleetload provisioned device");
+        // A subject of its own per certificate (AWS IoT's all read "AWS IoT Certificate"), so a
+        // broker taking the identity as the user name tells the devices apart.
+        IssuedCertificate c = issuer_->issue_with_key("fleetload-device-" + random_hex(8));
         ++issued_;
         awsiot::CreateKeysAndCertificateResponse r{c.certificate_id, std::move(c.certificate_pem),
                                                    std::move(c.private_key_pem), new_token(c.certificate_id, now)};

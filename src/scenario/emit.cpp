@@ -129,6 +129,22 @@ void emit_jobs(YAML::Emitter& e, const Jobs& j) {
   e << YAML::EndMap;
 }
 
+void emit_provisioning(YAML::Emitter& e, const Provisioning& pv) {
+  e << YAML::Key << "provisioning" << YAML::Value << YAML::BeginMap;
+  kv(e, "template", pv.template_name);
+  if (!pv.parameters.empty()) {
+    e << YAML::Key << "parameters" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : pv.parameters) kv(e, k.c_str(), v);
+    e << YAML::EndMap;
+  }
+  e << YAML::Key << "certificate" << YAML::Value << to_string(pv.certificate);
+  e << YAML::Key << "format" << YAML::Value << to_string(pv.format);
+  if (pv.certificate == ProvisioningCertificate::CreateFromCsr)
+    e << YAML::Key << "key_type" << YAML::Value << to_string(pv.key_type);
+  kv_dur(e, "timeout", pv.timeout);
+  e << YAML::EndMap;
+}
+
 void emit_session(YAML::Emitter& e, const Scenario& s) {
   const Session& ss = s.session;
   const bool v5 = s.target.protocol == mqtt::Version::V5;
@@ -354,6 +370,7 @@ void emit_sections(YAML::Emitter& e, const Scenario& s, bool mask_secrets, bool 
   if (!s.publish.empty()) emit_publish(e, s.publish);
   if (s.shadow) emit_shadow(e, *s.shadow);
   if (s.jobs) emit_jobs(e, *s.jobs);
+  if (s.provisioning) emit_provisioning(e, *s.provisioning);
 
   if (!s.subscribe.filters.empty()) {
     const bool v5 = s.target.protocol == mqtt::Version::V5;

@@ -19,6 +19,7 @@ constexpr Key kScenarioKeys[] = {
      &kSubscribe},
     {"shadow", Kind::Section, "AWS IoT Device Shadow traffic of every device: get, update, delta", {}, &kShadow},
     {"jobs", Kind::Section, "AWS IoT Jobs executions of every device: notify-next, start-next, updates", {}, &kJobs},
+    {"provisioning", Kind::Section, "AWS IoT Fleet Provisioning by claim before the workload", {}, &kProvisioning},
     {"phases", Kind::Phases, "the run's phases in order: ramp, steady, churn, storm, search", {}, &kPhase},
     {"run", Kind::Section, "the run's bound, report and progress", {}, &kRun},
     {"thresholds", Kind::Section, "limits that decide the exit code", {}, &kThresholds},
@@ -40,6 +41,7 @@ constexpr Key kGroupKeys[] = {
     {"subscribe", Kind::Subscribe, "what the group's devices subscribe to", {}, &kSubscribe},
     {"shadow", Kind::Section, "the group's Device Shadow traffic", {}, &kShadow},
     {"jobs", Kind::Section, "the group's AWS IoT Jobs executions", {}, &kJobs},
+    {"provisioning", Kind::Section, "the group's Fleet Provisioning by claim", {}, &kProvisioning},
     {"thresholds", Kind::Section, "limits judged on this group's devices only (not inherited)", {}, &kThresholds},
 };
 
@@ -227,6 +229,17 @@ constexpr Key kJobsKeys[] = {
     {"in_progress", Kind::Bool, "report IN_PROGRESS before the final status (default true)"},
     {"timeout", Kind::Duration, "a request unanswered this long is timed out (default 10s)"},
 };
+// ---- provisioning (Fleet Provisioning by claim) ----
+constexpr Key kProvisioningKeys[] = {
+    {"template", Kind::String, "the provisioning template's name (1-36 of 0-9 A-Z a-z _ -)", {}, nullptr, 0, 0, true},
+    {"parameters", Kind::StringMap, "RegisterThing parameters: name: template, e.g. SerialNumber: \"{client_id}\""},
+    {"certificate", Kind::Enum, "create (the service makes the key) or create_from_csr (default create)",
+     kProvisioningCertificates},
+    {"format", Kind::Enum, "payload format of the provisioning topics (default json)", kProvisioningFormats},
+    {"key_type", Kind::Enum, "create_from_csr: the key made locally (default ecdsa-p256)", kProvisioningKeyTypes},
+    {"timeout", Kind::Duration, "a request unanswered this long is timed out (default 10s)"},
+};
+// ---- end provisioning ----
 
 constexpr Key kPhaseKeys[] = {
     {"name", Kind::String, "for progress and the report (default <type>-<position>)"},
@@ -280,6 +293,8 @@ constexpr Key kThresholdKeys[] = {
     {"max_job_failures", Kind::Threshold,
      "job executions not SUCCEEDED (failed, rejected, timed out): a count or a share of those ended"},
     {"p99_job_duration", Kind::Threshold, "p99 time from a job's announcement to its final update accepted"},
+    {"max_provisioning_failures", Kind::Threshold, "provisioning attempts rejected or timed out: a count or a share"},
+    {"p99_provisioning_latency", Kind::Threshold, "p99 first connect to connected with the new identity"},
     {"max_publish_rate_error", Kind::Threshold, "achieved vs requested publish rate, e.g. \"<= 2%\""},
 };
 
@@ -306,6 +321,8 @@ const Section kFilter{"subscribe.filter", "One subscription.", kFilterKeys};
 const Section kShadow{"shadow", "AWS IoT Device Shadow traffic (docs/scenario.md \"Device Shadow\").", kShadowKeys};
 const Section kShadowUpdate{"shadow.update", "Periodic updates of reported state.", kShadowUpdateKeys};
 const Section kJobs{"jobs", "AWS IoT Jobs executions (docs/scenario.md \"Jobs\").", kJobsKeys};
+const Section kProvisioning{"provisioning", "AWS IoT Fleet Provisioning by claim (docs/scenario.md \"Fleet Provisioning\").",
+                             kProvisioningKeys};
 const Section kPhase{"phase", "One phase of the run.", kPhaseKeys};
 const Section kSearchAbort{"phase.abort", "When a search step is a collapse, not merely a failure.", kSearchAbortKeys};
 const Section kRun{"run", "The run.", kRunKeys};
@@ -322,7 +339,7 @@ std::span<const Section* const> all_sections() {
   static constexpr const Section* kAll[] = {&kScenario, &kTarget,  &kEndpoint,  &kAuth,    &kCredentials,
                                             &kWebsocket, &kTls,    &kSdkMetrics, &kFleet,  &kSession,
                                             &kWill,      &kReconnect, &kPublish, &kPayload, &kSubscribe,
-                                            &kFilter,    &kShadow, &kShadowUpdate, &kJobs, &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
+                                            &kFilter,    &kShadow, &kShadowUpdate, &kJobs, &kProvisioning, &kPhase,  &kSearchAbort, &kRun,       &kThresholds, &kGroup};
   return kAll;
 }
 

@@ -89,6 +89,9 @@ inline constexpr std::array<std::string_view, 2> kSearchPer{"fleet", "device"};
 inline constexpr std::array<std::string_view, 2> kShadowGets{"never", "on_connect"};
 inline constexpr std::array<std::string_view, 2> kShadowOnDeltas{"ignore", "report"};
 inline constexpr std::array<std::string_view, 2> kJobsStarts{"on_notify", "on_connect_and_notify"};
+inline constexpr std::array<std::string_view, 2> kProvisioningCertificates{"create", "create_from_csr"};
+inline constexpr std::array<std::string_view, 2> kProvisioningFormats{"json", "cbor"};
+inline constexpr std::array<std::string_view, 2> kProvisioningKeyTypes{"ecdsa-p256", "rsa2048"};
 
 // ---- the sections ------------------------------------------------------------------------
 extern const Section kScenario;  // the top level
@@ -96,6 +99,7 @@ extern const Section kTarget, kEndpoint;
 extern const Section kAuth, kCredentials, kWebsocket, kTls, kSdkMetrics;
 extern const Section kFleet, kSession, kWill, kReconnect;
 extern const Section kShadow, kShadowUpdate, kJobs;
+extern const Section kProvisioning;
 extern const Section kPublish, kPayload, kSubscribe, kFilter, kPhase, kSearchAbort, kRun, kThresholds, kGroup;
 
 // Every section, the top level first (for the schema's $defs).

@@ -47,6 +47,8 @@ void parse_jobs(Reader& r, const YAML::Node& n, Scenario& s);
 void check_aws_topics(Reader& r, const YAML::Node& n, const Scenario& s, const char* thing_of, const char* who);
 // `timeout` of such a section: a duration above 0.
 void read_answer_timeout(Reader& r, const MapView& m, Duration& out);
+// `provisioning` (parse_provisioning.cpp): after auth and fleet (the claim identity, ids).
+void parse_provisioning(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_phases(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_run(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_thresholds(Reader& r, const YAML::Node& n, Scenario& s);

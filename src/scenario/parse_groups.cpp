@@ -200,6 +200,7 @@ void parse_groups(Reader& r, const YAML::Node& root, const YAML::Node& groups, S
     if (auto p = section("subscribe"); p.IsDefined()) parse_subscribe(r, p, gs);
     if (auto p = section("shadow"); p.IsDefined()) parse_shadow(r, p, gs);
     if (auto p = section("jobs"); p.IsDefined()) parse_jobs(r, p, gs);
+    if (auto p = section("provisioning"); p.IsDefined()) parse_provisioning(r, p, gs);
     // Thresholds are not inherited: the top-level ones judge the whole fleet.
     if (auto t = m.get("thresholds")) parse_thresholds(r, *t, gs);
     gs.fleet.devices = total;

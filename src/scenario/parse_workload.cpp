@@ -456,7 +456,7 @@ void parse_thresholds(Reader& r, const YAML::Node& n, Scenario& s) {
       t.unit = Threshold::Unit::Seconds;
       if (auto d = parse_duration(rest)) t.value = static_cast<double>(d->count()) / 1000.0, ok = true;
     } else if (key == "max_loss" || key == "max_duplicates" || key == "max_shadow_rejections" ||
-               key == "max_job_failures") {
+               key == "max_job_failures" || key == "max_provisioning_failures") {
       what = "a count like 0 or a share like 0.1%";
       if (auto c = parse_uint(rest)) {
         t.unit = Threshold::Unit::Count, t.value = static_cast<double>(*c), ok = true;

@@ -222,6 +222,7 @@ Scenario parse_scenario(std::string_view yaml_text, std::string_view file_name,
   if (top.has("subscribe")) detail::parse_subscribe(r, section("subscribe"), s);
   if (top.has("shadow")) detail::parse_shadow(r, section("shadow"), s);
   if (top.has("jobs")) detail::parse_jobs(r, section("jobs"), s);
+  if (top.has("provisioning")) detail::parse_provisioning(r, section("provisioning"), s);
   if (auto v = top.get("phases"); v && !v->IsNull()) detail::parse_phases(r, *v, s);
   bool run_duration_given = false;
   if (auto v = top.get("run"); v && v->IsMap()) {
@@ -419,5 +420,10 @@ const char* to_string(ShadowOnDelta d) noexcept { return d == ShadowOnDelta::Rep
 const char* to_string(JobsStart s) noexcept {
   return s == JobsStart::OnNotify ? "on_notify" : "on_connect_and_notify";
 }
+const char* to_string(ProvisioningCertificate c) noexcept {
+  return c == ProvisioningCertificate::CreateFromCsr ? "create_from_csr" : "create";
+}
+const char* to_string(ProvisioningFormat f) noexcept { return f == ProvisioningFormat::Cbor ? "cbor" : "json"; }
+const char* to_string(ProvisioningKey k) noexcept { return k == ProvisioningKey::Rsa2048 ? "rsa2048" : "ecdsa-p256"; }
 
 }  // namespace fleetload::scenario

@@ -644,6 +644,27 @@ struct Jobs {
   Duration timeout{10000};
 };
 
+// ---- provisioning (AWS IoT Fleet Provisioning by claim, per group) -------------------------
+
+enum class ProvisioningCertificate : std::uint8_t {
+  Create,         // "create": CreateKeysAndCertificate, the service makes the key
+  CreateFromCsr,  // "create_from_csr": CreateCertificateFromCsr with a key made locally
+};
+enum class ProvisioningFormat : std::uint8_t { Json, Cbor };  // the topics' payload format
+enum class ProvisioningKey : std::uint8_t { EcdsaP256, Rsa2048 };  // the local key (CSR)
+
+struct Provisioning {
+  // `template`: the provisioning template's name ($aws/provisioning-templates/{template}/...).
+  std::string template_name;
+  // `parameters`: RegisterThing's parameters, name -> template ({index}, {client_id}, ...).
+  std::vector<std::pair<std::string, std::string>> parameters;
+  ProvisioningCertificate certificate = ProvisioningCertificate::Create;
+  ProvisioningFormat format = ProvisioningFormat::Json;
+  ProvisioningKey key_type = ProvisioningKey::EcdsaP256;
+  // `timeout`: a request without its accepted/rejected answer by then is timed out.
+  Duration timeout{10000};
+};
+
 struct Scenario {
   // `name`: free text for the report. Default: the file's stem.
   std::string name;
@@ -663,6 +684,9 @@ struct Scenario {
   std::optional<Shadow> shadow;
   // `jobs`: every device of the group runs AWS IoT Jobs executions; absent = none.
   std::optional<Jobs> jobs;
+  // `provisioning`: every device of the group first provisions itself by claim (the group's
+  // auth is the claim identity), then reconnects with its new certificate; absent = none.
+  std::optional<Provisioning> provisioning;
   // `phases`: when absent, one ramp then one steady phase filling run.duration.
   std::vector<Phase> phases;
   Run run;
@@ -793,5 +817,8 @@ const char* to_string(ThresholdOp op) noexcept;
 const char* to_string(ShadowGet g) noexcept;
 const char* to_string(ShadowOnDelta d) noexcept;
 const char* to_string(JobsStart s) noexcept;
+const char* to_string(ProvisioningCertificate c) noexcept;
+const char* to_string(ProvisioningFormat f) noexcept;
+const char* to_string(ProvisioningKey k) noexcept;
 
 }  // namespace fleetload::scenario

@@ -261,7 +261,16 @@ TEST(Dashboard, NamesOnlyExportedFamiliesAndHasUniquePanelIds) {
   // thresholds; they still exist by name.
   ExportState with_threshold;
   with_threshold.thresholds.push_back({"max_loss", "<=", 0, "count", 0, true, true, "<= 0"});
-  for (const auto& f : build_families(with_threshold, options())) exported.insert(f.name);
+  // A capacity search's step gauges exist while a search runs, the shadow's latency once a
+  // shadow request was answered.
+  with_threshold.search_step_value = 100.0;
+  with_threshold.search_step_passed = true;
+  with_threshold.total.shadow_get_latency.record(1'000'000);
+  for (const auto& f : build_families(with_threshold, options())) {
+    exported.insert(f.name);
+    if (f.type == prometheus::MetricType::Histogram)
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) exported.insert(f.name + suffix);
+  }
   for (const char* c : {"fleetload_connack_codes_total", "fleetload_server_disconnect_codes_total",
                         "fleetload_suback_codes_total", "fleetload_puback_codes_total", "fleetload_run_exit_info"})
     exported.insert(c);
@@ -311,6 +320,55 @@ TEST(MetricsFamilies, EachThresholdExportsItsLimitValueAndVerdict) {
   EXPECT_DOUBLE_EQ(passed->metric[0].gauge.value, 0.0);
   EXPECT_DOUBLE_EQ(measured->metric[1].gauge.value, 0.0);
   EXPECT_EQ(find(build_families(ExportState{}, options()), "fleetload_threshold_limit"), nullptr);
+}
+
+// Fleet Provisioning by claim: requests by operation and outcome, rejections by errorCode,
+// latencies, devices; only what was seen.
+TEST(MetricsFamilies, ProvisioningByOperationOutcomeAndErrorCodeOnlyWhatWasSeen) {
+  ExportState st;
+  const ExporterOptions o = options();
+  const auto none = build_families(st, o);
+  const auto* empty = find(none, "fleetload_provisioning_operations_total");
+  EXPECT_TRUE(empty == nullptr || empty->metric.empty());  // nothing seen, nothing exported
+  EXPECT_EQ(find(none, "fleetload_provisioning_latency_seconds"), nullptr);
+  using device::ProvisioningErrorCode;
+  using device::ProvisioningOp;
+  using device::ProvisioningOutcome;
+  auto& s = st.total;
+  s.provisioning_attempts = 10;
+  s.provisioning_devices = 7;
+  s.provisioning_ops[device::provisioning_index(ProvisioningOp::CreateCertificate, ProvisioningOutcome::Accepted)] = 10;
+  s.provisioning_ops[device::provisioning_index(ProvisioningOp::RegisterThing, ProvisioningOutcome::Accepted)] = 7;
+  s.provisioning_ops[device::provisioning_index(ProvisioningOp::RegisterThing, ProvisioningOutcome::Rejected404)] = 3;
+  s.provisioning_errors[static_cast<std::size_t>(ProvisioningErrorCode::ResourceNotFound)] = 3;
+  s.provisioning_create_latency.record(2'000'000, 10);
+  s.provisioning_register_latency.record(1'000'000, 10);
+  s.provisioning_latency.record(40'000'000, 7);
+  st.total.provisioning_in_flight = 2;
+  const auto fs = build_families(st, o);
+  const auto* ops = find(fs, "fleetload_provisioning_operations_total");
+  ASSERT_NE(ops, nullptr);
+  ASSERT_EQ(ops->metric.size(), 3u);
+  std::map<std::string, double> by;
+  for (const auto& m : ops->metric) by[label(m, "op") + "/" + label(m, "outcome")] = m.counter.value;
+  EXPECT_DOUBLE_EQ(by["create_certificate/accepted"], 10.0);
+  EXPECT_DOUBLE_EQ(by["register_thing/accepted"], 7.0);
+  EXPECT_DOUBLE_EQ(by["register_thing/rejected_404"], 3.0);
+  const auto* rej = find(fs, "fleetload_provisioning_rejections_total");
+  ASSERT_NE(rej, nullptr);
+  ASSERT_EQ(rej->metric.size(), 1u);
+  EXPECT_EQ(label(rej->metric[0], "error_code"), "ResourceNotFound");
+  EXPECT_DOUBLE_EQ(rej->metric[0].counter.value, 3.0);
+  const auto* lat = find(fs, "fleetload_provisioning_request_latency_seconds");
+  ASSERT_NE(lat, nullptr);
+  EXPECT_EQ(lat->metric.size(), 2u);
+  ASSERT_NE(find(fs, "fleetload_provisioning_latency_seconds"), nullptr);
+  EXPECT_EQ(find(fs, "fleetload_provisioning_latency_seconds")->metric[0].histogram.sample_count, 7u);
+  EXPECT_DOUBLE_EQ(find(fs, "fleetload_provisioning_in_flight")->metric[0].gauge.value, 2.0);
+  for (const char* c : {"fleetload_provisioning_attempts_total", "fleetload_provisioning_failures_total",
+                        "fleetload_provisioning_bad_answers_total", "fleetload_provisioning_devices_total"})
+    EXPECT_NE(find(fs, c), nullptr) << c;
+  EXPECT_DOUBLE_EQ(find(fs, "fleetload_provisioning_devices_total")->metric[0].counter.value, 7.0);
 }
 
 }  // namespace

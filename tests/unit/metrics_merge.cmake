@@ -7,5 +7,6 @@ if(TARGET fleetload_report_html AND TARGET fleetload_cli)
             ${CMAKE_CURRENT_LIST_DIR}/metrics_report_cli_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/books_exchange_test.cpp
             ${CMAKE_CURRENT_LIST_DIR}/search_merge_test.cpp
+            ${CMAKE_CURRENT_LIST_DIR}/metrics_provisioning_test.cpp
     LIBS fleetload_report_html fleetload_cli)
 endif()

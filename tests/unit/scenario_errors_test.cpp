@@ -168,7 +168,7 @@ const Case kCases[] = {
     {"unknown_threshold_lists_allowed", base("thresholds: {latency: 1s}\n"),
      "s.yaml:3:14: thresholds.latency: unknown key \"latency\"; allowed: connect_success_ratio, "
      "max_loss, max_duplicates, p99_ack_latency, p99_e2e_latency, p99_connect_time, p99_shadow_update_latency, "
-     "max_shadow_rejections, max_job_failures, p99_job_duration, max_publish_rate_error"},
+     "max_shadow_rejections, max_job_failures, p99_job_duration, max_provisioning_failures, p99_provisioning_latency, max_publish_rate_error"},
 };
 
 class ScenarioErrorTable : public ::testing::TestWithParam<Case> {};
