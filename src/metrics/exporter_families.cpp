@@ -243,14 +243,8 @@ void add_provisioning(Builder& b, const device::StatsSnapshot& s) {
                      "Fleet Provisioning requests by operation (create_certificate, register_thing) and outcome "
                      "(accepted, rejected_<statusCode>, timed_out)",
                      prometheus::MetricType::Counter);
-  for (std::size_t op = 0; op < device::kProvisioningOpCount; ++op)
-    for (std::size_t o = 0; o < device::kProvisioningOutcomeCount; ++o) {
-      const auto n = s.provisioning_ops[op * device::kProvisioningOutcomeCount + o];
-      if (n == 0) continue;
-      b.add_counter(f, static_cast<double>(n),
-                    {{"op", device::to_string(static_cast<device::ProvisioningOp>(op))},
-                     {"outcome", device::to_string(static_cast<device::ProvisioningOutcome>(o))}});
-    }
+  add_op_outcomes<device::ProvisioningOp, device::ProvisioningOutcome, device::kProvisioningOutcomeCount>(
+      b, f, s.provisioning_ops);
   auto& e = b.family("fleetload_provisioning_rejections_total",
                      "Fleet Provisioning requests rejected, by the answer's errorCode", prometheus::MetricType::Counter);
   for (std::size_t k = 0; k < device::kProvisioningErrorCodeCount; ++k)

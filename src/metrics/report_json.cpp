@@ -137,15 +137,9 @@ json::object stats_json(const device::StatsSnapshot& s, mqtt::Version v, bool wi
     ends[device::to_string(static_cast<device::JobEnd>(k))] = s.job_executions[k];
   o["job_executions"] = std::move(ends);
   // ---- Fleet Provisioning by claim ----
-  json::object prov;
-  for (std::size_t op = 0; op < device::kProvisioningOpCount; ++op) {
-    json::object by;
-    for (std::size_t k = 0; k < device::kProvisioningOutcomeCount; ++k)
-      by[device::to_string(static_cast<device::ProvisioningOutcome>(k))] =
-          s.provisioning_ops[op * device::kProvisioningOutcomeCount + k];
-    prov[device::to_string(static_cast<device::ProvisioningOp>(op))] = std::move(by);
-  }
-  o["provisioning_operations"] = std::move(prov);
+  o["provisioning_operations"] =
+      by_op_and_outcome<device::ProvisioningOp, device::ProvisioningOutcome, device::kProvisioningOutcomeCount>(
+          s.provisioning_ops);
   json::object prov_errors;
   for (std::size_t k = 0; k < device::kProvisioningErrorCodeCount; ++k)
     prov_errors[device::to_string(static_cast<device::ProvisioningErrorCode>(k))] = s.provisioning_errors[k];
