@@ -243,6 +243,14 @@ class Reader {
     return SparseHistogram::of(histogram(o, p, true));
   }
 
+  // "pass", "fail" or "inconclusive".
+  Verdict verdict_of(const json::value& v, const std::string& path) const {
+    const std::string text = str(v, path);
+    const auto parsed = verdict_from_string(text);
+    if (!parsed) fail(path, "expected \"pass\", \"fail\" or \"inconclusive\", got \"" + text + "\"");
+    return *parsed;
+  }
+
   // The capacity search (report merge judges shards' steps from it): its configuration,
   // every step with its criteria, and (sharded runs) each step's window figures.
   SearchReport search(const json::object& o, const std::string& p) const;
@@ -424,12 +432,6 @@ RunReport Reader::report(const json::object& root) const {
 
   const auto& th = obj(root, "thresholds", "");
   r.thresholds_passed = boolean(th, "passed", "thresholds");
-  auto verdict_of = [&](const json::value& v, const std::string& path) {
-    const std::string text = str(v, path);
-    const auto parsed = verdict_from_string(text);
-    if (!parsed) fail(path, "expected \"pass\", \"fail\" or \"inconclusive\", got \"" + text + "\"");
-    return *parsed;
-  };
   auto read_thresholds = [&](const json::array& results, const std::string& base, std::vector<ThresholdResult>& into) {
     for (std::size_t i = 0; i < results.size(); ++i) {
       const std::string p = idx(base, i);
@@ -578,10 +580,7 @@ SearchReport Reader::search(const json::object& o, const std::string& p) const {
     st.achieved = f64(so, "achieved", sp);
     st.window_start_s = f64(so, "window_start_s", sp);
     st.window_end_s = f64(so, "window_end_s", sp);
-    const std::string v = str(so, "verdict", sp);
-    const auto verdict = verdict_from_string(v);
-    if (!verdict) fail(sub(sp, "verdict"), "expected \"pass\", \"fail\" or \"inconclusive\", got \"" + v + "\"");
-    st.verdict = *verdict;
+    st.verdict = verdict_of(at(so, "verdict", sp), sub(sp, "verdict"));
     st.collapse = boolean(so, "collapse", sp);
     const auto& ca = arr(so, "criteria", sp);
     for (std::size_t k = 0; k < ca.size(); ++k) {
