@@ -1,6 +1,7 @@
 // Building the FleetPlan from a validated Scenario, compiled templates and topic matching.
 #include "device/fleet_plan.hpp"
 
+#include "awsiot/limits.hpp"
 #include "device/payload.hpp"
 #include "device/stats.hpp"
 
@@ -159,12 +160,15 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
   offline_queue = ss.offline_queue;
   // AWS IoT Core takes at most 8 subscriptions per SUBSCRIBE ("AWS IoT Core quotas"); the
   // SDK splits longer lists. Elsewhere no limit unless the scenario sets one.
-  if (ss.subscribe_batch) {
-    subscribe_batch = *ss.subscribe_batch;
-  } else if (std::any_of(s.target.endpoints.begin(), s.target.endpoints.end(),
-                         [](const scenario::Endpoint& e) { return scenario::is_aws_iot_endpoint(e.host); })) {
-    subscribe_batch = 8;
-  }
+  const bool aws = std::any_of(s.target.endpoints.begin(), s.target.endpoints.end(),
+                               [](const scenario::Endpoint& e) { return scenario::is_aws_iot_endpoint(e.host); });
+  if (ss.subscribe_batch) subscribe_batch = *ss.subscribe_batch;
+  else if (aws) subscribe_batch = static_cast<std::uint16_t>(awsiot::kMaxFiltersPerSubscribe);
+  // AWS IoT Core's "Publish requests per second per connection" (not adjustable).
+  const double limit = ss.publish_limit ? ss.publish_limit->per_second
+                       : aws            ? static_cast<double>(awsiot::kMaxPublishesPerSecondPerConnection)
+                                        : 0.0;
+  if (limit > 0.0) publish_gap = std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(1e9 / limit)));
   if (ss.will) {
     WillPlan w;
     w.topic = Template(ss.will->topic);

@@ -203,6 +203,10 @@ class FleetPlan {
   // ---- publish ------------------------------------------------------------------------
   // The group's publish streams (scenario `publish`, one or a list), in file order.
   std::vector<StreamPlan> streams;
+  // Least time between two PUBLISHes of one connection (session.publish_limit; AWS IoT
+  // Core: 10 ms, its 100 publishes/s per connection); zero = no limit. A scheduled or queued
+  // publish waits for it; every PUBLISH sent, retransmissions included, counts.
+  std::chrono::nanoseconds publish_gap{0};
   // The group's first `publishers` devices publish (on at least one stream: the widest
   // stream's publishers).
   std::uint64_t publishers = 0;

@@ -198,6 +198,10 @@ class Session {
   void advance_schedule(Context& ctx, std::size_t s);
   void run_schedule(Context& ctx);
   void run_stream(Context& ctx, std::size_t s);
+  // The per-connection publish limit (FleetPlan::publish_gap, session.publish_limit): true
+  // while the next PUBLISH must wait; charge_publish() books one PUBLISH sent.
+  bool publish_limited(const Context& ctx) const noexcept;
+  void charge_publish(const Context& ctx);
   mqtt::QoS effective_qos(std::size_t s) const noexcept;
   void request_publish(Context& ctx, std::size_t s);
   void enqueue(Context& ctx, std::size_t s, std::uint8_t qos);

@@ -42,6 +42,8 @@ struct Session::More {
   std::string assigned_id;           // MQTT 5 Assigned Client Identifier ("" = none)
   std::vector<StreamState> streams;  // one per plan stream, when the plan has several
   std::uint32_t aliases_mapped = 0;  // several streams: bit s = topic alias s + 1 mapped
+  // The publish limit (FleetPlan::publish_gap): the earliest time the next PUBLISH may go.
+  TimePoint publish_free{};
 };
 
 // Receiving side, allocated on the first SUBACK or PUBLISH received (subscribers only, in

@@ -191,13 +191,15 @@ bool Session::send_publish(Context& ctx, const InFlight& e, bool dup, std::uint6
     if (mapped) ctx.stats.topic_alias_used.add();
     else set_alias_mapped(e.stream);
   }
+  charge_publish(ctx);
   return true;
 }
 
 void Session::pump(Context& ctx) {
   const std::size_t n = stream_states();
   for (std::size_t s = 0; s < n; ++s) {
-    while (state_ == State::Connected && queued_of(s) > 0 && inflight_count_ < send_window_) {
+    while (state_ == State::Connected && queued_of(s) > 0 && inflight_count_ < send_window_ &&
+           !publish_limited(ctx)) {
       const std::uint8_t q = queued_qos(s);
       if (q > server_max_qos_) {
         const std::uint32_t k = queued_of(s);

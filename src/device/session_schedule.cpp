@@ -124,6 +124,18 @@ void Session::run_schedule(Context& ctx) {
   refresh_next_publish();
 }
 
+bool Session::publish_limited(const Context& ctx) const noexcept {
+  return plan_->publish_gap.count() > 0 && more_ && ctx.now < more_->publish_free;
+}
+
+void Session::charge_publish(const Context& ctx) {
+  if (plan_->publish_gap.count() == 0) return;
+  if (!more_) more_ = std::make_unique<More>();
+  // One PUBLISH per gap, never a burst (at most 100 in any second at AWS IoT Core's 10 ms):
+  // a generic cell rate with no tolerance.
+  more_->publish_free = after(std::max(more_->publish_free, ctx.now), plan_->publish_gap);
+}
+
 void Session::run_stream(Context& ctx, std::size_t s) {
   const StreamPlan& plan_stream = plan_->streams[s];
   if (!(ctx.publish_scale > 0.0)) {
@@ -135,6 +147,13 @@ void Session::run_stream(Context& ctx, std::size_t s) {
   if (iv.count() <= 0) return;
   int sent = 0;
   while ((flags_ & detail::kScheduleOn) && due(s) <= ctx.now && sent < kMaxCatchUp) {
+    if (state_ == State::Connected && publish_limited(ctx)) {
+      // The connection's publish limit: this publish waits for it, and the schedule moves
+      // on from there (no burst afterwards to catch up).
+      ctx.stats.publishes_held_by_limit.add();
+      due(s) = more_->publish_free;
+      break;
+    }
     if (ctx.now - due(s) > iv) ctx.stats.publishes_late.add();
     request_publish(ctx, s);
     advance_schedule(ctx, s);

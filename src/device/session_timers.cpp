@@ -28,7 +28,11 @@ void Session::on_timer(Context& ctx) {
         open(ctx);
       }
       break;
-    case State::Connected: keep_alive(ctx); break;
+    case State::Connected:
+      keep_alive(ctx);
+      // Queued publishes waiting only for the publish limit go now that it allows them.
+      if (queued_ > 0 && inflight_count_ < send_window_ && plan_->publish_gap.count() > 0) pump(ctx);
+      break;
     default: break;
   }
 }
@@ -107,6 +111,9 @@ TimePoint Session::deadline() const noexcept {
         t = std::min(t, next_ping_);
       if (subscribe_id_ != 0 && p.ack_timeout.count() > 0)
         t = std::min(t, after(subscribe_sent_, p.ack_timeout));
+      // Queued publishes held only by the publish limit: due when it frees.
+      if (queued_ > 0 && inflight_count_ < send_window_ && more_ && p.publish_gap.count() > 0)
+        t = std::min(t, more_->publish_free);
       break;
     default: break;
   }

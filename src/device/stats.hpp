@@ -319,6 +319,7 @@ class Histogram {
   X(publishes_late, "scheduled publishes that went out more than one interval late")          \
   X(publish_slots_skipped, "scheduled publishes never requested: the thread fell too far behind") \
   X(flow_control_stalls, "publishes held back because the in-flight window was full")         \
+  X(publishes_held_by_limit, "scheduled publishes that waited for the per-connection publish limit") \
   X(qos_downgraded, "publishes sent at a lower QoS because of the server's Maximum QoS")      \
   X(retain_cleared, "publishes sent without retain because the server has no retain")         \
   X(topic_alias_used, "publishes sent with a topic alias instead of the topic")              \

@@ -21,6 +21,7 @@ constexpr std::array kAnomalies{
     AnomalyCounter{"connack_mqtt311_on_v5", "MQTT 5 CONNECTs answered with a 3.1.1 CONNACK: no MQTT 5"},
     AnomalyCounter{"oversize_packets", "packets not sent: over the server's Maximum Packet Size"},
     AnomalyCounter{"flow_control_stalls", "publishes held back: in-flight window full"},
+    AnomalyCounter{"publishes_held_by_limit", "publishes that waited for session.publish_limit (AWS IoT Core: 100/s)"},
     AnomalyCounter{"qos_downgraded", "publishes sent at a lower QoS (server Maximum QoS)"},
     AnomalyCounter{"retain_cleared", "publishes sent without retain (server has no retain)"},
     AnomalyCounter{"publish_slots_skipped", "scheduled publishes never requested: a thread fell behind"},

@@ -167,6 +167,7 @@ void emit_session(YAML::Emitter& e, const Scenario& s) {
   kv_dur(e, "ack_timeout", ss.ack_timeout);
   e << YAML::Key << "offline_queue" << YAML::Value << to_string(ss.offline_queue);
   if (ss.subscribe_batch) kv_num(e, "subscribe_batch", *ss.subscribe_batch);
+  if (ss.publish_limit) e << YAML::Key << "publish_limit" << YAML::Value << format_rate(ss.publish_limit->per_second);
   if (ss.will) {
     const Will& w = *ss.will;
     e << YAML::Key << "will" << YAML::Value << YAML::BeginMap;

@@ -149,6 +149,7 @@ constexpr Key kSessionKeys[] = {
     {"offline_queue", Kind::Enum, "what queued operations do while disconnected", kOfflineQueues},
     {"subscribe_batch", Kind::Uint, "most filters per SUBSCRIBE (default 8 on AWS IoT Core, else no limit)", {},
      nullptr, 1, 65535},
+    {"publish_limit", Kind::Rate, "most PUBLISHes per second per connection (default 100/s on AWS IoT Core, else none)"},
     {"will", Kind::Section, "the Will message", {}, &kWill},
 };
 

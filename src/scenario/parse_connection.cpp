@@ -378,6 +378,15 @@ void parse_session(Reader& r, const YAML::Node& n, Scenario& s) {
   read_into(m, "subscribe_batch", ss.subscribe_batch, [&](const YAML::Node& v, const std::string& p) {
     return read_uint(r, v, p, 1, 65535);
   });
+  read_into(m, "publish_limit", ss.publish_limit, [&](const YAML::Node& v, const std::string& p) -> std::optional<Rate> {
+    const auto x = read_rate(r, v, p);
+    if (!x) return std::nullopt;
+    if (!(*x > 0.0)) {
+      r.error(v, p, "expected a rate above 0 (e.g. 100/s), got \"" + v.as<std::string>() + "\"");
+      return std::nullopt;
+    }
+    return Rate{*x};
+  });
   if (auto v = m.get("offline_queue")) {
     if (auto i = read_enum(r, *v, m.path("offline_queue"), keys::kOfflineQueues)) {
       ss.offline_queue = static_cast<OfflineQueue>(*i);

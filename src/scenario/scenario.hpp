@@ -314,6 +314,10 @@ struct Session {
   // SUBSCRIBEs. Default: 8 when the endpoint is AWS IoT Core (its limit per SUBSCRIBE, which
   // the SDK obeys), else no limit.
   std::optional<std::uint16_t> subscribe_batch;
+  // `publish_limit`: the most PUBLISHes one connection sends per second; a scheduled publish
+  // that would exceed it waits. Default: 100/s when the endpoint is AWS IoT Core (its quota
+  // "Publish requests per second per connection", not adjustable), else no limit.
+  std::optional<Rate> publish_limit;
 
   // The receive limit in force (explicit or the default).
   std::uint32_t receive_limit() const noexcept {

@@ -150,22 +150,49 @@ bool is_aws_iot_endpoint(std::string_view host) {
 
 namespace {
 
-bool has_receivers(const Scenario& s) {
+// True when `s` (or one of its groups) has what `has` asks for.
+template <class Pred>
+bool any_group(const Scenario& s, Pred has) {
   if (!s.groups.empty())
-    return std::any_of(s.groups.begin(), s.groups.end(), [](const Scenario& g) { return has_receivers(g); });
-  return !s.subscribe.filters.empty() && s.subscribe.subscribers.selected > 0;
+    return std::any_of(s.groups.begin(), s.groups.end(), [&](const Scenario& g) { return any_group(g, has); });
+  return has(s);
+}
+
+bool has_receivers(const Scenario& s) {
+  return any_group(s, [](const Scenario& g) { return !g.subscribe.filters.empty() && g.subscribe.subscribers.selected > 0; });
 }
 
 bool has_acked_publishes(const Scenario& s) {
-  if (!s.groups.empty())
-    return std::any_of(s.groups.begin(), s.groups.end(), [](const Scenario& g) { return has_acked_publishes(g); });
-  return std::any_of(s.publish.begin(), s.publish.end(),
-                     [](const Publish& p) { return p.qos > 0 && p.publishers.selected > 0; });
+  return any_group(s, [](const Scenario& g) {
+    return std::any_of(g.publish.begin(), g.publish.end(),
+                       [](const Publish& p) { return p.qos > 0 && p.publishers.selected > 0; });
+  });
+}
+
+// The AWS IoT behaviour a threshold measures, and what it needs to have a sample; nullptr
+// when the threshold is not a behaviour's.
+const char* behaviour_needed(const Scenario& s, const std::string& metric) {
+  if (metric == "p99_shadow_update_latency")
+    return any_group(s, [](const Scenario& g) { return g.shadow && (g.shadow->update || g.shadow->on_delta == ShadowOnDelta::Report); })
+               ? nullptr
+               : "a shadow section with update or on_delta: report";
+  if (metric == "max_shadow_rejections")
+    return any_group(s, [](const Scenario& g) { return g.shadow.has_value(); }) ? nullptr : "a shadow section";
+  if (metric == "max_job_failures" || metric == "p99_job_duration")
+    return any_group(s, [](const Scenario& g) { return g.jobs.has_value(); }) ? nullptr : "a jobs section";
+  if (metric == "max_provisioning_failures" || metric == "p99_provisioning_latency")
+    return any_group(s, [](const Scenario& g) { return g.provisioning.has_value(); }) ? nullptr
+                                                                                      : "a provisioning section";
+  return nullptr;
 }
 
 // Thresholds whose figure this fleet (or group) cannot produce.
 void threshold_warnings(std::vector<std::string>& out, const Scenario& s, const std::string& prefix) {
   for (const auto& t : s.thresholds) {
+    if (const char* need = behaviour_needed(s, t.metric)) {
+      out.push_back(prefix + "thresholds." + t.metric + ": needs " + need + " to measure; this " +
+                    (prefix.empty() ? "scenario" : "group") + " has none, so the run cannot pass it");
+    }
     if ((t.metric == "max_loss" || t.metric == "max_duplicates" || t.metric == "p99_e2e_latency") &&
         !has_receivers(s)) {
       out.push_back(prefix + "thresholds." + t.metric + ": needs subscribers to measure; this " +
@@ -205,13 +232,18 @@ void device_warnings(std::vector<std::string>& out, const Scenario& s) {
                     " exceeds AWS IoT Core's default of 500 connects/s per account");
     }
   }
+  // What a device on AWS IoT Core does about it: it holds to session.publish_limit.
+  const std::string held = aws ? "; these devices hold to it (session.publish_limit), so they publish less than asked"
+                               : "";
+  double total_rate = 0.0;
   for (std::size_t i = 0; i < s.publish.size(); ++i) {
     const Publish& p = s.publish[i];
     const std::string at = stream_path(s, i);
     const double rate = p.per_device_rate.per_second;
+    total_rate += rate;
     if (rate > kAwsMaxPublishesPerConnection) {
       out.push_back(at + ": " + format_rate(rate) +
-                    " per device exceeds AWS IoT Core's 100 publishes/s per connection");
+                    " per device exceeds AWS IoT Core's 100 publishes/s per connection" + held);
     }
     if (p.qos == 2) out.push_back(at + ".qos: AWS IoT Core does not support QoS 2");
     check_topic(out, s, at + ".topic", p.topic);
@@ -231,6 +263,12 @@ void device_warnings(std::vector<std::string>& out, const Scenario& s) {
       out.push_back(at + ": " + format_size(static_cast<std::uint64_t>(rate * static_cast<double>(size))) +
                     "/s per device exceeds AWS IoT Core's 512KiB/s per connection");
     }
+  }
+  if (s.publish.size() > 1 && total_rate > kAwsMaxPublishesPerConnection &&
+      std::none_of(s.publish.begin(), s.publish.end(),
+                   [](const Publish& p) { return p.per_device_rate.per_second > kAwsMaxPublishesPerConnection; })) {
+    out.push_back("publish: " + format_rate(total_rate) +
+                  " per device over all streams exceeds AWS IoT Core's 100 publishes/s per connection" + held);
   }
   for (std::size_t i = 0; i < s.subscribe.filters.size(); ++i) {
     const auto& f = s.subscribe.filters[i];

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <vector>
 
 namespace fleetload::e2e {
 
@@ -98,6 +99,8 @@ struct RateLimitProxy::Impl {
   ByteBucket bytes;
   std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
   RateLimitProxy* owner = nullptr;
+  bool refusing = false;
+  std::vector<std::weak_ptr<Pipe>> pipes;  // every pipe admitted (closed ones expire)
 
   // The bucket refills at `rate` per second and holds at most `capacity`.
   bool take() {
@@ -112,7 +115,7 @@ struct RateLimitProxy::Impl {
   void accept() {
     acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
       if (ec) return;  // closed: the proxy is stopping
-      if ((max_open > 0 && owner->open_.load() >= max_open) || !take()) {
+      if (refusing || (max_open > 0 && owner->open_.load() >= max_open) || !take()) {
         ++owner->refused_;
         boost::system::error_code ignored;
         s.close(ignored);
@@ -121,6 +124,8 @@ struct RateLimitProxy::Impl {
         const auto now_open = ++owner->open_;
         if (now_open > owner->peak_open_.load()) owner->peak_open_.store(now_open);
         auto p = std::make_shared<Pipe>(std::move(s), io, &owner->open_, &bytes, &owner->upstream_bytes_);
+        std::erase_if(pipes, [](const std::weak_ptr<Pipe>& w) { return w.expired(); });
+        pipes.push_back(p);
         p->upstream.async_connect(upstream, [p](const boost::system::error_code& cec) {
           if (cec) return p->close();
           p->pump(p->client, p->upstream, p->up_buf);
@@ -159,6 +164,20 @@ void RateLimitProxy::limit_upstream_bytes(double bytes_per_second) {
     m->bytes.tokens = 0.0;
     m->bytes.last = std::chrono::steady_clock::now();
   });
+}
+
+void RateLimitProxy::drop_all() {
+  auto* m = impl_.get();
+  asio::post(m->io, [m] {
+    for (auto& w : m->pipes)
+      if (auto p = w.lock()) p->close();
+    m->pipes.clear();
+  });
+}
+
+void RateLimitProxy::set_refusing(bool refusing) {
+  auto* m = impl_.get();
+  asio::post(m->io, [m, refusing] { m->refusing = refusing; });
 }
 
 RateLimitProxy::~RateLimitProxy() {

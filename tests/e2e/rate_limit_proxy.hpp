@@ -31,6 +31,12 @@ class RateLimitProxy {
   // (0: no cap, the default): a broker that takes messages only so fast. Bytes beyond it
   // wait in the proxy (reads pause), so publishes are acknowledged ever later.
   void limit_upstream_bytes(double bytes_per_second);
+  // A network outage as every device sees it at once: closes every open connection (both
+  // sides), so each client sees its connection lost and the broker sees each drop.
+  void drop_all();
+  // While refusing, every new connection is refused (closed before a byte is read, counted
+  // in refused()), whatever the bucket holds: the outage lasts.
+  void set_refusing(bool refusing);
   std::uint64_t upstream_bytes() const { return upstream_bytes_.load(); }
 
   std::uint16_t port() const { return port_; }

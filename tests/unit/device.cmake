@@ -8,6 +8,7 @@ fleetload_add_gtest(NAME device_unit_tests LABEL unit
     ${CMAKE_CURRENT_LIST_DIR}/device_plan_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_session_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_session_flow_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/device_session_limit_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_session_receive_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_share_books_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/device_session_streams_test.cpp

@@ -60,7 +60,7 @@ const Case kCases[] = {
     {"section_not_mapping", base("session: 30s\n"),
      "s.yaml:3:10: session: expected a mapping with keys keepalive, ping_timeout, connack_timeout, "
      "clean_session, session_behavior, session_expiry, receive_maximum, maximum_packet_size, "
-     "topic_alias_maximum, ack_timeout, offline_queue, subscribe_batch, will, got \"30s\""},
+     "topic_alias_maximum, ack_timeout, offline_queue, subscribe_batch, publish_limit, will, got \"30s\""},
     {"list_for_scalar", base("run: {duration: [1, 2]}\n"),
      "s.yaml:3:17: run.duration: expected a duration like 250ms, 30s, 5m or 1h (bare numbers are "
      "seconds), got a list"},

@@ -499,6 +499,41 @@ thresholds: {max_loss: 0, p99_ack_latency: 1s}
   EXPECT_EQ(w[0], "thresholds.max_loss: needs subscribers to measure; this scenario has none");
 }
 
+TEST(ScenarioWarnings, BehaviourThresholdsWithoutTheirBehaviourAreNamed) {
+  // Each would be unmeasured at the end of the run (and fail it): validate says so first.
+  Scenario s = parse(R"(
+target: {endpoint: h}
+fleet: {devices: 10}
+session: {keepalive: 60s}
+shadow: {get: on_connect}
+thresholds: {p99_shadow_update_latency: 1s, max_shadow_rejections: 0, max_job_failures: 0,
+             p99_provisioning_latency: 5s}
+)");
+  const auto w = warnings(s);
+  const auto has = [&](const std::string& text) { return std::find(w.begin(), w.end(), text) != w.end(); };
+  EXPECT_TRUE(has("thresholds.p99_shadow_update_latency: needs a shadow section with update or on_delta: report to "
+                  "measure; this scenario has none, so the run cannot pass it"));
+  EXPECT_TRUE(has("thresholds.max_job_failures: needs a jobs section to measure; this scenario has none, so the run "
+                  "cannot pass it"));
+  EXPECT_TRUE(has("thresholds.p99_provisioning_latency: needs a provisioning section to measure; this scenario has "
+                  "none, so the run cannot pass it"));
+  // The shadow section exists: its rejections can be measured.
+  for (const auto& x : w) EXPECT_EQ(x.find("max_shadow_rejections"), std::string::npos) << x;
+}
+
+TEST(ScenarioWarnings, BehaviourThresholdInTheFleetIsMetByOneGroupsBehaviour) {
+  Scenario s = parse(R"(
+target: {endpoint: h}
+fleet: {devices: 10}
+session: {keepalive: 60s}
+groups:
+  - {name: plain, share: 50%}
+  - {name: rollout, share: 50%, jobs: {work_time: 1s}}
+thresholds: {max_job_failures: 0}
+)");
+  for (const auto& x : warnings(s)) EXPECT_EQ(x.find("max_job_failures"), std::string::npos) << x;
+}
+
 TEST(ScenarioWarnings, LongTopicIsMeasuredAtTheLargestIndex) {
   std::string topic(250, 'x');
   Scenario s = parse("target: {endpoint: h}\nfleet: {devices: 100000}\npublish: {topic: \"" + topic +
