@@ -101,6 +101,21 @@ def heatmap(title, metric, description, sel=""):
           unit="s", w=8, h=8, fmt="heatmap", description=description)
 
 
+def colour_by_name(*pairs):
+    """Overrides giving the series (fields) named pairs[0], pairs[2], ... the colours after them."""
+    return [{"matcher": {"id": "byName", "options": pairs[i]},
+             "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": pairs[i + 1]}}]}
+            for i in range(0, len(pairs), 2)]
+
+
+def totals(title, exprs, description, w, overrides=()):
+    """A stat of run totals, one value per series with its name (no colour thresholds)."""
+    panel("stat", title, exprs, w=w, h=5, description=description,
+          extra={"options": {"colorMode": "value", "graphMode": "none", "textMode": "value_and_name",
+                             "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}})
+    panels[-1]["fieldConfig"]["overrides"] = list(overrides)
+
+
 PASS_FAIL = [{"type": "value", "options": {"1": {"text": "PASS", "color": "green", "index": 0},
                                            "0": {"text": "FAIL", "color": "red", "index": 1}}}]
 
@@ -281,21 +296,6 @@ panel("timeseries", "Shadow request latency",
       description="Request to accepted/rejected answer, p50 and p99 by operation (get, update).")
 panel("stat", "Shadow requests in flight", [(f"sum(fleetload_shadow_in_flight{{{F}}})", "in flight")], w=4,
       description="Shadow requests sent and not yet answered or timed out.")
-
-
-def colour_by_name(*pairs):
-    """Overrides giving the series (fields) named pairs[0], pairs[2], ... the colours after them."""
-    return [{"matcher": {"id": "byName", "options": pairs[i]},
-             "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": pairs[i + 1]}}]}
-            for i in range(0, len(pairs), 2)]
-
-
-def totals(title, exprs, description, w, overrides=()):
-    """A stat of run totals, one value per series with its name (no colour thresholds)."""
-    panel("stat", title, exprs, w=w, h=5, description=description,
-          extra={"options": {"colorMode": "value", "graphMode": "none", "textMode": "value_and_name",
-                             "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}})
-    panels[-1]["fieldConfig"]["overrides"] = list(overrides)
 
 
 row("AWS IoT: Jobs")
