@@ -87,9 +87,10 @@ def panel(kind, title, exprs, unit="short", w=12, h=8, description="", fmt="time
     panels.append(p)
 
 
-def quantiles(metric, by="", qs=(0.5, 0.9, 0.99)):
+def quantiles(metric, by="", qs=(0.5, 0.9, 0.99), name=""):
+    """histogram_quantile targets, legend "[name ][{{by}} ]pNN"."""
     grp = "le" + (", " + by if by else "")
-    lg = ("{{" + by + "}} " if by else "")
+    lg = (name + " " if name else "") + ("{{" + by + "}} " if by else "")
     return [(f"histogram_quantile({q}, sum by ({grp}) (rate({metric}_bucket{{{F}}}[{RI}])))", f"{lg}p{int(q * 100)}")
             for q in qs]
 
@@ -98,6 +99,21 @@ def heatmap(title, metric, description, sel=""):
     s = F + (", " + sel if sel else "")
     panel("heatmap", title, [(f"sum by (le) (increase({metric}_bucket{{{s}}}[{RI}]))", "{{le}}")],
           unit="s", w=8, h=8, fmt="heatmap", description=description)
+
+
+def colour_by_name(*pairs):
+    """Overrides giving the series (fields) named pairs[0], pairs[2], ... the colours after them."""
+    return [{"matcher": {"id": "byName", "options": pairs[i]},
+             "properties": [{"id": "color", "value": {"mode": "fixed", "fixedColor": pairs[i + 1]}}]}
+            for i in range(0, len(pairs), 2)]
+
+
+def totals(title, exprs, description, w, overrides=()):
+    """A stat of run totals, one value per series with its name (no colour thresholds)."""
+    panel("stat", title, exprs, w=w, h=5, description=description,
+          extra={"options": {"colorMode": "value", "graphMode": "none", "textMode": "value_and_name",
+                             "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}}})
+    panels[-1]["fieldConfig"]["overrides"] = list(overrides)
 
 
 PASS_FAIL = [{"type": "value", "options": {"1": {"text": "PASS", "color": "green", "index": 0},
@@ -280,6 +296,97 @@ panel("timeseries", "Shadow request latency",
       description="Request to accepted/rejected answer, p50 and p99 by operation (get, update).")
 panel("stat", "Shadow requests in flight", [(f"sum(fleetload_shadow_in_flight{{{F}}})", "in flight")], w=4,
       description="Shadow requests sent and not yet answered or timed out.")
+
+
+row("AWS IoT: Jobs")
+panel("timeseries", "Job executions: started and ended by result",
+      [(f"sum(rate(fleetload_job_starts_total{{{F}}}[{RI}]))", "started"),
+       (f"sum by (result) (rate(fleetload_job_executions_total{{{F}}}[{RI}]))", "{{result}}"),
+       (f"sum(rate(fleetload_job_notifications_total{{{F}}}[{RI}]))", "notify-next heard")],
+      unit="ops", w=12,
+      description="Job executions the devices started per second (start-next accepted with an execution), those "
+                  "that ended per second by how: succeeded, failed (reported FAILED), rejected (an update rejected), "
+                  "timed_out (an update unanswered); and notify-next messages announcing a pending execution.")
+totals("Job executions (run total)",
+       [(f"sum(fleetload_job_starts_total{{{F}}})", "started"),
+        (f"sum by (result) (fleetload_job_executions_total{{{F}}})", "{{result}}")],
+       "Executions started and how those that ended ended, over the run. started = the ended ones + those "
+       "still in progress.", w=8,
+       overrides=colour_by_name("succeeded", "green", "failed", "red", "rejected", "red", "timed_out", "orange"))
+panel("stat", "Job failure ratio",
+      [(f"(sum(fleetload_job_executions_total{{{F}, result!=\"succeeded\"}}) or vector(0))"
+        f" / sum(fleetload_job_executions_total{{{F}}})", "not succeeded")],
+      unit="percentunit", w=4, h=5, thresholds=steps("green", None, "orange", 0.001, "red", 0.01),
+      description="Of the executions that ended, the share that did not end SUCCEEDED (failed, rejected, timed out; "
+                  "what max_job_failures judges): orange from 0.1 %, red from 1 %.")
+panel("timeseries", "Jobs requests by operation and outcome",
+      [(f"sum by (op, outcome) (rate(fleetload_job_requests_total{{{F}}}[{RI}]))", "{{op}} {{outcome}}"),
+       (f"sum(rate(fleetload_job_foreign_responses_total{{{F}}}[{RI}]))", "foreign answers (ignored)")],
+      unit="ops", w=12,
+      description="Jobs requests answered per second by operation (start_next, update) and outcome: accepted, "
+                  "rejected_<ErrorResponse code> (version_mismatch, invalid_state_transition, request_throttled, "
+                  "...), timed_out; and answers whose clientToken was no request in flight (ignored).")
+panel("timeseries", "Jobs request latency",
+      quantiles("fleetload_job_request_latency_seconds", "op", (0.5, 0.99)), unit="s", w=12,
+      description="Request to accepted/rejected answer, p50 and p99 by operation (start_next, update).")
+panel("timeseries", "Job time to start and duration",
+      quantiles("fleetload_job_time_to_start_seconds", qs=(0.5, 0.99), name="time to start")
+      + quantiles("fleetload_job_duration_seconds", qs=(0.5, 0.99), name="duration"), unit="s", w=12,
+      description="From a job's announcement (its notify-next, or the start-next sent at connect) to start-next "
+                  "accepted (time to start) and to its final update accepted (duration; what p99_job_duration "
+                  "judges), p50 and p99.")
+panel("timeseries", "Jobs requests in flight and executions in progress",
+      [(f"sum(fleetload_job_requests_in_flight{{{F}}})", "requests in flight"),
+       (f"sum(fleetload_job_executions_in_progress{{{F}}})", "executions in progress")], w=12,
+      description="Jobs requests sent and not yet answered or timed out, and executions started that have not "
+                  "ended yet (a device working on its job).")
+
+row("AWS IoT: Fleet Provisioning")
+panel("timeseries", "Provisioning requests by outcome",
+      [(f"sum by (op, outcome) (rate(fleetload_provisioning_operations_total{{{F}}}[{RI}]))", "{{op}} {{outcome}}")],
+      unit="ops", w=12,
+      description="Fleet Provisioning requests answered per second by operation (create_certificate, "
+                  "register_thing) and outcome: accepted, rejected_<statusCode> (400, 401, 403, 404, 429, 500, "
+                  "other), timed_out.")
+panel("timeseries", "Provisioning attempts and results",
+      [(f"sum(rate(fleetload_provisioning_attempts_total{{{F}}}[{RI}]))", "attempts"),
+       (f"sum(rate(fleetload_provisioning_devices_total{{{F}}}[{RI}]))", "provisioned"),
+       (f"sum(rate(fleetload_provisioning_failures_total{{{F}}}[{RI}]))", "failed"),
+       (f"sum(rate(fleetload_provisioning_bad_answers_total{{{F}}}[{RI}]))", "unusable answers")],
+      unit="ops", w=12,
+      description="Attempts begun on claim connections per second, devices connected with their provisioned "
+                  "identity, attempts that failed (rejected, timed out or an unusable answer) and answers that "
+                  "could not be decoded or used (certificate, key, thing name).")
+panel("timeseries", "Provisioning rejections by errorCode",
+      [(f"sum by (error_code) (rate(fleetload_provisioning_rejections_total{{{F}}}[{RI}]))", "{{error_code}}")],
+      unit="ops", w=8,
+      description="Rejected requests per second by the answer's errorCode (InvalidPayload, InvalidCsr, "
+                  "InvalidCertificateOwnershipToken, InvalidParameters, ResourceNotFound, Throttling, "
+                  "InternalFailure, other).")
+panel("timeseries", "Provisioning request latency",
+      quantiles("fleetload_provisioning_request_latency_seconds", "op", (0.5, 0.99)), unit="s", w=8,
+      description="Request to accepted/rejected answer, p50 and p99 by operation (create_certificate, "
+                  "register_thing).")
+panel("timeseries", "Time to a provisioned identity",
+      quantiles("fleetload_provisioning_latency_seconds", qs=(0.5, 0.99)), unit="s", w=8,
+      description="From the claim connection's first connect attempt to the accepting CONNACK with the new "
+                  "certificate and thing name, p50 and p99 (what p99_provisioning_latency judges).")
+totals("Provisioning (run total)",
+       [(f"sum(fleetload_provisioning_attempts_total{{{F}}})", "attempts"),
+        (f"sum(fleetload_provisioning_devices_total{{{F}}})", "provisioned"),
+        (f"sum(fleetload_provisioning_failures_total{{{F}}})", "failed"),
+        (f"sum by (error_code) (fleetload_provisioning_rejections_total{{{F}}})", "{{error_code}}")],
+       "Attempts, devices provisioned and failed attempts over the run, and rejections by errorCode.", w=12,
+       overrides=colour_by_name("provisioned", "green", "failed", "red"))
+panel("stat", "Provisioning failure ratio",
+      [(f"sum(fleetload_provisioning_failures_total{{{F}}})"
+        f" / (sum(fleetload_provisioning_attempts_total{{{F}}}) > 0)", "failed")],
+      unit="percentunit", w=6, h=5, thresholds=steps("green", None, "orange", 0.001, "red", 0.01),
+      description="Failed attempts / attempts over the run (what max_provisioning_failures judges): orange from "
+                  "0.1 %, red from 1 %. Empty until an attempt began.")
+panel("stat", "Provisioning requests in flight",
+      [(f"sum(fleetload_provisioning_in_flight{{{F}}})", "in flight")], w=6, h=5,
+      description="Fleet Provisioning requests sent and not yet answered or timed out.")
 
 
 def variable(name, label, query):

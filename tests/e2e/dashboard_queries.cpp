@@ -21,10 +21,12 @@ std::vector<DashboardQuery> dashboard_queries(const std::filesystem::path& dashb
       row = p.at("title").as_string().c_str();
       continue;
     }
-    for (const auto& t : p.at("targets").as_array()) out.push_back({row, t.at("expr").as_string().c_str()});
+    for (const auto& t : p.at("targets").as_array())
+      out.push_back({row, t.at("expr").as_string().c_str(), p.at("title").as_string().c_str(),
+                     t.at("legendFormat").as_string().c_str()});
   }
   for (const auto& a : d.at("annotations").at("list").as_array())
-    if (const auto* e = a.as_object().if_contains("expr")) out.push_back({"annotations", e->as_string().c_str()});
+    if (const auto* e = a.as_object().if_contains("expr")) out.push_back({"annotations", e->as_string().c_str(), "", ""});
   return out;
 }
 

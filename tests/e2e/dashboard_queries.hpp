@@ -10,8 +10,10 @@
 namespace fleetload::e2e {
 
 struct DashboardQuery {
-  std::string row;   // the title of the row the panel sits in; "annotations" for those
-  std::string expr;  // as written, with $variables
+  std::string row;     // the title of the row the panel sits in; "annotations" for those
+  std::string expr;    // as written, with $variables
+  std::string panel;   // the panel's title; empty for annotations
+  std::string legend;  // the target's legendFormat ("{{result}}", "started"); empty for annotations
 };
 
 // Every panel target's and annotation's expression, in the file's order.

@@ -4,6 +4,7 @@
 if(TARGET fleetload AND TARGET fleetload_e2e_support)
   fleetload_add_gtest(NAME jobs_e2e_test LABEL e2e TIMEOUT 300
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/jobs_e2e_test.cpp ${CMAKE_CURRENT_LIST_DIR}/metrics_servers.cpp
-    LIBS fleetload_e2e_support)
+            ${CMAKE_CURRENT_LIST_DIR}/aws_iot_support.cpp
+    LIBS fleetload_e2e_support fleetload_auth)
   add_dependencies(jobs_e2e_test fleetload)
 endif()

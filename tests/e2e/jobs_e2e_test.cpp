@@ -13,9 +13,9 @@
 
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <string>
 
+#include "e2e/aws_iot_support.hpp"
 #include "e2e/fleetload_runner.hpp"
 #include "e2e/mosquitto_fixture.hpp"
 #include "e2e/topic_counter.hpp"
@@ -31,16 +31,6 @@ std::uint64_t lines_containing(const std::string& text, const std::string& needl
   std::uint64_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
   return n;
-}
-
-// "job <id>: FAILED 12 SUCCEEDED 88 (100 executions)": the count of `status`, 0 when absent.
-std::uint64_t responder_jobs(const std::string& summary, const std::string& id, const std::string& status) {
-  std::smatch line;
-  if (!std::regex_search(summary, line, std::regex("job " + id + ":([^\\n]*)"))) return ~0ull;
-  const std::string rest = line[1];
-  std::smatch m;
-  if (!std::regex_search(rest, m, std::regex(" " + status + " (\\d+)"))) return 0;
-  return std::stoull(m[1]);
 }
 
 struct Rollout {
@@ -186,9 +176,9 @@ TEST_P(JobsE2e, RolloutToAThousandDevicesEveryExecutionSucceededAndTheBooksBalan
   EXPECT_EQ(u64(histogram(rep, "job_duration").at("count")), n);
   EXPECT_EQ(u64(histogram(rep, "job_time_to_start").at("count")), n);
   // The service's books: every execution SUCCEEDED, none left QUEUED or IN_PROGRESS.
-  EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "SUCCEEDED"), n) << r.responder;
-  EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "IN_PROGRESS"), 0u) << r.responder;
-  EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "QUEUED"), 0u) << r.responder;
+  EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "SUCCEEDED"), n) << r.responder;
+  EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "IN_PROGRESS"), 0u) << r.responder;
+  EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "QUEUED"), 0u) << r.responder;
   // The broker's deliveries, counted by the test: an IN_PROGRESS and a SUCCEEDED answer per thing.
   EXPECT_EQ(lines_containing(r.updates_heard, "\"status\":\"SUCCEEDED\""), n);
   EXPECT_EQ(lines_containing(r.updates_heard, "\"status\":\"IN_PROGRESS\""), n);
@@ -214,8 +204,8 @@ TEST_P(JobsE2e, AFailShareReportsThatShareFailedAndTheThresholdCatchesIt) {
   EXPECT_GE(failed, 60u);
   EXPECT_LE(failed, 140u);
   // The same split in the service's state and on the wire.
-  EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "FAILED"), failed) << r.responder;
-  EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "SUCCEEDED"), succeeded) << r.responder;
+  EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "FAILED"), failed) << r.responder;
+  EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "SUCCEEDED"), succeeded) << r.responder;
   EXPECT_EQ(lines_containing(r.updates_heard, "\"status\":\"FAILED\""), failed);
   EXPECT_EQ(lines_containing(r.updates_heard, "\"status\":\"SUCCEEDED\""), succeeded);
   // Each FAILED report carried the device's statusDetails.
@@ -235,8 +225,8 @@ TEST_P(JobsE2e, MutualTlsRolloutEveryExecutionSucceeded) {
   EXPECT_EQ(counter(rep, "connects_ok"), n) << r.fleet.describe();
   EXPECT_EQ(jobs_of(rep, "job_executions", nullptr, "succeeded"), n);
   EXPECT_EQ(jobs_of(rep, "job_requests", "update", "accepted"), 2 * n);
-  EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "SUCCEEDED"), n) << r.responder;
-  EXPECT_EQ(responder_jobs(r.responder, "fw-2-0", "QUEUED"), 0u) << r.responder;
+  EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "SUCCEEDED"), n) << r.responder;
+  EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "QUEUED"), 0u) << r.responder;
 }
 
 // on_notify: the devices connect and wait; two jobs are created afterwards (the responder's
@@ -263,7 +253,7 @@ TEST_P(JobsE2e, OnNotifyTwoJobsQueuedLaterAreTakenOneAfterTheOther) {
   EXPECT_EQ(jobs_of(rep, "job_requests", "start_next", "accepted"), 2 * n);  // none at connect
   EXPECT_EQ(jobs_of(rep, "job_requests", "update", "accepted"), 2 * n);      // final states only
   EXPECT_EQ(jobs_of(rep, "job_executions", nullptr, "succeeded"), 2 * n);
-  for (const char* id : {"late-1", "late-2"}) EXPECT_EQ(responder_jobs(r.responder, id, "SUCCEEDED"), n) << r.responder;
+  for (const char* id : {"late-1", "late-2"}) EXPECT_EQ(responder_job_count(r.responder, id, "SUCCEEDED"), n) << r.responder;
   EXPECT_EQ(lines_containing(r.updates_heard, "\"status\":\"SUCCEEDED\""), 2 * n);
   EXPECT_EQ(lines_containing(r.updates_heard, "\"status\":\"IN_PROGRESS\""), 0u);
 }

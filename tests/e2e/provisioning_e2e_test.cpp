@@ -17,13 +17,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <map>
-#include <regex>
 #include <set>
-#include <sstream>
 #include <string>
 
-#include "auth/certgen.hpp"
+#include "e2e/aws_iot_support.hpp"
 #include "e2e/fleetload_runner.hpp"
 #include "e2e/mosquitto_fixture.hpp"
 
@@ -34,8 +31,6 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kClaimCn = "fleetload-claim";
-
 struct Case {
   const char* name;
   const char* format;       // json | cbor
@@ -43,53 +38,11 @@ struct Case {
   int devices;
 };
 
-// One connection as mosquitto logged it.
-struct Seen {
-  std::size_t line;          // position in the log
-  std::string username;      // the certificate's CN (use_identity_as_username)
-};
-
-struct BrokerView {
-  std::map<std::string, std::vector<Seen>> connects;        // client id -> its connections
-  std::map<std::string, std::vector<std::size_t>> clean;    // client id -> "disconnected." lines
-  std::map<std::string, std::vector<std::size_t>> other;    // client id -> any other end
-  std::size_t last_connect = 0;
-};
-
-// mosquitto 2.0: "New client connected from 127.0.0.1:P as ID (p5, c1, k30, u'CN')." and, at
-// the end of a connection, "Client ID disconnected." after a DISCONNECT, or "Client ID closed
-// its connection." / "... disconnected due to ..." / "... has exceeded timeout ..." otherwise.
-BrokerView read_log(const std::string& log) {
-  BrokerView v;
-  static const std::regex connect(R"(New client connected from \S+ as (\S+) \(p\d, c\d, k\d+, u'([^']*)'\))");
-  static const std::regex clean(R"(Client (\S+) disconnected\.$)");
-  static const std::regex other(R"(Client (\S+) (closed its connection|disconnected due to|has exceeded timeout|disconnected, not authorised))");
-  std::istringstream in(log);
-  std::string line;
-  for (std::size_t i = 0; std::getline(in, line); ++i) {
-    std::smatch m;
-    if (std::regex_search(line, m, connect)) {
-      v.connects[m[1]].push_back({i, m[2]});
-      v.last_connect = i;
-    } else if (std::regex_search(line, m, clean)) {
-      v.clean[m[1]].push_back(i);
-    } else if (std::regex_search(line, m, other)) {
-      v.other[m[1]].push_back(i);
-    }
-  }
-  return v;
-}
-
 class ProvisioningE2e : public ::testing::TestWithParam<Case> {
  protected:
   static void SetUpTestSuite() {
     pki_ = fs::temp_directory_path() / ("fleetload-prov-e2e-" + std::to_string(::getpid()));
-    auth::CertOptions o;
-    o.out_dir = pki_;
-    o.devices = 1;  // device-0: the claim certificate every device starts with
-    o.device_common_name = kClaimCn;
-    o.threads = 1;
-    auth::generate_fleet_certs(o);
+    generate_claim_pki(pki_);
   }
   static void TearDownTestSuite() {
     std::error_code ec;
@@ -99,11 +52,7 @@ class ProvisioningE2e : public ::testing::TestWithParam<Case> {
   void SetUp() override {
     dir_ = make_temp_dir("prov-e2e");
     tls_port_ = pick_free_port();
-    broker_.emplace(MosquittoBroker::Options{
-        .extra_config = "listener " + std::to_string(tls_port_) + " 127.0.0.1\ncafile " + (pki_ / "ca.crt").string() +
-                        "\ncertfile " + (pki_ / "server.crt").string() + "\nkeyfile " +
-                        (pki_ / "server.key").string() + "\nrequire_certificate true\nuse_identity_as_username true\n",
-        .log_connections = true});
+    broker_.emplace(MosquittoBroker::Options{.extra_config = mtls_listener_config(tls_port_, pki_), .log_connections = true});
   }
   void TearDown() override {
     if (responder_ && responder_->running()) responder_->kill_and_wait();
@@ -113,14 +62,8 @@ class ProvisioningE2e : public ::testing::TestWithParam<Case> {
   }
 
   void start_responder() {
-    const fs::path cfg = write_file(dir_, "responder.yaml",
-                                    "services: [provisioning]\n"
-                                    "provisioning:\n"
-                                    "  ca_cert: " + (pki_ / "ca.crt").string() + "\n"
-                                    "  ca_key: " + (pki_ / "ca.key").string() + "\n"
-                                    "  templates:\n"
-                                    "    - name: FleetTemplate\n"
-                                    "      thing_name: \"thing-{SerialNumber}\"\n");
+    const fs::path cfg =
+        write_file(dir_, "responder.yaml", "services: [provisioning]\n" + responder_provisioning_config(pki_));
     responder_.emplace(spawn_fleetload({"responder", "--config", cfg.string(), "--broker",
                                         "127.0.0.1:" + std::to_string(broker_->port()), "--protocol", "5",
                                         "--duration", "120s"},
@@ -130,11 +73,8 @@ class ProvisioningE2e : public ::testing::TestWithParam<Case> {
 
   std::string scenario(const Case& c, const std::string& template_name, const std::string& duration) {
     return "name: provisioning-e2e\n"
-           "target: {endpoint: 127.0.0.1, port: " + std::to_string(tls_port_) + ", protocol: mqtt5}\n"
-           "auth:\n  mode: mtls_from_path\n"
-           "  cert_filepath: " + (pki_ / "device-0.crt").string() + "\n"
-           "  pri_key_filepath: " + (pki_ / "device-0.key").string() + "\n"
-           "  ca_filepath: " + (pki_ / "ca.crt").string() + "\n"
+           "target: {endpoint: 127.0.0.1, port: " + std::to_string(tls_port_) + ", protocol: mqtt5}\n" +
+           claim_auth_yaml(pki_) +
            "fleet: {devices: " + std::to_string(c.devices) + ", connect_rate: 50/s, client_id: \"claim-{index}\"}\n"
            "session: {keepalive: 60s}\n"
            "provisioning:\n"

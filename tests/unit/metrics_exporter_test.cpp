@@ -261,11 +261,14 @@ TEST(Dashboard, NamesOnlyExportedFamiliesAndHasUniquePanelIds) {
   // thresholds; they still exist by name.
   ExportState with_threshold;
   with_threshold.thresholds.push_back({"max_loss", "<=", 0, "count", 0, true, true, "<= 0"});
-  // A capacity search's step gauges exist while a search runs, the shadow's latency once a
-  // shadow request was answered.
+  // A capacity search's step gauges exist while a search runs, the shadow's, jobs' and
+  // provisioning's latencies once such a request was answered (and a device provisioned).
   with_threshold.search_step_value = 100.0;
   with_threshold.search_step_passed = true;
   with_threshold.total.shadow_get_latency.record(1'000'000);
+  with_threshold.total.job_start_next_latency.record(1'000'000);
+  with_threshold.total.provisioning_create_latency.record(1'000'000);
+  with_threshold.total.provisioning_latency.record(1'000'000);
   for (const auto& f : build_families(with_threshold, options())) {
     exported.insert(f.name);
     if (f.type == prometheus::MetricType::Histogram)
@@ -288,12 +291,41 @@ TEST(Dashboard, NamesOnlyExportedFamiliesAndHasUniquePanelIds) {
     }
   }
   EXPECT_GE(used.size(), 30u);
+  // The AWS IoT rows name every Jobs and Fleet Provisioning family users watch.
+  for (const char* f : {"fleetload_job_requests_total", "fleetload_job_executions_total", "fleetload_job_starts_total",
+                        "fleetload_job_notifications_total", "fleetload_job_foreign_responses_total",
+                        "fleetload_job_requests_in_flight", "fleetload_job_executions_in_progress",
+                        "fleetload_job_request_latency_seconds_bucket", "fleetload_job_time_to_start_seconds_bucket",
+                        "fleetload_job_duration_seconds_bucket", "fleetload_provisioning_operations_total",
+                        "fleetload_provisioning_rejections_total", "fleetload_provisioning_request_latency_seconds_bucket",
+                        "fleetload_provisioning_latency_seconds_bucket", "fleetload_provisioning_in_flight",
+                        "fleetload_provisioning_attempts_total", "fleetload_provisioning_failures_total",
+                        "fleetload_provisioning_bad_answers_total", "fleetload_provisioning_devices_total"})
+    EXPECT_TRUE(used.count(f)) << f << " on no panel";
+  // Every panel's selector filters on every template variable, so picking a group, protocol
+  // or auth mode narrows every panel (the variables' own definitions are not panels).
+  std::vector<const boost::json::value*> panel_exprs;
+  for (const auto& p : dash.at("panels").as_array()) collect(p, "expr", panel_exprs);
+  const std::regex selector(R"((fleetload_[a-z0-9_]+)(\{[^}]*\})?)");
+  for (const auto* e : panel_exprs) {
+    const std::string text(e->as_string().c_str());
+    for (std::sregex_iterator it(text.begin(), text.end(), selector), end; it != end; ++it) {
+      const std::string labels = (*it)[2].str();
+      for (const char* v : {"scenario=~\"$scenario\"", "shard=~\"$shard\"", "protocol=~\"$protocol\"",
+                            "auth_mode=~\"$auth_mode\"", "group=~\"$group\""})
+        EXPECT_NE(labels.find(v), std::string::npos) << (*it)[1] << " without " << v << " in " << text;
+    }
+  }
   // Panel ids (transformations have string ids of their own: "merge", "organize").
   std::set<std::int64_t> unique;
+  std::set<std::string> rows;
   for (const auto& p : dash.at("panels").as_array()) {
     const auto id = p.at("id").as_int64();
     EXPECT_TRUE(unique.insert(id).second) << id;
+    if (p.at("type").as_string() == "row") rows.insert(std::string(p.at("title").as_string()));
   }
+  for (const char* r : {"Capacity search", "AWS IoT: Device Shadow", "AWS IoT: Jobs", "AWS IoT: Fleet Provisioning"})
+    EXPECT_TRUE(rows.count(r)) << "no row " << r;
   std::set<std::string> vars;
   for (const auto& v : dash.at("templating").at("list").as_array()) vars.insert(std::string(v.at("name").as_string()));
   EXPECT_EQ(vars, (std::set<std::string>{"datasource", "scenario", "shard", "protocol", "auth_mode", "group"}));
