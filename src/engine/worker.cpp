@@ -245,7 +245,8 @@ void Worker::settle(std::uint32_t id) {
         close_transport(d);
       }
     } else if (action == device::TransportAction::Open) {
-      open_transport(id, down);
+      if (d.close_after_flush && d.stream.is_open()) d.open_after_flush = true;
+      else open_transport(id, down);
     }
     if (!down.pending) break;
     prepare(Clock::now(), wall_ns_now());
@@ -399,7 +400,7 @@ void Worker::close_transport(Device& d) {
   --open_sockets_;
   ++d.gen;
   d.tail.reset();
-  d.connecting = d.tcp_up = d.read_armed = d.write_armed = d.close_after_flush = false;
+  d.connecting = d.tcp_up = d.read_armed = d.write_armed = d.close_after_flush = d.open_after_flush = false;
 }
 
 void Worker::rearm(std::uint32_t id) {
@@ -553,15 +554,11 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
     return;
   }
   if (wec) {
-    const bool closing = d.close_after_flush;
+    if (d.close_after_flush) return finish_close_after_flush(id);
     const bool up = established(id);
     close_transport(d);
-    if (!closing) {
-      const auto why = transport_error(wec, up);
-      call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, wec); });
-    } else if (stopping_) {
-      check_drained();
-    }
+    const auto why = transport_error(wec, up);
+    call(id, [&](device::Session& s, device::Context& c) { s.on_transport_down(c, why, wec); });
     return;
   }
   d.tail->consume(n);
@@ -570,10 +567,21 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
     return;
   }
   d.tail.reset();  // release: an idle device holds no write buffer
-  if (d.close_after_flush) {
-    close_transport(d);
-    if (stopping_) check_drained();
+  if (d.close_after_flush) finish_close_after_flush(id);
+}
+
+void Worker::finish_close_after_flush(std::uint32_t id) {
+  Device& d = devices_[id];
+  const bool reopen = d.open_after_flush;
+  close_transport(d);
+  if (reopen) {
+    // What settle() would have done at the session's request: open, and report a failure.
+    prepare(Clock::now(), wall_ns_now());
+    ctx_.action = device::TransportAction::Open;
+    settle(id);
+    return;
   }
+  if (stopping_) check_drained();
 }
 
 void Worker::on_wheel(std::uint32_t id, TimePoint now, std::uint64_t wall_ns) {

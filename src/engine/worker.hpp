@@ -182,6 +182,10 @@ class Worker {
     bool read_armed = false;
     bool write_armed = false;
     bool close_after_flush = false;
+    // The session asked for a new connection while this one still flushes its last bytes
+    // (a DISCONNECT behind a full socket buffer): opened once the flush ends, never by
+    // cutting it short (a truncated TLS record is a protocol error at the broker).
+    bool open_after_flush = false;
   };
   // Where device attempts go: the address last resolved, or why the name does not resolve.
   struct EndpointState {
@@ -212,6 +216,9 @@ class Worker {
   std::size_t gather_write(Device& d, std::span<const std::uint8_t> bytes, std::span<const device::Splice> splices,
                            net::error_code& ec);
   void open_transport(std::uint32_t id, Down& down);
+  // The old connection's flush ended (or failed): closes it, then opens the new one when the
+  // session asked for it meanwhile (open_after_flush).
+  void finish_close_after_flush(std::uint32_t id);
   void close_transport(Device& d);
   void rearm(std::uint32_t id);
   void arm_read(std::uint32_t id);
