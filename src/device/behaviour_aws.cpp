@@ -14,20 +14,27 @@ bool send(Context& ctx, const mqtt::Packet& p, mqtt::Version v) {
   return true;
 }
 
-bool publish_text(Context& ctx, mqtt::Version v, std::string_view topic, std::string_view body) {
+bool send_request(Context& ctx, mqtt::Publish& p, std::uint8_t qos) {
+  if (ctx.session == nullptr) return false;  // only ever called from a session's call
+  p.qos = qos >= 1 ? mqtt::QoS::AtLeastOnce : mqtt::QoS::AtMostOnce;
+  return ctx.session->send_request(ctx, p);
+}
+
+bool publish_text(Context& ctx, std::uint8_t qos, std::string_view topic, std::string_view body) {
   mqtt::Publish p;
   p.topic = topic;
   p.payload = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(body.data()), body.size());
-  return send(ctx, mqtt::Packet(std::move(p)), v);
+  return send_request(ctx, p, qos);
 }
 
-bool subscribe(Context& ctx, mqtt::Version v, const std::vector<std::string>& filters, std::uint16_t packet_id) {
+bool subscribe(Context& ctx, mqtt::Version v, const std::vector<std::string>& filters, std::uint16_t packet_id,
+               std::uint8_t qos) {
   mqtt::Subscribe s;
   s.packet_id = packet_id;
   for (const auto& f : filters) {
     mqtt::Subscription sub;
     sub.filter = f;
-    sub.qos = mqtt::QoS::AtMostOnce;
+    sub.qos = qos >= 1 ? mqtt::QoS::AtLeastOnce : mqtt::QoS::AtMostOnce;
     s.subscriptions.push_back(sub);
   }
   if (!send(ctx, mqtt::Packet(std::move(s)), v)) return false;
@@ -35,12 +42,17 @@ bool subscribe(Context& ctx, mqtt::Version v, const std::vector<std::string>& fi
   return true;
 }
 
-bool book_suback(Context& ctx, const mqtt::Suback& s, std::size_t expected) {
+bool book_suback(Context& ctx, const mqtt::Suback& s, std::size_t expected, std::uint8_t qos) {
   bool all = s.reason_codes.size() == expected;
   for (const auto code : s.reason_codes) {
     ctx.stats.suback_codes[code].add();
-    if (code < 0x80) ctx.stats.subscribe_filters_ok.add();
-    else ctx.stats.subscribe_filters_failed.add(), all = false;
+    if (code >= 0x80) {
+      ctx.stats.subscribe_filters_failed.add(), all = false;
+      continue;
+    }
+    ctx.stats.subscribe_filters_ok.add();
+    // Granted at QoS 0 when we asked 1: answers then come at most once (still usable).
+    if (code < qos) ctx.stats.subscribe_qos_downgraded.add();
   }
   return all;
 }

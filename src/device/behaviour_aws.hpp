@@ -1,5 +1,6 @@
-// What the AWS IoT device behaviours (Device Shadow, Jobs) share: sending their packets with
-// the session's books, their one SUBSCRIBE of answer topics and its SUBACK, and the
+// What the AWS IoT device behaviours (Device Shadow, Jobs, Fleet Provisioning) share: sending
+// their packets with the session's books, their requests at QoS 0 or 1 (the SDK samples use
+// AWS_MQTT_QOS_AT_LEAST_ONCE), their one SUBSCRIBE of answer topics and its SUBACK, and the
 // clientToken that pairs each request with its answer.
 #pragma once
 
@@ -16,13 +17,21 @@ namespace fleetload::device::aws {
 
 // Encodes `p` into ctx.out and counts its bytes; false (nothing sent) when it cannot be encoded.
 bool send(Context& ctx, const mqtt::Packet& p, mqtt::Version v);
-// A QoS 0 PUBLISH of `body` on `topic`.
-bool publish_text(Context& ctx, mqtt::Version v, std::string_view topic, std::string_view body);
-// One SUBSCRIBE of `filters` at QoS 0 (the service answers at QoS 0 or 1; a device needs no
-// more) with `packet_id`; counted as a subscribe request. False when not sent.
-bool subscribe(Context& ctx, mqtt::Version v, const std::vector<std::string>& filters, std::uint16_t packet_id);
-// Books the SUBACK's codes; true when it granted every one of `expected` filters.
-bool book_suback(Context& ctx, const mqtt::Suback& s, std::size_t expected);
+// A request `p` (its topic, payload, MQTT 5 properties) at `qos` (0 or 1), sent by the
+// session running the behaviour (ctx.session, Session::send_request): at QoS 1 with a packet
+// id of the session's and its PUBACK awaited there. False: not sent (not encodable, or no
+// session to send it).
+bool send_request(Context& ctx, mqtt::Publish& p, std::uint8_t qos);
+// A request PUBLISH of `body` on `topic` at `qos` (as send_request).
+bool publish_text(Context& ctx, std::uint8_t qos, std::string_view topic, std::string_view body);
+// One SUBSCRIBE of `filters` at `qos` (0 or 1: the service answers at the QoS a device
+// subscribed with, up to 1) with `packet_id`; counted as a subscribe request. False when not
+// sent.
+bool subscribe(Context& ctx, mqtt::Version v, const std::vector<std::string>& filters, std::uint16_t packet_id,
+               std::uint8_t qos);
+// Books the SUBACK's codes (a grant below `qos` as subscribe_qos_downgraded); true when it
+// granted every one of `expected` filters.
+bool book_suback(Context& ctx, const mqtt::Suback& s, std::size_t expected, std::uint8_t qos);
 
 // clientToken "fl<index>-<n>": at most 64 bytes, as the services require ("fl" and two
 // 20-digit numbers fit).

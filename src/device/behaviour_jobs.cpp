@@ -64,14 +64,14 @@ void JobsBehaviour::on_connected(Context& ctx, bool session_present, std::uint16
   // Subscribe to the answers before the first request (as the Jobs API requires of a device
   // that wants to hear them).
   subscribed_ = false;
-  if (aws::subscribe(ctx, version_, filters(), packet_id)) subscribe_id_ = packet_id;
+  if (aws::subscribe(ctx, version_, filters(), packet_id, plan_->qos)) subscribe_id_ = packet_id;
 }
 
 bool JobsBehaviour::on_suback(Context& ctx, const mqtt::Suback& s, bool may_start) {
   if (subscribe_id_ == 0 || s.packet_id != subscribe_id_) return false;
   subscribe_id_ = 0;
   // A refused filter means answers would go unheard: stay unsubscribed (nothing is sent).
-  subscribed_ = aws::book_suback(ctx, s, kJobFilters);
+  subscribed_ = aws::book_suback(ctx, s, kJobFilters, plan_->qos);
   if (!subscribed_) return true;
   // "When the device starts, it should call StartNextPendingJobExecution": what was queued
   // while it was away (its notify-next went unheard).
@@ -98,12 +98,13 @@ void JobsBehaviour::send_start_next(Context& ctx) {
   if (plan_->step_timeout_minutes > 0)
     body.append("\"stepTimeoutInMinutes\":").append(std::to_string(plan_->step_timeout_minutes)).append(",");
   body.append("\"clientToken\":\"").append(aws::client_token(index_, n)).append("\"}");
-  if (!aws::publish_text(ctx, version_, sc.topic, body)) return;
+  if (!aws::publish_text(ctx, plan_->qos, sc.topic, body)) return;
   pending_ = {n, ctx.now, Step::StartNext};
   ctx.stats.job_requests_in_flight.add(1);
 }
 
-void JobsBehaviour::send_update(Context& ctx, Step step) {
+void JobsBehaviour::send_update(Context& ctx, Step step, bool retry) {
+  if (!retry) version_retries_ = 0;
   const std::uint64_t n = next_token_++;
   auto& sc = detail::scratch();
   sc.topic.assign(prefix_).append(job_).append("/update");
@@ -115,7 +116,7 @@ void JobsBehaviour::send_update(Context& ctx, Step step) {
   if (!details_.empty()) body.append("\"statusDetails\":").append(details_).append(",");
   body.append("\"expectedVersion\":").append(std::to_string(job_version_));
   body.append(",\"includeJobExecutionState\":true,\"clientToken\":\"").append(aws::client_token(index_, n)).append("\"}");
-  if (!aws::publish_text(ctx, version_, sc.topic, body)) return;
+  if (!aws::publish_text(ctx, plan_->qos, sc.topic, body)) return;
   pending_ = {n, ctx.now, step};
   ctx.stats.job_requests_in_flight.add(1);
 }
@@ -224,13 +225,14 @@ void JobsBehaviour::on_update(Context& ctx, bool accepted, std::string_view job,
   std::optional<Pending> mine;
   std::optional<awsiot::JobsErrorCode> code;
   std::optional<std::uint64_t> version;
+  std::optional<awsiot::JobsError> rejection;
   if (accepted) {
     const auto r = awsiot::parse_update_job_response(payload);
     if (r) mine = take(r->client_token, Step::Final);
     if (r && r->execution_state) version = r->execution_state->version_number;
   } else {
-    const auto e = awsiot::parse_jobs_error(payload);
-    if (e) mine = take(e->client_token, Step::Final), code = e->code;
+    auto e = awsiot::parse_jobs_error(payload);
+    if (e) mine = take(e->client_token, Step::Final), code = e->code, rejection = std::move(*e);
   }
   if (!mine || job != job_) {
     if (mine) pending_ = *mine;  // our token on another job's topic: not this answer
@@ -238,6 +240,7 @@ void JobsBehaviour::on_update(Context& ctx, bool accepted, std::string_view job,
   }
   book(ctx, *mine, code ? rejected_index(*code) : outcome_index(JobOutcome::Accepted));
   if (code) {
+    if (*code == awsiot::JobsErrorCode::VersionMismatch && retry_update(ctx, mine->step, *rejection, may_start)) return;
     end_job(ctx, JobEnd::Rejected);
   } else if (mine->step == Step::InProgress) {
     job_version_ = version.value_or(job_version_ + 1);
@@ -246,6 +249,22 @@ void JobsBehaviour::on_update(Context& ctx, bool accepted, std::string_view job,
     end_job(ctx, fail_ ? JobEnd::Failed : JobEnd::Succeeded);
   }
   maybe_start(ctx, may_start);
+}
+
+// "Jobs device MQTT API", ErrorResponse: executionState is "included only when the code field
+// has the value InvalidStateTransition or VersionMismatch". With VersionMismatch the execution
+// changed since the version the device knew: the same update again, expecting the version the
+// service now has (what a device that wants its status recorded does), at most
+// kJobVersionRetries times per update. Not once the run stopped sending new requests, nor
+// when the execution already reached a terminal status (a retry could only be refused).
+bool JobsBehaviour::retry_update(Context& ctx, Step step, const awsiot::JobsError& e, bool may_start) {
+  if (!e.execution_state || !may_start || version_retries_ >= kJobVersionRetries || !ready()) return false;
+  if (awsiot::is_terminal(e.execution_state->status)) return false;
+  ++version_retries_;
+  ctx.stats.job_version_retries.add();
+  job_version_ = e.execution_state->version_number;
+  send_update(ctx, step, true);
+  return pending_.step != Step::None;  // not sent (unencodable): the job ends rejected
 }
 
 // ---- time ----------------------------------------------------------------------------------

@@ -30,7 +30,14 @@
 #include "device/session.hpp"
 #include "mqtt/codec.hpp"
 
+namespace fleetload::awsiot { struct JobsError; }
+
 namespace fleetload::device {
+
+// Maximum VersionMismatch retries of one update (each with the executionState's versionNumber
+// the rejection carried): the execution changed under the device, and a bound keeps an
+// execution fought over by two writers from looping.
+inline constexpr std::uint8_t kJobVersionRetries = 3;
 
 class JobsBehaviour {
  public:
@@ -75,7 +82,11 @@ class JobsBehaviour {
   // start-next when a job is announced and none is being worked on.
   void maybe_start(Context& ctx, bool may_start);
   void send_start_next(Context& ctx);
-  void send_update(Context& ctx, Step step);
+  // `retry`: the same update again after a VersionMismatch (its retries count on).
+  void send_update(Context& ctx, Step step, bool retry = false);
+  // An update rejected with VersionMismatch carrying the current executionState: true when
+  // it went out again with that versionNumber as expectedVersion.
+  bool retry_update(Context& ctx, Step step, const awsiot::JobsError& e, bool may_start);
   // The request `token` answers when it is the one in flight for `step`; cleared.
   std::optional<Pending> take(const std::optional<std::string>& token, Step step);
   void book(Context& ctx, const Pending& p, std::size_t outcome);
@@ -94,6 +105,7 @@ class JobsBehaviour {
   bool may_start_ = true;           // as of the last timer: the run still sends requests
   bool announced_ = false;          // an execution is pending that no start-next took yet
   bool fail_ = false;               // the current job reports FAILED
+  std::uint8_t version_retries_ = 0;  // VersionMismatch retries of the current update
   std::uint64_t next_token_ = 1;
   std::uint64_t job_version_ = 0;   // the current execution's versionNumber
   TimePoint announced_at_{};        // when the pending execution was first heard of

@@ -8,6 +8,7 @@
 #include "auth/client_identity.hpp"
 #include "awsiot/provisioning.hpp"
 #include "awsiot/topics.hpp"
+#include "device/behaviour_aws.hpp"
 #include "device/session_impl.hpp"
 
 namespace fleetload::device {
@@ -66,10 +67,7 @@ bool ProvisioningBehaviour::send(Context& ctx, const std::string& topic, std::sp
     correlation_ = "fl" + std::to_string(index_) + "-" + std::to_string(++requests_);
     p.properties.correlation_data = bytes_of(correlation_);
   }
-  std::size_t n = 0;
-  if (!detail::encode_to(ctx, mqtt::Packet(std::move(p)), version_, n)) return false;
-  ctx.stats.bytes_sent.add(n);
-  return true;
+  return aws::send_request(ctx, p, plan_->qos);
 }
 
 // ---- connection events ---------------------------------------------------------------------
@@ -78,19 +76,7 @@ void ProvisioningBehaviour::on_claim_connected(Context& ctx, std::uint16_t packe
   if (step_ == Step::Registered || step_ == Step::Provisioned) return;
   step_ = Step::Idle;
   // "Subscribe to the accepted and rejected topics before publishing a request."
-  mqtt::Subscribe s;
-  s.packet_id = packet_id;
-  const auto names = filters();  // the SUBSCRIBE's filters are views into these
-  for (const auto& f : names) {
-    mqtt::Subscription sub;
-    sub.filter = f;
-    sub.qos = mqtt::QoS::AtMostOnce;
-    s.subscriptions.push_back(std::move(sub));
-  }
-  std::size_t n = 0;
-  if (!detail::encode_to(ctx, mqtt::Packet(std::move(s)), version_, n)) return;
-  ctx.stats.bytes_sent.add(n);
-  ctx.stats.subscribe_requests.add();
+  if (!aws::subscribe(ctx, version_, filters(), packet_id, plan_->qos)) return;
   ctx.stats.provisioning_attempts.add();
   subscribe_id_ = packet_id;
   step_ = Step::Subscribing;
@@ -113,12 +99,7 @@ void ProvisioningBehaviour::on_disconnected(Context& ctx) {
 bool ProvisioningBehaviour::on_suback(Context& ctx, const mqtt::Suback& s) {
   if (subscribe_id_ == 0 || s.packet_id != subscribe_id_) return false;
   subscribe_id_ = 0;
-  bool all = s.reason_codes.size() == 4;
-  for (const auto code : s.reason_codes) {
-    ctx.stats.suback_codes[code].add();
-    if (code < 0x80) ctx.stats.subscribe_filters_ok.add();
-    else ctx.stats.subscribe_filters_failed.add(), all = false;
-  }
+  const bool all = aws::book_suback(ctx, s, 4, plan_->qos);
   // A refused filter means the answer would go unheard: the attempt fails here, visibly in
   // the SUBACK codes, rather than as a timeout.
   if (!all) fail(ctx);

@@ -74,6 +74,7 @@ class ProvisioningBehaviour {
   TimePoint deadline() const noexcept;
 
   Step step() const noexcept { return step_; }
+  std::uint16_t subscribe_id() const noexcept { return subscribe_id_; }
   // The new identity (from Registered on; null before).
   const auth::ClientIdentity* identity() const noexcept { return step_ >= Step::Registered && step_ != Step::Failed ? identity_.get() : nullptr; }
   const std::string& thing_name() const noexcept { return thing_; }

@@ -63,13 +63,13 @@ void ShadowBehaviour::on_connected(Context& ctx, bool session_present, std::uint
   // "Subscribe to the /accepted and /rejected topics before publishing a request" (the
   // delta too, to hear desired changes).
   subscribed_ = false;
-  if (aws::subscribe(ctx, version_, filters(), packet_id)) subscribe_id_ = packet_id;
+  if (aws::subscribe(ctx, version_, filters(), packet_id, plan_->qos)) subscribe_id_ = packet_id;
 }
 
 bool ShadowBehaviour::on_suback(Context& ctx, const mqtt::Suback& s) {
   if (subscribe_id_ == 0 || s.packet_id != subscribe_id_) return false;
   subscribe_id_ = 0;
-  const bool all = aws::book_suback(ctx, s, std::size(kFilters));
+  const bool all = aws::book_suback(ctx, s, std::size(kFilters), plan_->qos);
   // A refused filter means answers would go unheard: requests would only time out. Stay
   // unsubscribed (requests are not sent) and let the refusal show in the SUBACK codes.
   subscribed_ = all;
@@ -86,7 +86,7 @@ void ShadowBehaviour::send_get(Context& ctx, bool retry_update) {
   auto& sc = detail::scratch();
   sc.topic.assign(prefix_).append("/get");
   const std::string body = "{\"clientToken\":\"" + token_text(n) + "\"}";
-  if (!aws::publish_text(ctx, version_, sc.topic, body)) return;
+  if (!aws::publish_text(ctx, plan_->qos, sc.topic, body)) return;
   pending_.push_back({n, ctx.now, ShadowOp::Get, retry_update});
   ctx.stats.shadow_in_flight.add(1);
 }
@@ -101,7 +101,7 @@ void ShadowBehaviour::send_update(Context& ctx, std::string_view reported) {
   if (plan_->send_version && last_version_ > 0) body.append(",\"version\":").append(std::to_string(last_version_));
   body.append("}");
   if (last_reported_.data() != reported.data()) last_reported_.assign(reported);
-  if (!aws::publish_text(ctx, version_, sc.topic, body)) return;
+  if (!aws::publish_text(ctx, plan_->qos, sc.topic, body)) return;
   pending_.push_back({n, ctx.now, ShadowOp::Update, false});
   ctx.stats.shadow_in_flight.add(1);
 }

@@ -261,6 +261,7 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     sp.report_delta = sh.on_delta == scenario::ShadowOnDelta::Report;
     sp.send_version = sh.version;
     sp.timeout = sh.timeout;
+    sp.qos = sh.qos;
     shadow = std::move(sp);
   }
   if (s.jobs) {
@@ -275,6 +276,7 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     jp.step_timeout_minutes = j.step_timeout_minutes.value_or(0);
     jp.in_progress = j.in_progress;
     jp.timeout = j.timeout;
+    jp.qos = j.qos;
     jobs = std::move(jp);
   }
   if (s.provisioning) {
@@ -286,6 +288,7 @@ FleetPlan::FleetPlan(const scenario::Scenario& s) {
     pp.cbor = pv.format == scenario::ProvisioningFormat::Cbor;
     pp.rsa_key = pv.key_type == scenario::ProvisioningKey::Rsa2048;
     pp.timeout = pv.timeout;
+    pp.qos = pv.qos;
     provisioning = std::move(pp);
   }
 }

@@ -128,6 +128,7 @@ struct ShadowPlan {
   bool report_delta = false;
   bool send_version = false;
   std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
+  std::uint8_t qos = 1;  // requests and answer subscriptions (shadow.qos): 0 or 1
 };
 
 // jobs: the group's AWS IoT Jobs behaviour (behaviour_jobs.hpp), compiled once.
@@ -141,6 +142,7 @@ struct JobsPlan {
   std::int64_t step_timeout_minutes = 0;                          // 0: none sent
   bool in_progress = true;
   std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
+  std::uint8_t qos = 1;  // requests and answer subscriptions (jobs.qos): 0 or 1
 };
 
 // provisioning: the group's Fleet Provisioning by claim (behaviour_provisioning.hpp).
@@ -151,6 +153,7 @@ struct ProvisioningPlan {
   bool cbor = false;      // the topics' payload format: cbor, else json
   bool rsa_key = false;   // the local key: RSA-2048, else EC P-256
   std::chrono::nanoseconds timeout{std::chrono::seconds(10)};
+  std::uint8_t qos = 1;  // requests and answer subscriptions (provisioning.qos): 0 or 1
 };
 
 class FleetPlan {

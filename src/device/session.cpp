@@ -38,9 +38,7 @@ std::size_t Session::heap_bytes() const noexcept {
   if (inbound_)
     n += sizeof(Inbound) + inbound_->tracker.heap_bytes() + inbound_->qos2_ids.heap_bytes() +
          inbound_->aliases.capacity() * sizeof(std::uint64_t) +
-         inbound_->held.capacity() * sizeof(inbound_->held[0]) +
-         (inbound_->shadow ? inbound_->shadow->heap_bytes() : 0) + (inbound_->jobs ? inbound_->jobs->heap_bytes() : 0) +
-         (inbound_->provisioning ? inbound_->provisioning->heap_bytes() : 0);
+         inbound_->held.capacity() * sizeof(inbound_->held[0]) + (inbound_->aws ? inbound_->aws->heap_bytes() : 0);
   if (more_) n += sizeof(More) + more_->assigned_id.capacity() + more_->streams.capacity() * sizeof(StreamState);
   return n;
 }
@@ -287,12 +285,9 @@ void Session::handle_packet(Context& ctx, const mqtt::Packet& p) {
   }
   switch (p.index()) {
     case 2:
-      if (auto* pv = provisioning(); pv && pv->on_publish(ctx, std::get<mqtt::Publish>(p))) {
-        if (pv->step() == ProvisioningBehaviour::Step::Registered) provisioning_reconnect(ctx);
-        break;
-      }
-      if (auto* sh = shadow(); sh && sh->on_publish(ctx, std::get<mqtt::Publish>(p))) break;
-      if (auto* j = jobs(); j && j->on_publish(ctx, std::get<mqtt::Publish>(p), jobs_may_start())) break;
+      // The behaviours' answer topics first (session_aws.cpp); a device without them pays
+      // one pointer test.
+      if (inbound_ && inbound_->aws && behaviours_take(ctx, std::get<mqtt::Publish>(p))) break;
       on_publish(ctx, std::get<mqtt::Publish>(p));
       break;
     case 3: on_ack(ctx, std::get<mqtt::PubAck>(p)); break;
@@ -425,6 +420,7 @@ void Session::connection_lost(Context& ctx, DropReason why, bool close) {
   if (auto* sh = shadow()) sh->on_disconnected();
   if (auto* j = jobs()) j->on_disconnected();
   if (auto* pv = provisioning()) pv->on_disconnected(ctx);
+  drop_request_acks(ctx);
   // Buffered bytes belong to the dead connection. The buffer itself is released by on_data,
   // which may still be iterating over it.
   rx_len_ = 0;
@@ -465,6 +461,7 @@ void Session::stop(Context& ctx) {
   }
   if (transport_open(state_)) ctx.action = TransportAction::Close;
   fail_all(ctx, PublishFailReason::Shutdown);
+  drop_request_acks(ctx);
   timer_ = kNever;
   ping_sent_ = kNever;
   next_ping_ = kNever;

@@ -32,6 +32,7 @@ using TimePoint = Clock::time_point;
 inline constexpr TimePoint kNever = TimePoint::max();
 
 class FleetPlan;  // immutable, shared by all sessions of a run: see fleet_plan.hpp
+class Session;
 class ShadowBehaviour;  // behaviour_shadow.hpp
 class JobsBehaviour;    // behaviour_jobs.hpp
 class ProvisioningBehaviour;  // behaviour_provisioning.hpp
@@ -69,6 +70,10 @@ struct Context {
   // interval is divided by it; 0 pauses the schedules (nothing is published, nothing is
   // owed). 1 outside a search.
   double publish_scale = 1.0;
+  // Set by the session for the length of a call into one of its AWS IoT behaviours (shadow,
+  // jobs, provisioning): their requests go out through it (Session::send_request), so QoS 1
+  // ones take its packet ids. The engine leaves it null.
+  Session* session = nullptr;
 };
 
 enum class State : std::uint8_t {
@@ -148,6 +153,14 @@ class Session {
   // Heap bytes this session owns (in-flight array, receive buffer, tracker): for the memory
   // report; sizeof(Session) is the rest.
   std::size_t heap_bytes() const noexcept;
+
+  // For the AWS IoT behaviours (behaviour_aws.hpp), reached through Context::session: sends
+  // the request `p` at its QoS (0 or 1; at most the server's Maximum QoS). At QoS 1 it gets a
+  // packet id from this session's allocator, which no publish, SUBSCRIBE or other request
+  // awaiting its ack holds, and is booked as awaiting its PUBACK until the PUBACK comes, the
+  // connection ends or the behaviours' timeout passes (aws_requests_acked / _refused /
+  // _unacked). False: not encodable; nothing sent or booked.
+  bool send_request(Context& ctx, mqtt::Publish& p);
 
  private:
   struct InFlight;  // one QoS 1/2 publish awaiting its ack (session.cpp)
@@ -242,6 +255,17 @@ class Session {
   bool provisioning_connected(Context& ctx);
   // RegisterThing accepted: DISCONNECT, then connect again at once with the new identity.
   void provisioning_reconnect(Context& ctx);
+
+  // session_aws.cpp: what the behaviours share. A PUBLISH one of them takes (its answer
+  // topics) is handled there and acknowledged here; false: not theirs.
+  bool behaviours_take(Context& ctx, const mqtt::Publish& p);
+  // A PUBACK for a behaviour's QoS 1 request: booked; false when `a` is not one.
+  bool on_request_ack(Context& ctx, const mqtt::PubAck& a);
+  // Requests whose PUBACK is past the behaviours' timeout: counted unacked, forgotten.
+  void expire_request_acks(Context& ctx);
+  // The connection ends: every request still awaiting its PUBACK is counted unacked.
+  void drop_request_acks(Context& ctx);
+  std::chrono::nanoseconds request_ack_timeout() const noexcept;
 
   const FleetPlan* plan_;
   std::uint32_t index_;

@@ -102,13 +102,36 @@ struct Session::Inbound {
   }
   // The first filter of the SUBSCRIBE awaiting its SUBACK (subscribe_batch splits the list).
   std::uint32_t subscribe_first = 0;
-  // The Device Shadow behaviour (groups with `shadow:` only).
-  std::unique_ptr<ShadowBehaviour> shadow;
-  // The AWS IoT Jobs behaviour (groups with `jobs:` only).
-  std::unique_ptr<JobsBehaviour> jobs;
-  // Fleet Provisioning by claim (groups with `provisioning:` only): kept after it succeeds,
-  // as it holds the identity and thing name every later connection uses.
-  std::unique_ptr<ProvisioningBehaviour> provisioning;
+  // The AWS IoT behaviours and what they share (groups with `shadow:`, `jobs:` or
+  // `provisioning:` only): one pointer for every other receiving device.
+  struct Aws {
+    // The Device Shadow behaviour (groups with `shadow:` only).
+    std::unique_ptr<ShadowBehaviour> shadow;
+    // The AWS IoT Jobs behaviour (groups with `jobs:` only).
+    std::unique_ptr<JobsBehaviour> jobs;
+    // Fleet Provisioning by claim (groups with `provisioning:` only): kept after it
+    // succeeds, as it holds the identity and thing name every later connection uses.
+    std::unique_ptr<ProvisioningBehaviour> provisioning;
+    // The behaviours' QoS 1 requests awaiting their PUBACK, in send order: a handful (each
+    // behaviour has few requests in flight, and each entry leaves at its PUBACK, the
+    // connection's end or the behaviours' timeout). 16 bytes each.
+    struct RequestAck {
+      TimePoint sent;
+      std::uint16_t id = 0;
+    };
+    std::vector<RequestAck> request_acks;
+    bool request_ack_pending(std::uint16_t id) const noexcept {
+      for (const auto& r : request_acks)
+        if (r.id == id) return true;
+      return false;
+    }
+    std::size_t heap_bytes() const noexcept;  // session_aws.cpp
+  };
+  std::unique_ptr<Aws> aws;
+  Aws& aws_state() {
+    if (!aws) aws = std::make_unique<Aws>();
+    return *aws;
+  }
 
   bool alias_set(std::uint16_t a) const noexcept {
     return a / 64 < aliases.size() && ((aliases[a / 64] >> (a % 64)) & 1u);
@@ -147,6 +170,20 @@ struct Scratch {
   mqtt::Packet in;
 };
 Scratch& scratch();
+
+// Context::session = `s` for the length of a call that may run an AWS IoT behaviour, so its
+// requests go out through the session (Session::send_request); the previous value after.
+class BehaviourScope {
+ public:
+  BehaviourScope(Context& ctx, Session* s) noexcept : ctx_(ctx), prev_(ctx.session) { ctx.session = s; }
+  ~BehaviourScope() { ctx_.session = prev_; }
+  BehaviourScope(const BehaviourScope&) = delete;
+  BehaviourScope& operator=(const BehaviourScope&) = delete;
+
+ private:
+  Context& ctx_;
+  Session* prev_;
+};
 
 inline std::uint64_t to_ns(std::chrono::nanoseconds d) noexcept {
   return d.count() > 0 ? static_cast<std::uint64_t>(d.count()) : 0;

@@ -7,7 +7,7 @@
 
 namespace fleetload::device {
 
-JobsBehaviour* Session::jobs() const noexcept { return inbound_ ? inbound_->jobs.get() : nullptr; }
+JobsBehaviour* Session::jobs() const noexcept { return inbound_ && inbound_->aws ? inbound_->aws->jobs.get() : nullptr; }
 
 bool Session::jobs_may_start() const noexcept {
   // After stop_publishing() (the end-of-run drain) no new job request goes out, so the
@@ -17,7 +17,8 @@ bool Session::jobs_may_start() const noexcept {
 
 void Session::jobs_connected(Context& ctx, bool session_present) {
   if (!inbound_) inbound_ = std::make_unique<Inbound>();
-  if (!inbound_->jobs) {
+  auto& jb = inbound_->aws_state().jobs;
+  if (!jb) {
     auto& sc = detail::scratch();
     auto vars = plan_->vars(index_);
     vars.client_id = current_client_id(sc.client_id);
@@ -34,10 +35,11 @@ void Session::jobs_connected(Context& ctx, bool session_present) {
       }
       details = boost::json::serialize(o);
     }
-    inbound_->jobs = std::make_unique<JobsBehaviour>(*plan_->jobs, plan_->version, std::move(thing), index_,
+    jb = std::make_unique<JobsBehaviour>(*plan_->jobs, plan_->version, std::move(thing), index_,
                                                      std::move(details));
   }
-  inbound_->jobs->on_connected(ctx, session_present, next_packet_id(), jobs_may_start());
+  detail::BehaviourScope scope(ctx, this);
+  jb->on_connected(ctx, session_present, next_packet_id(), jobs_may_start());
 }
 
 void Session::jobs_timer(Context& ctx) {

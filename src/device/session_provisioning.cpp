@@ -7,7 +7,7 @@
 namespace fleetload::device {
 
 ProvisioningBehaviour* Session::provisioning() const noexcept {
-  return inbound_ ? inbound_->provisioning.get() : nullptr;
+  return inbound_ && inbound_->aws ? inbound_->aws->provisioning.get() : nullptr;
 }
 
 const auth::ClientIdentity* Session::client_identity() const noexcept {
@@ -17,7 +17,7 @@ const auth::ClientIdentity* Session::client_identity() const noexcept {
 
 bool Session::provisioning_connected(Context& ctx) {
   if (!inbound_) inbound_ = std::make_unique<Inbound>();
-  auto& pv = inbound_->provisioning;
+  auto& pv = inbound_->aws_state().provisioning;
   if (!pv) {
     const ProvisioningPlan& plan = *plan_->provisioning;
     auto& sc = detail::scratch();
@@ -37,6 +37,7 @@ bool Session::provisioning_connected(Context& ctx) {
     pv->on_identity_connected(ctx);
     return false;
   }
+  detail::BehaviourScope scope(ctx, this);
   pv->on_claim_connected(ctx, next_packet_id());
   return true;
 }
@@ -47,6 +48,7 @@ void Session::provisioning_reconnect(Context& ctx) {
   mqtt::Disconnect d;
   if (emit(ctx, mqtt::Packet(std::move(d)))) ctx.stats.clean_disconnects.add();
   ctx.action = TransportAction::Close;
+  drop_request_acks(ctx);
   ping_sent_ = kNever;
   next_ping_ = kNever;
   subscribe_id_ = 0;

@@ -253,9 +253,14 @@ std::uint16_t Session::next_packet_id() noexcept {
   for (int tries = 0; tries < 65535; ++tries) {
     if (++packet_id_ == 0) packet_id_ = 1;
     const std::uint16_t id = packet_id_;
-    if (id == subscribe_id_ || id == unsubscribe_id_ || (shadow() && id == shadow()->subscribe_id()) ||
-        (jobs() && id == jobs()->subscribe_id()))
-      continue;
+    if (id == subscribe_id_ || id == unsubscribe_id_) continue;
+    if (inbound_ && inbound_->aws) {
+      // The behaviours' SUBSCRIBEs and QoS 1 requests awaiting their acks.
+      const Inbound::Aws& in = *inbound_->aws;
+      if ((in.shadow && id == in.shadow->subscribe_id()) || (in.jobs && id == in.jobs->subscribe_id()) ||
+          (in.provisioning && id == in.provisioning->subscribe_id()) || in.request_ack_pending(id))
+        continue;
+    }
     const bool used = std::any_of(inflight_.get(), inflight_.get() + inflight_count_,
                                   [id](const InFlight& e) { return e.id == id; });
     if (!used) return id;
@@ -305,6 +310,7 @@ void Session::on_ack(Context& ctx, const mqtt::PubAck& a) {
                      (inflight_[i].stage == want_stage ||
                       (a.type == mqtt::PacketType::Pubrec && inflight_[i].stage == 1));
   if (!found) {
+    if (on_request_ack(ctx, a)) return;  // a behaviour's request (session_aws.cpp)
     ctx.stats.unexpected_acks.add();
     if (a.type == mqtt::PacketType::Pubrec) send_ack(ctx, mqtt::PacketType::Pubrel, a.packet_id, 0x92);
     return;

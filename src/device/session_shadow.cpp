@@ -5,19 +5,23 @@
 
 namespace fleetload::device {
 
-ShadowBehaviour* Session::shadow() const noexcept { return inbound_ ? inbound_->shadow.get() : nullptr; }
+ShadowBehaviour* Session::shadow() const noexcept {
+  return inbound_ && inbound_->aws ? inbound_->aws->shadow.get() : nullptr;
+}
 
 void Session::shadow_connected(Context& ctx, bool session_present) {
   if (!inbound_) inbound_ = std::make_unique<Inbound>();
-  if (!inbound_->shadow) {
+  auto& sh = inbound_->aws_state().shadow;
+  if (!sh) {
     auto& sc = detail::scratch();
     auto vars = plan_->vars(index_);
     vars.client_id = current_client_id(sc.client_id);
     std::string thing;
     plan_->shadow->thing.render_to(thing, vars);
-    inbound_->shadow = std::make_unique<ShadowBehaviour>(*plan_->shadow, plan_->version, std::move(thing), index_);
+    sh = std::make_unique<ShadowBehaviour>(*plan_->shadow, plan_->version, std::move(thing), index_);
   }
-  inbound_->shadow->on_connected(ctx, session_present, next_packet_id());
+  detail::BehaviourScope scope(ctx, this);
+  sh->on_connected(ctx, session_present, next_packet_id());
 }
 
 void Session::shadow_timer(Context& ctx) {

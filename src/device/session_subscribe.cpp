@@ -50,9 +50,12 @@ void Session::start_subscribe(Context& ctx, std::size_t first) {
 }
 
 void Session::on_suback(Context& ctx, const mqtt::Suback& s) {
-  if (auto* sh = shadow(); sh && sh->on_suback(ctx, s)) return;
-  if (auto* j = jobs(); j && j->on_suback(ctx, s, jobs_may_start())) return;
-  if (auto* pv = provisioning(); pv && pv->on_suback(ctx, s)) return;
+  if (inbound_ && inbound_->aws) {
+    detail::BehaviourScope scope(ctx, this);  // their first requests follow their SUBACK
+    if (auto* sh = shadow(); sh && sh->on_suback(ctx, s)) return;
+    if (auto* j = jobs(); j && j->on_suback(ctx, s, jobs_may_start())) return;
+    if (auto* pv = provisioning(); pv && pv->on_suback(ctx, s)) return;
+  }
   if (s.packet_id != subscribe_id_ || subscribe_id_ == 0) {
     ctx.stats.unexpected_acks.add();
     return;

@@ -13,9 +13,13 @@ using detail::after;
 void Session::on_timer(Context& ctx) {
   if (flags_ & detail::kScheduleOn) run_schedule(ctx);
   expire_acks(ctx);
-  shadow_timer(ctx);
-  jobs_timer(ctx);
-  if (auto* pv = provisioning()) pv->on_timer(ctx);
+  if (inbound_ && inbound_->aws) {
+    detail::BehaviourScope scope(ctx, this);
+    if (!inbound_->aws->request_acks.empty()) expire_request_acks(ctx);
+    shadow_timer(ctx);
+    jobs_timer(ctx);
+    if (auto* pv = provisioning()) pv->on_timer(ctx);
+  }
   switch (state_) {
     case State::AwaitConnack:
       if (ctx.now >= timer_) connection_lost(ctx, DropReason::ConnackTimeout, true);
@@ -101,6 +105,8 @@ TimePoint Session::deadline() const noexcept {
   if (const auto* sh = shadow()) t = std::min(t, sh->deadline());
   if (const auto* j = jobs()) t = std::min(t, j->deadline());
   if (const auto* pv = provisioning()) t = std::min(t, pv->deadline());
+  if (inbound_ && inbound_->aws && !inbound_->aws->request_acks.empty())
+    t = std::min(t, after(inbound_->aws->request_acks.front().sent, request_ack_timeout()));
   switch (state_) {
     case State::AwaitConnack:
     case State::BackingOff: t = std::min(t, timer_); break;

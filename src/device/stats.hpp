@@ -372,6 +372,10 @@ class Histogram {
   X(job_notifications, "jobs notify-next messages announcing a pending execution")            \
   X(job_starts, "job executions started: start-next accepted with an execution")             \
   X(job_foreign_responses, "jobs answers with a clientToken of no request in flight (ignored)") \
+  X(job_version_retries, "jobs updates sent again with the current versionNumber after a VersionMismatch rejection") \
+  X(aws_requests_acked, "AWS IoT behaviour requests (shadow, jobs, provisioning) at QoS 1 acknowledged with PUBACK") \
+  X(aws_requests_refused, "AWS IoT behaviour requests at QoS 1 answered with a PUBACK failure reason code (MQTT 5)") \
+  X(aws_requests_unacked, "AWS IoT behaviour requests at QoS 1 with no PUBACK when the connection ended or their timeout passed") \
   X(provisioning_attempts, "provisioning attempts begun on a claim connection (answer topics subscribed)") \
   X(provisioning_failures, "provisioning attempts that ended rejected, timed out or with an unusable answer") \
   X(provisioning_bad_answers, "provisioning answers that could not be decoded or used (certificate, key, thing name)") \

@@ -79,6 +79,7 @@ void jobs(std::ostream& o, const device::StatsSnapshot& s) {
     o << "</tr>";
   }
   o << "</table><p class=\"hint\">" << human::count(s.job_notifications) << " notify-next announcing a job, "
+    << human::count(s.job_version_retries) << " updates retried after a version mismatch, "
     << human::count(s.job_foreign_responses) << " answers to other clients.</p>";
 }
 

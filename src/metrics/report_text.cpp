@@ -217,12 +217,16 @@ std::string format_summary(const RunReport& r) {
     using device::JobEnd;
     row(out, "jobs",
         fmt("%s started: %s succeeded, %s failed, %s rejected, %s timed out, %s in progress; %s notify-next "
-            "announcing one, %s answers to other clients",
+            "announcing one, %s version-mismatch retries, %s answers to other clients",
             n(s.job_starts).c_str(), n(s.job_ended(JobEnd::Succeeded)).c_str(), n(s.job_ended(JobEnd::Failed)).c_str(),
             n(s.job_ended(JobEnd::Rejected)).c_str(), n(s.job_ended(JobEnd::TimedOut)).c_str(),
             n(static_cast<std::uint64_t>(std::max<std::int64_t>(s.job_executions_in_progress, 0))).c_str(),
-            n(s.job_notifications).c_str(), n(s.job_foreign_responses).c_str()));
+            n(s.job_notifications).c_str(), n(s.job_version_retries).c_str(), n(s.job_foreign_responses).c_str()));
   }
+  if (s.aws_requests_acked + s.aws_requests_refused + s.aws_requests_unacked > 0)
+    row(out, "aws requests",
+        fmt("QoS 1 shadow/jobs/provisioning requests: %s PUBACKed, %s refused by PUBACK code, %s without PUBACK",
+            n(s.aws_requests_acked).c_str(), n(s.aws_requests_refused).c_str(), n(s.aws_requests_unacked).c_str()));
   if (s.shadow_deltas_received + s.shadow_version_regressions + s.shadow_foreign_responses > 0)
     row(out, "shadow", fmt("%s deltas received, %s conflict retries, %s version regressions, %s answers to other clients",
                            n(s.shadow_deltas_received).c_str(), n(s.shadow_conflict_retries).c_str(),

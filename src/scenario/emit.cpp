@@ -108,6 +108,7 @@ void emit_shadow(YAML::Emitter& e, const Shadow& sh) {
   e << YAML::Key << "on_delta" << YAML::Value << to_string(sh.on_delta);
   kv(e, "version", sh.version);
   kv_dur(e, "timeout", sh.timeout);
+  kv_num(e, "qos", sh.qos);
   e << YAML::EndMap;
 }
 
@@ -126,6 +127,7 @@ void emit_jobs(YAML::Emitter& e, const Jobs& j) {
   if (j.step_timeout_minutes) kv_num(e, "step_timeout", *j.step_timeout_minutes);
   kv(e, "in_progress", j.in_progress);
   kv_dur(e, "timeout", j.timeout);
+  kv_num(e, "qos", j.qos);
   e << YAML::EndMap;
 }
 
@@ -142,6 +144,7 @@ void emit_provisioning(YAML::Emitter& e, const Provisioning& pv) {
   if (pv.certificate == ProvisioningCertificate::CreateFromCsr)
     e << YAML::Key << "key_type" << YAML::Value << to_string(pv.key_type);
   kv_dur(e, "timeout", pv.timeout);
+  kv_num(e, "qos", pv.qos);
   e << YAML::EndMap;
 }
 

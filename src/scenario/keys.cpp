@@ -214,6 +214,7 @@ constexpr Key kShadowKeys[] = {
     {"on_delta", Kind::Enum, "report a delta's desired values back (default ignore)", kShadowOnDeltas},
     {"version", Kind::Bool, "send the last version seen with each update; 409 conflicts retried (default false)"},
     {"timeout", Kind::Duration, "a request unanswered this long is timed out (default 10s)"},
+    {"qos", Kind::Uint, "QoS of the requests and of the answer topics' SUBSCRIBE: 0 or 1 (default 1, as the SDK samples)", {}, nullptr, 0, 1},
 };
 
 constexpr Key kShadowUpdateKeys[] = {
@@ -229,6 +230,7 @@ constexpr Key kJobsKeys[] = {
     {"step_timeout", Kind::Uint, "stepTimeoutInMinutes of start-next (default none)", {}, nullptr, 1, 10080},
     {"in_progress", Kind::Bool, "report IN_PROGRESS before the final status (default true)"},
     {"timeout", Kind::Duration, "a request unanswered this long is timed out (default 10s)"},
+    {"qos", Kind::Uint, "QoS of the requests and of the answer topics' SUBSCRIBE: 0 or 1 (default 1, as the SDK samples)", {}, nullptr, 0, 1},
 };
 // ---- provisioning (Fleet Provisioning by claim) ----
 constexpr Key kProvisioningKeys[] = {
@@ -239,6 +241,7 @@ constexpr Key kProvisioningKeys[] = {
     {"format", Kind::Enum, "payload format of the provisioning topics (default json)", kProvisioningFormats},
     {"key_type", Kind::Enum, "create_from_csr: the key made locally (default ecdsa-p256)", kProvisioningKeyTypes},
     {"timeout", Kind::Duration, "a request unanswered this long is timed out (default 10s)"},
+    {"qos", Kind::Uint, "QoS of the requests and of the answer topics' SUBSCRIBE: 0 or 1 (default 1, as the SDK samples)", {}, nullptr, 0, 1},
 };
 // ---- end provisioning ----
 

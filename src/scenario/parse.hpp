@@ -47,6 +47,8 @@ void parse_jobs(Reader& r, const YAML::Node& n, Scenario& s);
 void check_aws_topics(Reader& r, const YAML::Node& n, const Scenario& s, const char* thing_of, const char* who);
 // `timeout` of such a section: a duration above 0.
 void read_answer_timeout(Reader& r, const MapView& m, Duration& out);
+// `qos` of shadow, jobs or provisioning: 0 or 1 (QoS 2 refused: AWS IoT Core has none).
+void read_aws_qos(Reader& r, const MapView& m, std::uint8_t& out);
 // `provisioning` (parse_provisioning.cpp): after auth and fleet (the claim identity, ids).
 void parse_provisioning(Reader& r, const YAML::Node& n, Scenario& s);
 void parse_phases(Reader& r, const YAML::Node& n, Scenario& s);

@@ -64,6 +64,7 @@ void parse_jobs(Reader& r, const YAML::Node& n, Scenario& s) {
   }
   read_into(m, "in_progress", j.in_progress, [&](const YAML::Node& v, const std::string& p) { return read_bool(r, v, p); });
   read_answer_timeout(r, m, j.timeout);
+  read_aws_qos(r, m, j.qos);
   check_aws_topics(r, n, s, "the jobs topics'", "jobs subscribe");
   s.jobs = std::move(j);
 }

@@ -58,6 +58,7 @@ void parse_provisioning(Reader& r, const YAML::Node& n, Scenario& s) {
       else pv.timeout = *d;
     }
   }
+  read_aws_qos(r, m, pv.qos);
   // The claim identity is the group's client certificate; the new one replaces it on the
   // same TLS connection setup, so the mode must present a certificate over TLS.
   if (!is_mtls(s.auth.mode) || is_websocket(s.auth.mode))

@@ -32,6 +32,18 @@ void read_answer_timeout(Reader& r, const MapView& m, Duration& out) {
   }
 }
 
+// `qos` of an AWS IoT behaviour: 0 or 1 (the SDK samples use 1); AWS IoT Core has no QoS 2.
+void read_aws_qos(Reader& r, const MapView& m, std::uint8_t& out) {
+  const auto v = m.get("qos");
+  if (!v) return;
+  const std::string path = m.path("qos");
+  if (v->IsScalar() && v->Scalar() == "2") {
+    r.error(*v, path, "expected 0 or 1, got 2: AWS IoT Core does not support QoS 2");
+    return;
+  }
+  if (const auto q = read_uint(r, *v, path, 0, 1)) out = static_cast<std::uint8_t>(*q);
+}
+
 void parse_shadow(Reader& r, const YAML::Node& n, Scenario& s) {
   MapView m(r, n, "shadow", keys::kShadow);
   if (!m.ok()) return;
@@ -52,6 +64,7 @@ void parse_shadow(Reader& r, const YAML::Node& n, Scenario& s) {
   }
   read_into(m, "version", sh.version, [&](const YAML::Node& v, const std::string& p) { return read_bool(r, v, p); });
   read_answer_timeout(r, m, sh.timeout);
+  read_aws_qos(r, m, sh.qos);
   if (auto u = m.get("update")) {
     MapView um(r, *u, "shadow.update", keys::kShadowUpdate);
     if (um.ok()) {

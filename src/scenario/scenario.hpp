@@ -619,6 +619,9 @@ struct Shadow {
   bool version = false;
   // `timeout`: a request without its accepted/rejected answer by then is timed out.
   Duration timeout{10000};
+  // `qos`: of the requests and the answer topics' SUBSCRIBE, 0 or 1. Default 1, as the AWS
+  // IoT Device SDK v2 samples (AWS_MQTT_QOS_AT_LEAST_ONCE).
+  std::uint8_t qos = 1;
 };
 
 // ---- jobs (AWS IoT Jobs, per group) ---------------------------------------------------
@@ -646,6 +649,8 @@ struct Jobs {
   bool in_progress = true;
   // `timeout`: a request without its accepted/rejected answer by then is timed out.
   Duration timeout{10000};
+  // `qos`: of the requests and the answer topics' SUBSCRIBE, 0 or 1. Default 1 (SDK samples).
+  std::uint8_t qos = 1;
 };
 
 // ---- provisioning (AWS IoT Fleet Provisioning by claim, per group) -------------------------
@@ -667,6 +672,8 @@ struct Provisioning {
   ProvisioningKey key_type = ProvisioningKey::EcdsaP256;
   // `timeout`: a request without its accepted/rejected answer by then is timed out.
   Duration timeout{10000};
+  // `qos`: of the requests and the answer topics' SUBSCRIBE, 0 or 1. Default 1 (SDK samples).
+  std::uint8_t qos = 1;
 };
 
 struct Scenario {

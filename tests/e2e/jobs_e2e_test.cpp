@@ -175,6 +175,11 @@ TEST_P(JobsE2e, RolloutToAThousandDevicesEveryExecutionSucceededAndTheBooksBalan
   EXPECT_EQ(u64(rep.at("totals").at("gauges").at("job_requests_in_flight")), 0u);
   EXPECT_EQ(u64(histogram(rep, "job_duration").at("count")), n);
   EXPECT_EQ(u64(histogram(rep, "job_time_to_start").at("count")), n);
+  // jobs.qos 1 (the default, as the SDK's jobs sample): the start-next and both updates of
+  // every device went out at QoS 1 and were PUBACKed by the broker; no ack went unmatched.
+  EXPECT_EQ(counter(rep, "aws_requests_acked"), 3 * n);
+  EXPECT_EQ(counter(rep, "aws_requests_unacked"), 0u);
+  EXPECT_EQ(counter(rep, "unexpected_acks"), 0u);
   // The service's books: every execution SUCCEEDED, none left QUEUED or IN_PROGRESS.
   EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "SUCCEEDED"), n) << r.responder;
   EXPECT_EQ(responder_job_count(r.responder, "fw-2-0", "IN_PROGRESS"), 0u) << r.responder;

@@ -37,6 +37,7 @@ struct Case {
   const char* format;       // json | cbor
   const char* certificate;  // create | create_from_csr
   int devices;
+  int qos = 1;              // provisioning.qos
 };
 
 class ProvisioningE2e : public ::testing::TestWithParam<Case> {
@@ -84,6 +85,7 @@ class ProvisioningE2e : public ::testing::TestWithParam<Case> {
            "  certificate: " + c.certificate + "\n"
            "  format: " + c.format + "\n"
            "  timeout: 20s\n"
+           "  qos: " + std::to_string(c.qos) + "\n"
            "run: {duration: " + duration + "}\n";
   }
 
@@ -202,8 +204,8 @@ TEST_P(ProvisioningE2e, ATemplateTheServiceRefusesIsCountedRejected) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, ProvisioningE2e,
-                         ::testing::Values(Case{"JsonCreate", "json", "create", 500},
-                                           Case{"CborCreateFromCsr", "cbor", "create_from_csr", 500}),
+                         ::testing::Values(Case{"JsonCreate", "json", "create", 500, 0},
+                                           Case{"CborCreateFromCsr", "cbor", "create_from_csr", 500, 1}),
                          [](const auto& info) { return std::string(info.param.name); });
 
 }  // namespace

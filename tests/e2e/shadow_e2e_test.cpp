@@ -3,7 +3,8 @@
 // updates with versions, deltas reported back), and clients of the test's own
 // (tests/e2e/responder_client.py: paho-mqtt, not our codec) that set a desired state while the
 // fleet runs and afterwards read every shadow back. The fleet's books are compared with the
-// responder's own counts. MQTT 3.1.1 and 5.
+// responder's own counts. MQTT 3.1.1 and 5 at shadow.qos 1 (the default), whose PUBACKs are
+// counted in mosquitto's own debug log, and MQTT 3.1.1 at qos 0 (nothing acknowledged).
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -29,12 +30,30 @@ constexpr int kDevices = 50;
 
 std::string shadow_of(int i) { return "$aws/things/dev-" + std::to_string(i) + "/shadow"; }
 
-class ShadowE2e : public ::testing::TestWithParam<int> {
+struct Param {
+  int protocol;  // 4 or 5
+  int qos;       // shadow.qos
+};
+
+// Lines of mosquitto's debug log holding `what` and, when given, `and_also` (e.g. "Sending
+// PUBLISH to dev-" and ", q1,").
+std::uint64_t log_lines(const std::string& log, const std::string& what, const std::string& and_also = "") {
+  std::uint64_t n = 0;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);)
+    n += line.find(what) != std::string::npos && (and_also.empty() || line.find(and_also) != std::string::npos);
+  return n;
+}
+
+class ShadowE2e : public ::testing::TestWithParam<Param> {
  protected:
   void SetUp() override {
     dir_ = make_temp_dir("shadow-e2e");
-    broker_.emplace(MosquittoBroker::Options{});
+    MosquittoBroker::Options o;
+    o.extra_config = "log_type debug\n";  // every PUBLISH and PUBACK, with its QoS
+    broker_.emplace(o);
   }
+  int protocol() const { return GetParam().protocol; }
   void TearDown() override {
     if (responder_ && responder_->running()) responder_->kill_and_wait();
     broker_.reset();
@@ -44,7 +63,7 @@ class ShadowE2e : public ::testing::TestWithParam<int> {
 
   // Runs responder_client.py with `steps`; returns its output document.
   json::value client(const std::string& id, json::array steps, std::chrono::seconds timeout = 60s) {
-    json::object program{{"port", broker_->port()}, {"protocol", GetParam() == 5 ? 5 : 4}, {"client_id", id},
+    json::object program{{"port", broker_->port()}, {"protocol", protocol() == 5 ? 5 : 4}, {"client_id", id},
                          {"steps", std::move(steps)}};
     const fs::path file = write_file(dir_, id + ".json", json::serialize(program));
     ChildProcess p({"/usr/bin/python3", (source_dir() / "tests/e2e/responder_client.py").string(), file.string()},
@@ -73,7 +92,8 @@ std::pair<std::uint64_t, std::uint64_t> responder_books(const std::string& summa
 }
 
 TEST_P(ShadowE2e, FleetConvergesOnDesiredStateAndBooksMatchTheResponder) {
-  const std::string protocol = GetParam() == 5 ? "5" : "3.1.1";
+  const std::string protocol = this->protocol() == 5 ? "5" : "3.1.1";
+  const int qos = GetParam().qos;
   const fs::path cfg = write_file(dir_, "responder.yaml", "services: [shadow]\n");
   responder_.emplace(spawn_fleetload({"responder", "--config", cfg.string(), "--broker",
                                       "127.0.0.1:" + std::to_string(broker_->port()), "--protocol", protocol,
@@ -84,7 +104,7 @@ TEST_P(ShadowE2e, FleetConvergesOnDesiredStateAndBooksMatchTheResponder) {
   const std::string yaml =
       "name: shadow-e2e\n"
       "target: {endpoint: 127.0.0.1, port: " + std::to_string(broker_->port()) + ", protocol: " +
-      (GetParam() == 5 ? "mqtt5" : "mqtt311") + "}\n"
+      (this->protocol() == 5 ? "mqtt5" : "mqtt311") + "}\n"
       "fleet: {devices: " + std::to_string(kDevices) + ", connect_rate: 500/s, client_id: \"dev-{index}\"}\n"
       "session: {keepalive: 30s}\n"
       "shadow:\n"
@@ -93,6 +113,7 @@ TEST_P(ShadowE2e, FleetConvergesOnDesiredStateAndBooksMatchTheResponder) {
       "  on_delta: report\n"
       "  version: true\n"
       "  timeout: 5s\n"
+      "  qos: " + std::to_string(qos) + "\n"
       "run: {duration: 6s}\n";
   const fs::path file = write_file(dir_, "shadow.yaml", yaml);
   const fs::path rp = dir_ / "report.json";
@@ -165,10 +186,41 @@ TEST_P(ShadowE2e, FleetConvergesOnDesiredStateAndBooksMatchTheResponder) {
   EXPECT_EQ(get_rej, fl_get_rejected) << ro.out;
   // A 409 is retried (get, then update) up to 3 times per update: never more retries than 409s.
   EXPECT_LE(counter(*o.report, "shadow_conflict_retries"), fl("update", "rejected_409")) << ro.out;
+
+  // QoS as mosquitto saw it (its debug log, not fleetload's counts): at qos 1 every request
+  // a device sent was a QoS 1 PUBLISH that the broker PUBACKed, and every answer delivered
+  // to a device at QoS 1 was PUBACKed by it; at qos 0 no PUBACK either way.
+  const std::string log = broker_->log();
+  const std::uint64_t fl_requests = fl("get", "accepted") + fl("update", "accepted") + fl_get_rejected + fl_update_rejected;
+  const std::uint64_t broker_pubacks = log_lines(log, "Sending PUBACK to dev-");
+  const std::uint64_t device_pubacks = log_lines(log, "Received PUBACK from dev-");
+  EXPECT_EQ(counter(*o.report, "unexpected_acks"), 0u);
+  EXPECT_EQ(counter(*o.report, "aws_requests_unacked"), 0u);
+  const std::string q = ", q" + std::to_string(qos) + ",";
+  // Every request the fleet booked (none timed out, none in flight) reached the broker at qos.
+  EXPECT_EQ(log_lines(log, "Received PUBLISH from dev-", q), fl_requests);
+  EXPECT_EQ(log_lines(log, "Received PUBLISH from dev-"), fl_requests);
+  if (qos == 1) {
+    EXPECT_EQ(broker_pubacks, fl_requests);
+    EXPECT_EQ(counter(*o.report, "aws_requests_acked"), broker_pubacks);
+    // Answers (and the application's updates each device heard) came at QoS 1: one PUBACK
+    // from the device for each.
+    const std::uint64_t deliveries = log_lines(log, "Sending PUBLISH to dev-", ", q1,");
+    EXPECT_GE(deliveries, fl_requests);
+    EXPECT_EQ(device_pubacks, deliveries);
+  } else {
+    EXPECT_EQ(broker_pubacks, 0u);
+    EXPECT_EQ(device_pubacks, 0u);
+    EXPECT_EQ(log_lines(log, "Sending PUBLISH to dev-", ", q1,"), 0u);
+    EXPECT_EQ(counter(*o.report, "aws_requests_acked"), 0u);
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Mqtt, ShadowE2e, ::testing::Values(4, 5),
-                         [](const auto& info) { return info.param == 5 ? "Mqtt5" : "Mqtt311"; });
+INSTANTIATE_TEST_SUITE_P(Mqtt, ShadowE2e, ::testing::Values(Param{4, 1}, Param{5, 1}, Param{4, 0}),
+                         [](const auto& info) {
+                           return std::string(info.param.protocol == 5 ? "Mqtt5" : "Mqtt311") +
+                                  (info.param.qos == 1 ? "" : "Qos0");
+                         });
 
 }  // namespace
 }  // namespace fleetload::e2e

@@ -66,6 +66,19 @@ void rejected(Harness& h, const std::string& topic, awsiot::JobsErrorCode c, con
   answer(h, topic, awsiot::to_json(e));
 }
 
+// An UpdateJobExecution rejected with VersionMismatch, carrying the executionState the
+// service has ("Jobs device MQTT API", ErrorResponse).
+void version_mismatch(Harness& h, const std::string& job, const std::string& token, awsiot::JobStatus st,
+                      std::uint64_t version) {
+  awsiot::JobsError e;
+  e.code = awsiot::JobsErrorCode::VersionMismatch;
+  e.message = "expectedVersion does not match";
+  e.client_token = token;
+  e.timestamp = 3;
+  e.execution_state = awsiot::JobExecutionState{st, std::nullopt, version};
+  answer(h, kJobs + job + "/update/rejected", awsiot::to_json(e));
+}
+
 void notify_next(Harness& h, const std::string& job) {
   awsiot::NextJobExecutionChanged n;
   n.execution.emplace();
@@ -259,6 +272,121 @@ TEST_P(JobsSession, ADeviceWithoutJobsKeepsNoJobsState) {
   EXPECT_GE(with.session.heap_bytes(), sizeof(JobsBehaviour));
   EXPECT_LT(with.session.heap_bytes(), 1024u);
   RecordProperty("jobs_device_heap_bytes", static_cast<int>(with.session.heap_bytes()));
+}
+
+TEST_P(JobsSession, VersionMismatchIsRetriedWithTheExecutionStatesVersionAtMostThreeTimes) {
+  Harness h(jobs_scenario(GetParam()));
+  h.start();
+  start_accepted(h, "fl0-1", "fw-1", 2);
+  auto pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), 2u);
+  EXPECT_EQ(pubs[1].body.at("expectedVersion"), 2);
+  // The execution moved on under the device (version 5 now): the same IN_PROGRESS update
+  // again, expecting 5, under a new clientToken.
+  version_mismatch(h, "fw-1", token_of(pubs[1]), awsiot::JobStatus::InProgress, 5);
+  EXPECT_EQ(requests(h, JobOp::Update, JobOutcome::RejectedVersionMismatch), 1u);
+  EXPECT_EQ(h.stats->job_version_retries.load(), 1u);
+  EXPECT_EQ(ended(h, JobEnd::Rejected), 0u);
+  pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), 3u);
+  EXPECT_EQ(pubs[2].topic, kJobs + "fw-1/update");
+  auto up = awsiot::parse_update_job(boost::json::serialize(pubs[2].body));
+  ASSERT_TRUE(up);
+  EXPECT_EQ(up->status, awsiot::JobStatus::InProgress);
+  EXPECT_EQ(up->expected_version, 5u);
+  EXPECT_NE(token_of(pubs[2]), token_of(pubs[1]));
+  EXPECT_EQ(h.stats->job_requests_in_flight.load(), 1);
+  // Two more mismatches: two more retries; the fourth ends the job as rejected.
+  version_mismatch(h, "fw-1", token_of(pubs[2]), awsiot::JobStatus::InProgress, 6);
+  pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), 4u);
+  EXPECT_EQ(pubs[3].body.at("expectedVersion"), 6);
+  version_mismatch(h, "fw-1", token_of(pubs[3]), awsiot::JobStatus::InProgress, 7);
+  pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), 5u);
+  EXPECT_EQ(pubs[4].body.at("expectedVersion"), 7);
+  EXPECT_EQ(h.stats->job_version_retries.load(), 3u);
+  version_mismatch(h, "fw-1", token_of(pubs[4]), awsiot::JobStatus::InProgress, 8);
+  EXPECT_EQ(h.stats->job_version_retries.load(), 3u);
+  EXPECT_EQ(requests(h, JobOp::Update, JobOutcome::RejectedVersionMismatch), 4u);
+  EXPECT_EQ(ended(h, JobEnd::Rejected), 1u);
+  EXPECT_EQ(h.stats->job_requests_in_flight.load(), 0);
+  EXPECT_EQ(h.stats->job_executions_in_progress.load(), 0);
+}
+
+TEST_P(JobsSession, AVersionMismatchRetryWinsAndTheRetriesCountAgainForTheNextUpdate) {
+  Harness h(jobs_scenario(GetParam()));
+  h.start();
+  start_accepted(h, "fl0-1", "fw-1", 2);
+  auto pubs = publishes(h);
+  version_mismatch(h, "fw-1", token_of(pubs[1]), awsiot::JobStatus::InProgress, 4);
+  pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), 3u);
+  update_accepted(h, token_of(pubs[2]), "fw-1", awsiot::JobStatus::InProgress, 5);
+  EXPECT_EQ(requests(h, JobOp::Update, JobOutcome::Accepted), 1u);
+  h.advance(2100ms);  // the work time: the final update, expecting the accepted version
+  pubs = publishes(h);
+  ASSERT_EQ(pubs.size(), 4u);
+  EXPECT_EQ(pubs[3].body.at("status"), "SUCCEEDED");
+  EXPECT_EQ(pubs[3].body.at("expectedVersion"), 5);
+  // The final update gets its own three retries.
+  for (std::uint64_t v = 6; v < 9; ++v) {
+    version_mismatch(h, "fw-1", token_of(publishes(h).back()), awsiot::JobStatus::InProgress, v);
+    EXPECT_EQ(publishes(h).back().body.at("expectedVersion"), static_cast<std::int64_t>(v));
+  }
+  EXPECT_EQ(h.stats->job_version_retries.load(), 4u);
+  update_accepted(h, token_of(publishes(h).back()), "fw-1", awsiot::JobStatus::Succeeded, 9);
+  EXPECT_EQ(ended(h, JobEnd::Succeeded), 1u);
+}
+
+TEST_P(JobsSession, NoVersionMismatchRetryWithoutExecutionStateOrOnceTerminal) {
+  Harness h(jobs_scenario(GetParam()));
+  h.start();
+  start_accepted(h, "fl0-1", "fw-1", 2);
+  // Already SUCCEEDED (another writer finished it): a retry could only be refused.
+  version_mismatch(h, "fw-1", token_of(publishes(h).back()), awsiot::JobStatus::Succeeded, 5);
+  EXPECT_EQ(h.stats->job_version_retries.load(), 0u);
+  EXPECT_EQ(ended(h, JobEnd::Rejected), 1u);
+  // Without executionState (RejectionsByCodeAndForeignTokens): no version to expect, no retry.
+  notify_next(h, "fw-2");
+  start_accepted(h, token_of(publishes(h).back()), "fw-2", 2);
+  rejected(h, kJobs + "fw-2/update/rejected", awsiot::JobsErrorCode::VersionMismatch, token_of(publishes(h).back()));
+  EXPECT_EQ(h.stats->job_version_retries.load(), 0u);
+  EXPECT_EQ(ended(h, JobEnd::Rejected), 2u);
+}
+
+TEST_P(JobsSession, AtQos1TheAnswersTopicsAreSubscribedAndRequestsSentAtQos1) {
+  Harness h(jobs_scenario(GetParam()));
+  h.auto_ack = false;
+  h.start();
+  const auto subs = h.of_type(mqtt::PacketType::Subscribe);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(filter_qos_of(h, subs[0]), std::vector<mqtt::QoS>(5, mqtt::QoS::AtLeastOnce));
+  const auto start = publish_packets(h).at(0);
+  EXPECT_EQ(start.qos, mqtt::QoS::AtLeastOnce);
+  EXPECT_NE(start.packet_id, 0u);
+  mqtt::PubAck a;
+  a.packet_id = start.packet_id;
+  h.feed(a);
+  EXPECT_EQ(h.stats->aws_requests_acked.load(), 1u);
+  EXPECT_EQ(h.stats->unexpected_acks.load(), 0u);
+  // notify-next at QoS 1: PUBACKed like the answers.
+  awsiot::NextJobExecutionChanged n;
+  n.timestamp = 1;  // no execution: the queue emptied
+  answer(h, kJobs + "notify-next", awsiot::to_json(n), 99);
+  EXPECT_EQ(pubacks_sent(h), std::vector<std::uint16_t>{99});
+}
+
+TEST_P(JobsSession, AtQos0RequestsAndSubscriptionsAreQos0) {
+  auto s = jobs_scenario(GetParam());
+  s.jobs->qos = 0;
+  Harness h(s);
+  h.start();
+  EXPECT_EQ(filter_qos_of(h, h.of_type(mqtt::PacketType::Subscribe).at(0)),
+            std::vector<mqtt::QoS>(5, mqtt::QoS::AtMostOnce));
+  const auto start = publish_packets(h).at(0);
+  EXPECT_EQ(start.qos, mqtt::QoS::AtMostOnce);
+  EXPECT_EQ(start.packet_id, 0u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, JobsSession, ::testing::Values(mqtt::Version::V311, mqtt::Version::V5),

@@ -298,6 +298,68 @@ TEST_P(ProvisioningSession, AProvisioningDeviceKeepsItsStateOnTheHeapOnly) {
   RecordProperty("sizeof_session", static_cast<int>(sizeof(Session)));
 }
 
+TEST_P(ProvisioningSession, AtQos1AnswersArePubackedBeforeTheClaimConnectionEnds) {
+  const Param p = GetParam();
+  auto s = prov_scenario(p);
+  ASSERT_EQ(s.provisioning->qos, 1u);  // the default, as the SDK's fleet provisioning sample
+  Harness h(s);
+  h.start();
+  const auto sub = std::get<mqtt::Subscribe>(h.packet(h.of_type(mqtt::PacketType::Subscribe).at(0)));
+  for (const auto& f : sub.subscriptions) EXPECT_EQ(f.qos, mqtt::QoS::AtLeastOnce);
+  const auto req = publishes(h).at(0);
+  EXPECT_EQ(req.qos, mqtt::QoS::AtLeastOnce);
+  EXPECT_NE(req.packet_id, 0u);
+  // Answers delivered at QoS 1 (the subscription's), each with its packet id.
+  auto deliver = [&](const std::string& topic, const std::vector<std::uint8_t>& payload, const mqtt::Publish& to,
+                     std::uint16_t id) {
+    mqtt::Publish a;
+    a.topic = topic;
+    a.payload = bytes(payload);
+    a.qos = mqtt::QoS::AtLeastOnce;
+    a.packet_id = id;
+    const auto c = correlation_of(to);
+    if (c && h.version() == mqtt::Version::V5)
+      a.properties.correlation_data = mqtt::Bytes(reinterpret_cast<const std::uint8_t*>(c->data()), c->size());
+    h.feed(mqtt::Packet(std::move(a)));
+  };
+  deliver(create_topic(p, "accepted"), certificate_answer(p, req, "token-0"), req, 501);
+  const auto reg = publishes(h).at(1);
+  EXPECT_EQ(reg.qos, mqtt::QoS::AtLeastOnce);
+  EXPECT_NE(reg.packet_id, req.packet_id);
+  deliver(provision_topic(p, "accepted"),
+          awsiot::encode(awsiot::RegisterThingResponse{{}, "thing-SN-0"}, fmt(p)), reg, 502);
+  ASSERT_NE(h.session.client_identity(), nullptr);
+  // Both answers PUBACKed, the RegisterThing one before the DISCONNECT that ends the claim
+  // connection; the broker's PUBACKs of our requests (the harness's auto_ack) were ours.
+  std::vector<std::uint16_t> acked;
+  std::size_t disconnect_at = 0, last_ack_at = 0;
+  for (std::size_t i = 0; i < h.sent.size(); ++i) {
+    const auto pk = h.packet(i);
+    if (const auto* a = std::get_if<mqtt::PubAck>(&pk); a && a->type == mqtt::PacketType::Puback)
+      acked.push_back(a->packet_id), last_ack_at = i;
+    if (std::holds_alternative<mqtt::Disconnect>(pk) && disconnect_at == 0) disconnect_at = i;
+  }
+  EXPECT_EQ(acked, (std::vector<std::uint16_t>{501, 502}));
+  ASSERT_NE(disconnect_at, 0u);
+  EXPECT_LT(last_ack_at, disconnect_at);
+  EXPECT_EQ(h.stats->aws_requests_acked.load(), 2u);
+  EXPECT_EQ(h.stats->unexpected_acks.load(), 0u);
+  EXPECT_EQ(h.stats->aws_requests_unacked.load(), 0u);
+}
+
+TEST_P(ProvisioningSession, AtQos0NothingIsAcknowledged) {
+  const Param p = GetParam();
+  auto s = prov_scenario(p);
+  s.provisioning->qos = 0;
+  Harness h(s);
+  h.start();
+  const auto sub = std::get<mqtt::Subscribe>(h.packet(h.of_type(mqtt::PacketType::Subscribe).at(0)));
+  for (const auto& f : sub.subscriptions) EXPECT_EQ(f.qos, mqtt::QoS::AtMostOnce);
+  const auto req = publishes(h).at(0);
+  EXPECT_EQ(req.qos, mqtt::QoS::AtMostOnce);
+  EXPECT_EQ(h.stats->aws_requests_acked.load(), 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(All, ProvisioningSession,
                          ::testing::Values(Param{mqtt::Version::V311, false, false}, Param{mqtt::Version::V5, false, false},
                                            Param{mqtt::Version::V311, true, true}, Param{mqtt::Version::V5, true, true},
@@ -352,6 +414,16 @@ TEST(ProvisioningScenario, ErrorsNameTheFileLineAndField) {
   EXPECT_NE(error_of(base(kMtls, "  template: T\n  parameters: {A: \"{seq}\"}\n")).find("provisioning.parameters.A"),
             std::string::npos);
   EXPECT_NE(error_of(base(kMtls, "  template: T\n  colour: red\n")).find("colour"), std::string::npos);
+  EXPECT_EQ(error_of(base(kMtls, "  template: T\n  qos: 2\n")),
+            "prov.yaml:6:8: provisioning.qos: expected 0 or 1, got 2: AWS IoT Core does not support QoS 2");
+}
+
+TEST(ProvisioningScenario, QosDefaultsToOneAsTheSdkSampleAndZeroIsKept) {
+  EXPECT_EQ(scenario::parse_scenario(base(kMtls, "  template: T\n"), "prov.yaml").provisioning->qos, 1u);
+  const auto s = scenario::parse_scenario(base(kMtls, "  template: T\n  qos: 0\n"), "prov.yaml");
+  EXPECT_EQ(s.provisioning->qos, 0u);
+  EXPECT_EQ(FleetPlan(s).provisioning->qos, 0u);
+  EXPECT_EQ(scenario::parse_scenario(scenario::to_yaml(s, false), "again.yaml").provisioning->qos, 0u);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // "Device Shadow MQTT topics" names them, subscribe-before-request, clientToken matching,
 // outcomes by code, the 409 get-then-update retry, deltas reported back, version
 // monotonicity, timeouts, and what a device without a shadow keeps (nothing).
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "awsiot/shadow.hpp"
@@ -182,6 +184,151 @@ TEST_P(ShadowSession, ADeviceWithoutAShadowKeepsNoShadowState) {
   // For the docs' memory figure (--gtest_output=xml shows it).
   RecordProperty("shadow_device_heap_bytes", static_cast<int>(with.session.heap_bytes()));
   RecordProperty("sizeof_session", static_cast<int>(sizeof(Session)));
+}
+
+// ---- shadow.qos: 1 (the default, as the SDK's shadow sample), or 0 -------------------------
+
+TEST_P(ShadowSession, AtQos1RequestsAndAnswersAreAcknowledgedAsTheSdkDoes) {
+  auto s = shadow_scenario(GetParam());
+  ASSERT_EQ(s.shadow->qos, 1u);  // the default
+  Harness h(s);
+  h.auto_ack = false;  // PUBACKs by hand
+  h.start();
+  // SUBSCRIBE of the five answer topics at QoS 1 (AWS_MQTT_QOS_AT_LEAST_ONCE).
+  const auto subs = h.of_type(mqtt::PacketType::Subscribe);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(filter_qos_of(h, subs[0]), std::vector<mqtt::QoS>(5, mqtt::QoS::AtLeastOnce));
+  const auto sub_id = std::get<mqtt::Subscribe>(h.packet(subs[0])).packet_id;
+  // The get: a QoS 1 PUBLISH with a packet id of the session's (not the SUBSCRIBE's).
+  auto pubs = publish_packets(h);
+  ASSERT_EQ(pubs.size(), 1u);
+  EXPECT_EQ(pubs[0].qos, mqtt::QoS::AtLeastOnce);
+  EXPECT_NE(pubs[0].packet_id, 0u);
+  EXPECT_NE(pubs[0].packet_id, sub_id);
+  EXPECT_EQ(h.stats->publishes_sent[1].load(), 0u);  // not an application publish
+  // Its PUBACK is the request's, not an unexpected ack.
+  mqtt::PubAck ack;
+  ack.packet_id = pubs[0].packet_id;
+  h.feed(ack);
+  EXPECT_EQ(h.stats->unexpected_acks.load(), 0u);
+  EXPECT_EQ(h.stats->aws_requests_acked.load(), 1u);
+  EXPECT_EQ(h.stats->publishes_acked[1].load(), 0u);
+  // The same id again is no longer awaited.
+  h.feed(ack);
+  EXPECT_EQ(h.stats->unexpected_acks.load(), 1u);
+  EXPECT_EQ(h.stats->aws_requests_acked.load(), 1u);
+  // The answer, delivered at QoS 1 (the subscription's): taken by the shadow and PUBACKed.
+  awsiot::ShadowAccepted got;
+  got.version = 3;
+  got.timestamp = 1;
+  got.client_token = "fl0-1";
+  answer(h, "$aws/things/thing-0/shadow/get/accepted", awsiot::to_json(got), 4321);
+  EXPECT_EQ(ops(h, ShadowOp::Get, ShadowOutcome::Accepted), 1u);
+  EXPECT_EQ(pubacks_sent(h), std::vector<std::uint16_t>{4321});
+  EXPECT_EQ(h.stats->messages_received.load(), 0u);  // not an application delivery
+  EXPECT_EQ(h.stats->aws_requests_unacked.load(), 0u);
+}
+
+TEST_P(ShadowSession, RequestIdsNeverCollideWithTheApplicationsInFlightIds) {
+  auto s = shadow_scenario(GetParam());
+  add_publish(s, 20.0, 1);  // QoS 1 telemetry beside the shadow's updates
+  s.session.ack_timeout = std::chrono::milliseconds(0);
+  s.shadow->timeout = std::chrono::seconds(60);
+  Harness h(s);
+  h.auto_ack = false;  // nothing acknowledged: every id stays taken
+  h.start();
+  h.advance(std::chrono::seconds(3));
+  const auto pubs = publish_packets(h);
+  std::vector<std::uint16_t> ids;
+  std::size_t shadow_requests = 0;
+  for (const auto& p : pubs) {
+    ASSERT_EQ(p.qos, mqtt::QoS::AtLeastOnce);
+    ids.push_back(p.packet_id);
+    shadow_requests += std::string_view(p.topic).starts_with("$aws/");
+  }
+  ASSERT_GE(shadow_requests, 3u);  // the get and an update a second
+  ASSERT_GT(pubs.size(), shadow_requests + 40);  // ~60 telemetry publishes, none acked
+  auto sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end()) << "a packet id used twice";
+  // Every PUBACK finds its own: the application's acked, the shadow's booked apart.
+  for (const auto& p : pubs) {
+    mqtt::PubAck a;
+    a.packet_id = p.packet_id;
+    h.feed(a);
+  }
+  EXPECT_EQ(h.stats->unexpected_acks.load(), 0u);
+  EXPECT_EQ(h.stats->publishes_acked[1].load(), pubs.size() - shadow_requests);
+  EXPECT_EQ(h.stats->aws_requests_acked.load(), shadow_requests);
+}
+
+TEST_P(ShadowSession, PendingRequestAcksAreDroppedWithTheConnectionOrAfterTheTimeout) {
+  auto s = shadow_scenario(GetParam());
+  s.shadow->update.reset();  // the get at each connect only
+  Harness h(s);
+  h.auto_ack = false;
+  h.start();
+  ASSERT_EQ(publish_packets(h).size(), 1u);  // the get, unacknowledged
+  h.call([&](Context& c) { h.session.drop(c); });
+  EXPECT_EQ(h.stats->aws_requests_unacked.load(), 1u);
+  // Reconnected: a new get (a new request, its own token), the old one not sent again.
+  for (int i = 0; i < 1300 && publish_packets(h).size() < 2; ++i) h.advance(std::chrono::milliseconds(100));
+  ASSERT_EQ(h.session.state(), State::Connected);
+  const auto pubs = publish_packets(h);
+  ASSERT_EQ(pubs.size(), 2u);
+  EXPECT_FALSE(pubs[1].dup);
+  EXPECT_EQ(pubs[1].qos, mqtt::QoS::AtLeastOnce);
+  EXPECT_EQ(h.stats->aws_requests_unacked.load(), 1u);
+  // No PUBACK ever: the wait ends with the shadow's timeout (5 s), as the get's does.
+  h.advance(std::chrono::milliseconds(4800));  // the get went out at most 100 ms ago
+  EXPECT_EQ(h.stats->aws_requests_unacked.load(), 1u);
+  h.advance(std::chrono::milliseconds(300));
+  EXPECT_EQ(h.stats->aws_requests_unacked.load(), 2u);
+  EXPECT_EQ(h.stats->unexpected_acks.load(), 0u);
+}
+
+TEST_P(ShadowSession, AtQos0NothingIsAcknowledged) {
+  auto s = shadow_scenario(GetParam());
+  s.shadow->qos = 0;
+  Harness h(s);
+  h.start();
+  const auto subs = h.of_type(mqtt::PacketType::Subscribe);
+  ASSERT_EQ(subs.size(), 1u);
+  EXPECT_EQ(filter_qos_of(h, subs[0]), std::vector<mqtt::QoS>(5, mqtt::QoS::AtMostOnce));
+  const auto pubs = publish_packets(h);
+  ASSERT_EQ(pubs.size(), 1u);
+  EXPECT_EQ(pubs[0].qos, mqtt::QoS::AtMostOnce);
+  EXPECT_EQ(pubs[0].packet_id, 0u);
+  answer(h, "$aws/things/thing-0/shadow/get/rejected", R"({"code":404,"message":"none","clientToken":"fl0-1"})");
+  EXPECT_EQ(ops(h, ShadowOp::Get, ShadowOutcome::Rejected404), 1u);
+  EXPECT_TRUE(pubacks_sent(h).empty());
+  EXPECT_EQ(h.stats->aws_requests_acked.load() + h.stats->aws_requests_unacked.load(), 0u);
+}
+
+TEST(ShadowQos, Mqtt5PubackRefusingARequestIsCountedAndTheRequestTimesOut) {
+  Harness h(shadow_scenario(mqtt::Version::V5));
+  h.auto_ack = false;
+  h.start();
+  const auto get = publish_packets(h).at(0);
+  mqtt::PubAck a;
+  a.packet_id = get.packet_id;
+  a.reason_code = 0x87;  // Not authorized
+  h.feed(a);
+  EXPECT_EQ(h.stats->aws_requests_refused.load(), 1u);
+  EXPECT_EQ(h.stats->puback_codes[0x87].load(), 1u);
+  EXPECT_EQ(h.stats->unexpected_acks.load(), 0u);
+  h.advance(std::chrono::milliseconds(5001));
+  EXPECT_EQ(ops(h, ShadowOp::Get, ShadowOutcome::TimedOut), 1u);
+}
+
+TEST(ShadowQos, ServerMaximumQos0SendsRequestsAtQos0) {
+  auto s = shadow_scenario(mqtt::Version::V5);
+  Harness h(s);
+  h.connack.properties.maximum_qos = 0;
+  h.start();
+  const auto get = publish_packets(h).at(0);
+  EXPECT_EQ(get.qos, mqtt::QoS::AtMostOnce);
+  EXPECT_EQ(h.stats->qos_downgraded.load(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, ShadowSession, ::testing::Values(mqtt::Version::V311, mqtt::Version::V5),

@@ -97,5 +97,29 @@ TEST(ScenarioShadow, ErrorsNameFileLineColumnAndField) {
             std::string::npos);
 }
 
+// `qos` of shadow and jobs (provisioning's: device_provisioning_test.cpp): 1 unless set, as
+// the SDK samples; 0 kept; 2 refused (AWS IoT Core has no QoS 2), as anything else.
+TEST(ScenarioShadow, QosOfShadowAndJobsDefaultsToOneAndRefusesTwo) {
+  const Scenario d = parse_scenario(std::string(kBase) + "shadow: {}\njobs: {}\n", "s.yaml");
+  EXPECT_EQ(d.shadow->qos, 1u);
+  EXPECT_EQ(d.jobs->qos, 1u);
+  const Scenario z = parse_scenario(std::string(kBase) + "shadow: {qos: 0}\njobs: {qos: 0}\n", "s.yaml");
+  EXPECT_EQ(z.shadow->qos, 0u);
+  EXPECT_EQ(z.jobs->qos, 0u);
+  const Scenario again = parse_scenario(to_yaml(z), "again.yaml");
+  EXPECT_EQ(again.shadow->qos, 0u);
+  EXPECT_EQ(again.jobs->qos, 0u);
+  const Scenario g = parse_scenario(std::string(kBase) + "shadow: {qos: 0}\ngroups:\n  - {name: a, devices: 5}\n"
+                                    "  - {name: b, devices: 5, shadow: {qos: 1}}\n", "s.yaml");
+  EXPECT_EQ(g.groups[0].shadow->qos, 0u);  // inherited
+  EXPECT_EQ(g.groups[1].shadow->qos, 1u);
+  EXPECT_EQ(error_of(std::string(kBase) + "shadow: {qos: 2}\n"),
+            "s.yaml:3:15: shadow.qos: expected 0 or 1, got 2: AWS IoT Core does not support QoS 2");
+  EXPECT_EQ(error_of(std::string(kBase) + "jobs: {qos: 2}\n"),
+            "s.yaml:3:13: jobs.qos: expected 0 or 1, got 2: AWS IoT Core does not support QoS 2");
+  EXPECT_EQ(error_of(std::string(kBase) + "jobs: {qos: 3}\n"),
+            "s.yaml:3:13: jobs.qos: expected a whole number from 0 to 1, got \"3\"");
+}
+
 }  // namespace
 }  // namespace fleetload::scenario
