@@ -23,11 +23,14 @@ bool Session::send_request(Context& ctx, mqtt::Publish& p) {
   p.dup = false;
   if (p.qos == mqtt::QoS::AtMostOnce) {
     p.packet_id = 0;
-    return emit(ctx, p);
+    if (!emit(ctx, p)) return false;
+    charge_publish(ctx);  // a PUBLISH of the connection like any other (it never waits)
+    return true;
   }
   p.qos = mqtt::QoS::AtLeastOnce;  // the behaviours ask for 0 or 1 only
   p.packet_id = next_packet_id();
   if (!emit(ctx, p)) return false;
+  charge_publish(ctx);
   if (!inbound_) inbound_ = std::make_unique<Inbound>();
   inbound_->aws_state().request_acks.push_back({ctx.now, p.packet_id});
   return true;

@@ -262,6 +262,23 @@ TEST_P(ShadowSession, RequestIdsNeverCollideWithTheApplicationsInFlightIds) {
   EXPECT_EQ(h.stats->aws_requests_acked.load(), shadow_requests);
 }
 
+TEST_P(ShadowSession, ShadowRequestsCountTowardsTheConnectionsPublishLimit) {
+  // 95/s of telemetry and 40/s of shadow updates under a 100/s limit: the requests never
+  // wait, but the telemetry after them does, so the connection stays at the limit.
+  auto s = shadow_scenario(GetParam());
+  s.shadow->update->rate = scenario::Rate{40.0};
+  add_publish(s, 95.0, 0);
+  s.session.publish_limit = scenario::Rate{100.0};
+  Harness h(s);
+  h.start();
+  h.advance_ticks(std::chrono::seconds(10), std::chrono::milliseconds(1));
+  std::size_t shadow_n = 0, telemetry_n = 0;
+  for (const auto& p : publish_packets(h)) (std::string_view(p.topic).starts_with("$aws/") ? shadow_n : telemetry_n)++;
+  ASSERT_GE(shadow_n, 100u);  // without the charge the total would be 950 + shadow_n
+  EXPECT_LE(shadow_n + telemetry_n, 1005u) << shadow_n << " shadow, " << telemetry_n << " telemetry";
+  EXPECT_GT(h.stats->publishes_held_by_limit.load(), 0u);
+}
+
 TEST_P(ShadowSession, PendingRequestAcksAreDroppedWithTheConnectionOrAfterTheTimeout) {
   auto s = shadow_scenario(GetParam());
   s.shadow->update.reset();  // the get at each connect only
