@@ -1,6 +1,9 @@
 // Worker: device I/O in reactor style, the timer wheel, ramp pacing, churn/storm, shutdown.
 #include "engine/worker.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/error.hpp>
@@ -54,7 +57,9 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
   }
 }
 
-Worker::~Worker() = default;
+Worker::~Worker() {
+  for (const auto& [fd, since] : lingering_) ::close(fd);
+}
 
 std::size_t Worker::device_slot_bytes() noexcept { return sizeof(Device) + 16; }
 
@@ -242,7 +247,7 @@ void Worker::settle(std::uint32_t id) {
       if (d.tail && d.stream.is_open()) {
         d.close_after_flush = true;
       } else {
-        close_transport(d);
+        close_transport(d, true);
       }
     } else if (action == device::TransportAction::Open) {
       if (d.close_after_flush && d.stream.is_open()) d.open_after_flush = true;
@@ -388,13 +393,35 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
   });
 }
 
-void Worker::close_transport(Device& d) {
+void Worker::sweep_lingering(TimePoint now) noexcept {
+  std::size_t kept = 0;
+  for (auto& [fd, since] : lingering_) {
+    if (now - since >= kLinger) ::close(fd);
+    else lingering_[kept++] = {fd, since};
+  }
+  lingering_.resize(kept);
+}
+
+void Worker::close_transport(Device& d, bool linger) {
   if (!d.stream.is_open()) return;
+  sweep_lingering(Clock::now());
   if (d.ws) ws_end(d);  // close frame first, then TLS close_notify, then the socket
   if (d.tls) {
     // Before the socket closes: close_notify goes out on it.
     d.tls->end(cfg_.tls_resumption);
     if (!d.tls->has_session()) d.tls.reset();  // nothing to keep: no TLS memory while down
+  }
+  if (linger && d.tcp_up && !d.connecting) {
+    // An orderly end (our DISCONNECT is written): a socket closed while the broker is still
+    // sending (a claim connection's answers) ends in a reset, which throws away what we wrote
+    // and the broker has not read yet, the DISCONNECT among it. So the socket sends its FIN
+    // after our last bytes and is kept (a duplicate descriptor, off the device and its
+    // reactor) for kLinger before it is closed.
+    const int held = ::dup(d.stream.socket().native_handle());
+    if (held >= 0) {
+      ::shutdown(held, SHUT_WR);
+      lingering_.emplace_back(held, Clock::now());
+    }
   }
   d.stream.close();
   --open_sockets_;
@@ -573,7 +600,7 @@ void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_c
 void Worker::finish_close_after_flush(std::uint32_t id) {
   Device& d = devices_[id];
   const bool reopen = d.open_after_flush;
-  close_transport(d);
+  close_transport(d, true);
   if (reopen) {
     // What settle() would have done at the session's request: open, and report a failure.
     prepare(Clock::now(), wall_ns_now());

@@ -219,7 +219,12 @@ class Worker {
   // The old connection's flush ended (or failed): closes it, then opens the new one when the
   // session asked for it meanwhile (open_after_flush).
   void finish_close_after_flush(std::uint32_t id);
-  void close_transport(Device& d);
+  // `linger`: an orderly close after our last bytes (a DISCONNECT): FIN after them, the
+  // socket kept kLinger before its descriptor closes (sweep_lingering).
+  void close_transport(Device& d, bool linger = false);
+  void sweep_lingering(TimePoint now) noexcept;
+  static constexpr std::chrono::milliseconds kLinger{1000};
+  std::vector<std::pair<int, TimePoint>> lingering_;
   void rearm(std::uint32_t id);
   void arm_read(std::uint32_t id);
   void arm_write(std::uint32_t id);

@@ -47,7 +47,7 @@ BrokerView read_log(const std::string& log) {
   static const std::regex connect(R"(New client connected from \S+ as (\S+) \(p\d, c\d, k\d+, u'([^']*)'\))");
   static const std::regex clean(R"(Client (\S+) disconnected\.$)");
   static const std::regex other(
-      R"(Client (\S+) (closed its connection|disconnected due to|has exceeded timeout|disconnected, not authorised))");
+      R"(Client (\S+) (closed its connection|disconnected due to|has exceeded timeout|disconnected, not authorised|disconnected: ))");
   std::istringstream in(log);
   std::string line;
   for (std::size_t i = 0; std::getline(in, line); ++i) {
