@@ -394,12 +394,12 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
 }
 
 void Worker::sweep_lingering(TimePoint now) noexcept {
-  std::size_t kept = 0;
-  for (auto& [fd, since] : lingering_) {
-    if (now - since >= kLinger) ::close(fd);
-    else lingering_[kept++] = {fd, since};
+  // In the order they began, so the expired ones are at the front: a close costs only the
+  // sockets it ends, not a walk of all that linger (an end of run closes every device).
+  while (!lingering_.empty() && now - lingering_.front().second >= kLinger) {
+    ::close(lingering_.front().first);
+    lingering_.pop_front();
   }
-  lingering_.resize(kept);
 }
 
 void Worker::close_transport(Device& d, bool linger) {

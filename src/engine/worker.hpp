@@ -7,6 +7,7 @@
 // (readable from any thread by design).
 #pragma once
 
+#include <deque>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
@@ -224,7 +225,7 @@ class Worker {
   void close_transport(Device& d, bool linger = false);
   void sweep_lingering(TimePoint now) noexcept;
   static constexpr std::chrono::milliseconds kLinger{1000};
-  std::vector<std::pair<int, TimePoint>> lingering_;
+  std::deque<std::pair<int, TimePoint>> lingering_;  // oldest first
   void rearm(std::uint32_t id);
   void arm_read(std::uint32_t id);
   void arm_write(std::uint32_t id);
