@@ -1,6 +1,8 @@
 // TcpStream: socket options, source binding, error classification, start-up resolution.
 #include "net/tcp_stream.hpp"
 
+#include <unistd.h>
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -10,6 +12,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+
+#include "net/fd_stream.hpp"
 
 namespace fleetload::net {
 
@@ -81,21 +85,14 @@ FailureSide classify(const error_code& ec) noexcept {
 
 error_code TcpStream::open(const tcp::endpoint& remote, const boost::asio::ip::address* source) {
   error_code ec;
-  socket_.open(remote.protocol(), ec);
+  const int fd = open_tcp_socket(remote, source, ec);
   if (ec) return ec;
-  socket_.non_blocking(true, ec);
-  if (!ec) socket_.set_option(tcp::no_delay(true), ec);
-  if (!ec && source != nullptr) {
-    // Without this, bind() picks the port at once and it is reserved for every
-    // destination: one source address would then hold only ~28k connections in total.
-    const int one = 1;
-    if (source->is_v4() &&
-        ::setsockopt(socket_.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
-                     sizeof one) != 0) {
-      ec.assign(errno, boost::system::system_category());
-    }
-    if (!ec) socket_.bind(tcp::endpoint(*source, 0), ec);
+  socket_.assign(remote.protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return ec;
   }
+  socket_.non_blocking(true, ec);  // Asio's own flag: its reads and writes then never block
   if (ec) close();
   return ec;
 }
