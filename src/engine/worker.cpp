@@ -1,11 +1,13 @@
-// Worker: device I/O in reactor style, the timer wheel, ramp pacing, churn/storm, shutdown.
+// Worker: device I/O in reactor style on the thread's edge-triggered epoll loop, the timer
+// wheel, ramp pacing, churn/storm, shutdown.
 #include "engine/worker.hpp"
 
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/epoll.h>
+
 #include <algorithm>
-#include <boost/asio/post.hpp>
 #include <boost/asio/error.hpp>
 
 #include "device/fleet_plan.hpp"
@@ -29,7 +31,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
     : cfg_(cfg),
       notify_(std::move(notify)),
       thread_(*cfg.thread),
-      io_(thread_.io()),
+      loop_(thread_.loop()),
       stats_(std::make_unique<device::ThreadStats>()),
       tcp_stats_(std::make_unique<TcpStats>(std::max<std::size_t>(1, cfg.endpoints->size()))),
       tls_stats_(std::make_unique<TlsStats>()),
@@ -42,7 +44,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
       ctx_{.now = {}, .wall_ns = 0, .out = out_, .action = device::TransportAction::None,
            .stats = *stats_, .rng_state = cfg.rng_seed | 1} {
   const std::uint64_t mine = pacing::worker_devices(cfg.shard_devices, cfg.index, cfg.workers);
-  base_ = thread_.attach(*this, mine);
+  base_ = thread_.attach(*this, mine, slot_);
   for (const auto& e : *cfg.endpoints) eps_.push_back({e, net::ConnectFailure::None});
   // Plain TCP: large shared payload bodies go out by scatter-gather, never copied. TLS and
   // WebSocket frame or encrypt contiguous bytes, so the session copies bodies into out_.
@@ -53,7 +55,7 @@ Worker::Worker(const WorkerConfig& cfg, Notify notify)
     const std::uint64_t ordinal = pacing::ordinal_of(local, cfg.index, cfg.workers);
     const auto global = cfg.plan->device_index(ordinal);  // the group's ordinal-th device of the shard
     devices_.push_back(Device{device::Session(*cfg.plan, static_cast<std::uint32_t>(global)),
-                              net::TcpStream(io_.get_executor()), nullptr, nullptr, nullptr});
+                              net::FdStream(), nullptr, nullptr, nullptr});
   }
 }
 
@@ -64,7 +66,7 @@ Worker::~Worker() {
 std::size_t Worker::device_slot_bytes() noexcept { return sizeof(Device) + 16; }
 
 void Worker::post_start(TimePoint ramp_start) {
-  boost::asio::post(io_, [this, ramp_start] {
+  loop_.post([this, ramp_start] {
     started_ = true;
     ramp_start_ = ramp_start;
     thread_.on_tick();
@@ -72,7 +74,7 @@ void Worker::post_start(TimePoint ramp_start) {
 }
 
 void Worker::post_phase(scenario::PhaseType type, double churn_share_per_second) {
-  boost::asio::post(io_, [this, type, churn_share_per_second] {
+  loop_.post([this, type, churn_share_per_second] {
     phase_ = type;
     churn_share_ = churn_share_per_second;
     churn_carry_ = 0.0;
@@ -84,14 +86,14 @@ void Worker::post_phase(scenario::PhaseType type, double churn_share_per_second)
 }
 
 void Worker::post_search_range(std::uint64_t first, std::uint64_t end, double rate) {
-  boost::asio::post(io_, [this, first, end, rate] {
+  loop_.post([this, first, end, rate] {
     if (quiet_) return;
     search_range(first, end, rate);
   });
 }
 
 void Worker::post_publish_scale(double scale) {
-  boost::asio::post(io_, [this, scale] {
+  loop_.post([this, scale] {
     if (quiet_) return;
     ctx_.publish_scale = scale;
     for (std::uint32_t id = 0; id < devices_.size(); ++id)
@@ -133,14 +135,14 @@ void Worker::search_range(std::uint64_t first, std::uint64_t end, double rate) {
 }
 
 void Worker::post_quiesce() {
-  boost::asio::post(io_, [this] {
+  loop_.post([this] {
     quiet_ = true;
     for (auto& d : devices_) d.session.stop_publishing();
   });
 }
 
 void Worker::post_collect(std::vector<std::uint64_t>* seq) {
-  boost::asio::post(io_, [this, seq] {
+  loop_.post([this, seq] {
     const auto& plan = *cfg_.plan;
     for (const auto& d : devices_) {
       for (std::size_t s = 0; s < plan.streams.size(); ++s) {
@@ -153,7 +155,7 @@ void Worker::post_collect(std::vector<std::uint64_t>* seq) {
 }
 
 void Worker::post_stop(const std::vector<std::uint64_t>* seq, bool still_arriving) {
-  boost::asio::post(io_, [this, seq, still_arriving] {
+  loop_.post([this, seq, still_arriving] {
     if (stopping_) return;
     quiet_ = stopping_ = true;
     if (seq != nullptr) {
@@ -173,7 +175,7 @@ void Worker::post_stop(const std::vector<std::uint64_t>* seq, bool still_arrivin
 }
 
 void Worker::post_abort() {
-  boost::asio::post(io_, [this] {
+  loop_.post([this] {
     quiet_ = stopping_ = true;
     for (auto& d : devices_) close_transport(d);
     for (std::uint32_t id = 0; id < devices_.size(); ++id) thread_.wheel().cancel(base_ + id);
@@ -182,7 +184,7 @@ void Worker::post_abort() {
 }
 
 void Worker::post_endpoint(std::size_t e, const net::tcp::endpoint& addr, net::ConnectFailure dns) {
-  boost::asio::post(io_, [this, e, addr, dns] {
+  loop_.post([this, e, addr, dns] {
     if (e >= eps_.size()) return;
     // A failed lookup keeps the last address: it is used again once the name resolves.
     if (dns == net::ConnectFailure::None) eps_[e].addr = addr;
@@ -191,7 +193,7 @@ void Worker::post_endpoint(std::size_t e, const net::tcp::endpoint& addr, net::C
 }
 
 void Worker::post_shutdown() {
-  boost::asio::post(io_, [this] {
+  loop_.post([this] {
     if (detached_) return;
     detached_ = quiet_ = stopping_ = true;
     for (auto& d : devices_) close_transport(d);
@@ -307,8 +309,9 @@ bool Worker::established(std::uint32_t id) const noexcept {
 
 std::size_t Worker::gather_write(Device& d, std::span<const std::uint8_t> bytes,
                                  std::span<const device::Splice> splices, net::error_code& ec) {
-  // Asio hands at most 64 buffers to one sendmsg; stop there and let the tail carry the rest.
+  // At most 64 pieces to one sendmsg; the tail carries the rest.
   constexpr std::size_t kMaxIov = 64;
+  const auto piece = [](const std::uint8_t* p, std::size_t n) { return iovec{const_cast<std::uint8_t*>(p), n}; };
   iov_.clear();
   std::size_t pos = 0;
   bool whole = true;
@@ -317,12 +320,12 @@ std::size_t Worker::gather_write(Device& d, std::span<const std::uint8_t> bytes,
       whole = false;
       break;
     }
-    if (s.at > pos) iov_.emplace_back(bytes.data() + pos, s.at - pos);
-    iov_.emplace_back(s.bytes.data(), s.bytes.size());
+    if (s.at > pos) iov_.push_back(piece(bytes.data() + pos, s.at - pos));
+    iov_.push_back(piece(s.bytes.data(), s.bytes.size()));
     pos = s.at;
   }
-  if (whole && pos < bytes.size()) iov_.emplace_back(bytes.data() + pos, bytes.size() - pos);
-  return d.stream.socket().write_some(iov_, ec);
+  if (whole && pos < bytes.size()) iov_.push_back(piece(bytes.data() + pos, bytes.size() - pos));
+  return d.stream.write_some(std::span<const iovec>(iov_), ec);
 }
 
 void Worker::Tail::append(std::span<const std::uint8_t> b, std::span<const device::Splice> sp) {
@@ -388,9 +391,15 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
   if (cfg_.presentation != nullptr && !start_tls(d, e, down)) return;
   d.connecting = true;
   d.connect_deadline = static_cast<std::uint32_t>(tick_of(ctx_.now + cfg_.connect_timeout));
-  d.stream.async_connect(ep.addr, [this, id, gen = d.gen](const net::error_code& err) {
-    on_connected(id, gen, err);
-  });
+  d.in_ready = d.out_ready = false;
+  ec = d.stream.connect(ep.addr);
+  // Registered once for the connection's life: the connect's end is its first writability.
+  if (!ec) ec = loop_.watch(d.stream.native_handle(), tag(id));
+  if (ec) {
+    // Refused at once (a local limit such as EADDRNOTAVAIL, no route): reported after this
+    // wake-up's events, as a connect that failed.
+    loop_.defer([this, id, gen = d.gen, ec] { on_connected(id, gen, ec); });
+  }
 }
 
 void Worker::sweep_lingering(TimePoint now) noexcept {
@@ -417,17 +426,18 @@ void Worker::close_transport(Device& d, bool linger) {
     // and the broker has not read yet, the DISCONNECT among it. So the socket sends its FIN
     // after our last bytes and is kept (a duplicate descriptor, off the device and its
     // reactor) for kLinger before it is closed.
-    const int held = ::dup(d.stream.socket().native_handle());
-    if (held >= 0) {
-      ::shutdown(held, SHUT_WR);
-      lingering_.emplace_back(held, Clock::now());
-    }
+    // Off the epoll set first: the registration would outlive the device's descriptor.
+    loop_.unwatch(d.stream.native_handle());
+    const int held = d.stream.release();
+    ::shutdown(held, SHUT_WR);
+    lingering_.emplace_back(held, Clock::now());
   }
   d.stream.close();
   --open_sockets_;
   ++d.gen;
   d.tail.reset();
-  d.connecting = d.tcp_up = d.read_armed = d.write_armed = d.close_after_flush = d.open_after_flush = false;
+  d.connecting = d.tcp_up = d.in_ready = d.out_ready = d.close_after_flush = d.open_after_flush = false;
+  d.in_wait = d.out_wait = Wait::None;
 }
 
 void Worker::rearm(std::uint32_t id) {
@@ -442,18 +452,71 @@ void Worker::rearm(std::uint32_t id) {
   thread_.wake_by(at);
 }
 
-void Worker::arm_read(std::uint32_t id) {
+void Worker::wait_in(std::uint32_t id, Wait w, bool drained) {
   Device& d = devices_[id];
-  if (d.read_armed || !d.stream.is_open()) return;
-  d.read_armed = true;
-  d.stream.async_wait_readable([this, id, gen = d.gen](const net::error_code& ec) { on_readable(id, gen, ec); });
+  if (!d.stream.is_open()) return;
+  d.in_wait = w;
+  if (drained) d.in_ready = false;
+  if (!d.in_ready) return;  // the next edge runs it
+  d.in_ready = false;
+  loop_.defer([this, id, gen = d.gen] { fire_in(id, gen); });
 }
 
-void Worker::arm_write(std::uint32_t id) {
+void Worker::wait_out(std::uint32_t id, Wait w) {
   Device& d = devices_[id];
-  if (d.write_armed || !d.stream.is_open()) return;
-  d.write_armed = true;
-  d.stream.async_wait_writable([this, id, gen = d.gen](const net::error_code& ec) { on_writable(id, gen, ec); });
+  if (!d.stream.is_open()) return;
+  // Every caller has just seen the socket full (a short write, would_block): writability
+  // reported before that (it comes along with every readability report) is stale.
+  d.out_wait = w;
+  d.out_ready = false;
+}
+
+void Worker::on_io(std::uint32_t id, std::uint16_t gen16, std::uint32_t events) {
+  Device& d = devices_[id];
+  if (static_cast<std::uint16_t>(d.gen) != gen16 || !d.stream.is_open()) return;  // an earlier connection's
+  const std::uint32_t gen = d.gen;
+  const bool broken = (events & (EPOLLERR | EPOLLHUP)) != 0;
+  if (d.connecting && !d.tcp_up) {
+    if ((events & EPOLLOUT) == 0 && !broken) return;
+    on_connected(id, gen, d.stream.connect_result());
+    if (d.gen != gen || !d.stream.is_open()) return;
+  }
+  // Writes first: a read's handler may write, and then wants to know only of later room.
+  if ((events & EPOLLOUT) != 0 || broken) {
+    if (d.out_wait != Wait::None) fire_out(id, gen);
+    else d.out_ready = true;
+    if (d.gen != gen || !d.stream.is_open()) return;
+  }
+  if ((events & (EPOLLIN | EPOLLRDHUP)) != 0 || broken) {
+    if (d.in_wait != Wait::None) fire_in(id, gen);
+    else d.in_ready = true;
+  }
+}
+
+void Worker::fire_in(std::uint32_t id, std::uint32_t gen) {
+  Device& d = devices_[id];
+  if (d.gen != gen || d.in_wait == Wait::None) return;
+  const Wait w = d.in_wait;
+  d.in_wait = Wait::None;
+  run_wait(id, gen, w);
+}
+
+void Worker::fire_out(std::uint32_t id, std::uint32_t gen) {
+  Device& d = devices_[id];
+  if (d.gen != gen || d.out_wait == Wait::None) return;
+  const Wait w = d.out_wait;
+  d.out_wait = Wait::None;
+  run_wait(id, gen, w);
+}
+
+void Worker::run_wait(std::uint32_t id, std::uint32_t gen, Wait w) {
+  switch (w) {
+    case Wait::Read: return on_readable(id, gen);
+    case Wait::Write: return on_writable(id, gen);
+    case Wait::Tls: return on_tls_io(id, gen);
+    case Wait::Ws: return on_ws_io(id, gen);
+    case Wait::None: return;
+  }
 }
 
 void Worker::on_connected(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
@@ -519,11 +582,10 @@ void Worker::transport_up(std::uint32_t id) {
   if (d.gen == gen && d.stream.is_open() && !d.close_after_flush) arm_read(id);
 }
 
-void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
+void Worker::on_readable(std::uint32_t id, std::uint32_t gen) {
   Device& d = devices_[id];
   if (gen != d.gen) return;
-  d.read_armed = false;
-  if (ec == boost::asio::error::operation_aborted) return;
+  bool drained = false;  // read to empty: only a new edge can bring more
   for (int i = 0; i < kReadsPerWake; ++i) {
     net::error_code rec;
     bool want_write = false;
@@ -532,10 +594,10 @@ void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_c
     if (rec == boost::asio::error::would_block || rec == boost::asio::error::try_again) {
       if (want_write) {
         // OpenSSL must write (a TLS 1.3 key update) before it can read on.
-        d.read_armed = true;
-        d.stream.async_wait_writable([this, id, gen](const net::error_code& e) { on_readable(id, gen, e); });
+        wait_out(id, Wait::Read);
         return;
       }
+      drained = true;
       break;
     }
     if (rec || n == 0) {
@@ -556,23 +618,25 @@ void Worker::on_readable(std::uint32_t id, std::uint32_t gen, const net::error_c
       });
     }
     if (d.gen != gen || !d.stream.is_open()) return;
-    if (!tls && n < read_buf_.size()) break;  // TLS hands out one record per read
+    if (!tls && n < read_buf_.size()) {  // a short read takes all the socket had
+      drained = true;
+      break;
+    }
   }
   if (d.gen != gen || !d.stream.is_open() || d.close_after_flush) return;
   if (d.tls && d.tls->active() && d.tls->has_pending()) {
     // Plaintext already inside OpenSSL: no readiness event would announce it.
-    d.read_armed = true;
-    boost::asio::post(io_, [this, id, gen] { on_readable(id, gen, {}); });
-    return;
+    drained = false;
   }
-  arm_read(id);
+  // Not drained (the fairness bound, or OpenSSL holding plaintext): the edge that brought
+  // it will not come again, so the read goes on after the other devices' events.
+  if (!drained) devices_[id].in_ready = true;
+  arm_read(id, drained);
 }
 
-void Worker::on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
+void Worker::on_writable(std::uint32_t id, std::uint32_t gen) {
   Device& d = devices_[id];
-  if (gen != d.gen) return;
-  d.write_armed = false;
-  if (ec == boost::asio::error::operation_aborted || !d.tail) return;
+  if (gen != d.gen || !d.tail) return;
   net::error_code wec;
   const std::size_t n = d.tail->splices.empty() ? write_some(d, d.tail->bytes, wec)
                                                 : gather_write(d, d.tail->bytes, d.tail->splices, wec);
@@ -660,7 +724,7 @@ void Worker::start_due(TimePoint now) {
   }
   if (started == kStartsPerTick && next_start_ < start_end_) {
     // Behind schedule (all-at-once or a stalled thread): come back at once, after I/O.
-    boost::asio::post(io_, [this] {
+    loop_.defer([this] {
       if (!quiet_) start_due(Clock::now());
       arm_timer();
     });

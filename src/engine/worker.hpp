@@ -7,12 +7,9 @@
 // (readable from any thread by design).
 #pragma once
 
-#include <deque>
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -27,6 +24,7 @@
 #include "engine/engine.hpp"
 #include "engine/timer_wheel.hpp"
 #include "engine/worker_thread.hpp"
+#include "net/fd_stream.hpp"
 #include "net/tcp_stream.hpp"
 #include "net/tls_stream.hpp"
 #include "net/ws_stream.hpp"
@@ -157,7 +155,7 @@ class Worker {
   const std::vector<device::ForeignBooks>& foreign_books() const noexcept { return foreign_; }
 
  private:
-  friend class WorkerThread;  // drives on_wheel(), on_tick(), next_tick()
+  friend class WorkerThread;  // drives on_io(), on_wheel(), on_tick(), next_tick()
   static std::uint64_t wall_ns_now();
 
   // What a device could not write yet: packet bytes with shared payload bodies spliced in
@@ -169,9 +167,17 @@ class Worker {
     void consume(std::size_t n);  // drops the first n bytes of the stream
     bool empty() const noexcept { return bytes.empty() && splices.empty(); }
   };
+  // What a device waits for readiness to do, reading or writing (at most one each).
+  enum class Wait : std::uint8_t {
+    None,
+    Read,   // on_readable (also on writability: OpenSSL must write before it reads on)
+    Write,  // on_writable: the unsent tail
+    Tls,    // on_tls_io: the handshake
+    Ws,     // on_ws_io: the upgrade
+  };
   struct Device {
     device::Session session;
-    net::TcpStream stream;
+    net::FdStream stream;  // registered once with the thread's epoll set, edge-triggered
     std::unique_ptr<Tail> tail;  // unsent bytes; null when drained
     // TLS state: while connected, and between connections when a session is kept.
     std::unique_ptr<net::TlsConn> tls;
@@ -180,8 +186,12 @@ class Worker {
     std::uint32_t connect_deadline = 0;  // wheel tick while connecting
     bool connecting = false;
     bool tcp_up = false;  // the TCP connect of the current attempt completed
-    bool read_armed = false;
-    bool write_armed = false;
+    Wait in_wait = Wait::None;   // for readability
+    Wait out_wait = Wait::None;  // for writability
+    // Readiness the kernel reported while nothing waited for it (edge-triggered: it is not
+    // reported again until the next change), kept until a wait takes it.
+    bool in_ready = false;
+    bool out_ready = false;
     bool close_after_flush = false;
     // The session asked for a new connection while this one still flushes its last bytes
     // (a DISCONNECT behind a full socket buffer): opened once the flush ends, never by
@@ -227,12 +237,26 @@ class Worker {
   static constexpr std::chrono::milliseconds kLinger{1000};
   std::deque<std::pair<int, TimePoint>> lingering_;  // oldest first
   void rearm(std::uint32_t id);
-  void arm_read(std::uint32_t id);
-  void arm_write(std::uint32_t id);
+  // Waits for readability (writability) to run `w`. `drained`: the caller has just seen the
+  // socket empty (full), so readiness reported before that is stale. Readiness already
+  // reported and not stale runs `w` after this wake-up's events (never inside the caller).
+  void wait_in(std::uint32_t id, Wait w, bool drained);
+  void wait_out(std::uint32_t id, Wait w);
+  void arm_read(std::uint32_t id, bool drained = false) { wait_in(id, Wait::Read, drained); }
+  void arm_write(std::uint32_t id) { wait_out(id, Wait::Write); }
+  // The thread's loop reported `events` for device id (generation low 16 bits `gen`).
+  void on_io(std::uint32_t id, std::uint16_t gen, std::uint32_t events);
+  // The tag of device id's current descriptor: Worker slot, generation low 16 bits, id.
+  std::uint64_t tag(std::uint32_t id) const noexcept {
+    return (std::uint64_t{slot_} << 48) | (std::uint64_t{devices_[id].gen & 0xffffU} << 32) | id;
+  }
+  void fire_in(std::uint32_t id, std::uint32_t gen);
+  void fire_out(std::uint32_t id, std::uint32_t gen);
+  void run_wait(std::uint32_t id, std::uint32_t gen, Wait w);
   void on_connected(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   bool start_tls(Device& d, std::uint64_t endpoint, Down& down);
   void tls_step(std::uint32_t id);
-  void on_tls_io(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  void on_tls_io(std::uint32_t id, std::uint32_t gen);
   void fail_connect(std::uint32_t id, const net::error_code& ec);
   std::size_t endpoint_of(std::uint32_t id) const noexcept;
   void count_connect(std::uint32_t id, net::ConnectFailure f) noexcept;
@@ -250,13 +274,13 @@ class Worker {
   bool start_ws(Device& d, std::uint64_t endpoint, Down& down);
   void ws_write_request(std::uint32_t id);
   void ws_read_response(std::uint32_t id);
-  void on_ws_io(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  void on_ws_io(std::uint32_t id, std::uint32_t gen);
   bool ws_data(std::uint32_t id, std::uint32_t gen, std::span<std::uint8_t> bytes);
   void ws_fail(std::uint32_t id, const net::error_code& ec, const std::string& what);
   void ws_end(Device& d);
   std::size_t write_some(Device& d, std::span<const std::uint8_t> buf, net::error_code& ec);
-  void on_readable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
-  void on_writable(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
+  void on_readable(std::uint32_t id, std::uint32_t gen);
+  void on_writable(std::uint32_t id, std::uint32_t gen);
   void on_wheel(std::uint32_t id, TimePoint now, std::uint64_t wall_ns);
   void on_tick(TimePoint now);              // starts and churn due by now
   TimerWheel::Tick next_tick() const noexcept;  // when those are next due (kNoTick: never)
@@ -271,7 +295,7 @@ class Worker {
   WorkerConfig cfg_;
   Notify notify_;
   WorkerThread& thread_;
-  boost::asio::io_context& io_;  // the thread's
+  EventLoop& loop_;  // the thread's
   std::unique_ptr<device::ThreadStats> stats_;
   std::vector<EndpointState> eps_;
   std::unique_ptr<TcpStats> tcp_stats_;
@@ -283,12 +307,13 @@ class Worker {
   std::vector<std::uint8_t>& ws_ctl_;  // control frames to send (pong, close)
   std::vector<std::uint8_t>& out_;
   std::vector<device::Splice>& splices_;  // shared payload bodies of out_ (plain TCP fleets)
-  std::vector<boost::asio::const_buffer>& iov_;  // gather_write's scratch
+  std::vector<iovec>& iov_;  // gather_write's scratch
   std::span<std::uint8_t> read_buf_;
   device::Context ctx_;
   std::vector<Device> devices_;
   std::vector<device::ForeignBooks> foreign_;
   std::uint32_t base_ = 0;  // device id i is id base_ + i on the thread's wheel
+  std::uint16_t slot_ = 0;  // this Worker's place on its thread (event tags)
 
   // Ramp.
   bool started_ = false;

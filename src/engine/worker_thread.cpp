@@ -1,8 +1,7 @@
-// WorkerThread: the io_context, timer wheel and scratch shared by the Workers of a thread.
+// WorkerThread: the event loop, timer wheel and scratch shared by the Workers of a thread.
 #include "engine/worker_thread.hpp"
 
 #include <algorithm>
-#include <boost/asio/executor_work_guard.hpp>
 #include <stdexcept>
 
 #include "engine/worker.hpp"
@@ -18,12 +17,7 @@ constexpr std::uint32_t kFiresPerClockRead = 16;
 }  // namespace
 
 WorkerThread::WorkerThread(std::uint64_t devices)
-    // One thread runs this io_context and only it touches the devices' sockets: no
-    // per-descriptor locking (the scheduler keeps its lock: post_*() come from the control
-    // thread). Saves a mutex lock/unlock pair per socket operation.
-    : io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
-      timer_(io_),
-      wheel_(static_cast<std::uint32_t>(std::max<std::uint64_t>(1, devices))),
+    : wheel_(static_cast<std::uint32_t>(std::max<std::uint64_t>(1, devices))),
       epoch_(Clock::now()),
       read_buf_(new std::uint8_t[kReadBuffer]) {
   out.reserve(16 * 1024);
@@ -31,9 +25,11 @@ WorkerThread::WorkerThread(std::uint64_t devices)
 
 WorkerThread::~WorkerThread() = default;
 
-std::uint32_t WorkerThread::attach(Worker& w, std::uint64_t devices) {
+std::uint32_t WorkerThread::attach(Worker& w, std::uint64_t devices, std::uint16_t& slot) {
   if (next_base_ + devices > wheel_.capacity())
     throw std::logic_error("WorkerThread: more devices attached than the wheel holds");
+  if (workers_.size() > 0xffff) throw std::logic_error("WorkerThread: more than 65,536 Workers on one thread");
+  slot = static_cast<std::uint16_t>(workers_.size());
   const std::uint32_t base = next_base_;
   workers_.push_back(&w);
   bases_.push_back(base);
@@ -44,13 +40,19 @@ std::uint32_t WorkerThread::attach(Worker& w, std::uint64_t devices) {
 
 void WorkerThread::detach() {
   if (live_ == 0 || --live_ != 0) return;
-  timer_.cancel();
-  io_.stop();
+  loop_.set_deadline(EventLoop::kNoDeadline);
+  loop_.stop();
 }
 
-void WorkerThread::run() {
-  auto guard = boost::asio::make_work_guard(io_);
-  io_.run();
+void WorkerThread::run() { loop_.run(*this); }
+
+void WorkerThread::on_io(std::uint64_t tag, std::uint32_t events) {
+  workers_[tag >> 48]->on_io(static_cast<std::uint32_t>(tag), static_cast<std::uint16_t>(tag >> 32), events);
+}
+
+void WorkerThread::on_deadline() {
+  timer_at_ = TimerWheel::kNoTick;
+  on_tick();
 }
 
 TimerWheel::Tick WorkerThread::tick_of(TimePoint tp) const noexcept {
@@ -98,14 +100,10 @@ void WorkerThread::on_tick() {
 void WorkerThread::arm_timer() {
   TimerWheel::Tick next = wheel_.next_busy_tick();
   for (const auto* w : workers_) next = std::min(next, w->next_tick());
-  if (next == TimerWheel::kNoTick || next == timer_at_) return;
+  if (next == timer_at_) return;
+  // No syscall: the deadline is the loop's next wait's timeout.
   timer_at_ = next;
-  timer_.expires_at(time_of(next));
-  timer_.async_wait([this, g = ++timer_gen_](const boost::system::error_code& ec) {
-    if (ec || g != timer_gen_) return;
-    timer_at_ = TimerWheel::kNoTick;
-    on_tick();
-  });
+  loop_.set_deadline(next == TimerWheel::kNoTick ? EventLoop::kNoDeadline : time_of(next));
 }
 
 }  // namespace fleetload::engine

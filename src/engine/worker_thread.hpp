@@ -1,5 +1,5 @@
-// One OS thread of the engine: its io_context, timer wheel and asio timer, and the scratch
-// buffers its Workers share.
+// One OS thread of the engine: its event loop (epoll, edge-triggered; event_loop.hpp), timer
+// wheel, and the scratch buffers its Workers share.
 //
 // A Worker is one (device group, slice); the Workers of a thread (one per group with devices
 // on it) never run concurrently, so they share what holds nothing between handlers — the
@@ -9,9 +9,8 @@
 // whatever the number of groups, and groups cost no threads.
 #pragma once
 
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <sys/uio.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "device/session.hpp"
+#include "engine/event_loop.hpp"
 #include "engine/timer_wheel.hpp"
 
 namespace fleetload::engine {
@@ -28,7 +28,7 @@ class Worker;
 using Clock = std::chrono::steady_clock;
 using TimePoint = Clock::time_point;
 
-class WorkerThread {
+class WorkerThread final : private EventLoop::Handler {
  public:
   // `devices`: the sum of the devices of the Workers that will attach.
   explicit WorkerThread(std::uint64_t devices);
@@ -36,15 +36,16 @@ class WorkerThread {
   WorkerThread(const WorkerThread&) = delete;
   WorkerThread& operator=(const WorkerThread&) = delete;
 
-  // Thread body: runs the io_context until every attached Worker has shut down.
+  // Thread body: runs the event loop until every attached Worker has shut down.
   void run();
 
-  // From a Worker's constructor (before run()): its first wheel id.
-  std::uint32_t attach(Worker& w, std::uint64_t devices);
-  // From a Worker's shutdown handler: the last one stops the io_context.
+  // From a Worker's constructor (before run()): its first wheel id; `slot` is the Worker's
+  // place on this thread (the top 16 bits of its descriptors' event tags).
+  std::uint32_t attach(Worker& w, std::uint64_t devices, std::uint16_t& slot);
+  // From a Worker's shutdown handler: the last one stops the loop.
   void detach();
 
-  boost::asio::io_context& io() noexcept { return io_; }
+  EventLoop& loop() noexcept { return loop_; }
   TimerWheel& wheel() noexcept { return wheel_; }
   std::size_t workers() const noexcept { return workers_.size(); }
 
@@ -60,18 +61,19 @@ class WorkerThread {
   std::span<std::uint8_t> read_buffer() noexcept { return {read_buf_.get(), kReadBuffer}; }
   std::vector<std::uint8_t> out;
   std::vector<device::Splice> splices;
-  std::vector<boost::asio::const_buffer> iov;
+  std::vector<iovec> iov;
   std::vector<std::uint8_t> ws_ctl;
 
  private:
   static constexpr std::size_t kReadBuffer = 64 * 1024;
 
-  boost::asio::io_context io_;
-  boost::asio::steady_timer timer_;
+  void on_io(std::uint64_t tag, std::uint32_t events) override;
+  void on_deadline() override;
+
+  EventLoop loop_;
   TimerWheel wheel_;
   TimePoint epoch_;
-  TimerWheel::Tick timer_at_ = TimerWheel::kNoTick;
-  std::uint64_t timer_gen_ = 0;
+  TimerWheel::Tick timer_at_ = TimerWheel::kNoTick;  // the loop's deadline, as a tick
   bool in_tick_ = false;
   // Not value-initialised: a page costs memory only once a read lands in it.
   std::unique_ptr<std::uint8_t[]> read_buf_;

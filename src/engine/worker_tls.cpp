@@ -44,7 +44,7 @@ bool Worker::start_tls(Device& d, std::uint64_t endpoint, Down& down) {
   const auth::ClientIdentity* own = d.session.client_identity();
   const bool same_identity = d.tls->identity == own;
   d.tls->identity = own;
-  if (d.tls->start(ctx, d.stream.socket().native_handle(), cfg_.tls_resumption && same_identity, [&](SSL* ssl) {
+  if (d.tls->start(ctx, d.stream.native_handle(), cfg_.tls_resumption && same_identity, [&](SSL* ssl) {
         return auth::apply_presentation(ssl, pres, verify) && (own == nullptr || own->apply(ssl));
       }))
     return true;
@@ -57,7 +57,6 @@ bool Worker::start_tls(Device& d, std::uint64_t endpoint, Down& down) {
 
 void Worker::tls_step(std::uint32_t id) {
   Device& d = devices_[id];
-  const std::uint32_t gen = d.gen;
   net::error_code ec;
   switch (d.tls->handshake(ec)) {
     case net::TlsConn::Step::Done: {
@@ -75,11 +74,11 @@ void Worker::tls_step(std::uint32_t id) {
       transport_up(id);
       return;
     }
-    case net::TlsConn::Step::WantRead:
-      d.stream.async_wait_readable([this, id, gen](const net::error_code& e) { on_tls_io(id, gen, e); });
+    case net::TlsConn::Step::WantRead:  // OpenSSL's read came back with would_block
+      wait_in(id, Wait::Tls, true);
       return;
     case net::TlsConn::Step::WantWrite:
-      d.stream.async_wait_writable([this, id, gen](const net::error_code& e) { on_tls_io(id, gen, e); });
+      wait_out(id, Wait::Tls);
       return;
     case net::TlsConn::Step::Failed:
       count_tls(ec, false);
@@ -88,13 +87,9 @@ void Worker::tls_step(std::uint32_t id) {
   }
 }
 
-void Worker::on_tls_io(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
+void Worker::on_tls_io(std::uint32_t id, std::uint32_t gen) {
   Device& d = devices_[id];
   if (gen != d.gen || !d.connecting) return;
-  if (ec) {
-    fail_connect(id, ec);
-    return;
-  }
   tls_step(id);
 }
 

@@ -64,12 +64,11 @@ bool Worker::start_ws(Device& d, std::uint64_t endpoint, Down& down) {
 
 void Worker::ws_write_request(std::uint32_t id) {
   Device& d = devices_[id];
-  const std::uint32_t gen = d.gen;
   for (auto pending = d.ws->request_pending(); !pending.empty(); pending = d.ws->request_pending()) {
     net::error_code ec;
     const std::size_t n = write_some(d, pending, ec);
     if (would_block(ec)) {
-      d.stream.async_wait_writable([this, id, gen](const net::error_code& e) { on_ws_io(id, gen, e); });
+      wait_out(id, Wait::Ws);
       return;
     }
     if (ec) {
@@ -90,9 +89,8 @@ void Worker::ws_read_response(std::uint32_t id) {
     bool want_write = false;
     const std::size_t n = tls ? d.tls->read_some(read_buf_, ec, want_write) : d.stream.read_some(read_buf_, ec);
     if (would_block(ec)) {
-      auto h = [this, id, gen](const net::error_code& e) { on_ws_io(id, gen, e); };
-      if (want_write) d.stream.async_wait_writable(std::move(h));
-      else d.stream.async_wait_readable(std::move(h));
+      if (want_write) wait_out(id, Wait::Ws);
+      else wait_in(id, Wait::Ws, true);
       return;
     }
     if (ec || n == 0) {
@@ -127,13 +125,9 @@ void Worker::ws_read_response(std::uint32_t id) {
   }
 }
 
-void Worker::on_ws_io(std::uint32_t id, std::uint32_t gen, const net::error_code& ec) {
+void Worker::on_ws_io(std::uint32_t id, std::uint32_t gen) {
   Device& d = devices_[id];
   if (gen != d.gen || !d.connecting || !d.ws) return;
-  if (ec) {
-    ws_fail(id, ec, "");
-    return;
-  }
   if (!d.ws->request_pending().empty()) ws_write_request(id);
   else ws_read_response(id);
 }
