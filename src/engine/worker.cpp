@@ -459,7 +459,7 @@ void Worker::wait_in(std::uint32_t id, Wait w, bool drained) {
   if (drained) d.in_ready = false;
   if (!d.in_ready) return;  // the next edge runs it
   d.in_ready = false;
-  loop_.defer([this, id, gen = d.gen] { fire_in(id, gen); });
+  loop_.defer([this, id, gen = d.gen] { fire(id, gen, &Device::in_wait); });
 }
 
 void Worker::wait_out(std::uint32_t id, Wait w) {
@@ -483,29 +483,21 @@ void Worker::on_io(std::uint32_t id, std::uint16_t gen16, std::uint32_t events) 
   }
   // Writes first: a read's handler may write, and then wants to know only of later room.
   if ((events & EPOLLOUT) != 0 || broken) {
-    if (d.out_wait != Wait::None) fire_out(id, gen);
+    if (d.out_wait != Wait::None) fire(id, gen, &Device::out_wait);
     else d.out_ready = true;
     if (d.gen != gen || !d.stream.is_open()) return;
   }
   if ((events & (EPOLLIN | EPOLLRDHUP)) != 0 || broken) {
-    if (d.in_wait != Wait::None) fire_in(id, gen);
+    if (d.in_wait != Wait::None) fire(id, gen, &Device::in_wait);
     else d.in_ready = true;
   }
 }
 
-void Worker::fire_in(std::uint32_t id, std::uint32_t gen) {
+void Worker::fire(std::uint32_t id, std::uint32_t gen, Wait Device::*which) {
   Device& d = devices_[id];
-  if (d.gen != gen || d.in_wait == Wait::None) return;
-  const Wait w = d.in_wait;
-  d.in_wait = Wait::None;
-  run_wait(id, gen, w);
-}
-
-void Worker::fire_out(std::uint32_t id, std::uint32_t gen) {
-  Device& d = devices_[id];
-  if (d.gen != gen || d.out_wait == Wait::None) return;
-  const Wait w = d.out_wait;
-  d.out_wait = Wait::None;
+  const Wait w = d.*which;
+  if (d.gen != gen || w == Wait::None) return;
+  d.*which = Wait::None;
   run_wait(id, gen, w);
 }
 

@@ -250,8 +250,8 @@ class Worker {
   std::uint64_t tag(std::uint32_t id) const noexcept {
     return (std::uint64_t{slot_} << 48) | (std::uint64_t{devices_[id].gen & 0xffffU} << 32) | id;
   }
-  void fire_in(std::uint32_t id, std::uint32_t gen);
-  void fire_out(std::uint32_t id, std::uint32_t gen);
+  // Runs the wait `which` (&Device::in_wait or out_wait) holds, if the connection is still gen.
+  void fire(std::uint32_t id, std::uint32_t gen, Wait Device::*which);
   void run_wait(std::uint32_t id, std::uint32_t gen, Wait w);
   void on_connected(std::uint32_t id, std::uint32_t gen, const net::error_code& ec);
   bool start_tls(Device& d, std::uint64_t endpoint, Down& down);

@@ -14,6 +14,22 @@ namespace fleetload::net {
 
 namespace {
 error_code errno_code() noexcept { return {errno, boost::system::system_category()}; }
+
+// One socket call, made again after EINTR: its byte count, or 0 and errno as `ec`.
+template <class Call>
+std::size_t io_call(error_code& ec, Call&& call) noexcept {
+  for (;;) {
+    const ssize_t n = call();
+    if (n >= 0) {
+      ec.clear();
+      return static_cast<std::size_t>(n);
+    }
+    if (errno != EINTR) {
+      ec = errno_code();
+      return 0;
+    }
+  }
+}
 }  // namespace
 
 int open_tcp_socket(const tcp::endpoint& remote, const boost::asio::ip::address* source, error_code& ec) noexcept {
@@ -62,49 +78,20 @@ error_code FdStream::connect_result() const noexcept {
 }
 
 std::size_t FdStream::read_some(std::span<std::uint8_t> buf, error_code& ec) noexcept {
-  for (;;) {
-    const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-    if (n > 0) {
-      ec.clear();
-      return static_cast<std::size_t>(n);
-    }
-    if (n == 0) {
-      ec = boost::asio::error::eof;
-      return 0;
-    }
-    if (errno == EINTR) continue;
-    ec = errno_code();
-    return 0;
-  }
+  const std::size_t n = io_call(ec, [&] { return ::recv(fd_, buf.data(), buf.size(), 0); });
+  if (!ec && n == 0) ec = boost::asio::error::eof;
+  return n;
 }
 
 std::size_t FdStream::write_some(std::span<const std::uint8_t> buf, error_code& ec) noexcept {
-  for (;;) {
-    const ssize_t n = ::send(fd_, buf.data(), buf.size(), MSG_NOSIGNAL);
-    if (n >= 0) {
-      ec.clear();
-      return static_cast<std::size_t>(n);
-    }
-    if (errno == EINTR) continue;
-    ec = errno_code();
-    return 0;
-  }
+  return io_call(ec, [&] { return ::send(fd_, buf.data(), buf.size(), MSG_NOSIGNAL); });
 }
 
 std::size_t FdStream::write_some(std::span<const iovec> iov, error_code& ec) noexcept {
   msghdr msg{};
   msg.msg_iov = const_cast<iovec*>(iov.data());
   msg.msg_iovlen = iov.size();
-  for (;;) {
-    const ssize_t n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    if (n >= 0) {
-      ec.clear();
-      return static_cast<std::size_t>(n);
-    }
-    if (errno == EINTR) continue;
-    ec = errno_code();
-    return 0;
-  }
+  return io_call(ec, [&] { return ::sendmsg(fd_, &msg, MSG_NOSIGNAL); });
 }
 
 void FdStream::close() noexcept {
