@@ -108,16 +108,15 @@ void EventLoop::run(Handler& h) {
       if (errno == EINTR) continue;
       throw std::system_error(errno, std::system_category(), "epoll_wait");
     }
-    bool posted = false;
+    // The wake-up's own event needs nothing: has_posts_ is set before every eventfd write.
     for (int i = 0; i < n && !stopped_; ++i) {
-      if (events[i].data.u64 == kWakeTag) posted = true;
-      else h.on_io(events[i].data.u64, events[i].events);
+      if (events[i].data.u64 != kWakeTag) h.on_io(events[i].data.u64, events[i].events);
     }
     if (!stopped_ && deadline_ != kNoDeadline && Clock::now() >= deadline_) {
       deadline_ = kNoDeadline;
       h.on_deadline();
     }
-    if (!stopped_ && (posted || has_posts_.load(std::memory_order_acquire))) take_posts();
+    if (!stopped_ && has_posts_.load(std::memory_order_acquire)) take_posts();
     // What handlers deferred this round runs now; what those defer runs next round, after
     // the kernel has been asked for new events (a handler yielding for fairness).
     running_.swap(deferred_);

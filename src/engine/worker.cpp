@@ -2,10 +2,9 @@
 // wheel, ramp pacing, churn/storm, shutdown.
 #include "engine/worker.hpp"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <sys/epoll.h>
 
 #include <algorithm>
 #include <boost/asio/error.hpp>
@@ -391,7 +390,6 @@ void Worker::open_transport(std::uint32_t id, Down& down) {
   if (cfg_.presentation != nullptr && !start_tls(d, e, down)) return;
   d.connecting = true;
   d.connect_deadline = static_cast<std::uint32_t>(tick_of(ctx_.now + cfg_.connect_timeout));
-  d.in_ready = d.out_ready = false;
   ec = d.stream.connect(ep.addr);
   // Registered once for the connection's life: the connect's end is its first writability.
   if (!ec) ec = loop_.watch(d.stream.native_handle(), tag(id));
@@ -424,8 +422,8 @@ void Worker::close_transport(Device& d, bool linger) {
     // An orderly end (our DISCONNECT is written): a socket closed while the broker is still
     // sending (a claim connection's answers) ends in a reset, which throws away what we wrote
     // and the broker has not read yet, the DISCONNECT among it. So the socket sends its FIN
-    // after our last bytes and is kept (a duplicate descriptor, off the device and its
-    // reactor) for kLinger before it is closed.
+    // after our last bytes and is kept (released from the device, off the epoll set) for
+    // kLinger before it is closed.
     // Off the epoll set first: the registration would outlive the device's descriptor.
     loop_.unwatch(d.stream.native_handle());
     const int held = d.stream.release();
@@ -436,7 +434,7 @@ void Worker::close_transport(Device& d, bool linger) {
   --open_sockets_;
   ++d.gen;
   d.tail.reset();
-  d.connecting = d.tcp_up = d.in_ready = d.out_ready = d.close_after_flush = d.open_after_flush = false;
+  d.connecting = d.tcp_up = d.in_ready = d.close_after_flush = d.open_after_flush = false;
   d.in_wait = d.out_wait = Wait::None;
 }
 
@@ -468,7 +466,6 @@ void Worker::wait_out(std::uint32_t id, Wait w) {
   // Every caller has just seen the socket full (a short write, would_block): writability
   // reported before that (it comes along with every readability report) is stale.
   d.out_wait = w;
-  d.out_ready = false;
 }
 
 void Worker::on_io(std::uint32_t id, std::uint16_t gen16, std::uint32_t events) {
@@ -484,7 +481,6 @@ void Worker::on_io(std::uint32_t id, std::uint16_t gen16, std::uint32_t events) 
   // Writes first: a read's handler may write, and then wants to know only of later room.
   if ((events & EPOLLOUT) != 0 || broken) {
     if (d.out_wait != Wait::None) fire(id, gen, &Device::out_wait);
-    else d.out_ready = true;
     if (d.gen != gen || !d.stream.is_open()) return;
   }
   if ((events & (EPOLLIN | EPOLLRDHUP)) != 0 || broken) {

@@ -190,8 +190,9 @@ class Worker {
     Wait out_wait = Wait::None;  // for writability
     // Readiness the kernel reported while nothing waited for it (edge-triggered: it is not
     // reported again until the next change), kept until a wait takes it.
+    // Writability needs no such flag: a wait for it always follows a short write, so what
+    // was reported before is stale.
     bool in_ready = false;
-    bool out_ready = false;
     bool close_after_flush = false;
     // The session asked for a new connection while this one still flushes its last bytes
     // (a DISCONNECT behind a full socket buffer): opened once the flush ends, never by

@@ -50,10 +50,7 @@ void WorkerThread::on_io(std::uint64_t tag, std::uint32_t events) {
   workers_[tag >> 48]->on_io(static_cast<std::uint32_t>(tag), static_cast<std::uint16_t>(tag >> 32), events);
 }
 
-void WorkerThread::on_deadline() {
-  timer_at_ = TimerWheel::kNoTick;
-  on_tick();
-}
+void WorkerThread::on_deadline() { on_tick(); }
 
 TimerWheel::Tick WorkerThread::tick_of(TimePoint tp) const noexcept {
   if (tp == device::kNever) return TimerWheel::kNoTick;
@@ -69,7 +66,7 @@ TimePoint WorkerThread::time_of(TimerWheel::Tick t) const noexcept {
 }
 
 void WorkerThread::wake_by(TimerWheel::Tick at) {
-  if (at < timer_at_ && !in_tick_) arm_timer();
+  if (at != TimerWheel::kNoTick && !in_tick_ && time_of(at) < loop_.deadline()) arm_timer();
 }
 
 void WorkerThread::on_tick() {
@@ -100,9 +97,7 @@ void WorkerThread::on_tick() {
 void WorkerThread::arm_timer() {
   TimerWheel::Tick next = wheel_.next_busy_tick();
   for (const auto* w : workers_) next = std::min(next, w->next_tick());
-  if (next == timer_at_) return;
   // No syscall: the deadline is the loop's next wait's timeout.
-  timer_at_ = next;
   loop_.set_deadline(next == TimerWheel::kNoTick ? EventLoop::kNoDeadline : time_of(next));
 }
 

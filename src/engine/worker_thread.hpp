@@ -73,7 +73,6 @@ class WorkerThread final : private EventLoop::Handler {
   EventLoop loop_;
   TimerWheel wheel_;
   TimePoint epoch_;
-  TimerWheel::Tick timer_at_ = TimerWheel::kNoTick;  // the loop's deadline, as a tick
   bool in_tick_ = false;
   // Not value-initialised: a page costs memory only once a read lands in it.
   std::unique_ptr<std::uint8_t[]> read_buf_;

@@ -1,11 +1,10 @@
 // TcpStream: socket options, source binding, error classification, start-up resolution.
 #include "net/tcp_stream.hpp"
 
-#include <unistd.h>
-
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <stdexcept>
