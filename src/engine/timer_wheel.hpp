@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 namespace fleetload::engine {
@@ -34,8 +35,17 @@ class TimerWheel {
 
   // Fires every entry due at or before `to`, in no particular order, calling fire(id).
   // fire may schedule or cancel any id, including ones due in this same advance.
+  // ahead(id) is called once for each due entry, kAhead fires before its fire(id) (or
+  // before the first): a hint to start loading what fire will touch. A fleet's state is
+  // cold once its thread has slept; loads started together overlap, where loads one fire
+  // after another each wait their full latency.
+  template <class F, class Ahead>
+  void advance(Tick to, F&& fire, Ahead&& ahead);
   template <class F>
-  void advance(Tick to, F&& fire);
+  void advance(Tick to, F&& fire) {
+    advance(to, std::forward<F>(fire), [](std::uint32_t) {});
+  }
+  static constexpr std::size_t kAhead = 8;
 
   // The next tick at which advance() has work (a near entry's exact tick, or a far slot's
   // boundary where entries move to the near wheel), or kNoTick when empty.
@@ -85,8 +95,8 @@ class TimerWheel {
   std::uint32_t size_ = 0;
 };
 
-template <class F>
-void TimerWheel::advance(Tick to, F&& fire) {
+template <class F, class Ahead>
+void TimerWheel::advance(Tick to, F&& fire, Ahead&& ahead) {
   if (to <= now_) return;
   due_.clear();
   // Far slots whose boundary (a multiple of the near span) lies in (now_, to]: move their
@@ -109,7 +119,9 @@ void TimerWheel::advance(Tick to, F&& fire) {
   now_ = to;
   // Fire after collecting so callbacks can re-arm freely; an entry re-armed or cancelled
   // by an earlier callback is no longer Due and is skipped.
+  for (std::size_t i = 0; i < due_.size() && i < kAhead; ++i) ahead(due_[i]);
   for (std::size_t i = 0; i < due_.size(); ++i) {
+    if (i + kAhead < due_.size()) ahead(due_[i + kAhead]);
     const std::uint32_t id = due_[i];
     if (nodes_[id].state != NodeState::Due) continue;
     nodes_[id].state = NodeState::Idle;

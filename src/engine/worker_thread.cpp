@@ -69,6 +69,11 @@ void WorkerThread::wake_by(TimerWheel::Tick at) {
   if (at != TimerWheel::kNoTick && !in_tick_ && time_of(at) < loop_.deadline()) arm_timer();
 }
 
+std::size_t WorkerThread::owner_of(std::uint32_t id) const noexcept {
+  // The last Worker whose base is at or below id (a handful per thread).
+  return static_cast<std::size_t>(std::upper_bound(bases_.begin(), bases_.end(), id) - bases_.begin()) - 1;
+}
+
 void WorkerThread::on_tick() {
   const TimePoint now = Clock::now();
   const auto t = std::chrono::duration_cast<std::chrono::milliseconds>(now - epoch_).count();
@@ -78,16 +83,21 @@ void WorkerThread::on_tick() {
     std::uint32_t fired = 0;
     TimePoint fire_now = now;
     std::uint64_t fire_wall = Worker::wall_ns_now();
-    wheel_.advance(static_cast<TimerWheel::Tick>(t), [&](std::uint32_t id) {
-      if (fired++ == kFiresPerClockRead) {
-        fired = 1;
-        fire_now = Clock::now();
-        fire_wall = Worker::wall_ns_now();
-      }
-      // The Worker owning id: the last whose base is at or below it (a handful per thread).
-      const auto i = static_cast<std::size_t>(std::upper_bound(bases_.begin(), bases_.end(), id) - bases_.begin()) - 1;
-      workers_[i]->on_wheel(id - bases_[i], fire_now, fire_wall);
-    });
+    wheel_.advance(
+        static_cast<TimerWheel::Tick>(t),
+        [&](std::uint32_t id) {
+          if (fired++ == kFiresPerClockRead) {
+            fired = 1;
+            fire_now = Clock::now();
+            fire_wall = Worker::wall_ns_now();
+          }
+          const auto i = owner_of(id);
+          workers_[i]->on_wheel(id - bases_[i], fire_now, fire_wall);
+        },
+        [&](std::uint32_t id) {
+          const auto i = owner_of(id);
+          workers_[i]->prefetch(id - bases_[i]);
+        });
   }
   for (auto* w : workers_) w->on_tick(now);
   in_tick_ = false;

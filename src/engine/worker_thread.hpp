@@ -69,6 +69,7 @@ class WorkerThread final : private EventLoop::Handler {
 
   void on_io(std::uint64_t tag, std::uint32_t events) override;
   void on_deadline() override;
+  std::size_t owner_of(std::uint32_t id) const noexcept;  // index into workers_ of a wheel id
 
   EventLoop loop_;
   TimerWheel wheel_;

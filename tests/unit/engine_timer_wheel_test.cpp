@@ -92,6 +92,33 @@ TEST(EngineTimerWheel, CallbackMayRearmItselfAndCancelOthersDueInTheSameAdvance)
   EXPECT_EQ(w.size(), 0u);
 }
 
+TEST(EngineTimerWheel, AheadSeesEachDueEntryOnceAtMostKAheadFiresBeforeItFires) {
+  // More due entries than the look-ahead, so both the first batch and the rolling hints run.
+  constexpr std::uint32_t kN = TimerWheel::kAhead * 3 + 1;
+  TimerWheel w(kN + 1, 6);
+  for (std::uint32_t id = 0; id < kN; ++id) w.schedule(id, 3);
+  w.schedule(kN, 9);  // not due: never hinted
+  std::vector<std::uint32_t> order;           // ids in the order they fire
+  std::map<std::uint32_t, std::size_t> hint;  // id -> how many fires had happened at its hint
+  std::map<std::uint32_t, int> hints;
+  w.advance(
+      5, [&](std::uint32_t id) { order.push_back(id); },
+      [&](std::uint32_t id) {
+        ++hints[id];
+        hint[id] = order.size();
+      });
+  ASSERT_EQ(order.size(), kN);
+  EXPECT_EQ(hints.size(), kN);
+  EXPECT_EQ(hints.count(kN), 0u);
+  for (std::size_t pos = 0; pos < order.size(); ++pos) {
+    const auto id = order[pos];
+    EXPECT_EQ(hints[id], 1) << id;
+    // Hinted before it fired, and no earlier than kAhead fires before.
+    EXPECT_LE(hint[id], pos) << id;
+    EXPECT_GE(hint[id] + TimerWheel::kAhead, pos) << id;
+  }
+}
+
 TEST(EngineTimerWheel, NextBusyTickFindsTheNearestSlot) {
   TimerWheel w(2, 8);
   EXPECT_EQ(w.next_busy_tick(), TimerWheel::kNoTick);
