@@ -1,5 +1,5 @@
-// A two-level hashed timer wheel: one deadline per device, O(1) arm/cancel, driven by one
-// asio timer per worker.
+// A two-level hashed timer wheel: one deadline per device, O(1) arm/cancel, driven by its
+// worker thread's event loop (the next busy tick is the loop's deadline).
 //
 // Why: 100,000 devices each re-arming a deadline after every event would make one heap
 // timer per device (asio's timer queue) cost a heap operation and an allocation per arm.
