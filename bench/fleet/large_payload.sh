@@ -14,8 +14,7 @@ port=19970
 broker_pid=""
 cleanup() {
   [[ -n "$broker_pid" ]] || return 0
-  kill "$broker_pid" 2>/dev/null || true
-  for _ in $(seq 1 100); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.05; done
+  "$here/stop_mosquitto.sh" "$broker_pid"
   broker_pid=""
 }
 trap cleanup EXIT

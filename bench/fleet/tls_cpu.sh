@@ -19,9 +19,7 @@ ports=(18911 18912 18913 18914)
 eps=$(printf '"127.0.0.1:%s", ' "${ports[@]}"); eps="[${eps%, }]"
 bpids=()
 stop_brokers() {
-  local p
-  for p in "${bpids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${bpids[@]}"; do for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done; done
+  "$here/stop_mosquitto.sh" "${bpids[@]}"
   bpids=()
 }
 trap stop_brokers EXIT

@@ -11,12 +11,7 @@ label=$1
 shift
 switches() { awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/status"; }
 pid=$("$here/../fleet/start_mosquitto.sh" 19970 "$PWD")
-stop_broker() {
-  kill "$pid" 2>/dev/null || true
-  # Bounded wait until it has gone, so the next run's readiness check cannot talk to it.
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-}
-trap stop_broker EXIT
+trap '"$here/../fleet/stop_mosquitto.sh" "$pid"' EXIT
 [[ -n "${MOSQ_CPU:-}" ]] && taskset -pc "$MOSQ_CPU" "$pid" >/dev/null
 before=$(switches "$pid")
 if [[ -n "${CL_CPU:-}" ]]; then taskset -c "$CL_CPU" "$@" >"$label.json" 2>/dev/null; else "$@" >"$label.json" 2>/dev/null; fi

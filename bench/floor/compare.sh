@@ -31,9 +31,7 @@ for kv in ${EXTRA_SET:-}; do set_args+=(--set "$kv"); done
 broker_pid=""
 cleanup() {
   [[ -n "$broker_pid" ]] || return 0
-  kill "$broker_pid" 2>/dev/null || true
-  # Bounded wait until it has gone, so the next broker's readiness check cannot talk to it.
-  for _ in $(seq 1 100); do kill -0 "$broker_pid" 2>/dev/null || break; sleep 0.05; done
+  "$fleet/stop_mosquitto.sh" "$broker_pid"
   broker_pid=""
 }
 trap cleanup EXIT
