@@ -284,9 +284,12 @@ class Worker {
   void on_writable(std::uint32_t id, std::uint32_t gen);
   void on_wheel(std::uint32_t id, TimePoint now, std::uint64_t wall_ns);
   // Starts loading device id's state ahead of its on_wheel (TimerWheel::advance's ahead).
+  // Every 64-byte line the slot touches: slots are not line-aligned, so from the line its
+  // first byte is in to the one its last byte is in.
   void prefetch(std::uint32_t id) const noexcept {
-    const auto* p = reinterpret_cast<const char*>(&devices_[id]);
-    for (std::size_t off = 0; off < sizeof(Device); off += 64) __builtin_prefetch(p + off);
+    const auto first = reinterpret_cast<std::uintptr_t>(&devices_[id]) & ~std::uintptr_t{63};
+    const auto end = reinterpret_cast<std::uintptr_t>(&devices_[id] + 1);
+    for (std::uintptr_t a = first; a < end; a += 64) __builtin_prefetch(reinterpret_cast<const void*>(a));
   }
   void on_tick(TimePoint now);              // starts and churn due by now
   TimerWheel::Tick next_tick() const noexcept;  // when those are next due (kNoTick: never)
