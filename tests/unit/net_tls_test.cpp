@@ -16,6 +16,7 @@
 #include <thread>
 
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include "auth/certgen.hpp"
 #include "auth/tls_identity.hpp"
@@ -168,6 +169,40 @@ TEST(TlsConn, HandshakesAndCarriesDataBothWaysOnANonBlockingSocket) {
   th.join();
   c.end();
   EXPECT_FALSE(c.active());
+}
+
+// The broker sends its leaf and its CA (the server builds the chain from its trust store, as
+// mosquitto does). Once verified, only the leaf is kept, as the peer certificate: the
+// connection still carries data, and a kept session still resumes.
+TEST(TlsConn, VerifiedBrokerChainIsFreedAfterTheHandshakeButTheLeafStays) {
+  Server server(true);
+  auto ctx = client_ctx(pki().good, true, true);
+  TlsConn c;
+  for (int round = 0; round < 2; ++round) {
+    Pair pair;
+    auto th = server.serve(pair.server);
+    SSL* ssl = nullptr;
+    ASSERT_TRUE(c.start(ctx.get(), pair.client, true, [&](SSL* s) {
+      ssl = s;
+      return configure_host(s, "127.0.0.1");
+    }));
+    error_code ec;
+    ASSERT_EQ(drive(c, pair.client, ec), TlsConn::Step::Done) << ec.message();
+    EXPECT_EQ(c.resumed(), round > 0);
+    const STACK_OF(X509)* sent = SSL_get_peer_cert_chain(ssl);
+    ASSERT_NE(sent, nullptr);
+    EXPECT_EQ(sk_X509_num(sent), 0);
+    const STACK_OF(X509)* verified = SSL_get0_verified_chain(ssl);
+    EXPECT_TRUE(verified == nullptr || sk_X509_num(verified) == 0);
+    const X509* leaf = SSL_get0_peer_certificate(ssl);
+    ASSERT_NE(leaf, nullptr);
+    EXPECT_EQ(X509_check_ip_asc(const_cast<X509*>(leaf), "127.0.0.1", 0), 1);
+    const std::uint8_t ping[] = {'p'};
+    c.write_some(ping, ec);
+    EXPECT_EQ(read_all(c, pair.client, ec), "p");  // also reads the session tickets
+    th.join();
+    c.end(true);
+  }
 }
 
 TEST(TlsConn, UntrustedBrokerIsUnknownCa) {
