@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "engine/event_loop.hpp"
+
 namespace fleetload::engine {
 
 std::string LimitProblem::format() const {
@@ -28,8 +30,9 @@ std::uint64_t max_devices_per_pair(std::uint64_t devices, std::uint64_t sources,
 }
 
 std::uint64_t descriptors_needed(const FleetShape& shape, const SystemLimits& sys) noexcept {
-  const std::uint64_t loops = std::max<std::uint64_t>(shape.threads, 1) + kExtraEventLoops;
-  return shape.devices + sys.open_descriptors + loops * sys.descriptors_per_event_loop + kDescriptorSpare;
+  const std::uint64_t threads = std::max<std::uint64_t>(shape.threads, 1);
+  return shape.devices + sys.open_descriptors + threads * sys.descriptors_per_worker_loop +
+         kExtraEventLoops * sys.descriptors_per_control_loop + kDescriptorSpare;
 }
 
 std::vector<LimitProblem> check_limits(const FleetShape& shape, const SystemLimits& sys) {
@@ -41,20 +44,19 @@ std::vector<LimitProblem> check_limits(const FleetShape& shape, const SystemLimi
     p.needed = fds;
     p.available = sys.nofile_soft;
     const std::uint64_t threads = std::max<std::uint64_t>(shape.threads, 1);
-    const std::uint64_t loops = threads + kExtraEventLoops;
+    const std::uint64_t per_thread = sys.descriptors_per_worker_loop;
     const std::uint64_t fixed = fds - shape.devices;
     const std::uint64_t per_process = sys.nofile_soft > fixed ? sys.nofile_soft - fixed : 1;
     const std::uint64_t shards = (shape.fleet_devices + per_process - 1) / per_process;
     std::ostringstream a;
-    a << shape.devices << " devices + " << sys.open_descriptors << " open now + " << loops << " event loops x "
-      << sys.descriptors_per_event_loop << " (" << threads << " worker threads + control + signals) + "
-      << kDescriptorSpare << " spare = " << fds << " > limit " << sys.nofile_soft << " (hard " << sys.nofile_hard
-      << "); ";
-    // Fewer threads are enough when the event loops are what tips it over.
-    if (threads > 1 && fds - (threads - 1) * sys.descriptors_per_event_loop <= sys.nofile_soft) {
-      const std::uint64_t spare_loops = (sys.nofile_soft - (fds - loops * sys.descriptors_per_event_loop)) /
-                                        std::max<std::uint64_t>(sys.descriptors_per_event_loop, 1);
-      a << "use at most --threads " << (spare_loops > kExtraEventLoops ? spare_loops - kExtraEventLoops : 1)
+    a << shape.devices << " devices + " << sys.open_descriptors << " open now + " << threads
+      << " worker threads x " << per_thread << " + " << kExtraEventLoops << " control loops x "
+      << sys.descriptors_per_control_loop << " + " << kDescriptorSpare << " spare = " << fds << " > limit "
+      << sys.nofile_soft << " (hard " << sys.nofile_hard << "); ";
+    // Fewer threads are enough when the worker loops are what tips it over.
+    if (threads > 1 && fds - (threads - 1) * per_thread <= sys.nofile_soft) {
+      const std::uint64_t room = sys.nofile_soft - (fds - threads * per_thread);
+      a << "use at most --threads " << std::max<std::uint64_t>(room / std::max<std::uint64_t>(per_thread, 1), 1)
         << ", ";
     }
     a << "raise the hard limit (ulimit -Hn, LimitNOFILE=) or split the fleet of " << shape.fleet_devices
@@ -111,10 +113,25 @@ std::uint64_t open_descriptor_count() {
   return n > 0 ? n - 1 : 0;  // the directory's own descriptor
 }
 
-std::uint64_t descriptors_per_event_loop() {
-  // Once per process: an io_context with what a worker gives it (a timer, a socket object,
-  // which bring up the reactor), counted before and after. Not guessed: Asio may change how
-  // its reactor is built, and other platforms differ.
+std::uint64_t descriptors_per_worker_loop() {
+  // Once per process, counted before and after building one: not guessed, so a change to
+  // EventLoop shows here.
+  static const std::uint64_t measured = [] {
+    const std::uint64_t before = open_descriptor_count();
+    std::uint64_t after = before;
+    {
+      EventLoop loop;
+      after = open_descriptor_count();
+    }
+    return after > before ? after - before : std::uint64_t{2};
+  }();
+  return measured;
+}
+
+std::uint64_t descriptors_per_control_loop() {
+  // Once per process: an io_context with what the control loop gives it (a timer, a socket
+  // object, which bring up the reactor), counted before and after. Not guessed: Asio may
+  // change how its reactor is built, and other platforms differ.
   static const std::uint64_t measured = [] {
     const std::uint64_t before = open_descriptor_count();
     std::uint64_t after = before;
@@ -132,7 +149,8 @@ std::uint64_t descriptors_per_event_loop() {
 
 SystemLimits read_system_limits() {
   SystemLimits sys;
-  sys.descriptors_per_event_loop = descriptors_per_event_loop();
+  sys.descriptors_per_worker_loop = descriptors_per_worker_loop();
+  sys.descriptors_per_control_loop = descriptors_per_control_loop();
   sys.open_descriptors = open_descriptor_count();
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0) {

@@ -18,16 +18,18 @@ namespace fleetload::engine {
 // run, the resolver.
 inline constexpr std::uint64_t kDescriptorSpare = 32;
 // Event loops besides the worker threads': the engine's control loop and the CLI's signal
-// watcher (each an io_context with a reactor, like a worker's).
+// watcher (each an Asio io_context with its reactor).
 inline constexpr std::uint64_t kExtraEventLoops = 2;
 
 struct SystemLimits {
   std::uint64_t nofile_soft = 0;  // after raising to hard
   std::uint64_t nofile_hard = 0;
   std::uint64_t open_descriptors = 0;  // open in this process now (/proc/self/fd)
-  // What one event loop costs (an io_context with a timer and a socket: epoll, eventfd and
-  // timerfd with Asio's epoll reactor), measured on this system, not assumed.
-  std::uint64_t descriptors_per_event_loop = 3;
+  // What one event loop costs, measured on this system, not assumed: a worker thread's
+  // EventLoop (epoll and eventfd), and a control loop (an io_context with a timer and a
+  // socket: epoll, eventfd and timerfd with Asio's epoll reactor).
+  std::uint64_t descriptors_per_worker_loop = 2;
+  std::uint64_t descriptors_per_control_loop = 3;
   std::uint32_t port_low = 32768;   // /proc/sys/net/ipv4/ip_local_port_range
   std::uint32_t port_high = 60999;
   std::uint64_t ports() const noexcept { return port_high >= port_low ? port_high - port_low + 1 : 0; }
@@ -51,18 +53,20 @@ std::vector<LimitProblem> check_limits(const FleetShape& shape, const SystemLimi
 std::vector<std::string> limit_warnings(const FleetShape& shape, const SystemLimits& sys);
 
 // Descriptors check_limits counts for `shape` under `sys`: one per device, those open now,
-// one event loop per worker thread plus kExtraEventLoops, and kDescriptorSpare.
+// one worker event loop per thread, kExtraEventLoops control loops, and kDescriptorSpare.
 std::uint64_t descriptors_needed(const FleetShape& shape, const SystemLimits& sys) noexcept;
 
 // Raises RLIMIT_NOFILE soft to hard (best effort), counts the descriptors open now and
-// measures one event loop's, and reads the port range.
+// measures the event loops', and reads the port range.
 SystemLimits read_system_limits();
 
 // Descriptors open in this process now (entries of /proc/self/fd; 0 when unreadable).
 std::uint64_t open_descriptor_count();
-// Descriptors one io_context with a steady_timer and a TCP socket object adds (measured once
-// by building one and counting /proc/self/fd before and after; 3 with Asio's epoll reactor).
-std::uint64_t descriptors_per_event_loop();
+// Descriptors one worker EventLoop adds (2: epoll and eventfd), and one io_context with a
+// steady_timer and a TCP socket object (3 with Asio's epoll reactor): each measured once by
+// building one and counting /proc/self/fd before and after.
+std::uint64_t descriptors_per_worker_loop();
+std::uint64_t descriptors_per_control_loop();
 
 // VmRSS of this process in bytes (0 when /proc is unreadable).
 std::uint64_t current_rss_bytes();

@@ -221,7 +221,7 @@ TEST(EngineFleet, OversizedShardIsRefusedBeforeStarting) {
   // A descriptor per device, plus those open now, the event loops and the spare.
   EXPECT_NE(r.failure.find("need 1000"), std::string::npos) << r.failure;
   EXPECT_NE(r.failure.find("1000000 devices + "), std::string::npos) << r.failure;
-  EXPECT_NE(r.failure.find(" event loops x 3 ("), std::string::npos) << r.failure;
+  EXPECT_NE(r.failure.find(" worker threads x 2 + 2 control loops x 3 + 32 spare"), std::string::npos) << r.failure;
   EXPECT_EQ(r.stats.connect_attempts, 0u);
 }
 

@@ -44,14 +44,15 @@ TEST(Limits, WorkerThreadsDescriptorsAreCountedBeforeTheRun) {
       "session: {keepalive: 60s}\n"
       "phases:\n  - type: ramp\n  - {type: steady, duration: 1500ms}\n");
   const fs::path report = dir / "report.json";
-  // 900 + 64 fit under 1000, which is all the old check counted: the 34 event loops do not.
+  // 900 + 64 fit under 1000, which is all the old check counted: the 32 worker loops and the
+  // two control loops do not.
   const Outcome refused = run_limited(dir, scenario, 1000, report);
   ASSERT_EQ(refused.status.code, 2) << refused.describe();
   EXPECT_FALSE(refused.report.has_value());
   EXPECT_EQ(occurrences(broker.log(), "New client connected"), 0u);
   std::smatch m;
   const std::regex need("open files \\(RLIMIT_NOFILE\\): need ([0-9]+), have 1000; 900 devices \\+ [0-9]+ open now \\+ "
-                        "34 event loops x ([0-9]+) \\(32 worker threads \\+ control \\+ signals\\)");
+                        "32 worker threads x ([0-9]+) \\+ 2 control loops x ([0-9]+) \\+ 32 spare");
   ASSERT_TRUE(std::regex_search(refused.err, m, need)) << refused.err;
   const std::uint64_t needed = std::stoull(m[1]);
   EXPECT_GT(needed, 1000u);

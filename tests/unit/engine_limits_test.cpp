@@ -30,41 +30,45 @@ TEST(EngineLimits, TooManyDescriptorsIsRefusedWithTheArithmeticAndShardAdvice) {
   EXPECT_EQ(problems[0].needed, 100000 + descriptors_needed(FleetShape{.threads = 1}, box()));
   EXPECT_EQ(problems[0].available, 20000u);
   const std::string text = problems[0].format();
-  // 100000 devices + 0 open + 3 event loops x 3 + 32 spare.
-  EXPECT_NE(text.find("need 100041, have 20000"), std::string::npos) << text;
-  EXPECT_NE(text.find("--shard K/6"), std::string::npos) << text;  // 100000 / 19959 -> 6
+  // 100000 devices + 0 open + 1 worker loop x 2 + 2 control loops x 3 + 32 spare.
+  EXPECT_NE(text.find("need 100040, have 20000"), std::string::npos) << text;
+  EXPECT_NE(text.find("--shard K/6"), std::string::npos) << text;  // 100000 / 19960 -> 6
 }
 
 TEST(EngineLimits, WorkerThreadsCountTheirEventLoops) {
   SystemLimits s = box();
   s.nofile_soft = s.nofile_hard = 1000;
   s.open_descriptors = 5;
-  s.descriptors_per_event_loop = 3;
+  s.descriptors_per_worker_loop = 2;
+  s.descriptors_per_control_loop = 3;
   FleetShape f{.devices = 900, .threads = 32, .fleet_devices = 900, .shard_count = 1, .source_addresses = 0,
                .endpoints = 1};
   auto problems = check_limits(f, s);
   ASSERT_EQ(problems.size(), 1u);
-  // 900 + 5 + (32 + 2) x 3 + 32 = 1039.
-  EXPECT_EQ(problems[0].needed, 1039u);
+  // 900 + 5 + 32 x 2 + 2 x 3 + 32 = 1007.
+  EXPECT_EQ(problems[0].needed, 1007u);
   const std::string text = problems[0].format();
-  EXPECT_NE(text.find("900 devices + 5 open now + 34 event loops x 3 (32 worker threads + control + signals) + 32 "
-                      "spare = 1039 > limit 1000"),
+  EXPECT_NE(text.find("900 devices + 5 open now + 32 worker threads x 2 + 2 control loops x 3 + 32 spare = 1007 > "
+                      "limit 1000"),
             std::string::npos)
       << text;
-  // (1000 - 937) / 3 = 21 loops, two of them not workers'.
-  EXPECT_NE(text.find("use at most --threads 19"), std::string::npos) << text;
-  f.threads = 19;
-  EXPECT_TRUE(check_limits(f, s).empty());  // 937 + 21 x 3 = 1000: exactly the limit
-  f.threads = 20;
-  EXPECT_FALSE(check_limits(f, s).empty());
+  // (1000 - 943) / 2 = 28 worker loops.
+  EXPECT_NE(text.find("use at most --threads 28"), std::string::npos) << text;
+  f.threads = 28;
+  EXPECT_TRUE(check_limits(f, s).empty());  // 943 + 28 x 2 = 999
+  f.threads = 29;
+  EXPECT_FALSE(check_limits(f, s).empty());  // 1001
 }
 
 TEST(EngineLimits, EventLoopDescriptorsAreMeasuredHere) {
-  // Asio's epoll reactor: an epoll set, an eventfd and a timerfd per io_context on Linux.
-  EXPECT_EQ(descriptors_per_event_loop(), 3u);
+  // A worker's EventLoop: an epoll set and an eventfd. Asio's epoll reactor: an epoll set, an
+  // eventfd and a timerfd per io_context on Linux.
+  EXPECT_EQ(descriptors_per_worker_loop(), 2u);
+  EXPECT_EQ(descriptors_per_control_loop(), 3u);
   EXPECT_GE(open_descriptor_count(), 3u);  // stdin, stdout, stderr at least
   const auto sys = read_system_limits();
-  EXPECT_EQ(sys.descriptors_per_event_loop, 3u);
+  EXPECT_EQ(sys.descriptors_per_worker_loop, 2u);
+  EXPECT_EQ(sys.descriptors_per_control_loop, 3u);
   EXPECT_GE(sys.open_descriptors, 3u);
 }
 
