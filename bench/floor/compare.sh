@@ -12,6 +12,8 @@
 #   env BASELINE=path/to/fleet_bench   a third run per round (e.g. a build before a change)
 #   env THREADS=T                      fleetload worker threads (default: one per core)
 #   env EXTRA_SET="path=value ..."     extra --set overrides for fleetload
+#   env MOSQ_CPU=L / CL_CPU=L          pin mosquitto / the floor and fleetload to these CPUs
+#                                      (taskset lists, e.g. MOSQ_CPU=0 CL_CPU=1)
 set -euo pipefail
 build=$1
 rounds=${2:-3}
@@ -27,6 +29,8 @@ threads_arg=()
 [[ -n "${THREADS:-}" ]] && threads_arg=(--threads "$THREADS")
 set_args=()
 for kv in ${EXTRA_SET:-}; do set_args+=(--set "$kv"); done
+pin=()
+[[ -n "${CL_CPU:-}" ]] && pin=(taskset -c "$CL_CPU")
 
 broker_pid=""
 cleanup() {
@@ -39,9 +43,10 @@ trap cleanup EXIT
 fresh_broker() {
   cleanup
   broker_pid=$("$fleet/start_mosquitto.sh" $port "$out")
+  [[ -z "${MOSQ_CPU:-}" ]] || taskset -pc "$MOSQ_CPU" "$broker_pid" >/dev/null
 }
 
-echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/load.txt"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg); CPUs: mosquitto ${MOSQ_CPU:-any}, clients ${CL_CPU:-any}" | tee "$out/load.txt"
 for cfg in $configs; do
   n=${cfg%%x*}; rest=${cfg#*x}; rate=${rest%%:*}; qos=${cfg##*:q}
   name="${n}x${rate}-q${qos}"
@@ -67,14 +72,14 @@ YAML
   # starts a little after, as fleet_bench's first steady progress report does.
   for r in $(seq 1 "$rounds"); do
     fresh_broker
-    "$build/mqtt_floor" --port $port --connections "$n" --rate "$rate" --qos "$qos" --seconds "$secs" \
+    "${pin[@]}" "$build/mqtt_floor" --port $port --connections "$n" --rate "$rate" --qos "$qos" --seconds "$secs" \
       --warmup 1.5 --payload 64 --sources "$sources" --connect-rate $connect_rate > "$out/$name-floor-$r.json"
     fresh_broker
-    "$build/fleet_bench" "$out/$name.yaml" "${threads_arg[@]}" "${set_args[@]}" \
+    "${pin[@]}" "$build/fleet_bench" "$out/$name.yaml" "${threads_arg[@]}" "${set_args[@]}" \
       > "$out/$name-fleetload-$r.json" 2> "$out/$name-fleetload-$r.progress"
     if [[ -n "${BASELINE:-}" ]]; then
       fresh_broker
-      "$BASELINE" "$out/$name.yaml" "${threads_arg[@]}" "${set_args[@]}" \
+      "${pin[@]}" "$BASELINE" "$out/$name.yaml" "${threads_arg[@]}" "${set_args[@]}" \
         > "$out/$name-baseline-$r.json" 2> "$out/$name-baseline-$r.progress"
     fi
     cleanup
