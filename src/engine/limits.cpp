@@ -113,37 +113,41 @@ std::uint64_t open_descriptor_count() {
   return n > 0 ? n - 1 : 0;  // the directory's own descriptor
 }
 
+namespace {
+// Descriptors open while `hold` keeps what it builds alive (it returns open_descriptor_count()
+// then), less those open before; `fallback` when /proc cannot tell.
+template <class Hold>
+std::uint64_t descriptors_added_by(Hold hold, std::uint64_t fallback) {
+  const std::uint64_t before = open_descriptor_count();
+  const std::uint64_t during = hold();
+  return during > before ? during - before : fallback;
+}
+}  // namespace
+
+// Each measured once per process, not guessed: a change to EventLoop shows here, Asio may
+// change how its reactor is built, and other platforms differ.
 std::uint64_t descriptors_per_worker_loop() {
-  // Once per process, counted before and after building one: not guessed, so a change to
-  // EventLoop shows here.
-  static const std::uint64_t measured = [] {
-    const std::uint64_t before = open_descriptor_count();
-    std::uint64_t after = before;
-    {
-      EventLoop loop;
-      after = open_descriptor_count();
-    }
-    return after > before ? after - before : std::uint64_t{2};
-  }();
+  static const std::uint64_t measured = descriptors_added_by(
+      [] {
+        EventLoop loop;
+        return open_descriptor_count();
+      },
+      2);
   return measured;
 }
 
 std::uint64_t descriptors_per_control_loop() {
-  // Once per process: an io_context with what the control loop gives it (a timer, a socket
-  // object, which bring up the reactor), counted before and after. Not guessed: Asio may
-  // change how its reactor is built, and other platforms differ.
-  static const std::uint64_t measured = [] {
-    const std::uint64_t before = open_descriptor_count();
-    std::uint64_t after = before;
-    {
-      boost::asio::io_context io(1);
-      boost::asio::steady_timer timer(io);
-      boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type> socket(
-          io.get_executor());
-      after = open_descriptor_count();
-    }
-    return after > before ? after - before : std::uint64_t{3};
-  }();
+  // An io_context with what the control loop gives it: a timer and a socket object, which
+  // bring up the reactor.
+  static const std::uint64_t measured = descriptors_added_by(
+      [] {
+        boost::asio::io_context io(1);
+        boost::asio::steady_timer timer(io);
+        boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type> socket(
+            io.get_executor());
+        return open_descriptor_count();
+      },
+      3);
   return measured;
 }
 
