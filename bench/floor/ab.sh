@@ -10,11 +10,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 label=$1
 shift
 switches() { awk '/^voluntary_ctxt_switches/ {print $2}' "/proc/$1/status"; }
-pid=$("$here/../fleet/start_mosquitto.sh" 19970 "$PWD")
+pin=()
+[[ -n "${CL_CPU:-}" ]] && pin=(taskset -c "$CL_CPU")
+pid=$("$here/../fleet/start_mosquitto.sh" 19970 "$PWD")  # pinned there when MOSQ_CPU is set
 trap '"$here/../fleet/stop_mosquitto.sh" "$pid"' EXIT
-[[ -n "${MOSQ_CPU:-}" ]] && taskset -pc "$MOSQ_CPU" "$pid" >/dev/null
 before=$(switches "$pid")
-if [[ -n "${CL_CPU:-}" ]]; then taskset -c "$CL_CPU" "$@" >"$label.json" 2>/dev/null; else "$@" >"$label.json" 2>/dev/null; fi
+"${pin[@]}" "$@" >"$label.json" 2>/dev/null
 after=$(switches "$pid")
 python3 - "$label.json" $((after - before)) <<'PY'
 import json, sys

@@ -42,8 +42,7 @@ trap cleanup EXIT
 
 fresh_broker() {
   cleanup
-  broker_pid=$("$fleet/start_mosquitto.sh" $port "$out")
-  [[ -z "${MOSQ_CPU:-}" ]] || taskset -pc "$MOSQ_CPU" "$broker_pid" >/dev/null
+  broker_pid=$("$fleet/start_mosquitto.sh" $port "$out")  # pinned there when MOSQ_CPU is set
 }
 
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg); CPUs: mosquitto ${MOSQ_CPU:-any}, clients ${CL_CPU:-any}" | tee "$out/load.txt"
